@@ -1,0 +1,1 @@
+namespace Pipeline.Core; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace Pipeline.MSBuild; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace Pipeline.Postgres; internal static class Placeholder { }
