@@ -1,0 +1,256 @@
+using Pipeline.Core.Model;
+
+namespace Pipeline.Core.Diff;
+
+/// <summary>
+/// One typed difference between the desired and the actual schema, as produced by <see cref="SchemaDiffer"/>.
+/// Dialects turn each change into one or more plan steps.
+/// </summary>
+/// <param name="Location">The YAML node that caused the change (for a drop: the table or schema that no longer
+/// declares the object), or <c>null</c>.</param>
+public abstract record SchemaChange(SourceLocation? Location)
+{
+    /// <summary>A one-line, human-readable summary, e.g. <c>add column public.orders.status</c>.</summary>
+    public abstract string Describe();
+
+    /// <summary>Whether applying the change can lose data (drops, narrowing): such changes are blocked unless the
+    /// plan options allow data loss, as SqlPackage's <c>BlockOnPossibleDataLoss</c>.</summary>
+    public virtual bool IsDestructive => false;
+}
+
+/// <summary>Create a schema (namespace).</summary>
+public sealed record CreateSchema(string Schema, SourceLocation? Location) : SchemaChange(Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"create schema {Schema}";
+}
+
+/// <summary>Drop a schema that the desired model no longer declares.</summary>
+public sealed record DropSchema(string Schema, SourceLocation? Location) : SchemaChange(Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop schema {Schema}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => true;
+}
+
+/// <summary>Create an enum type.</summary>
+public sealed record CreateEnumType(string Schema, EnumTypeModel Enum) : SchemaChange(Enum.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"create enum {Schema}.{Enum.Name}";
+}
+
+/// <summary>Add a label to an enum type (<c>ALTER TYPE … ADD VALUE … BEFORE/AFTER</c>).</summary>
+/// <param name="Schema">Schema of the type.</param>
+/// <param name="EnumName">Type name.</param>
+/// <param name="Value">New label.</param>
+/// <param name="After">Existing label the new one follows, or <c>null</c> to put it first.</param>
+/// <param name="Location">YAML location.</param>
+public sealed record AddEnumValue(string Schema, string EnumName, string Value, string? After, SourceLocation? Location)
+    : SchemaChange(Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"add value '{Value}' to enum {Schema}.{EnumName}";
+}
+
+/// <summary>Drop an enum type, or an enum whose labels were removed or reordered (not expressible in place).</summary>
+public sealed record DropEnumType(string Schema, EnumTypeModel Enum, SourceLocation? Location) : SchemaChange(Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop enum {Schema}.{Enum.Name}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => true;
+}
+
+/// <summary>Create a table with its columns, primary key, unique and check constraints (it is empty, so no lock
+/// matters); its indexes and foreign keys come as separate changes.</summary>
+public sealed record CreateTable(string Schema, TableModel Table) : SchemaChange(Table.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"create table {Schema}.{Table.Name}";
+}
+
+/// <summary>Drop a table.</summary>
+public sealed record DropTable(string Schema, TableModel Table, SourceLocation? Location) : SchemaChange(Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop table {Schema}.{Table.Name}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => true;
+}
+
+/// <summary>Rename a table (declared with <c>renamedFrom:</c>).</summary>
+public sealed record RenameTable(string Schema, string From, string To, SourceLocation? Location) : SchemaChange(Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"rename table {Schema}.{From} to {To}";
+}
+
+/// <summary>Base of the changes that concern one existing or new table.</summary>
+/// <param name="Table">The table (desired name).</param>
+/// <param name="Location">YAML location.</param>
+public abstract record TableChange(QualifiedName Table, SourceLocation? Location) : SchemaChange(Location);
+
+/// <summary>Add a column to an existing table; <paramref name="ActualTable"/> carries its size for lock estimates.</summary>
+public sealed record AddColumn(QualifiedName Table, ColumnModel Column, TableModel ActualTable) : TableChange(Table, Column.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"add column {Table}.{Column.Name}";
+}
+
+/// <summary>Drop a column.</summary>
+public sealed record DropColumn(QualifiedName Table, ColumnModel Column, SourceLocation? Location) : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop column {Table}.{Column.Name}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => true;
+}
+
+/// <summary>Rename a column (declared with <c>renamedFrom:</c>).</summary>
+public sealed record RenameColumn(QualifiedName Table, string From, string To, SourceLocation? Location) : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"rename column {Table}.{From} to {To}";
+}
+
+/// <summary>Change a column's type. <paramref name="Using"/> is the conversion expression, or <c>null</c>.</summary>
+public sealed record AlterColumnType(QualifiedName Table, ColumnModel From, ColumnModel To, string? Using, TableModel ActualTable)
+    : TableChange(Table, To.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"change type of {Table}.{To.Name} from {From.Type} to {To.Type}";
+}
+
+/// <summary>Make an existing column NOT NULL (with an optional backfill of existing NULLs first).</summary>
+public sealed record SetNotNull(QualifiedName Table, ColumnModel Column, TableModel ActualTable) : TableChange(Table, Column.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"set not null on {Table}.{Column.Name}";
+}
+
+/// <summary>Allow NULL in an existing column.</summary>
+public sealed record DropNotNull(QualifiedName Table, ColumnModel Column) : TableChange(Table, Column.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop not null on {Table}.{Column.Name}";
+}
+
+/// <summary>Set, change or drop (<paramref name="Default"/> <c>null</c>) a column default.</summary>
+public sealed record AlterColumnDefault(QualifiedName Table, string Column, string? Default, SourceLocation? Location)
+    : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() =>
+        Default is null ? $"drop default of {Table}.{Column}" : $"set default of {Table}.{Column}";
+}
+
+/// <summary>Change identity generation of a column.</summary>
+public sealed record AlterColumnIdentity(QualifiedName Table, string Column, IdentityKind From, IdentityKind To, SourceLocation? Location)
+    : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"change identity of {Table}.{Column} from {From} to {To}";
+}
+
+/// <summary>Set or remove (<paramref name="Comment"/> <c>null</c>) a table or column comment
+/// (<paramref name="Column"/> <c>null</c> for the table).</summary>
+public sealed record SetComment(QualifiedName Table, string? Column, string? Comment, SourceLocation? Location)
+    : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() =>
+        Column is null ? $"comment on table {Table}" : $"comment on column {Table}.{Column}";
+}
+
+/// <summary>Add a primary key to an existing table.</summary>
+public sealed record AddPrimaryKey(QualifiedName Table, PrimaryKeyModel Key, TableModel DesiredTable, TableModel ActualTable)
+    : TableChange(Table, Key.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"add primary key {Key.Name} on {Table}";
+}
+
+/// <summary>Drop a primary key.</summary>
+public sealed record DropPrimaryKey(QualifiedName Table, PrimaryKeyModel Key, SourceLocation? Location) : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop primary key {Key.Name} on {Table}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => true;
+}
+
+/// <summary>Add a unique constraint to an existing table.</summary>
+public sealed record AddUnique(QualifiedName Table, UniqueConstraintModel Unique, TableModel ActualTable) : TableChange(Table, Unique.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"add unique constraint {Unique.Name} on {Table}";
+}
+
+/// <summary>Drop a unique constraint.</summary>
+public sealed record DropUnique(QualifiedName Table, UniqueConstraintModel Unique, SourceLocation? Location) : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop unique constraint {Unique.Name} on {Table}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => true;
+}
+
+/// <summary>Create an index. <paramref name="ActualTable"/> is <c>null</c> when the table is new (empty).</summary>
+public sealed record CreateIndex(QualifiedName Table, IndexModel Index, TableModel? ActualTable) : TableChange(Table, Index.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"create index {Index.Name} on {Table}";
+}
+
+/// <summary>Drop an index.</summary>
+public sealed record DropIndex(QualifiedName Table, IndexModel Index, SourceLocation? Location) : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop index {Table.Schema}.{Index.Name}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => true;
+}
+
+/// <summary>Add a foreign key. <paramref name="ActualTable"/> is <c>null</c> when the referencing table is new.</summary>
+public sealed record AddForeignKey(QualifiedName Table, ForeignKeyModel ForeignKey, TableModel? ActualTable, TableModel? ActualReferencedTable)
+    : TableChange(Table, ForeignKey.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"add foreign key {ForeignKey.Name} on {Table}";
+}
+
+/// <summary>Drop a foreign key.</summary>
+public sealed record DropForeignKey(QualifiedName Table, ForeignKeyModel ForeignKey, SourceLocation? Location) : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop foreign key {ForeignKey.Name} on {Table}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => true;
+}
+
+/// <summary>Add a check constraint to an existing table.</summary>
+public sealed record AddCheck(QualifiedName Table, CheckConstraintModel Check, TableModel ActualTable) : TableChange(Table, Check.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"add check constraint {Check.Name} on {Table}";
+}
+
+/// <summary>Drop a check constraint.</summary>
+public sealed record DropCheck(QualifiedName Table, CheckConstraintModel Check, SourceLocation? Location) : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop check constraint {Check.Name} on {Table}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => true;
+}

@@ -1,1 +1,0 @@
-namespace Pipeline.Core; internal static class Placeholder { }

@@ -1,0 +1,39 @@
+using Pipeline.Core.Model;
+
+namespace Pipeline.Core.Planning;
+
+/// <summary>
+/// A complete plan: ordered steps in three phases, diagnostics, and the fingerprints that tie it to the database
+/// state it was computed against.
+/// </summary>
+/// <param name="Dialect">Dialect name, e.g. <c>postgres</c>.</param>
+/// <param name="SourceFingerprint">Fingerprint of the actual schema the plan was computed against
+/// (<see cref="Fingerprints.OfSchema"/>), <c>sha256:</c> + 64 hex digits.</param>
+/// <param name="DesiredFingerprint">Fingerprint of the desired schema.</param>
+/// <param name="Fingerprint">The plan's own fingerprint: a hash of its steps (<see cref="Fingerprints.OfSteps"/>).</param>
+/// <param name="Server">The target server, if known.</param>
+/// <param name="Steps">Steps ordered by phase, then dependency.</param>
+/// <param name="Diagnostics">Warnings and errors.</param>
+/// <param name="Options">Options the plan was computed with.</param>
+/// <param name="SourceDescription">Where the actual schema came from: <c>live database</c>, a snapshot file name,
+/// or <c>empty database</c>. Never a connection string.</param>
+public sealed record MigrationPlan(
+    string Dialect,
+    string SourceFingerprint,
+    string DesiredFingerprint,
+    string Fingerprint,
+    ServerInfo? Server,
+    IReadOnlyList<PlanStep> Steps,
+    IReadOnlyList<PlanDiagnostic> Diagnostics,
+    PlanOptions Options,
+    string SourceDescription)
+{
+    /// <summary>Whether any step is blocked or any diagnostic is an error.</summary>
+    public bool IsBlocked => Steps.Any(s => s.Blocked) || Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+
+    /// <summary>Whether the plan has no steps (desired equals actual).</summary>
+    public bool IsEmpty => Steps.Count == 0;
+
+    /// <summary>The steps of one phase, in order.</summary>
+    public IReadOnlyList<PlanStep> StepsOf(Phase phase) => Steps.Where(s => s.Phase == phase).ToList();
+}
