@@ -183,7 +183,11 @@ public sealed record DropPrimaryKey(QualifiedName Table, PrimaryKeyModel Key, So
     public override string Describe() => $"drop primary key {Key.Name} on {Table}";
 
     /// <inheritdoc />
-    public override bool IsDestructive => true;
+    public override bool IsDestructive => !Replacement;
+
+    /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
+    /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
+    public bool Replacement { get; init; }
 }
 
 /// <summary>Add a unique constraint to an existing table.</summary>
@@ -200,7 +204,11 @@ public sealed record DropUnique(QualifiedName Table, UniqueConstraintModel Uniqu
     public override string Describe() => $"drop unique constraint {Unique.Name} on {Table}";
 
     /// <inheritdoc />
-    public override bool IsDestructive => true;
+    public override bool IsDestructive => !Replacement;
+
+    /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
+    /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
+    public bool Replacement { get; init; }
 }
 
 /// <summary>Create an index. <paramref name="ActualTable"/> is <c>null</c> when the table is new (empty).</summary>
@@ -217,7 +225,11 @@ public sealed record DropIndex(QualifiedName Table, IndexModel Index, SourceLoca
     public override string Describe() => $"drop index {Table.Schema}.{Index.Name}";
 
     /// <inheritdoc />
-    public override bool IsDestructive => true;
+    public override bool IsDestructive => !Replacement;
+
+    /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
+    /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
+    public bool Replacement { get; init; }
 }
 
 /// <summary>Add a foreign key. <paramref name="ActualTable"/> is <c>null</c> when the referencing table is new.</summary>
@@ -235,7 +247,11 @@ public sealed record DropForeignKey(QualifiedName Table, ForeignKeyModel Foreign
     public override string Describe() => $"drop foreign key {ForeignKey.Name} on {Table}";
 
     /// <inheritdoc />
-    public override bool IsDestructive => true;
+    public override bool IsDestructive => !Replacement;
+
+    /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
+    /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
+    public bool Replacement { get; init; }
 }
 
 /// <summary>Add a check constraint to an existing table.</summary>
@@ -252,5 +268,19 @@ public sealed record DropCheck(QualifiedName Table, CheckConstraintModel Check, 
     public override string Describe() => $"drop check constraint {Check.Name} on {Table}";
 
     /// <inheritdoc />
-    public override bool IsDestructive => true;
+    public override bool IsDestructive => !Replacement;
+
+    /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
+    /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
+    public bool Replacement { get; init; }
+}
+
+/// <summary>A difference the tool cannot turn into safe steps (e.g. removing or reordering enum labels); the plan is
+/// blocked with <see cref="Planning.DiagnosticCodes.Unsupported"/>.</summary>
+/// <param name="Description">What cannot be done and what to do instead.</param>
+/// <param name="Location">YAML location.</param>
+public sealed record UnsupportedChange(string Description, SourceLocation? Location) : SchemaChange(Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => Description;
 }

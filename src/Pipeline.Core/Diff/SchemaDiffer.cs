@@ -8,11 +8,160 @@ namespace Pipeline.Core.Diff;
 /// </summary>
 public static class SchemaDiffer
 {
+    /// <summary>The schema every PostgreSQL database starts with; never dropped for being undeclared.</summary>
+    public const string DefaultSchema = "public";
+
     /// <summary>
-    /// The changes that turn <paramref name="actual"/> into <paramref name="desired"/>, in no particular order (the
+    /// The changes that turn <paramref name="actual"/> into <paramref name="desired"/>, in discovery order (the
     /// planner orders them). Objects matching the desired model's <see cref="DatabaseModel.Exclude"/> patterns are
-    /// ignored on both sides. Renames happen only where declared with <c>renamedFrom:</c>.
+    /// ignored on both sides. Renames happen only where declared with <c>renamedFrom:</c>. Types and expressions are
+    /// compared through <paramref name="normalizer"/>, so equivalent spellings (<c>int4</c>/<c>integer</c>) never show.
     /// </summary>
     public static IReadOnlyList<SchemaChange> Diff(DatabaseModel desired, DatabaseModel actual, ISqlNormalizer normalizer)
-        => throw new NotImplementedException();
+    {
+        var changes = new List<SchemaChange>();
+        var exclude = desired.Exclude;
+        var matchedActualTables = new HashSet<QualifiedName>();
+
+        foreach (var schema in desired.Schemas)
+        {
+            var actualSchema = actual.FindSchema(schema.Name);
+            if (actualSchema is null)
+            {
+                changes.Add(new CreateSchema(schema.Name, schema.Location));
+            }
+
+            DiffEnums(schema, actualSchema, changes);
+
+            foreach (var table in schema.Tables)
+            {
+                if (NamePattern.IsExcluded(exclude, schema.Name, table.Name))
+                {
+                    continue;
+                }
+
+                var actualTable = actualSchema?.FindTable(table.Name);
+                if (actualTable is null && table.RenamedFrom is not null)
+                {
+                    actualTable = actualSchema?.FindTable(table.RenamedFrom);
+                    if (actualTable is not null)
+                    {
+                        changes.Add(new RenameTable(schema.Name, table.RenamedFrom, table.Name, table.Location));
+                    }
+                }
+
+                if (actualTable is null)
+                {
+                    AddNewTable(schema.Name, table, actual, changes);
+                    continue;
+                }
+
+                matchedActualTables.Add(new QualifiedName(schema.Name, actualTable.Name));
+                new TableDiffer(new QualifiedName(schema.Name, table.Name), table, actualTable, desired, actual, normalizer, changes).Run();
+            }
+        }
+
+        AddDrops(desired, actual, exclude, matchedActualTables, changes);
+        return changes;
+    }
+
+    private static void AddNewTable(string schema, TableModel table, DatabaseModel actual, List<SchemaChange> changes)
+    {
+        var name = new QualifiedName(schema, table.Name);
+        changes.Add(new CreateTable(schema, table));
+        foreach (var index in table.Indexes)
+        {
+            changes.Add(new CreateIndex(name, index, null));
+        }
+
+        foreach (var fk in table.ForeignKeys)
+        {
+            changes.Add(new AddForeignKey(name, fk, null, actual.FindTable(fk.ReferencedSchema, fk.ReferencedTable)));
+        }
+    }
+
+    private static void DiffEnums(SchemaModel schema, SchemaModel? actualSchema, List<SchemaChange> changes)
+    {
+        foreach (var type in schema.Enums)
+        {
+            var existing = actualSchema?.FindEnum(type.Name);
+            if (existing is null)
+            {
+                changes.Add(new CreateEnumType(schema.Name, type));
+                continue;
+            }
+
+            // Existing labels must keep their relative order; new labels may be inserted anywhere.
+            var kept = type.Values.Where(existing.Values.Contains).ToList();
+            if (!existing.Values.All(type.Values.Contains) || !kept.SequenceEqual(existing.Values))
+            {
+                changes.Add(new UnsupportedChange(
+                    $"enum {schema.Name}.{type.Name}: labels can only be added (PostgreSQL cannot remove or reorder enum labels in place); " +
+                    "create a new type, migrate the columns to it, then drop the old one",
+                    type.Location));
+                continue;
+            }
+
+            for (var i = 0; i < type.Values.Count; i++)
+            {
+                if (!existing.Values.Contains(type.Values[i]))
+                {
+                    changes.Add(new AddEnumValue(schema.Name, type.Name, type.Values[i], i == 0 ? null : type.Values[i - 1], type.Location));
+                }
+            }
+        }
+
+        if (actualSchema is null)
+        {
+            return;
+        }
+
+        foreach (var type in actualSchema.Enums.Where(e => schema.FindEnum(e.Name) is null))
+        {
+            changes.Add(new DropEnumType(schema.Name, type, schema.Location));
+        }
+    }
+
+    private static void AddDrops(DatabaseModel desired, DatabaseModel actual, IReadOnlyList<string> exclude,
+        HashSet<QualifiedName> matchedActualTables, List<SchemaChange> changes)
+    {
+        foreach (var actualSchema in actual.Schemas)
+        {
+            var desiredSchema = desired.FindSchema(actualSchema.Name);
+            var droppedTables = actualSchema.Tables
+                .Where(t => !matchedActualTables.Contains(new QualifiedName(actualSchema.Name, t.Name)))
+                .Where(t => !NamePattern.IsExcluded(exclude, actualSchema.Name, t.Name))
+                .ToList();
+
+            // Foreign keys of dropped tables go first, so tables that reference each other can be dropped in any order.
+            foreach (var table in droppedTables)
+            {
+                foreach (var fk in table.ForeignKeys)
+                {
+                    changes.Add(new DropForeignKey(new QualifiedName(actualSchema.Name, table.Name), fk, desiredSchema?.Location));
+                }
+            }
+
+            foreach (var table in droppedTables)
+            {
+                changes.Add(new DropTable(actualSchema.Name, table, desiredSchema?.Location));
+            }
+
+            if (desiredSchema is not null)
+            {
+                continue;
+            }
+
+            foreach (var type in actualSchema.Enums.Where(e => !NamePattern.IsExcluded(exclude, actualSchema.Name, e.Name)))
+            {
+                changes.Add(new DropEnumType(actualSchema.Name, type, null));
+            }
+
+            if (actualSchema.Name != DefaultSchema && !NamePattern.IsExcluded(exclude, actualSchema.Name, actualSchema.Name)
+                && droppedTables.Count == actualSchema.Tables.Count)
+            {
+                changes.Add(new DropSchema(actualSchema.Name, null));
+            }
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Pipeline.Core.Model;
 
 namespace Pipeline.Core.Planning;
@@ -7,9 +9,84 @@ namespace Pipeline.Core.Planning;
 /// </summary>
 public static class Fingerprints
 {
-    /// <summary>Fingerprint of a schema's structure (ignores statistics, server info and YAML locations).</summary>
-    public static string OfSchema(DatabaseModel model) => throw new NotImplementedException();
+    /// <summary>
+    /// Fingerprint of a schema's structure: schemas, tables and enums in name order, columns in physical order,
+    /// constraints and indexes in name order. Ignores statistics, server info, YAML locations and the desired-only
+    /// hints (renamedFrom, backfill, using), so a live database and a snapshot of it have the same fingerprint.
+    /// </summary>
+    public static string OfSchema(DatabaseModel model)
+    {
+        var text = new StringBuilder();
+        foreach (var schema in model.Schemas.OrderBy(s => s.Name, StringComparer.Ordinal))
+        {
+            text.Append("schema ").Append(schema.Name).Append('\n');
+            foreach (var e in schema.Enums.OrderBy(e => e.Name, StringComparer.Ordinal))
+            {
+                text.Append(" enum ").Append(e.Name).Append(' ').AppendJoin('|', e.Values).Append('\n');
+            }
+
+            foreach (var table in schema.Tables.OrderBy(t => t.Name, StringComparer.Ordinal))
+            {
+                AppendTable(text, table);
+            }
+        }
+
+        return Hash(text.ToString());
+    }
 
     /// <summary>Fingerprint of plan steps: phase, kind, SQL and blocked state of each step, in order.</summary>
-    public static string OfSteps(IEnumerable<PlanStep> steps) => throw new NotImplementedException();
+    public static string OfSteps(IEnumerable<PlanStep> steps)
+    {
+        var text = new StringBuilder();
+        foreach (var step in steps)
+        {
+            text.Append(step.Phase).Append('|').Append(step.Kind).Append('|').Append(step.Blocked).Append('|')
+                .Append(step.Sql).Append('\u001e');
+        }
+
+        return Hash(text.ToString());
+    }
+
+    private static void AppendTable(StringBuilder text, TableModel table)
+    {
+        text.Append(" table ").Append(table.Name).Append(" comment=").Append(table.Comment).Append('\n');
+        foreach (var c in table.Columns)
+        {
+            text.Append("  column ").Append(c.Name).Append(' ').Append(c.Type).Append(" null=").Append(c.Nullable)
+                .Append(" default=").Append(c.Default).Append(" identity=").Append(c.Identity)
+                .Append(" comment=").Append(c.Comment).Append('\n');
+        }
+
+        if (table.PrimaryKey is { } pk)
+        {
+            text.Append("  pk ").Append(pk.Name).Append(' ').AppendJoin(',', pk.Columns).Append('\n');
+        }
+
+        foreach (var u in table.Uniques.OrderBy(u => u.Name, StringComparer.Ordinal))
+        {
+            text.Append("  unique ").Append(u.Name).Append(' ').AppendJoin(',', u.Columns).Append('\n');
+        }
+
+        foreach (var i in table.Indexes.OrderBy(i => i.Name, StringComparer.Ordinal))
+        {
+            text.Append("  index ").Append(i.Name).Append(' ').Append(i.Method).Append(" unique=").Append(i.Unique)
+                .Append(" keys=").AppendJoin(',', i.Keys).Append(" include=").AppendJoin(',', i.Include)
+                .Append(" where=").Append(i.Where).Append('\n');
+        }
+
+        foreach (var f in table.ForeignKeys.OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            text.Append("  fk ").Append(f.Name).Append(' ').AppendJoin(',', f.Columns).Append(" -> ")
+                .Append(f.ReferencedSchema).Append('.').Append(f.ReferencedTable).Append('(').AppendJoin(',', f.ReferencedColumns)
+                .Append(") delete=").Append(f.OnDelete).Append(" update=").Append(f.OnUpdate).Append('\n');
+        }
+
+        foreach (var c in table.Checks.OrderBy(c => c.Name, StringComparer.Ordinal))
+        {
+            text.Append("  check ").Append(c.Name).Append(' ').Append(c.Expression).Append('\n');
+        }
+    }
+
+    private static string Hash(string text) =>
+        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

@@ -8,9 +8,34 @@ namespace Pipeline.Core.Reports;
 /// </summary>
 public static class PlanWriter
 {
+    /// <summary>File name of the machine-readable plan.</summary>
+    public const string PlanJsonFileName = "plan.json";
+
+    /// <summary>File name of the human report.</summary>
+    public const string ReportFileName = "report.md";
+
     /// <summary>Writes every file of the plan folder into <paramref name="directory"/> (created if missing) and
-    /// returns the paths written.</summary>
+    /// returns the paths written. Files are written with LF line endings, UTF-8 without BOM.</summary>
     /// <exception cref="IOException">The folder cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder is not writable.</exception>
     public static IReadOnlyList<string> Write(MigrationPlan plan, IMigrationDialect dialect, string directory)
-        => throw new NotImplementedException();
+    {
+        Directory.CreateDirectory(directory);
+        var written = new List<string>();
+        void Put(string name, string text)
+        {
+            var path = Path.Combine(directory, name);
+            File.WriteAllText(path, text);
+            written.Add(path);
+        }
+
+        foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
+        {
+            Put(phase.ScriptFileName(), ScriptWriter.Write(plan, phase, dialect));
+        }
+
+        Put(PlanJsonFileName, PlanDocument.From(plan).ToJson() + "\n");
+        Put(ReportFileName, MarkdownReportWriter.Write(plan));
+        return written;
+    }
 }

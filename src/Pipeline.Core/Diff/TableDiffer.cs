@@ -1,0 +1,189 @@
+using Pipeline.Core.Model;
+using Pipeline.Core.Planning;
+
+namespace Pipeline.Core.Diff;
+
+/// <summary>
+/// Compares one desired table with the actual table it maps to (same name, or its <c>renamedFrom:</c>) and appends
+/// the changes. Actual column names are mapped through declared column renames before constraints are compared.
+/// </summary>
+internal sealed class TableDiffer(
+    QualifiedName name,
+    TableModel desired,
+    TableModel actual,
+    DatabaseModel desiredModel,
+    DatabaseModel actualModel,
+    ISqlNormalizer normalizer,
+    List<SchemaChange> changes)
+{
+    private readonly Dictionary<string, string> renamedColumns = new(StringComparer.Ordinal);
+
+    public void Run()
+    {
+        DiffColumns();
+        DiffPrimaryKey();
+        DiffByName(desired.Uniques, actual.Uniques, u => u.Name, (d, a) => Same(d.Columns, Renamed(a.Columns)),
+            d => new AddUnique(name, d, actual),
+            (a, replacement) => new DropUnique(name, a, desired.Location) { Replacement = replacement });
+        DiffByName(desired.Indexes, actual.Indexes, i => i.Name, SameIndex,
+            d => new CreateIndex(name, d, actual),
+            (a, replacement) => new DropIndex(name, a, desired.Location) { Replacement = replacement });
+        DiffByName(desired.Checks, actual.Checks, c => c.Name,
+            (d, a) => normalizer.NormalizeExpression(d.Expression) == normalizer.NormalizeExpression(a.Expression),
+            d => new AddCheck(name, d, actual),
+            (a, replacement) => new DropCheck(name, a, desired.Location) { Replacement = replacement });
+        DiffByName(desired.ForeignKeys, actual.ForeignKeys, f => f.Name, SameForeignKey,
+            d => new AddForeignKey(name, d, actual, actualModel.FindTable(d.ReferencedSchema, d.ReferencedTable)
+                ?? FindRenamedSource(d.ReferencedSchema, d.ReferencedTable)),
+            (a, replacement) => new DropForeignKey(name, a, desired.Location) { Replacement = replacement });
+
+        if (desired.Comment != actual.Comment)
+        {
+            changes.Add(new SetComment(name, null, desired.Comment, desired.Location));
+        }
+    }
+
+    private void DiffColumns()
+    {
+        var matched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var column in desired.Columns)
+        {
+            var existing = actual.FindColumn(column.Name);
+            if (existing is null && column.RenamedFrom is not null && actual.FindColumn(column.RenamedFrom) is { } old)
+            {
+                existing = old;
+                renamedColumns[old.Name] = column.Name;
+                changes.Add(new RenameColumn(name, old.Name, column.Name, column.Location));
+            }
+
+            if (existing is null)
+            {
+                changes.Add(new AddColumn(name, column, actual));
+                continue;
+            }
+
+            matched.Add(existing.Name);
+            DiffColumn(column, existing);
+        }
+
+        foreach (var column in actual.Columns.Where(c => !matched.Contains(c.Name)))
+        {
+            changes.Add(new DropColumn(name, column, desired.Location));
+        }
+    }
+
+    private void DiffColumn(ColumnModel column, ColumnModel existing)
+    {
+        var desiredType = normalizer.NormalizeType(column.Type);
+        if (desiredType != normalizer.NormalizeType(existing.Type))
+        {
+            changes.Add(new AlterColumnType(name, existing, column, column.Using, actual));
+        }
+
+        if (!Same(column.Default, existing.Default, desiredType))
+        {
+            changes.Add(new AlterColumnDefault(name, column.Name, column.Default, column.Location));
+        }
+
+        if (column.Identity != existing.Identity)
+        {
+            changes.Add(new AlterColumnIdentity(name, column.Name, existing.Identity, column.Identity, column.Location));
+        }
+
+        if (!column.Nullable && existing.Nullable)
+        {
+            changes.Add(new SetNotNull(name, column, actual));
+        }
+        else if (column.Nullable && !existing.Nullable)
+        {
+            changes.Add(new DropNotNull(name, column));
+        }
+
+        if (column.Comment != existing.Comment)
+        {
+            changes.Add(new SetComment(name, column.Name, column.Comment, column.Location));
+        }
+    }
+
+    private void DiffPrimaryKey()
+    {
+        var d = desired.PrimaryKey;
+        var a = actual.PrimaryKey;
+        if (d is not null && a is not null && d.Name == a.Name && Same(d.Columns, Renamed(a.Columns)))
+        {
+            return;
+        }
+
+        if (a is not null)
+        {
+            changes.Add(new DropPrimaryKey(name, a, d?.Location ?? desired.Location) { Replacement = d is not null });
+        }
+
+        if (d is not null)
+        {
+            changes.Add(new AddPrimaryKey(name, d, desired, actual));
+        }
+    }
+
+    private void DiffByName<T>(
+        IReadOnlyList<T> wanted,
+        IReadOnlyList<T> existing,
+        Func<T, string> key,
+        Func<T, T, bool> same,
+        Func<T, SchemaChange> add,
+        Func<T, bool, SchemaChange> drop)
+    {
+        foreach (var item in wanted)
+        {
+            var current = existing.FirstOrDefault(e => key(e) == key(item));
+            if (current is null)
+            {
+                changes.Add(add(item));
+            }
+            else if (!same(item, current))
+            {
+                changes.Add(drop(current, true));
+                changes.Add(add(item));
+            }
+        }
+
+        foreach (var item in existing.Where(e => !wanted.Any(w => key(w) == key(e))))
+        {
+            changes.Add(drop(item, false));
+        }
+    }
+
+    private bool SameIndex(IndexModel d, IndexModel a) =>
+        d.Unique == a.Unique
+        && string.Equals(d.Method, a.Method, StringComparison.OrdinalIgnoreCase)
+        && Same(d.Keys.Select(NormalizeKey).ToList(), Renamed(a.Keys).Select(NormalizeKey).ToList())
+        && Same(d.Include, Renamed(a.Include))
+        && Same(d.Where, a.Where, null);
+
+    private bool SameForeignKey(ForeignKeyModel d, ForeignKeyModel a) =>
+        Same(d.Columns, Renamed(a.Columns))
+        && d.ReferencedSchema == a.ReferencedSchema
+        && (d.ReferencedTable == a.ReferencedTable || RenamedTableSource(d) == a.ReferencedTable)
+        && Same(d.ReferencedColumns, a.ReferencedColumns)
+        && d.OnDelete == a.OnDelete
+        && d.OnUpdate == a.OnUpdate;
+
+    private string? RenamedTableSource(ForeignKeyModel d) =>
+        desiredModel.FindTable(d.ReferencedSchema, d.ReferencedTable)?.RenamedFrom;
+
+    private TableModel? FindRenamedSource(string schema, string table) =>
+        desiredModel.FindTable(schema, table)?.RenamedFrom is { } old ? actualModel.FindTable(schema, old) : null;
+
+    private string NormalizeKey(string key) =>
+        key.StartsWith('(') ? normalizer.NormalizeExpression(key) : key;
+
+    private List<string> Renamed(IReadOnlyList<string> columns) =>
+        columns.Select(c => renamedColumns.TryGetValue(c, out var to) ? to : c).ToList();
+
+    private bool Same(string? wanted, string? existing, string? columnType) =>
+        (wanted is null && existing is null)
+        || (wanted is not null && existing is not null
+            && normalizer.NormalizeExpression(wanted, columnType) == normalizer.NormalizeExpression(existing, columnType));
+
+    private static bool Same(IReadOnlyList<string> a, IReadOnlyList<string> b) => a.SequenceEqual(b, StringComparer.Ordinal);
+}

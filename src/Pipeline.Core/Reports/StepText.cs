@@ -1,0 +1,29 @@
+using Pipeline.Core.Locking;
+using Pipeline.Core.Planning;
+
+namespace Pipeline.Core.Reports;
+
+/// <summary>Short human texts about a step, shared by the script, JSON and Markdown writers.</summary>
+public static class StepText
+{
+    /// <summary>Locks per table, e.g. <c>ACCESS EXCLUSIVE on public.orders; ROW SHARE on public.customers</c>, or
+    /// <c>no table lock</c>.</summary>
+    public static string Locks(PlanStep step) =>
+        step.Impact.Locks.Count == 0
+            ? "no table lock"
+            : string.Join("; ", step.Impact.Locks.Select(l => $"{l.Mode.DisplayName()} on {l.Table}"));
+
+    /// <summary>The table work, e.g. <c>catalog only (no rewrite, no scan)</c>, <c>full scan</c>, <c>table rewrite</c>.</summary>
+    public static string Work(LockImpact impact) => impact.Work switch
+    {
+        TableWork.CatalogOnly => "catalog only (no rewrite, no scan)",
+        TableWork.Scan => "full scan, no rewrite",
+        TableWork.Rewrite => "TABLE REWRITE",
+        TableWork.IndexBuild => "index build (reads the whole table)",
+        TableWork.RowUpdate => "row updates in batches",
+        _ => impact.Work.ToString(),
+    };
+
+    /// <summary>Lower-case risk name.</summary>
+    public static string Risk(RiskLevel risk) => risk.ToString().ToLowerInvariant();
+}
