@@ -284,3 +284,11 @@ public sealed record UnsupportedChange(string Description, SourceLocation? Locat
     /// <inheritdoc />
     public override string Describe() => Description;
 }
+
+/// <summary>Rename a constraint (and its index), e.g. the primary key of a renamed table, whose default name
+/// (<c>{table}_pkey</c>) follows the table's name while PostgreSQL keeps the old one.</summary>
+public sealed record RenameConstraint(QualifiedName Table, string From, string To, SourceLocation? Location) : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"rename constraint {From} on {Table} to {To}";
+}

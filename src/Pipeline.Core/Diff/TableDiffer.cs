@@ -109,9 +109,18 @@ internal sealed class TableDiffer(
     {
         var d = desired.PrimaryKey;
         var a = actual.PrimaryKey;
-        if (d is not null && a is not null && d.Name == a.Name && Same(d.Columns, Renamed(a.Columns)))
+        if (d is not null && a is not null && Same(d.Columns, Renamed(a.Columns)))
         {
-            return;
+            if (d.Name != a.Name && desired.RenamedFrom == actual.Name)
+            {
+                changes.Add(new RenameConstraint(name, a.Name, d.Name, d.Location));
+                return;
+            }
+
+            if (d.Name == a.Name)
+            {
+                return;
+            }
         }
 
         if (a is not null)

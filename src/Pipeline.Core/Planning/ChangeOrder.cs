@@ -19,7 +19,7 @@ internal static class ChangeOrder
         AddEnumValue => 2,
         RenameTable => 3,
         CreateTable => 4,
-        RenameColumn => 5,
+        RenameColumn or RenameConstraint => 5,
         AddColumn => 6,
         AlterColumnType => 7,
         AlterColumnDefault or AlterColumnIdentity or DropNotNull => 8,

@@ -1,0 +1,50 @@
+using Pipeline.Core.Diff;
+using Pipeline.Core.Locking;
+using Pipeline.Core.Model;
+using Pipeline.Core.Planning;
+
+namespace Pipeline.Core.Tests.Support;
+
+/// <summary>A dialect that emits one step per change (two for AddForeignKey: NOT VALID + VALIDATE) so the planner's
+/// ordering and blocking can be tested without a database dialect.</summary>
+internal sealed class FakeDialect : IMigrationDialect
+{
+    public string Name => "fake";
+
+    public ISqlNormalizer Normalizer { get; } = new LowerCaseNormalizer();
+
+    public IReadOnlyList<PlanStep> PlanChange(SchemaChange change, PlanContext context, ICollection<PlanDiagnostic> diagnostics)
+    {
+        var impact = new LockImpact([], TableWork.CatalogOnly, 1, RiskLevel.Low, "test");
+        var phase = change.IsDestructive ? Phase.Contract : Phase.Expand;
+        var step = new PlanStep(phase, change.Describe(), change.Describe() + ";", true, impact, "test");
+        return change is AddForeignKey
+            ? [step, step with { Phase = Phase.Contract, Summary = "validate " + change.Describe(), Sql = "validate;", Kind = StepKind.Validate }]
+            : [step];
+    }
+
+    public string LockTimeoutStatement(int milliseconds) => $"SET lock_timeout = '{milliseconds}ms';";
+
+    private sealed class LowerCaseNormalizer : ISqlNormalizer
+    {
+        public string NormalizeType(string type) => type.ToLowerInvariant() switch
+        {
+            "int4" or "int" => "integer",
+            var t => t,
+        };
+
+        public string NormalizeExpression(string expression, string? columnType = null) =>
+            string.Join(' ', expression.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+    }
+}
+
+internal static class Models
+{
+    public static ColumnModel Col(string name, string type = "integer", bool nullable = true, string? @default = null) =>
+        new(name, type, nullable, @default);
+
+    public static TableModel Table(string name, params ColumnModel[] columns) =>
+        new(name, columns, new PrimaryKeyModel($"{name}_pkey", [columns[0].Name]));
+
+    public static DatabaseModel Db(params TableModel[] tables) => new([new SchemaModel("public", tables, [])], []);
+}
