@@ -35,7 +35,14 @@ internal static class ModelAssembler
                     .ToList()))
             .ToList();
 
-        return new DatabaseModel(schemas, exclude.ToList(), new ServerInfo("postgres", catalog.VersionNum, catalog.Version));
+        return new DatabaseModel(schemas, exclude.ToList(), new ServerInfo("postgres", catalog.VersionNum, ShortVersion(catalog.Version)));
+    }
+
+    /// <summary><c>server_version</c> without a packager suffix: <c>15.18 (Debian 15.18-0+deb12u1)</c> → <c>15.18</c>.</summary>
+    internal static string ShortVersion(string version)
+    {
+        var space = version.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 ? version[..space] : version;
     }
 
     private static TableModel BuildTable(
