@@ -75,10 +75,10 @@ public static class ConnectionStrings
     /// <summary>
     /// Runs <paramref name="action"/> and turns driver failures (<see cref="NpgsqlException"/>, including server
     /// errors, <see cref="SocketException"/>, <see cref="TimeoutException"/>) into
-    /// <see cref="PipelineConnectionException"/> naming <paramref name="target"/> (a <see cref="Describe(string)"/>
-    /// result) and the reason.
+    /// <see cref="PipelineConnectionException"/> whose message is <c>{doing} {target}: {reason}</c>, e.g.
+    /// <c>Cannot connect to PostgreSQL at postgres://app@db:5432/shop: Connection refused</c>.
     /// </summary>
-    internal static async Task<T> GuardAsync<T>(string target, Func<Task<T>> action)
+    internal static async Task<T> GuardAsync<T>(string doing, string target, Func<Task<T>> action)
     {
         try
         {
@@ -86,7 +86,7 @@ public static class ConnectionStrings
         }
         catch (Exception ex) when (ex is NpgsqlException or SocketException or TimeoutException)
         {
-            throw new PipelineConnectionException($"PostgreSQL at {target}: {Reason(ex)}", ex) { Target = target };
+            throw new PipelineConnectionException($"{doing} {target}: {Reason(ex)}", ex) { Target = target };
         }
     }
 

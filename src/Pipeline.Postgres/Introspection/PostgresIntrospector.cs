@@ -63,7 +63,7 @@ public static class PostgresIntrospector
                 .ThenBy(q => q.Name, StringComparer.Ordinal)
                 .ToList();
             return result;
-        });
+        }, ct);
 
     /// <summary>As <see cref="FindInvalidIndexesAsync(NpgsqlConnection, IReadOnlyList{string}, CancellationToken)"/>,
     /// connecting with <paramref name="connectionString"/>.</summary>
@@ -81,28 +81,32 @@ public static class PostgresIntrospector
         {
             var catalog = await CatalogReader.ReadAsync(connection, onCommand, ct);
             return ModelAssembler.Build(catalog, exclude);
-        });
+        }, ct);
 
-    private static Task<T> WithOpenConnectionAsync<T>(NpgsqlConnection connection, Func<Task<T>> work)
-        => ConnectionStrings.GuardAsync(ConnectionStrings.Describe(connection), async () =>
+    private static async Task<T> WithOpenConnectionAsync<T>(NpgsqlConnection connection, Func<Task<T>> work, CancellationToken ct)
+    {
+        var target = ConnectionStrings.Describe(connection);
+        var opened = false;
+        if (connection.State == System.Data.ConnectionState.Closed)
         {
-            var opened = false;
-            if (connection.State == System.Data.ConnectionState.Closed)
+            await ConnectionStrings.GuardAsync("Cannot connect to PostgreSQL at", target, async () =>
             {
-                await connection.OpenAsync();
-                opened = true;
-            }
+                await connection.OpenAsync(ct);
+                return true;
+            });
+            opened = true;
+        }
 
-            try
+        try
+        {
+            return await ConnectionStrings.GuardAsync("Cannot read the catalog of PostgreSQL at", target, work);
+        }
+        finally
+        {
+            if (opened)
             {
-                return await work();
+                await connection.CloseAsync();
             }
-            finally
-            {
-                if (opened)
-                {
-                    await connection.CloseAsync();
-                }
-            }
-        });
+        }
+    }
 }
