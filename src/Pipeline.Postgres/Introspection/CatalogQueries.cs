@@ -159,14 +159,15 @@ internal static class CatalogQueries
         """;
 
     /// <summary>INVALID indexes (e.g. left by a failed <c>CREATE INDEX CONCURRENTLY</c>) on user tables: schema,
-    /// table, index.</summary>
+    /// table, index. Partitioned indexes (relkind <c>I</c>, invalid until every partition has an attached index) are
+    /// not leftovers and are not listed.</summary>
     public const string InvalidIndexes = "WITH " + UserTablesCte + """
 
         SELECT t.nspname, t.relname, ic.relname::text AS index_name
         FROM pg_catalog.pg_index i
         JOIN user_tables t ON t.oid = i.indrelid
         JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-        WHERE NOT i.indisvalid
+        WHERE NOT i.indisvalid AND ic.relkind = 'i'
         """;
 
     /// <summary>The queries of one introspection, in the order their results are read. Fixed: 8 statements.</summary>

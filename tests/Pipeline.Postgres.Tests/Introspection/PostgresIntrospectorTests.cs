@@ -64,6 +64,8 @@ public sealed class PostgresIntrospectorTests(PostgresServer server)
         var excluded = await PostgresIntrospector.FindInvalidIndexesAsync(server.ConnectionString(db), ["dupes"], Ct);
 
         Assert.Equal([new QualifiedName("public", "dupes_v_key")], invalid);
+        await server.ExecuteAsync(db, "CREATE INDEX events_id_only_idx ON ONLY events (id);"); // invalid until attached
+        Assert.Equal(invalid, await PostgresIntrospector.FindInvalidIndexesAsync(connection, [], Ct));
         Assert.Empty(excluded);
     }
 
