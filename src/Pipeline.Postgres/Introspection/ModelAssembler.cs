@@ -1,0 +1,122 @@
+using Pipeline.Core.Model;
+
+namespace Pipeline.Postgres.Introspection;
+
+/// <summary>
+/// Shapes catalog rows into a <see cref="DatabaseModel"/> with a deterministic order: schemas, tables, enums,
+/// constraints and indexes by name (ordinal), columns by attnum. Applies exclude patterns, skips INVALID indexes and
+/// turns owned-sequence defaults into <c>serial</c> types.
+/// </summary>
+internal static class ModelAssembler
+{
+    public static DatabaseModel Build(CatalogSnapshot catalog, IReadOnlyList<string> exclude)
+    {
+        var columnsByTable = catalog.Columns.ToLookup(c => c.TableOid);
+        var constraintsByTable = catalog.Constraints.ToLookup(c => c.TableOid);
+        var indexesByTable = catalog.Indexes.Where(i => i.Valid).ToLookup(i => i.TableOid);
+        var tablesBySchema = catalog.Tables
+            .Where(t => !NamePattern.IsExcluded(exclude, t.Schema, t.Name))
+            .ToLookup(t => t.Schema);
+        var enumsBySchema = catalog.Enums
+            .Where(e => !NamePattern.IsExcluded(exclude, e.Schema, e.Name))
+            .ToLookup(e => e.Schema);
+
+        var schemas = catalog.Schemas
+            .Order(StringComparer.Ordinal)
+            .Select(schema => new SchemaModel(
+                schema,
+                tablesBySchema[schema]
+                    .OrderBy(t => t.Name, StringComparer.Ordinal)
+                    .Select(t => BuildTable(t, columnsByTable[t.Oid], constraintsByTable[t.Oid], indexesByTable[t.Oid]))
+                    .ToList(),
+                enumsBySchema[schema]
+                    .OrderBy(e => e.Name, StringComparer.Ordinal)
+                    .Select(e => new EnumTypeModel(e.Name, e.Labels))
+                    .ToList()))
+            .ToList();
+
+        return new DatabaseModel(schemas, exclude.ToList(), new ServerInfo("postgres", catalog.VersionNum, ShortVersion(catalog.Version)));
+    }
+
+    /// <summary><c>server_version</c> without a packager suffix: <c>15.18 (Debian 15.18-0+deb12u1)</c> → <c>15.18</c>.</summary>
+    internal static string ShortVersion(string version)
+    {
+        var space = version.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 ? version[..space] : version;
+    }
+
+    private static TableModel BuildTable(
+        TableRow table, IEnumerable<ColumnRow> columns, IEnumerable<ConstraintRow> constraints, IEnumerable<IndexRow> indexes)
+    {
+        var cons = constraints.OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+        var pk = cons.FirstOrDefault(c => c.Kind == "p");
+        return new TableModel(
+            table.Name,
+            columns.OrderBy(c => c.Number).Select(BuildColumn).ToList(),
+            PrimaryKey: pk is null ? null : new PrimaryKeyModel(pk.Name, pk.Columns),
+            Uniques: cons.Where(c => c.Kind == "u").Select(c => new UniqueConstraintModel(c.Name, c.Columns)).ToList(),
+            Indexes: indexes.OrderBy(i => i.Name, StringComparer.Ordinal).Select(BuildIndex).ToList(),
+            ForeignKeys: cons.Where(c => c.Kind == "f").Select(BuildForeignKey).ToList(),
+            Checks: cons.Where(c => c.Kind == "c").Select(c => new CheckConstraintModel(c.Name, c.CheckExpression ?? "")).ToList(),
+            Comment: table.Comment,
+            Stats: new TableStats((long)Math.Round(Math.Max(0, table.Rows)), Math.Max(0, table.Pages), Math.Max(0, table.TotalBytes)));
+    }
+
+    private static ColumnModel BuildColumn(ColumnRow c)
+    {
+        var serialType = c.OwnedSerial ? SerialTypeFor(c.Type) : null;
+        return new ColumnModel(
+            c.Name,
+            serialType ?? c.Type,
+            Nullable: !c.NotNull,
+            Default: serialType is null ? c.Default : null,
+            Identity: c.Identity switch
+            {
+                "a" => IdentityKind.Always,
+                "d" => IdentityKind.ByDefault,
+                _ => IdentityKind.None,
+            },
+            Comment: c.Comment);
+    }
+
+    /// <summary>The serial pseudo-type matching an integer column type, or <c>null</c>
+    /// (https://www.postgresql.org/docs/current/datatype-numeric.html#DATATYPE-SERIAL).</summary>
+    private static string? SerialTypeFor(string type) => type switch
+    {
+        "integer" => "serial",
+        "bigint" => "bigserial",
+        "smallint" => "smallserial",
+        _ => null,
+    };
+
+    private static IndexModel BuildIndex(IndexRow i)
+    {
+        var keys = new List<string>(i.Keys.Count);
+        for (var k = 0; k < i.Keys.Count; k++)
+        {
+            keys.Add(IndexKeyText.Format(i.Keys[k], i.KeyIsExpression[k], i.KeyDescending[k]));
+        }
+
+        return new IndexModel(i.Name, keys, i.Unique, i.Predicate, i.Method, i.Include);
+    }
+
+    private static ForeignKeyModel BuildForeignKey(ConstraintRow c) => new(
+        c.Name,
+        c.Columns,
+        c.ReferencedSchema ?? "",
+        c.ReferencedTable ?? "",
+        c.ReferencedColumns,
+        ReferentialAction(c.OnDelete),
+        ReferentialAction(c.OnUpdate));
+
+    /// <summary>Maps <c>pg_constraint.confdeltype</c>/<c>confupdtype</c> codes to the model's lower-case actions
+    /// (https://www.postgresql.org/docs/current/catalog-pg-constraint.html).</summary>
+    internal static string ReferentialAction(string code) => code switch
+    {
+        "r" => "restrict",
+        "c" => "cascade",
+        "n" => "set null",
+        "d" => "set default",
+        _ => "no action",
+    };
+}

@@ -1,0 +1,112 @@
+using Npgsql;
+using Pipeline.Core.Model;
+
+namespace Pipeline.Postgres.Introspection;
+
+/// <summary>
+/// Reads the actual schema of a live PostgreSQL database into a <see cref="DatabaseModel"/> with a fixed number of
+/// catalog queries (one batch, one repeatable-read transaction, independent of the number of tables).
+/// Expressions and type names are deparsed with <c>search_path = public</c>: objects in <c>public</c> unqualified,
+/// others schema-qualified. Left out: system schemas, the tool's <c>pipeline</c> schema, extension members,
+/// partitions (a partitioned table appears once, with its leaves' statistics summed), INVALID indexes (see
+/// <see cref="FindInvalidIndexesAsync(NpgsqlConnection, IReadOnlyList{string}, CancellationToken)"/>) and objects
+/// matching the exclude patterns. Order: schemas, tables, enums, constraints and indexes by name (ordinal), columns by
+/// position. Catalogs: https://www.postgresql.org/docs/current/catalogs.html
+/// </summary>
+public static class PostgresIntrospector
+{
+    /// <summary>
+    /// Introspects the database of <paramref name="connection"/> (opened if closed, and then closed again). The
+    /// connection must not be in a transaction.
+    /// </summary>
+    /// <param name="connection">Connection to the database.</param>
+    /// <param name="exclude">Exclude patterns (<see cref="NamePattern"/>); also stored in
+    /// <see cref="DatabaseModel.Exclude"/>.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <returns>The actual model with <see cref="ServerInfo"/> and per-table <see cref="TableStats"/>.</returns>
+    /// <exception cref="PipelineConnectionException">The server cannot be reached or reports an error.</exception>
+    public static Task<DatabaseModel> IntrospectAsync(NpgsqlConnection connection, IReadOnlyList<string> exclude, CancellationToken ct)
+        => IntrospectAsync(connection, exclude, null, ct);
+
+    /// <summary>
+    /// Introspects the database at <paramref name="connectionString"/> (Npgsql keywords or a <c>postgres://</c> URI).
+    /// </summary>
+    /// <param name="connectionString">Connection string; never echoed in messages.</param>
+    /// <param name="exclude">Exclude patterns.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
+    public static async Task<DatabaseModel> IntrospectAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionStrings.ToNpgsql(connectionString));
+        return await IntrospectAsync(connection, exclude, ct);
+    }
+
+    /// <summary>
+    /// The INVALID indexes (<c>pg_index.indisvalid = false</c>, typically left by a failed or cancelled
+    /// <c>CREATE INDEX CONCURRENTLY</c>; see https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY)
+    /// on the tables <see cref="IntrospectAsync(NpgsqlConnection, IReadOnlyList{string}, CancellationToken)"/> would
+    /// read, as schema-qualified index names ordered by schema, then name.
+    /// </summary>
+    /// <exception cref="PipelineConnectionException">The server cannot be reached or reports an error.</exception>
+    public static Task<IReadOnlyList<QualifiedName>> FindInvalidIndexesAsync(NpgsqlConnection connection, IReadOnlyList<string> exclude, CancellationToken ct)
+        => WithOpenConnectionAsync(connection, async () =>
+        {
+            var rows = await CatalogReader.QueryAsync(
+                connection,
+                CatalogQueries.InvalidIndexes,
+                r => (Schema: r.GetString(0), Table: r.GetString(1), Index: r.GetString(2)),
+                ct);
+            IReadOnlyList<QualifiedName> result = rows
+                .Where(r => !NamePattern.IsExcluded(exclude, r.Schema, r.Table))
+                .Select(r => new QualifiedName(r.Schema, r.Index))
+                .OrderBy(q => q.Schema, StringComparer.Ordinal)
+                .ThenBy(q => q.Name, StringComparer.Ordinal)
+                .ToList();
+            return result;
+        }, ct);
+
+    /// <summary>As <see cref="FindInvalidIndexesAsync(NpgsqlConnection, IReadOnlyList{string}, CancellationToken)"/>,
+    /// connecting with <paramref name="connectionString"/>.</summary>
+    /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
+    public static async Task<IReadOnlyList<QualifiedName>> FindInvalidIndexesAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionStrings.ToNpgsql(connectionString));
+        return await FindInvalidIndexesAsync(connection, exclude, ct);
+    }
+
+    /// <summary>The introspection with a hook that sees every SQL statement sent (tests count them).</summary>
+    internal static Task<DatabaseModel> IntrospectAsync(
+        NpgsqlConnection connection, IReadOnlyList<string> exclude, Action<string>? onCommand, CancellationToken ct)
+        => WithOpenConnectionAsync(connection, async () =>
+        {
+            var catalog = await CatalogReader.ReadAsync(connection, onCommand, ct);
+            return ModelAssembler.Build(catalog, exclude);
+        }, ct);
+
+    private static async Task<T> WithOpenConnectionAsync<T>(NpgsqlConnection connection, Func<Task<T>> work, CancellationToken ct)
+    {
+        var target = ConnectionStrings.Describe(connection);
+        var opened = false;
+        if (connection.State == System.Data.ConnectionState.Closed)
+        {
+            await ConnectionStrings.GuardAsync("Cannot connect to PostgreSQL at", target, async () =>
+            {
+                await connection.OpenAsync(ct);
+                return true;
+            });
+            opened = true;
+        }
+
+        try
+        {
+            return await ConnectionStrings.GuardAsync("Cannot read the catalog of PostgreSQL at", target, work);
+        }
+        finally
+        {
+            if (opened)
+            {
+                await connection.CloseAsync();
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace Pipeline.Postgres; internal static class Placeholder { }

@@ -1,0 +1,24 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Pipeline.Core.Model;
+
+namespace Pipeline.Postgres.Tests.Introspection;
+
+/// <summary>Order-sensitive, exact comparison of models via indented JSON (statistics left out).</summary>
+internal static class ModelJson
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string WithoutStats(DatabaseModel model) => JsonSerializer.Serialize(
+        model with
+        {
+            Schemas = model.Schemas.Select(s => s with { Tables = s.Tables.Select(t => t with { Stats = null }).ToList() }).ToList(),
+        },
+        Options);
+
+    public static string Of(object value) => JsonSerializer.Serialize(value, Options);
+}
