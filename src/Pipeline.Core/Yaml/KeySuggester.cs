@@ -24,7 +24,7 @@ internal static class KeySuggester
             }
         }
 
-        var allowed = Math.Max(2, Math.Min(key.Length, best?.Length ?? 0) / 3);
+        var allowed = key.Length <= 3 ? 1 : 3;
         return bestDistance <= allowed ? best : null;
     }
 
