@@ -320,9 +320,8 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
     /// and modifiers (<c>DESC</c>, <c>NULLS LAST</c>, an operator class).</summary>
     private bool IsKeyOfThisTable(string key)
     {
-        var trimmed = key.Trim();
-        return trimmed.StartsWith('(')
-            || _columns.Any(c => trimmed == c.Name || trimmed.StartsWith(c.Name + " ", StringComparison.Ordinal));
+        return key.TrimStart().StartsWith('(')
+            || _columns.Any(c => key == c.Name || key.StartsWith(c.Name + " ", StringComparison.Ordinal));
     }
 
     private void ClaimConstraintName(string name, YNode node)

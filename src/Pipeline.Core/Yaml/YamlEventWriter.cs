@@ -7,8 +7,10 @@ namespace Pipeline.Core.Yaml;
 /// <summary>
 /// A thin layer over YamlDotNet's <see cref="Emitter"/>: block or flow collections and scalars, with a quoting
 /// policy that keeps every string a string for any YAML reader. The emitter does the escaping; this class only
-/// decides the style: quoted when the text would otherwise read as null, a boolean or a number (YAML 1.1 and 1.2),
-/// double-quoted when it holds control or line-break characters, plain when the emitter allows it.
+/// decides the style: double-quoted when the text holds control or line-break characters; quoted when it would
+/// otherwise read as null, a boolean or a number (YAML 1.1 and 1.2) or holds a YAML indicator character
+/// (double-quoted if it contains a single quote, so SQL literals stay readable); otherwise plain when the emitter
+/// allows it.
 /// </summary>
 internal sealed partial class YamlEventWriter
 {
@@ -80,8 +82,19 @@ internal sealed partial class YamlEventWriter
             return ScalarStyle.DoubleQuoted;
         }
 
-        return value.Length == 0 || NonStringPlain().IsMatch(value) ? ScalarStyle.SingleQuoted : ScalarStyle.Any;
+        if (value.Length == 0 || NonStringPlain().IsMatch(value) || value.AsSpan().IndexOfAny(Indicators) >= 0)
+        {
+            return value.Contains('\'') ? ScalarStyle.DoubleQuoted : ScalarStyle.SingleQuoted;
+        }
+
+        return ScalarStyle.Any;
     }
+
+    /// <summary>Characters that YAML gives a meaning in some position (aliases, anchors, tags, comments, keys,
+    /// block scalars, directives, reserved, quotes, escapes). Texts holding one are always quoted: plain would be
+    /// legal in many positions, but quoting is simpler to read and immune to parser differences.</summary>
+    private static readonly System.Buffers.SearchValues<char> Indicators =
+        System.Buffers.SearchValues.Create("*&!#:|>%@`?\"'\\");
 
     private static bool NeedsEscape(char c) =>
         c < ' ' || c is '\u007F' or '\u2028' or '\u2029' or '\uFEFF' || (c >= '\u0080' && c <= '\u009F')
