@@ -7,7 +7,7 @@ namespace Pipeline.Core.Tests.Yaml;
 /// <summary>Keeps <c>schema/pipeline.schema.json</c> in step with the keys the loader accepts.</summary>
 public class JsonSchemaTests
 {
-    private static JsonElement LoadSchema()
+    internal static string SchemaFolderFile(string name)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "schema", "pipeline.schema.json")))
@@ -16,8 +16,26 @@ public class JsonSchemaTests
         }
 
         Assert.NotNull(dir);
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.FullName, "schema", "pipeline.schema.json")));
+        return Path.Combine(dir.FullName, "schema", name);
+    }
+
+    private static JsonElement LoadSchema()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(SchemaFolderFile("pipeline.schema.json")));
         return doc.RootElement.Clone();
+    }
+
+    [Fact]
+    public void The_example_in_FORMAT_md_loads()
+    {
+        var text = File.ReadAllText(SchemaFolderFile("FORMAT.md")).Replace("\r\n", "\n");
+        var start = text.IndexOf("```yaml\n", text.IndexOf("## Example", StringComparison.Ordinal), StringComparison.Ordinal) + 8;
+        var yaml = text[start..text.IndexOf("```", start, StringComparison.Ordinal)];
+
+        var model = SchemaYamlLoader.Load(yaml, "FORMAT.md");
+
+        Assert.Equal(["countries", "customers"], model.Schemas[0].Tables.Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("customers_country_id_fkey", model.FindTable("public", "customers")!.ForeignKeys[0].Name);
     }
 
     private static JsonElement Definition(JsonElement schema, string name) =>
