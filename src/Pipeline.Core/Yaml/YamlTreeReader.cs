@@ -13,6 +13,10 @@ internal sealed class YamlTreeReader
     private readonly IParser _parser;
     private readonly string _file;
     private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
+    private int _depth;
+
+    /// <summary>Deepest nesting accepted; the format needs about ten levels. Guards the recursion.</summary>
+    internal const int MaxDepth = 64;
 
     private YamlTreeReader(IParser parser, string file)
     {
@@ -58,6 +62,26 @@ internal sealed class YamlTreeReader
     private YNode ReadNode()
     {
         var ev = Next();
+        if (ev is SequenceStart or MappingStart && ++_depth > MaxDepth)
+        {
+            throw new SchemaLoadException(Loc(ev.Start), $"the YAML is nested more than {MaxDepth} levels deep");
+        }
+
+        try
+        {
+            return ReadNode(ev);
+        }
+        finally
+        {
+            if (ev is SequenceStart or MappingStart)
+            {
+                _depth--;
+            }
+        }
+    }
+
+    private YNode ReadNode(ParsingEvent ev)
+    {
         switch (ev)
         {
             case AnchorAlias alias:

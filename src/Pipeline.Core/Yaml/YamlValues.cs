@@ -103,7 +103,12 @@ internal static partial class YamlValues
     public static SchemaLoadException Error(YNode node, string reason) => new(node.Location, reason);
 
     /// <summary>"a list", "a mapping" or the scalar text in quotes, for messages.</summary>
-    public static string Describe(YNode node) => node is YScalar scalar ? $"'{scalar.Value}'" : node.KindName;
+    public static string Describe(YNode node) => node switch
+    {
+        YScalar { IsNull: true } => "an empty value",
+        YScalar scalar => $"'{scalar.Value}'",
+        _ => node.KindName,
+    };
 
     [GeneratedRegex("^(true|True|TRUE|false|False|FALSE)$")]
     private static partial Regex BooleanText();

@@ -131,6 +131,22 @@ public class SchemaYamlLoaderErrorTests
     }
 
     [Fact]
+    public void Deep_nesting_is_an_error_not_a_crash()
+    {
+        var yaml = "version: 1\nschemas: " + new string('[', 10_000) + new string(']', 10_000) + "\n";
+        var ex = Assert.Throws<SchemaLoadException>(() => SchemaYamlLoader.Load(yaml, "f.yaml"));
+        Assert.StartsWith("f.yaml(2,", ex.Message);
+        Assert.Contains("nested more than", ex.Message);
+    }
+
+    [Fact]
+    public void A_table_without_a_body_says_so()
+    {
+        var ex = Assert.Throws<SchemaLoadException>(() => SchemaYamlLoader.Load("version: 1\nschemas:\n  s:\n    tables:\n      t:\n", "f.yaml"));
+        Assert.Equal("f.yaml(5,9): table 't' must be a mapping (key: value lines), not an empty value", ex.Message);
+    }
+
+    [Fact]
     public void Malformed_yaml_keeps_the_parser_error_as_inner_exception()
     {
         var ex = Assert.Throws<SchemaLoadException>(() => SchemaYamlLoader.Load("a: b: c\n", "f.yaml"));
