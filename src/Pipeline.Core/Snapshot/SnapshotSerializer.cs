@@ -1,3 +1,7 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using Pipeline.Core.Model;
 
 namespace Pipeline.Core.Snapshot;
@@ -7,15 +11,104 @@ namespace Pipeline.Core.Snapshot;
 /// server version, as JSON (System.Text.Json). Plans computed against a snapshot have the same source fingerprint
 /// as plans computed against the live database it was taken from.
 /// </summary>
-public static class SnapshotSerializer
+/// <remarks>
+/// Shape: <c>{"format":"pipeline-snapshot","version":1,"server":{dialect,versionNum,version},"exclude":[…],
+/// "schemas":[{name,enums:[{name,values}],tables:[{name,comment?,stats?:{rows,pages,totalBytes},columns:[{name,type,
+/// nullable,default?,identity,comment?}],primaryKey?:{name,columns},uniques,indexes:[{name,keys,unique,where?,method,
+/// include}],foreignKeys:[{name,columns,referencedSchema,referencedTable,referencedColumns,onDelete,onUpdate}],
+/// checks:[{name,expression}]}]}]}</c>. camelCase names, enum values as camelCase strings (<c>none</c>,
+/// <c>always</c>, <c>byDefault</c>), null values omitted, two-space indentation, <c>\n</c> line ends, list order as
+/// in the model. Source locations and desired-only fields (renamedFrom, backfill, using) are not stored.
+/// </remarks>
+public static partial class SnapshotSerializer
 {
-    /// <summary>Serialises a model to JSON text (indented, deterministic).</summary>
-    public static string Serialize(DatabaseModel model) => throw new NotImplementedException();
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        IndentSize = 2,
+        NewLine = "\n",
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+        AllowTrailingCommas = false,
+    };
+
+    private static readonly JsonSerializerOptions HeaderOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    };
+
+    /// <summary>Serialises a model to JSON text (indented, deterministic, ending with a newline).</summary>
+    public static string Serialize(DatabaseModel model) =>
+        JsonSerializer.Serialize(SnapshotMapper.ToDocument(model), Options) + "\n";
 
     /// <summary>Reads a snapshot; <paramref name="fileName"/> is used in error messages.</summary>
     /// <exception cref="SnapshotFormatException">Not a valid snapshot: the message names the file and, where
     /// known, line and position.</exception>
-    public static DatabaseModel Deserialize(string json, string fileName) => throw new NotImplementedException();
+    public static DatabaseModel Deserialize(string json, string fileName)
+    {
+        SnapshotHeader? header;
+        try
+        {
+            header = JsonSerializer.Deserialize<SnapshotHeader>(json, HeaderOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid(fileName, ex);
+        }
+
+        if (header?.Format != SnapshotMapper.FormatName)
+        {
+            throw new SnapshotFormatException(
+                $"{fileName}: not a Pipeline snapshot (expected \"format\": \"{SnapshotMapper.FormatName}\", found {Quote(header?.Format)})");
+        }
+
+        if (header.Version != SnapshotMapper.FormatVersion)
+        {
+            throw new SnapshotFormatException(
+                $"{fileName}: unsupported snapshot version {header.Version?.ToString() ?? "(missing)"}; this tool reads version {SnapshotMapper.FormatVersion}");
+        }
+
+        try
+        {
+            var document = JsonSerializer.Deserialize<SnapshotDocument>(json, Options)
+                ?? throw new SnapshotFormatException($"{fileName}: the snapshot is null");
+            return SnapshotMapper.ToModel(document);
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid(fileName, ex);
+        }
+    }
+
+    private static SnapshotFormatException Invalid(string fileName, JsonException ex)
+    {
+        var where = ex.LineNumber is { } line
+            ? $"{fileName}({line + 1},{(ex.BytePositionInLine ?? 0) + 1})"
+            : fileName;
+        var path = string.IsNullOrEmpty(ex.Path) ? "" : $" (at {ex.Path})";
+        var message = PositionSuffix().Replace(ex.Message, "");
+        message = TypeName().Replace(message, m => "a snapshot " + m.Groups[1].Value.ToLowerInvariant());
+        message = message.Replace(" Consider updating its nullability annotation.", "", StringComparison.Ordinal);
+        return new SnapshotFormatException($"{where}: invalid snapshot: {message}{path}", ex);
+    }
+
+    /// <summary>Internal type names in System.Text.Json messages, e.g. <c>Pipeline.Core.Snapshot.SnapshotColumn</c>.</summary>
+    [GeneratedRegex(@"'?Pipeline\.Core\.Snapshot\.Snapshot(\w+)'?")]
+    private static partial Regex TypeName();
+
+    private static string Quote(string? value) => value is null ? "nothing" : $"\"{value}\"";
+
+    /// <summary>System.Text.Json appends " Path: … | LineNumber: … | BytePositionInLine: …."; those facts are
+    /// reported in the location and path instead.</summary>
+    [GeneratedRegex(@"\s*Path: .*$", RegexOptions.Singleline)]
+    private static partial Regex PositionSuffix();
 }
 
 /// <summary>A snapshot file that cannot be read.</summary>

@@ -1,0 +1,76 @@
+using System.Text.Json.Serialization;
+using Pipeline.Core.Model;
+
+namespace Pipeline.Core.Snapshot;
+
+// The JSON shape of a snapshot file, version 1. Separate from the model records so the file format is explicit and
+// stable: no source locations, no desired-only fields (renamedFrom, backfill, using).
+
+/// <summary>Just the envelope, read first to reject files that are not snapshots before anything else.</summary>
+internal sealed record SnapshotHeader(string? Format, int? Version);
+
+/// <summary>A whole snapshot file.</summary>
+internal sealed record SnapshotDocument(
+    [property: JsonPropertyOrder(0)] string Format,
+    [property: JsonPropertyOrder(1)] int Version,
+    [property: JsonPropertyOrder(3)] IReadOnlyList<string> Exclude,
+    [property: JsonPropertyOrder(4)] IReadOnlyList<SnapshotSchema> Schemas,
+    [property: JsonPropertyOrder(2)] SnapshotServer? Server = null);
+
+/// <summary><see cref="ServerInfo"/>.</summary>
+internal sealed record SnapshotServer(string Dialect, int VersionNum, string Version);
+
+/// <summary><see cref="SchemaModel"/>.</summary>
+internal sealed record SnapshotSchema(string Name, IReadOnlyList<SnapshotEnum> Enums, IReadOnlyList<SnapshotTable> Tables);
+
+/// <summary><see cref="EnumTypeModel"/>.</summary>
+internal sealed record SnapshotEnum(string Name, IReadOnlyList<string> Values);
+
+/// <summary><see cref="TableModel"/>.</summary>
+internal sealed record SnapshotTable(
+    [property: JsonPropertyOrder(0)] string Name,
+    [property: JsonPropertyOrder(3)] IReadOnlyList<SnapshotColumn> Columns,
+    [property: JsonPropertyOrder(5)] IReadOnlyList<SnapshotKey> Uniques,
+    [property: JsonPropertyOrder(6)] IReadOnlyList<SnapshotIndex> Indexes,
+    [property: JsonPropertyOrder(7)] IReadOnlyList<SnapshotForeignKey> ForeignKeys,
+    [property: JsonPropertyOrder(8)] IReadOnlyList<SnapshotCheck> Checks,
+    [property: JsonPropertyOrder(4)] SnapshotKey? PrimaryKey = null,
+    [property: JsonPropertyOrder(1)] string? Comment = null,
+    [property: JsonPropertyOrder(2)] SnapshotStats? Stats = null);
+
+/// <summary><see cref="TableStats"/>: rows, 8 KiB pages, total bytes.</summary>
+internal sealed record SnapshotStats(long Rows, long Pages, long TotalBytes);
+
+/// <summary><see cref="ColumnModel"/> without the desired-only fields.</summary>
+internal sealed record SnapshotColumn(
+    [property: JsonPropertyOrder(0)] string Name,
+    [property: JsonPropertyOrder(1)] string Type,
+    [property: JsonPropertyOrder(2)] bool Nullable,
+    [property: JsonPropertyOrder(4)] IdentityKind Identity,
+    [property: JsonPropertyOrder(3)] string? Default = null,
+    [property: JsonPropertyOrder(5)] string? Comment = null);
+
+/// <summary>A primary key or unique constraint.</summary>
+internal sealed record SnapshotKey(string Name, IReadOnlyList<string> Columns);
+
+/// <summary><see cref="IndexModel"/>.</summary>
+internal sealed record SnapshotIndex(
+    [property: JsonPropertyOrder(0)] string Name,
+    [property: JsonPropertyOrder(1)] IReadOnlyList<string> Keys,
+    [property: JsonPropertyOrder(2)] bool Unique,
+    [property: JsonPropertyOrder(4)] string Method,
+    [property: JsonPropertyOrder(5)] IReadOnlyList<string> Include,
+    [property: JsonPropertyOrder(3)] string? Where = null);
+
+/// <summary><see cref="ForeignKeyModel"/>.</summary>
+internal sealed record SnapshotForeignKey(
+    string Name,
+    IReadOnlyList<string> Columns,
+    string ReferencedSchema,
+    string ReferencedTable,
+    IReadOnlyList<string> ReferencedColumns,
+    string OnDelete,
+    string OnUpdate);
+
+/// <summary><see cref="CheckConstraintModel"/>.</summary>
+internal sealed record SnapshotCheck(string Name, string Expression);

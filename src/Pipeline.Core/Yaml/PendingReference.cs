@@ -1,0 +1,42 @@
+using Pipeline.Core.Model;
+using static Pipeline.Core.Yaml.YamlValues;
+
+namespace Pipeline.Core.Yaml;
+
+/// <summary>
+/// The target of a foreign key, checked after the whole file is read: a table declared in the file must have the
+/// referenced columns; an undeclared table is an error unless an <c>exclude</c> pattern matches it.
+/// </summary>
+/// <param name="Schema">Referenced schema.</param>
+/// <param name="Table">Referenced table.</param>
+/// <param name="TableNode">The <c>table:</c> value, for messages.</param>
+/// <param name="Columns">Referenced columns with their nodes.</param>
+internal sealed record PendingReference(
+    string Schema,
+    string Table,
+    YNode TableNode,
+    IReadOnlyList<(string Value, YNode Node)> Columns)
+{
+    /// <summary>Checks the reference against the finished <paramref name="model"/>.</summary>
+    public void Resolve(DatabaseModel model, IReadOnlyList<ExcludePattern> exclude)
+    {
+        var table = model.FindTable(Schema, Table);
+        if (table is null)
+        {
+            if (ExcludePattern.AnyMatches(exclude, Schema, Table))
+            {
+                return;
+            }
+
+            throw Error(TableNode, $"foreign key references table '{Schema}.{Table}', which this file does not declare (declare it, or add it to 'exclude')");
+        }
+
+        foreach (var (column, node) in Columns)
+        {
+            if (table.FindColumn(column) is null)
+            {
+                throw Error(node, $"foreign key references column '{column}', which table '{Schema}.{Table}' does not have");
+            }
+        }
+    }
+}

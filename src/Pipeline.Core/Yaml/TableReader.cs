@@ -1,0 +1,342 @@
+using Pipeline.Core.Model;
+using static Pipeline.Core.Yaml.YamlValues;
+
+namespace Pipeline.Core.Yaml;
+
+/// <summary>
+/// Reads one table: columns, keys, indexes, foreign keys and checks, checking that every constraint names columns
+/// the table has and that names are unique. Columns are read first whatever the key order.
+/// </summary>
+internal sealed class TableReader(SchemaModelBuilder builder, string schema)
+{
+    private static readonly string[] SerialTypes = ["serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"];
+
+    private readonly Dictionary<string, YNode> _constraintNames = new(StringComparer.Ordinal);
+    private string _table = "";
+    private string _what = "";
+    private List<ColumnModel> _columns = [];
+
+    /// <summary>Reads the table declared as <paramref name="key"/>: <paramref name="value"/>.</summary>
+    public TableModel Read(YScalar key, YNode value)
+    {
+        _table = Name(key, "a table name");
+        _what = $"table '{_table}'";
+        var mapping = Mapping(value, _what);
+        CheckKeys(mapping, YamlKeys.Table, _what);
+
+        var columnNodes = Sequence(Required(mapping, "columns", _what), $"'columns' of {_what}");
+        var explicitNullable = new Dictionary<string, YNode>(StringComparer.Ordinal);
+        foreach (var node in columnNodes.Items)
+        {
+            ReadColumn(node, explicitNullable);
+        }
+
+        var primaryKey = mapping.Find("primaryKey") is { } pk && pk.Value is not YScalar { IsNull: true }
+            ? ReadPrimaryKey(pk.Key, pk.Value)
+            : null;
+        if (primaryKey is not null)
+        {
+            ImplyNotNull(primaryKey.Columns, explicitNullable, "a primary key column");
+        }
+
+        var uniques = ReadList(mapping, "unique", ReadUnique);
+        var indexes = ReadList(mapping, "indexes", ReadIndex);
+        var foreignKeys = ReadList(mapping, "foreignKeys", ReadForeignKey);
+        var checks = ReadList(mapping, "checks", ReadCheck);
+
+        return new TableModel(
+            _table,
+            _columns,
+            primaryKey,
+            uniques,
+            indexes,
+            foreignKeys,
+            checks,
+            OptionalText(mapping, "comment", _what),
+            OptionalName(mapping, "renamedFrom", _what),
+            Location: key.Location);
+    }
+
+    private void ReadColumn(YNode node, Dictionary<string, YNode> explicitNullable)
+    {
+        var mapping = Mapping(node, $"a column of {_what}");
+        var nameNode = Required(mapping, "name", $"a column of {_what}");
+        var name = Name(nameNode, $"a column name of {_what}");
+        var what = $"column '{name}' of {_what}";
+        CheckKeys(mapping, YamlKeys.Column, what);
+        if (_columns.Any(c => c.Name == name))
+        {
+            throw Error(nameNode, $"duplicate column '{name}' in {_what}");
+        }
+
+        var typeNode = Required(mapping, "type", what);
+        var type = Text(typeNode, $"'type' of {what}").Trim();
+        if (type.Length == 0)
+        {
+            throw Error(typeNode, $"'type' of {what} must not be empty");
+        }
+
+        var identity = ReadIdentity(mapping, what);
+        var defaultValue = OptionalText(mapping, "default", what);
+        var isSerial = SerialTypes.Contains(type.ToLowerInvariant());
+        if (defaultValue is not null && (identity != IdentityKind.None || isSerial))
+        {
+            throw Error(
+                Optional(mapping, "default")!,
+                $"{what} cannot have a default: {(isSerial ? "a serial column gets it from its sequence" : "an identity column generates its values")}");
+        }
+
+        var nullable = OptionalBool(mapping, "nullable", what);
+        if (nullable is not null)
+        {
+            explicitNullable[name] = Optional(mapping, "nullable")!;
+        }
+
+        var column = new ColumnModel(
+            name,
+            type,
+            nullable ?? true,
+            defaultValue,
+            identity,
+            OptionalText(mapping, "comment", what),
+            OptionalName(mapping, "renamedFrom", what),
+            OptionalText(mapping, "backfill", what),
+            OptionalText(mapping, "using", what),
+            mapping.Location);
+        _columns.Add(column);
+        if (identity != IdentityKind.None)
+        {
+            ImplyNotNull([name], explicitNullable, "an identity column");
+        }
+        else if (isSerial)
+        {
+            ImplyNotNull([name], explicitNullable, "a serial column");
+        }
+    }
+
+    /// <summary>PostgreSQL makes primary key, identity and serial columns NOT NULL; an omitted <c>nullable</c>
+    /// follows, an explicit <c>nullable: true</c> is an error.</summary>
+    private void ImplyNotNull(IReadOnlyList<string> names, Dictionary<string, YNode> explicitNullable, string role)
+    {
+        foreach (var name in names)
+        {
+            var index = _columns.FindIndex(c => c.Name == name);
+            if (index < 0 || !_columns[index].Nullable)
+            {
+                continue;
+            }
+
+            if (explicitNullable.TryGetValue(name, out var node))
+            {
+                throw Error(node, $"column '{name}' of {_what} is {role}, which PostgreSQL makes NOT NULL; write 'nullable: false' or leave it out");
+            }
+
+            _columns[index] = _columns[index] with { Nullable = false };
+        }
+    }
+
+    private static IdentityKind ReadIdentity(YMapping mapping, string what)
+    {
+        if (Optional(mapping, "identity") is not { } node)
+        {
+            return IdentityKind.None;
+        }
+
+        var text = Normalize(Text(node, $"'identity' of {what}"));
+        return text switch
+        {
+            "always" => IdentityKind.Always,
+            "by default" => IdentityKind.ByDefault,
+            _ => throw Error(node, $"invalid identity {Describe(node)} for {what}; expected 'always' or 'by default'"),
+        };
+    }
+
+    private PrimaryKeyModel ReadPrimaryKey(YScalar key, YNode value)
+    {
+        var what = $"the primary key of {_what}";
+        string name;
+        YNode columnsNode;
+        YNode nameNode = key;
+        if (value is YMapping mapping)
+        {
+            CheckKeys(mapping, YamlKeys.PrimaryKey, what);
+            name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.PrimaryKey(_table);
+            nameNode = Optional(mapping, "name") ?? key;
+            columnsNode = Required(mapping, "columns", what);
+        }
+        else if (value is YSequence)
+        {
+            name = DefaultConstraintNames.PrimaryKey(_table);
+            columnsNode = value;
+        }
+        else
+        {
+            throw Error(value, $"{what} must be a list of columns or a mapping with 'columns' (and 'name'), not {Describe(value)}");
+        }
+
+        var columns = ColumnList(columnsNode, $"the columns of {what}");
+        ClaimConstraintName(name, nameNode);
+        builder.ClaimRelationName(schema, name, nameNode);
+        return new PrimaryKeyModel(name, columns, key.Location);
+    }
+
+    private UniqueConstraintModel ReadUnique(YMapping mapping)
+    {
+        var what = $"a unique constraint of {_what}";
+        CheckKeys(mapping, YamlKeys.Unique, what);
+        var columns = ColumnList(Required(mapping, "columns", what), $"the columns of {what}");
+        var name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.Unique(_table, columns);
+        var nameNode = Optional(mapping, "name") ?? mapping;
+        ClaimConstraintName(name, nameNode);
+        builder.ClaimRelationName(schema, name, nameNode);
+        return new UniqueConstraintModel(name, columns, mapping.Location);
+    }
+
+    private IndexModel ReadIndex(YMapping mapping)
+    {
+        var what = $"an index of {_what}";
+        CheckKeys(mapping, YamlKeys.Index, what);
+        var nameNode = Required(mapping, "name", what);
+        var name = Name(nameNode, $"the name of {what}");
+        what = $"index '{name}' of {_what}";
+        var keys = NameList(Required(mapping, "columns", what), $"the columns of {what}");
+        foreach (var (keyText, node) in keys)
+        {
+            if (!IsKeyOfThisTable(keyText))
+            {
+                throw Error(node, $"index key '{keyText}' is not a column of {_what} (write an expression in parentheses, e.g. '(lower(email))')");
+            }
+        }
+
+        var include = Optional(mapping, "include") is { } includeNode
+            ? ColumnList(includeNode, $"'include' of {what}", allowEmpty: true)
+            : [];
+        var method = OptionalText(mapping, "method", what)?.Trim().ToLowerInvariant();
+        if (method is { Length: 0 })
+        {
+            throw Error(Optional(mapping, "method")!, $"'method' of {what} must not be empty");
+        }
+
+        ClaimConstraintName(name, nameNode);
+        builder.ClaimRelationName(schema, name, nameNode);
+        return new IndexModel(
+            name,
+            keys.Select(k => k.Value).ToList(),
+            OptionalBool(mapping, "unique", what) ?? false,
+            OptionalText(mapping, "where", what),
+            method ?? "btree",
+            include,
+            mapping.Location);
+    }
+
+    private ForeignKeyModel ReadForeignKey(YMapping mapping)
+    {
+        var what = $"a foreign key of {_what}";
+        CheckKeys(mapping, YamlKeys.ForeignKey, what);
+        var columns = ColumnList(Required(mapping, "columns", what), $"the columns of {what}");
+        var name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.ForeignKey(_table, columns);
+        what = $"foreign key '{name}' of {_what}";
+
+        var references = Mapping(Required(mapping, "references", what), $"'references' of {what}");
+        CheckKeys(references, YamlKeys.References, $"'references' of {what}");
+        var refSchema = OptionalName(references, "schema", what) ?? schema;
+        var refTableNode = Required(references, "table", $"'references' of {what}");
+        var refTable = Name(refTableNode, $"the referenced table of {what}");
+        var refColumnsNode = Required(references, "columns", $"'references' of {what}");
+        var refColumns = NameList(refColumnsNode, $"the referenced columns of {what}");
+        if (refColumns.Count != columns.Count)
+        {
+            throw Error(refColumnsNode, $"{what} has {columns.Count} column(s) but references {refColumns.Count}");
+        }
+
+        builder.AddReference(new PendingReference(refSchema, refTable, refTableNode, refColumns));
+        ClaimConstraintName(name, Optional(mapping, "name") ?? mapping);
+        return new ForeignKeyModel(
+            name,
+            columns,
+            refSchema,
+            refTable,
+            refColumns.Select(c => c.Value).ToList(),
+            ReadAction(mapping, "onDelete", what),
+            ReadAction(mapping, "onUpdate", what),
+            mapping.Location);
+    }
+
+    private CheckConstraintModel ReadCheck(YMapping mapping)
+    {
+        var what = $"a check constraint of {_what}";
+        CheckKeys(mapping, YamlKeys.Check, what);
+        var nameNode = Required(mapping, "name", what);
+        var name = Name(nameNode, $"the name of {what}");
+        var expression = Text(Required(mapping, "expression", $"check '{name}' of {_what}"), $"the expression of check '{name}'");
+        ClaimConstraintName(name, nameNode);
+        return new CheckConstraintModel(name, expression, mapping.Location);
+    }
+
+    private static string ReadAction(YMapping mapping, string key, string what)
+    {
+        if (Optional(mapping, key) is not { } node)
+        {
+            return "no action";
+        }
+
+        var action = Normalize(Text(node, $"'{key}' of {what}"));
+        return YamlKeys.ReferentialActions.Contains(action)
+            ? action
+            : throw Error(node, $"invalid {key} action {Describe(node)} for {what}; expected one of: {string.Join(", ", YamlKeys.ReferentialActions)}");
+    }
+
+    private List<T> ReadList<T>(YMapping mapping, string key, Func<YMapping, T> read) =>
+        Optional(mapping, key) is { } node
+            ? Sequence(node, $"'{key}' of {_what}").Items.Select(item => read(Mapping(item, $"an item of '{key}' of {_what}"))).ToList()
+            : [];
+
+    /// <summary>A list of distinct column names of this table.</summary>
+    private List<string> ColumnList(YNode node, string what, bool allowEmpty = false)
+    {
+        var items = NameList(node, what, allowEmpty);
+        var result = new List<string>();
+        foreach (var (column, itemNode) in items)
+        {
+            if (_columns.All(c => c.Name != column))
+            {
+                var suggestion = KeySuggester.Closest(column, _columns.Select(c => c.Name));
+                var hint = suggestion is null ? "" : $"; did you mean '{suggestion}'?";
+                throw Error(itemNode, $"{_what} has no column '{column}'{hint}");
+            }
+
+            if (result.Contains(column))
+            {
+                throw Error(itemNode, $"column '{column}' appears twice in {what}");
+            }
+
+            result.Add(column);
+        }
+
+        return result;
+    }
+
+    /// <summary>An index key is an expression in parentheses, or a column name optionally followed by a space
+    /// and modifiers (<c>DESC</c>, <c>NULLS LAST</c>, an operator class).</summary>
+    private bool IsKeyOfThisTable(string key)
+    {
+        return key.TrimStart().StartsWith('(')
+            || _columns.Any(c => key == c.Name || key.StartsWith(c.Name + " ", StringComparison.Ordinal));
+    }
+
+    private void ClaimConstraintName(string name, YNode node)
+    {
+        if (!_constraintNames.TryAdd(name, node))
+        {
+            var first = _constraintNames[name].Location;
+            throw Error(node, $"duplicate constraint or index name '{name}' in {_what} (first used at line {first.Line}, column {first.Column})");
+        }
+    }
+
+    private static string? OptionalName(YMapping mapping, string key, string what) =>
+        Optional(mapping, key) is { } node ? Name(node, $"'{key}' of {what}") : null;
+
+    /// <summary>Lower case with single spaces: "SET  NULL" becomes "set null".</summary>
+    private static string Normalize(string text) =>
+        string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
+}

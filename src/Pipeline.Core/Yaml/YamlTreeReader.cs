@@ -1,0 +1,182 @@
+using Pipeline.Core.Model;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace Pipeline.Core.Yaml;
+
+/// <summary>
+/// Reads YAML text into a <see cref="YNode"/> tree with 1-based locations, rejecting what the schema format never
+/// needs: several documents, non-scalar mapping keys, duplicate keys. Aliases resolve to their anchored node.
+/// </summary>
+internal sealed class YamlTreeReader
+{
+    private readonly IParser _parser;
+    private readonly string _file;
+    private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
+    private int _depth;
+
+    /// <summary>Deepest nesting accepted; the format needs about ten levels. Guards the recursion.</summary>
+    internal const int MaxDepth = 64;
+
+    private YamlTreeReader(IParser parser, string file)
+    {
+        _parser = parser;
+        _file = file;
+    }
+
+    /// <summary>The root node, or <c>null</c> when the text holds no document (empty or only comments).</summary>
+    /// <exception cref="SchemaLoadException">Malformed YAML, several documents, duplicate or complex keys.</exception>
+    public static YNode? Read(string yaml, string file)
+    {
+        var reader = new YamlTreeReader(new Parser(new StringReader(yaml)), file);
+        try
+        {
+            return reader.ReadStream();
+        }
+        catch (YamlException ex)
+        {
+            throw new SchemaLoadException(reader.Loc(ex.Start), "invalid YAML: " + ex.Message, ex);
+        }
+    }
+
+    private YNode? ReadStream()
+    {
+        Expect<StreamStart>();
+        if (Accept<StreamEnd>(out _))
+        {
+            return null;
+        }
+
+        Expect<DocumentStart>();
+        var root = ReadNode();
+        Expect<DocumentEnd>();
+        if (Accept<DocumentStart>(out var second))
+        {
+            throw new SchemaLoadException(Loc(second.Start), "only one YAML document is allowed per schema file");
+        }
+
+        Expect<StreamEnd>();
+        return root;
+    }
+
+    private YNode ReadNode()
+    {
+        var ev = Next();
+        if (ev is SequenceStart or MappingStart && ++_depth > MaxDepth)
+        {
+            throw new SchemaLoadException(Loc(ev.Start), $"the YAML is nested more than {MaxDepth} levels deep");
+        }
+
+        try
+        {
+            return ReadNode(ev);
+        }
+        finally
+        {
+            if (ev is SequenceStart or MappingStart)
+            {
+                _depth--;
+            }
+        }
+    }
+
+    private YNode ReadNode(ParsingEvent ev)
+    {
+        switch (ev)
+        {
+            case AnchorAlias alias:
+                return _anchors.TryGetValue(alias.Value.Value, out var target)
+                    ? target
+                    : throw new SchemaLoadException(Loc(alias.Start), $"unknown alias '*{alias.Value.Value}'");
+            case Scalar scalar:
+                return Remember(scalar.Anchor, new YScalar(Loc(scalar.Start), scalar.Value, scalar.Style == ScalarStyle.Plain));
+            case SequenceStart start:
+            {
+                var items = new List<YNode>();
+                while (!Accept<SequenceEnd>(out _))
+                {
+                    items.Add(ReadNode());
+                }
+
+                return Remember(start.Anchor, new YSequence(Loc(start.Start), items));
+            }
+
+            case MappingStart start:
+            {
+                var entries = new List<KeyValuePair<YScalar, YNode>>();
+                var seen = new Dictionary<string, YScalar>(StringComparer.Ordinal);
+                while (!Accept<MappingEnd>(out _))
+                {
+                    var keyNode = ReadNode();
+                    if (keyNode is not YScalar key)
+                    {
+                        throw new SchemaLoadException(keyNode.Location, "mapping keys must be plain names, not " + keyNode.KindName);
+                    }
+
+                    if (seen.TryGetValue(key.Value, out var first))
+                    {
+                        throw new SchemaLoadException(
+                            key.Location,
+                            $"duplicate key '{key.Value}' (first defined at line {first.Location.Line}, column {first.Location.Column})");
+                    }
+
+                    seen.Add(key.Value, key);
+                    entries.Add(new(key, ReadNode()));
+                }
+
+                return Remember(start.Anchor, new YMapping(Loc(start.Start), entries));
+            }
+
+            default:
+                throw new SchemaLoadException(Loc(ev.Start), "unexpected YAML event " + ev.GetType().Name);
+        }
+    }
+
+    private YNode Remember(AnchorName anchor, YNode node)
+    {
+        if (!anchor.IsEmpty)
+        {
+            _anchors[anchor.Value] = node;
+        }
+
+        return node;
+    }
+
+    private ParsingEvent Next()
+    {
+        if (_parser.Current is null && !_parser.MoveNext())
+        {
+            throw new SchemaLoadException(new SourceLocation(_file, 1, 1), "unexpected end of YAML");
+        }
+
+        var current = _parser.Current!;
+        _parser.MoveNext();
+        return current;
+    }
+
+    private void Expect<T>()
+        where T : ParsingEvent
+    {
+        var ev = Next();
+        if (ev is not T)
+        {
+            throw new SchemaLoadException(Loc(ev.Start), "unexpected YAML content");
+        }
+    }
+
+    private bool Accept<T>(out T ev)
+        where T : ParsingEvent
+    {
+        if (_parser.TryConsume<T>(out var found))
+        {
+            ev = found;
+            return true;
+        }
+
+        ev = null!;
+        return false;
+    }
+
+    private SourceLocation Loc(Mark mark) =>
+        new(_file, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column));
+}
