@@ -6,7 +6,7 @@ namespace Pipeline.Core.Model;
 /// <param name="Name">Column name.</param>
 /// <param name="Type">Type as the dialect spells it, normalised (PostgreSQL: <c>format_type()</c> spelling, e.g.
 /// <c>character varying(200)</c>, <c>timestamp with time zone</c>, <c>integer</c>). Aliases such as <c>int4</c>,
-/// <c>varchar</c>, <c>timestamptz</c> are normalised by the loader so the diff never churns.</param>
+/// <c>varchar</c>, <c>timestamptz</c> are kept as written and compared through the dialect's <see cref="Planning.ISqlNormalizer"/>, so the diff never churns.</param>
 /// <param name="Nullable">Whether NULL is allowed.</param>
 /// <param name="Default">Default as a SQL expression, or <c>null</c>.</param>
 /// <param name="Identity">Identity generation, if any.</param>

@@ -18,12 +18,12 @@ internal sealed record PendingReference(
     IReadOnlyList<(string Value, YNode Node)> Columns)
 {
     /// <summary>Checks the reference against the finished <paramref name="model"/>.</summary>
-    public void Resolve(DatabaseModel model, IReadOnlyList<ExcludePattern> exclude)
+    public void Resolve(DatabaseModel model, IReadOnlyList<string> exclude)
     {
         var table = model.FindTable(Schema, Table);
         if (table is null)
         {
-            if (ExcludePattern.AnyMatches(exclude, Schema, Table))
+            if (NamePattern.IsExcluded(exclude, Schema, Table))
             {
                 return;
             }

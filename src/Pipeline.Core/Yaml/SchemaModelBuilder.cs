@@ -49,14 +49,13 @@ internal sealed class SchemaModelBuilder
         var exclude = Optional(document, "exclude") is { } excludeNode
             ? NameList(excludeNode, "'exclude'", allowEmpty: true).Select(x => x.Value).ToList()
             : [];
-        var patterns = exclude.Select(p => new ExcludePattern(p)).ToList();
 
         var schemasNode = Mapping(Required(document, "schemas", "the document"), "'schemas'");
         var schemas = schemasNode.Entries.Select(e => ReadSchema(e.Key, e.Value)).ToList();
         var model = new DatabaseModel(schemas, exclude);
         foreach (var reference in _references)
         {
-            reference.Resolve(model, patterns);
+            reference.Resolve(model, exclude);
         }
 
         return model;
