@@ -52,6 +52,10 @@ public sealed class PipelinePlanTask : ToolTask
     /// <c>dotnet</c> from <c>PATH</c>.</summary>
     public string? DotNetHostPath { get; set; }
 
+    /// <summary>Set to true once the CLI has run (whatever its result); false when the task did not run.</summary>
+    [Output]
+    public bool Ran { get; private set; }
+
     /// <summary>Reads an environment variable; replaced in tests.</summary>
     internal Func<string, string?> ReadEnvironment { get; set; } = Environment.GetEnvironmentVariable;
 
@@ -150,7 +154,9 @@ public sealed class PipelinePlanTask : ToolTask
                 $"Pipeline: a connection is configured ({ConnectionStringVariable}); planning against the live database, not {SnapshotFile}.");
         }
 
-        return base.Execute();
+        var result = base.Execute();
+        Ran = true;
+        return result;
     }
 
     /// <inheritdoc />
