@@ -21,6 +21,7 @@ internal static class CliApp
         CancellationToken cancellationToken = default)
     {
         var context = new CliContext(stdout, stderr, environment);
+        RegisterSecretsInArguments(args, context);
         var root = new RootCommand("Pipeline: plans safe, zero-downtime PostgreSQL schema changes from a YAML schema.")
         {
             InspectCommand.Create(context),
@@ -52,6 +53,36 @@ internal static class CliApp
         catch (Exception ex)
         {
             return ErrorReporter.Report(ex, context);
+        }
+    }
+
+    /// <summary>
+    /// Registers connection strings found in the raw arguments (the value after <c>--connection</c>/<c>-c</c>, or any
+    /// argument mentioning a password) and in <c>PIPELINE_CONNECTION</c>, so that even a parse error that echoes an
+    /// argument cannot print them.
+    /// </summary>
+    private static void RegisterSecretsInArguments(string[] args, CliContext context)
+    {
+        if (context.Environment.TryGetValue(CliContext.ConnectionVariable, out var fromEnvironment) && !string.IsNullOrEmpty(fromEnvironment))
+        {
+            context.AddSecret(fromEnvironment);
+        }
+
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if ((arg is "--connection" or "-c") && i + 1 < args.Length)
+            {
+                context.AddSecret(args[i + 1]);
+            }
+            else if (arg.StartsWith("--connection=", StringComparison.Ordinal) || arg.StartsWith("--connection:", StringComparison.Ordinal))
+            {
+                context.AddSecret(arg["--connection=".Length..]);
+            }
+            else if (arg.Contains("password", StringComparison.OrdinalIgnoreCase) || arg.Contains("pwd=", StringComparison.OrdinalIgnoreCase))
+            {
+                context.AddSecret(arg);
+            }
         }
     }
 }

@@ -75,3 +75,17 @@ public class SecretTests
         Assert.DoesNotContain("secret", result.All, StringComparison.Ordinal);
     }
 }
+
+public class ParseErrorSecretTests
+{
+    [Fact]
+    public async Task Parse_errors_that_echo_arguments_never_show_the_password()
+    {
+        var result = await Cli.RunAsync("plan", "app.schema.yaml", "--out", "plan", "Host=db;Password=secret", "--connection=Host=db;Password=hunter2", "--frob");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.DoesNotContain("secret", result.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", result.All, StringComparison.Ordinal);
+        Assert.Contains("***", result.Stderr, StringComparison.Ordinal);
+    }
+}
