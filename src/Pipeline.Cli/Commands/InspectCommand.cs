@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Pipeline.Core.Yaml;
+using Pipeline.Postgres;
+using Pipeline.Postgres.Introspection;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary><c>pipeline inspect</c>: prints the live database as schema YAML.</summary>
+internal static class InspectCommand
+{
+    /// <summary>The JSON Schema reference written at the top of the YAML, for editor completion.</summary>
+    public const string DefaultJsonSchemaUrl = "./pipeline.schema.json";
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var connection = CommonOptions.Connection();
+        var exclude = CommonOptions.Exclude();
+        var output = new Option<string?>("--out", "-o") { Description = "Write the YAML to this file instead of stdout.", HelpName = "FILE" };
+        var jsonSchema = new Option<string>("--json-schema")
+        {
+            Description = "JSON Schema URL written in the '# yaml-language-server: $schema=' line.",
+            HelpName = "URL",
+            DefaultValueFactory = _ => DefaultJsonSchemaUrl,
+        };
+        var command = new Command("inspect", "Read a live database and print it as schema YAML.") { connection, exclude, output, jsonSchema };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var connectionString = CommonOptions.RequireConnection(context, parse.GetValue(connection));
+            var model = await PostgresIntrospector.IntrospectAsync(connectionString, parse.GetValue(exclude) ?? [], cancellationToken).ConfigureAwait(false);
+            var yaml = SchemaYamlWriter.Write(model, parse.GetValue(jsonSchema));
+            var path = parse.GetValue(output);
+            if (string.IsNullOrEmpty(path))
+            {
+                await context.Stdout.WriteAsync(yaml).ConfigureAwait(false);
+            }
+            else
+            {
+                await OutputFiles.WriteTextAsync(path, yaml, cancellationToken).ConfigureAwait(false);
+                await context.Stdout.WriteLineAsync($"Schema of {ConnectionStrings.Describe(connectionString)} written to {path}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

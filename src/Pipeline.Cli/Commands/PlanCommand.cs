@@ -1,0 +1,151 @@
+using System.CommandLine;
+using Pipeline.Core.Model;
+using Pipeline.Core.Planning;
+using Pipeline.Core.Reports;
+using Pipeline.Core.Snapshot;
+using Pipeline.Core.Yaml;
+using Pipeline.Postgres;
+using Pipeline.Postgres.Dialect;
+using Pipeline.Postgres.Introspection;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// <c>pipeline plan SCHEMA.yaml</c>: diffs the YAML against a live database, a snapshot or an empty database and
+/// writes the plan folder (three scripts, plan.json, report.md).
+/// </summary>
+internal static class PlanCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var schema = new Argument<string>("SCHEMA") { Description = "The desired schema (YAML)." };
+        var connection = CommonOptions.Connection();
+        var snapshot = new Option<string?>("--snapshot", "-s") { Description = "Plan against this JSON snapshot instead of a live database.", HelpName = "FILE" };
+        var output = new Option<string>("--out", "-o") { Description = "Folder to write the plan into (created if missing).", HelpName = "DIR", Required = true };
+        var allowDataLoss = new Option<bool>("--allow-data-loss") { Description = "Allow destructive steps (drops) instead of blocking them." };
+        var lockTimeout = new Option<int>("--lock-timeout")
+        {
+            Description = "lock_timeout set before every DDL statement, e.g. 2s or 2000ms (default 2s).",
+            HelpName = "DURATION",
+            DefaultValueFactory = _ => 2000,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value;
+                var ms = DurationParser.TryParseMilliseconds(text, out var error);
+                if (ms is null)
+                {
+                    result.AddError($"--lock-timeout: {error}");
+                    return 0;
+                }
+
+                return ms.Value;
+            },
+        };
+        var batchSize = new Option<int>("--batch-size") { Description = "Rows per backfill batch (default 1000).", HelpName = "N", DefaultValueFactory = _ => 1000 };
+        batchSize.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--batch-size must be at least 1");
+            }
+        });
+        var blockedAsWarnings = new Option<bool>("--blocked-as-warnings")
+        {
+            Description = "Report blocked steps as warnings and exit 0 (the plan still marks them blocked).",
+        };
+
+        var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
+        {
+            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, blockedAsWarnings,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            context,
+            new PlanRequest(
+                parse.GetValue(schema)!,
+                parse.GetValue(connection),
+                parse.GetValue(snapshot),
+                parse.GetValue(output)!,
+                new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize)),
+                parse.GetValue(blockedAsWarnings)),
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, PlanRequest request, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(request.SchemaPath))
+        {
+            throw new CliInputException("schema file not found", request.SchemaPath);
+        }
+
+        var desired = SchemaYamlLoader.LoadFile(request.SchemaPath);
+        var (actual, source) = await ReadActualAsync(context, request, desired, cancellationToken).ConfigureAwait(false);
+
+        var dialect = new PostgresDialect();
+        var plan = Planner.Plan(desired, actual, dialect, request.Options, source);
+        try
+        {
+            PlanWriter.Write(plan, dialect, request.OutputDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliInputException($"cannot write the plan: {ex.Message}", request.OutputDirectory, ex);
+        }
+
+        var report = new PlanConsoleReport(context.Stdout, request.SchemaPath, request.BlockedAsWarnings);
+        report.WriteDiagnostics(plan);
+        report.WriteSummary(plan, request.OutputDirectory);
+        return plan.IsBlocked && !request.BlockedAsWarnings ? ExitCodes.PlanBlocked : ExitCodes.Success;
+    }
+
+    private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
+        CliContext context, PlanRequest request, DatabaseModel desired, CancellationToken cancellationToken)
+    {
+        if (!string.IsNullOrWhiteSpace(request.SnapshotPath))
+        {
+            if (!string.IsNullOrWhiteSpace(request.ConnectionOption))
+            {
+                context.AddSecret(request.ConnectionOption);
+                throw new CliInputException("--connection and --snapshot are mutually exclusive: plan against one source");
+            }
+
+            if (!File.Exists(request.SnapshotPath))
+            {
+                throw new CliInputException("snapshot file not found", request.SnapshotPath);
+            }
+
+            var json = await File.ReadAllTextAsync(request.SnapshotPath, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var model = SnapshotSerializer.Deserialize(json, request.SnapshotPath);
+                await context.Stdout.WriteLineAsync($"Planning against snapshot {request.SnapshotPath}").ConfigureAwait(false);
+                return (model, Path.GetFileName(request.SnapshotPath));
+            }
+            catch (SnapshotFormatException ex)
+            {
+                throw new CliInputException(ex.Message, request.SnapshotPath, ex);
+            }
+        }
+
+        var connectionString = context.ResolveConnection(request.ConnectionOption);
+        if (connectionString is not null)
+        {
+            await context.Stdout.WriteLineAsync($"Planning against live database {ConnectionStrings.Describe(connectionString)}").ConfigureAwait(false);
+            var model = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, cancellationToken).ConfigureAwait(false);
+            return (model, "live database");
+        }
+
+        await context.Stdout.WriteLineAsync("no database configured: planning against an empty database").ConfigureAwait(false);
+        return (DatabaseModel.Empty, "empty database");
+    }
+
+    /// <summary>The parsed arguments of one <c>plan</c> run.</summary>
+    private sealed record PlanRequest(
+        string SchemaPath,
+        string? ConnectionOption,
+        string? SnapshotPath,
+        string OutputDirectory,
+        PlanOptions Options,
+        bool BlockedAsWarnings);
+}

@@ -1,0 +1,17 @@
+namespace Pipeline.Cli;
+
+/// <summary>Process exit codes of the <c>pipeline</c> command.</summary>
+internal static class ExitCodes
+{
+    /// <summary>Success (a plan with blocked steps counts as success with <c>--blocked-as-warnings</c>).</summary>
+    public const int Success = 0;
+
+    /// <summary>The plan was written but is blocked (a destructive or impossible step).</summary>
+    public const int PlanBlocked = 1;
+
+    /// <summary>Bad input: unreadable schema or snapshot, missing file, bad option, unreachable database.</summary>
+    public const int BadInput = 2;
+
+    /// <summary>An unexpected internal failure (a bug): reported in one line, never with a stack trace.</summary>
+    public const int InternalError = 3;
+}

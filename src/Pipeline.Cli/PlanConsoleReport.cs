@@ -1,0 +1,109 @@
+using System.Globalization;
+using Pipeline.Core.Locking;
+using Pipeline.Core.Planning;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Pipeline.Cli;
+
+/// <summary>
+/// Prints a plan for humans and for MSBuild: canonical diagnostic lines, a summary table of steps and the one-line
+/// "Plan written to …" result.
+/// </summary>
+/// <param name="stdout">Where to write.</param>
+/// <param name="schemaPath">The YAML file, used as the origin of diagnostics without a location.</param>
+/// <param name="blockedAsWarnings">Print error diagnostics as warnings.</param>
+internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bool blockedAsWarnings)
+{
+    /// <summary>Prints one canonical line per diagnostic (<c>file(line,col): warning PIPE1001: …</c>).</summary>
+    public void WriteDiagnostics(MigrationPlan plan)
+    {
+        foreach (var diagnostic in plan.Diagnostics)
+        {
+            stdout.WriteLine(Demote(diagnostic).ToCanonical(schemaPath));
+        }
+
+        // Safety net: a blocked step must always be visible as a diagnostic, even if the planner reported none.
+        if (!plan.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            foreach (var step in plan.Steps.Where(s => s.Blocked))
+            {
+                var diagnostic = new PlanDiagnostic(
+                    DiagnosticSeverity.Error, DiagnosticCodes.DataLossBlocked, $"{step.Summary}: blocked: {step.BlockedReason}", step.Source);
+                stdout.WriteLine(Demote(diagnostic).ToCanonical(schemaPath));
+            }
+        }
+    }
+
+    /// <summary>Prints the step table and the result line.</summary>
+    public void WriteSummary(MigrationPlan plan, string outputDirectory)
+    {
+        if (plan.IsEmpty)
+        {
+            stdout.WriteLine($"No changes: the database already matches {schemaPath}.");
+        }
+        else
+        {
+            WriteTable(plan);
+        }
+
+        var blocked = plan.Steps.Count(s => s.Blocked);
+        if (blocked > 0)
+        {
+            stdout.WriteLine(blockedAsWarnings
+                ? $"{blocked} blocked step(s) reported as warnings; they stay commented out in the scripts."
+                : $"Plan is blocked: {blocked} step(s) need --allow-data-loss (or a schema change) before it can run.");
+        }
+
+        stdout.WriteLine(
+            $"Plan written to {outputDirectory} ({plan.Steps.Count} steps: {plan.StepsOf(Phase.Expand).Count} expand, " +
+            $"{plan.StepsOf(Phase.Backfill).Count} backfill, {plan.StepsOf(Phase.Contract).Count} contract; fingerprint {plan.Fingerprint})");
+    }
+
+    /// <summary>Formats an estimated lock duration: <c>3 ms</c>, <c>1.2 s</c>, <c>4.5 min</c>.</summary>
+    public static string FormatDuration(double ms) => ms switch
+    {
+        < 1000 => string.Create(CultureInfo.InvariantCulture, $"{ms:0.#} ms"),
+        < 60_000 => string.Create(CultureInfo.InvariantCulture, $"{ms / 1000:0.#} s"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{ms / 60_000:0.#} min"),
+    };
+
+    private PlanDiagnostic Demote(PlanDiagnostic diagnostic) =>
+        blockedAsWarnings && diagnostic.Severity == DiagnosticSeverity.Error
+            ? diagnostic with { Severity = DiagnosticSeverity.Warning }
+            : diagnostic;
+
+    private void WriteTable(MigrationPlan plan)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stdout),
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = 160;
+
+        var table = new Table { Border = TableBorder.Ascii };
+        table.AddColumn(new TableColumn("#").RightAligned());
+        table.AddColumn("phase");
+        table.AddColumn("lock");
+        table.AddColumn(new TableColumn("est. duration").RightAligned());
+        table.AddColumn("risk");
+        table.AddColumn("summary");
+        foreach (var step in plan.Steps)
+        {
+            table.AddRow(new IRenderable[]
+            {
+                new Text(step.Ordinal.ToString(CultureInfo.InvariantCulture)),
+                new Text(step.Phase.Name()),
+                new Text(step.Impact.StrongestMode.DisplayName()),
+                new Text(FormatDuration(step.Impact.EstimatedMs)),
+                new Text(step.Impact.Risk.ToString().ToLowerInvariant()),
+                new Text(step.Blocked ? "BLOCKED " + step.Summary : step.Summary),
+            });
+        }
+
+        console.Write(table);
+    }
+}

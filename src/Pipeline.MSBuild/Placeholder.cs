@@ -1,1 +1,0 @@
-namespace Pipeline.MSBuild; internal static class Placeholder { }

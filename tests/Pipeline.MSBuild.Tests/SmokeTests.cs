@@ -1,2 +1,0 @@
-namespace Pipeline.MSBuild.Tests;
-public class SmokeTests { [Xunit.Fact] public void Loads() => Xunit.Assert.True(true); }
