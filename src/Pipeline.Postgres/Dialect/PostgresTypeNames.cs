@@ -110,7 +110,7 @@ internal static partial class PostgresTypeNames
         {
             var name = tm.Groups["name"].Value;
             var precision = tm.Groups["p"].Success ? $"({tm.Groups["p"].Value})" : string.Empty;
-            var zone = tm.Groups["zone"].Value;
+            var zone = tm.Groups["zone"].Value.Trim();
             var withZone = name.EndsWith("tz", StringComparison.Ordinal) || zone.StartsWith("with ", StringComparison.Ordinal);
             var baseName = name.StartsWith("timestamp", StringComparison.Ordinal) ? "timestamp" : "time";
             return $"{baseName}{precision} {(withZone ? "with" : "without")} time zone";
