@@ -233,12 +233,17 @@ public sealed partial class PostgresDialect
         }
         else if (c.From == IdentityKind.None)
         {
-            steps.Add(f.Step(Phase.Expand, PgStatementKind.AlterColumnIdentity, c.Describe(),
+            // ADD GENERATED needs a NOT NULL column: if the column is still nullable, its SET NOT NULL runs in
+            // contract, so the identity follows it there.
+            var nullable = f.Context.Actual.FindTable(c.Table.Schema, c.Table.Name)?.FindColumn(c.Column) is not { Nullable: false };
+            var phase = nullable ? Phase.Contract : Phase.Expand;
+            steps.Add(f.Step(phase, PgStatementKind.AlterColumnIdentity, c.Describe(),
                 $"{alter}ALTER COLUMN {col} ADD {PostgresSql.Identity(c.To)};",
-                "Catalog-only (the column must be NOT NULL and have no default); existing values are kept.",
+                "Catalog-only; existing values are kept. PostgreSQL requires the column to be NOT NULL without a default"
+                + (nullable ? ", so this runs in contract after the column's SET NOT NULL and DROP DEFAULT." : "."),
                 c.Table, stats));
             var seq = SqlIdentifiers.Literal(SqlIdentifiers.Qualified(c.Table));
-            steps.Add(f.Step(Phase.Expand, PgStatementKind.SyncIdentitySequence, $"move identity sequence of {c.Table}.{c.Column} past existing values",
+            steps.Add(f.Step(phase, PgStatementKind.SyncIdentitySequence, $"move identity sequence of {c.Table}.{c.Column} past existing values",
                 $"SELECT setval(pg_get_serial_sequence({seq}, {SqlIdentifiers.Literal(c.Column)}), coalesce(max({col}), 0) + 1, false) FROM {SqlIdentifiers.Qualified(c.Table)};",
                 "A new identity sequence starts at 1; moving it past the largest existing value keeps generated values from colliding.",
                 c.Table, stats));

@@ -67,7 +67,8 @@ internal static class PostgresSql
         return sql;
     }
 
-    /// <summary>Index key parts: bare column names are quoted, parenthesised expressions are kept, a trailing
+    /// <summary>Index key parts: bare column names are quoted (an already double-quoted name is kept), parenthesised
+    /// expressions are kept, a trailing
     /// <c>ASC</c>/<c>DESC</c> (and <c>NULLS FIRST|LAST</c>) is kept.</summary>
     public static string IndexKey(string key)
     {
@@ -90,7 +91,8 @@ internal static class PostgresSql
 
         var name = string.Join(' ', words[..suffixStart]);
         var suffix = string.Join(' ', words[suffixStart..].Select(w => w.ToUpperInvariant()));
-        return SqlIdentifiers.Quote(name) + (suffix.Length > 0 ? " " + suffix : string.Empty);
+        var quoted = name.Length > 1 && name[0] == '"' && name[^1] == '"' ? name : SqlIdentifiers.Quote(name);
+        return quoted + (suffix.Length > 0 ? " " + suffix : string.Empty);
     }
 
     /// <summary>

@@ -42,6 +42,15 @@ public class IndexAndConstraintTests
     }
 
     [Fact]
+    public void Quoted_key_is_kept_and_awkward_names_are_quoted()
+    {
+        var index = new IndexModel("Orders By Status", ["\"Status\"", "order DESC NULLS LAST"]);
+        var (steps, _) = Plan(new CreateIndex(new QualifiedName("Sales", "orders"), index, OrdersTable()));
+        Assert.Equal("CREATE INDEX CONCURRENTLY IF NOT EXISTS \"Orders By Status\" ON \"Sales\".orders USING btree (\"Status\", \"order\" DESC NULLS LAST);", steps[1].Sql);
+        Assert.Contains("n.nspname = 'Sales' AND c.relname = 'Orders By Status'", steps[0].Sql);
+    }
+
+    [Fact]
     public void Index_on_new_table_is_plain_and_transactional()
     {
         var index = new IndexModel("orders_status_idx", ["status"], Unique: true, Method: "hash");

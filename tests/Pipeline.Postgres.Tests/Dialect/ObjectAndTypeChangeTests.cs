@@ -142,6 +142,11 @@ public class ObjectAndTypeChangeTests
             ],
             Sql(add));
 
+        // A nullable column gets its identity in contract, after SET NOT NULL (PostgreSQL requires NOT NULL first).
+        Assert.All(Plan(new AlterColumnIdentity(Orders, "customer_id", IdentityKind.None, IdentityKind.Always, null)).Steps,
+            s => Assert.Equal(Phase.Contract, s.Phase));
+        Assert.All(add, s => Assert.Equal(Phase.Expand, s.Phase));
+
         var comment = Assert.Single(Plan(new SetComment(Orders, null, null, null)).Steps);
         Assert.Equal("COMMENT ON TABLE public.orders IS NULL;", comment.Sql);
         Assert.Equal(LockMode.ShareUpdateExclusive, comment.Impact.StrongestMode);
