@@ -147,7 +147,7 @@ public sealed partial class PostgresDialect
     /// </summary>
     internal static List<PlanStep> RenameConstraintSteps(QualifiedName table, string from, string to, StepFactory f) =>
     [
-        f.Step(Phase.Expand, PgStatementKind.RenameColumn, $"rename constraint {from} on {table} to {to}",
+        f.Step(Phase.Expand, PgStatementKind.RenameConstraint, $"rename constraint {from} on {table} to {to}",
             $"{PostgresSql.AlterTable(table)}RENAME CONSTRAINT {SqlIdentifiers.Quote(from)} TO {SqlIdentifiers.Quote(to)};",
             "Catalog-only rename under a brief ACCESS EXCLUSIVE lock.", table, null),
     ];

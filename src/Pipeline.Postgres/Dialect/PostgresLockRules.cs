@@ -24,6 +24,9 @@ public enum PgStatementKind
     /// <summary><c>ALTER TABLE … RENAME COLUMN</c>.</summary>
     RenameColumn,
 
+    /// <summary><c>ALTER TABLE … RENAME CONSTRAINT</c> (renames the constraint's index too).</summary>
+    RenameConstraint,
+
     /// <summary><c>ALTER TABLE … ADD COLUMN</c> without a default.</summary>
     AddColumnNullable,
 
@@ -219,6 +222,8 @@ public static class PostgresLockRules
             TableWork.CatalogOnly, AlterTableDocs, "Observed ACCESS EXCLUSIVE, no scan."),
         PgStatementKind.RenameColumn => new(statement, "ALTER TABLE s.t RENAME COLUMN a TO b;", LockMode.AccessExclusive,
             LockMode.None, TableWork.CatalogOnly, AlterTableDocs, "Observed ACCESS EXCLUSIVE, no scan."),
+        PgStatementKind.RenameConstraint => new(statement, "ALTER TABLE s.t RENAME CONSTRAINT a TO b;", LockMode.AccessExclusive,
+            LockMode.None, TableWork.CatalogOnly, AlterTableDocs, "Catalog-only rename."),
         PgStatementKind.AddColumnNullable => new(statement, "ALTER TABLE s.t ADD COLUMN c integer;", LockMode.AccessExclusive,
             LockMode.None, TableWork.CatalogOnly, AlterTableDocs, "Observed ACCESS EXCLUSIVE, no scan, no rewrite."),
         PgStatementKind.AddColumnNonVolatileDefault => new(statement, "ALTER TABLE s.t ADD COLUMN c text DEFAULT 'x';",

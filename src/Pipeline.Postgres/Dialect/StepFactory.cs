@@ -56,7 +56,7 @@ internal sealed class StepFactory
     {
         var rule = PostgresLockRules.For(kind, Major);
         var impact = Impact(rule, table, stats, referenced);
-        var fullWhy = $"{why} Lock: {Describe(rule, impact, table, referenced, stats)}. Rule: {rule.Notes} Source: {rule.Source}";
+        var fullWhy = $"{why} Lock: {Describe(rule, impact, table, stats)}. Rule: {rule.Notes} Source: {rule.Source}";
         return new PlanStep(phase, summary, sql, transactional, impact, fullWhy, change.Location, stepKind, backfill, blockedReason);
     }
 
@@ -105,7 +105,7 @@ internal sealed class StepFactory
         : ms < 120_000 ? $"~{(ms / 1000).ToString("0", CultureInfo.InvariantCulture)} s"
         : $"~{(ms / 60_000).ToString("0.0", CultureInfo.InvariantCulture)} min";
 
-    private static string Describe(PgLockRule rule, LockImpact impact, QualifiedName? table, QualifiedName? referenced, TableStats? stats)
+    private static string Describe(PgLockRule rule, LockImpact impact, QualifiedName? table, TableStats? stats)
     {
         if (impact.Locks.Count == 0)
         {
@@ -122,7 +122,6 @@ internal sealed class StepFactory
             TableWork.RowUpdate => $"updates rows of {table} in batches",
             _ => rule.Work.ToString(),
         };
-        _ = referenced;
         return $"{modes}; {work}; held {Duration(impact.EstimatedMs)} (estimate), risk {impact.Risk}";
     }
 }
