@@ -22,9 +22,10 @@ internal static class ChangeOrder
         RenameColumn or RenameConstraint => 5,
         AddColumn => 6,
         AlterColumnType => 7,
-        AlterColumnDefault or AlterColumnIdentity or DropNotNull => 8,
+        AlterColumnDefault or DropNotNull => 8,
         SetComment => 9,
         SetNotNull => 10,
+        AlterColumnIdentity => 10.05, // after SetNotNull: an identity needs a NOT NULL column
         DropForeignKey { Replacement: true } => 10.1,
         DropPrimaryKey { Replacement: true } => 10.5,
         AddPrimaryKey => 11,

@@ -66,6 +66,7 @@ public sealed partial class PostgresDialect : IMigrationDialect
             AddColumn c => PlanAddColumn(c, f),
             DropColumn c => PlanDropColumn(c, f),
             RenameColumn c => PlanRenameColumn(c, f),
+            RenameConstraint c => RenameConstraintSteps(c.Table, c.From, c.To, f),
             AlterColumnType c => PlanAlterColumnType(c, f),
             SetNotNull c => PlanSetNotNull(c, f),
             DropNotNull c => PlanDropNotNull(c, f),

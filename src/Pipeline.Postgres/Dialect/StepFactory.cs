@@ -56,7 +56,8 @@ internal sealed class StepFactory
     {
         var rule = PostgresLockRules.For(kind, Major);
         var impact = Impact(rule, table, stats, referenced);
-        var fullWhy = $"{why} Lock: {Describe(rule, impact, table, stats)}. Rule: {rule.Notes} Source: {rule.Source}";
+        // The script and report state lock, work, estimate and risk beside the step; Why says why it is safe and cites the rule.
+        var fullWhy = $"{why} Source: {rule.Source}";
         return new PlanStep(phase, summary, sql, transactional, impact, fullWhy, change.Location, stepKind, backfill, blockedReason);
     }
 
@@ -104,24 +105,4 @@ internal sealed class StepFactory
         ms < 1000 ? $"~{ms.ToString("0", CultureInfo.InvariantCulture)} ms"
         : ms < 120_000 ? $"~{(ms / 1000).ToString("0", CultureInfo.InvariantCulture)} s"
         : $"~{(ms / 60_000).ToString("0.0", CultureInfo.InvariantCulture)} min";
-
-    private static string Describe(PgLockRule rule, LockImpact impact, QualifiedName? table, TableStats? stats)
-    {
-        if (impact.Locks.Count == 0)
-        {
-            return "no table lock";
-        }
-
-        var modes = string.Join(" + ", impact.Locks.Select(l => $"{l.Mode.DisplayName()} on {l.Table}"));
-        var work = rule.Work switch
-        {
-            TableWork.CatalogOnly => "catalog-only",
-            TableWork.Scan => $"scans {table} ({Size(stats)})",
-            TableWork.Rewrite => $"rewrites {table} ({Size(stats)})",
-            TableWork.IndexBuild => $"builds an index over {table} ({Size(stats)})",
-            TableWork.RowUpdate => $"updates rows of {table} in batches",
-            _ => rule.Work.ToString(),
-        };
-        return $"{modes}; {work}; held {Duration(impact.EstimatedMs)} (estimate), risk {impact.Risk}";
-    }
 }
