@@ -16,13 +16,19 @@ namespace Pipeline.Postgres.Dialect;
 /// <c>'literal'::type</c> cast that PostgreSQL adds to a literal default dropped when the type equals the column's
 /// (e.g. <c>'pending'::character varying</c> equals <c>'pending'</c> on a <c>varchar(20)</c> column; PostgreSQL stores
 /// <c>DEFAULT -1</c> on an integer column as <c>'-1'::integer</c>). <c>now()</c> and <c>CURRENT_TIMESTAMP</c> stay
-/// distinct (they are different expressions to the catalog, even if they return the same value).
+/// distinct (they are different expressions to the catalog, even if they return the same value). Casts the deparser
+/// adds after literal operands (<c>0::numeric</c>, <c>''::text</c>) are dropped too.
 /// </summary>
 public sealed class PostgresNormalizer : ISqlNormalizer
 {
     private static readonly HashSet<string> NumericTypes = new(StringComparer.Ordinal)
     {
         "smallint", "integer", "bigint", "numeric", "real", "double precision",
+    };
+
+    private static readonly HashSet<string> CharacterTypes = new(StringComparer.Ordinal)
+    {
+        "text", "character varying", "character",
     };
 
     private static readonly HashSet<string> MultiWordStarts = new(StringComparer.Ordinal)
@@ -52,6 +58,11 @@ public sealed class PostgresNormalizer : ISqlNormalizer
         if (columnType is not null)
         {
             tokens = DropLiteralCasts(tokens, PostgresTypeNames.Normalize(columnType));
+        }
+
+        if (columnType is null)
+        {
+            tokens = DropCastsOnLiterals(tokens);
         }
 
         tokens = DropParenthesesAroundSingleTokens(tokens);
@@ -195,6 +206,26 @@ public sealed class PostgresNormalizer : ISqlNormalizer
                         result[i] = new Token(TokenKind.Number, number);
                     }
                 }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>In checks and index predicates (no column type), drops the cast PostgreSQL's deparser writes after a
+    /// literal operand: a number cast to a numeric type (<c>rental_rate &gt;= 0::numeric</c>) or a string cast to a
+    /// character type (<c>code &lt;&gt; ''::text</c>). For comparison the literal alone is what the user wrote.</summary>
+    private static List<Token> DropCastsOnLiterals(List<Token> tokens)
+    {
+        var result = new List<Token>(tokens.Count);
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            result.Add(tokens[i]);
+            if (i + 2 < tokens.Count && tokens[i + 1].Kind == TokenKind.Cast && tokens[i + 2].Kind == TokenKind.Type
+                && ((tokens[i].Kind == TokenKind.Number && NumericTypes.Contains(BaseName(tokens[i + 2].Text)))
+                    || (tokens[i].Kind == TokenKind.String && CharacterTypes.Contains(BaseName(tokens[i + 2].Text)))))
+            {
+                i += 2;
             }
         }
 

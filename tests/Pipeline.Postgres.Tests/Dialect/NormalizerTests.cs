@@ -84,4 +84,11 @@ public class NormalizerTests
         Assert.NotEqual(N.NormalizeExpression("'x'::text", "integer"), N.NormalizeExpression("'x'", "integer"));
         Assert.NotEqual(N.NormalizeExpression("(a + b) * c", null), N.NormalizeExpression("a + b * c", null));
     }
+
+    [Theory]
+    [InlineData("rental_rate >= 0::numeric", "rental_rate >= 0")]
+    [InlineData("code <> ''::text", "code <> ''")]
+    [InlineData("status = 'pending'::character varying", "status = 'pending'")]
+    public void Deparser_casts_on_literals_in_checks_compare_equal(string deparsed, string written) =>
+        Assert.Equal(N.NormalizeExpression(written), N.NormalizeExpression(deparsed));
 }
