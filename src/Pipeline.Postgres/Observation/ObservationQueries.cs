@@ -17,12 +17,13 @@ internal static class ObservationQueries
     /// awaits in this database (lock columns NULL when it has none), each with its wait_event_type. Columns:
     /// wait_event_type, granted, mode, relation schema, relation name, index's table schema, index's table name (both
     /// NULL unless the relation is an index). Relation columns are NULL for a relation invisible to this snapshot
-    /// (created by the target's uncommitted transaction).
+    /// (created by the target's uncommitted transaction). <c>pg_stat_get_activity(pid)</c> is the function behind
+    /// <c>pg_stat_activity</c>, called for the one backend instead of all.
     /// </summary>
     public const string Sample = """
         SELECT a.wait_event_type, l.granted, l.mode, n.nspname, c.relname, tn.nspname, tc.relname
-        FROM pg_stat_activity AS a
-        LEFT JOIN pg_locks AS l ON l.pid = a.pid AND l.locktype = 'relation' AND l.database = a.datid
+        FROM pg_stat_get_activity($1) AS a
+        LEFT JOIN pg_locks AS l ON l.pid = $1 AND l.locktype = 'relation' AND l.database = a.datid
         LEFT JOIN pg_class AS c ON c.oid = l.relation
         LEFT JOIN pg_namespace AS n ON n.oid = c.relnamespace
         LEFT JOIN pg_index AS i ON i.indexrelid = c.oid

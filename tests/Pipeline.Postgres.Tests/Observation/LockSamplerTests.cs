@@ -160,4 +160,35 @@ public sealed class LockSamplerTests(PostgresServer server)
         var ex = await Assert.ThrowsAsync<ArgumentException>(() => LockSampler.StartAsync(server.ConnectionString(db), target.ProcessID, Ct));
         Assert.Contains("another database", ex.Message);
     }
+    [Fact]
+    public async Task A_lost_sampling_connection_is_reported_without_the_connection_string()
+    {
+        var db = await DatabaseWithTableAsync();
+        await using var target = await ObservationDb.OpenAsync(server, db, Ct);
+        await using var sampler = await LockSampler.StartAsync(server.ConnectionString(db), target.ProcessID, Ct);
+
+        await target.ExecAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pipeline lock sampler' AND datname = current_database()", Ct);
+
+        var ex = await Assert.ThrowsAsync<PipelineConnectionException>(() => sampler.CutAsync(Ct));
+        Assert.Contains("Lock sampling failed at postgres://", ex.Message);
+        Assert.DoesNotContain("Username=", ex.Message);
+        await Assert.ThrowsAsync<PipelineConnectionException>(() => sampler.StopAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_target_that_disconnects_is_counted_not_fatal()
+    {
+        var db = await DatabaseWithTableAsync();
+        var target = new Npgsql.NpgsqlConnection(server.ConnectionString(db) + ";Pooling=false"); // closing really disconnects
+        await target.OpenAsync(Ct);
+        await using var sampler = await LockSampler.StartAsync(server.ConnectionString(db), target.ProcessID, Ct);
+
+        await target.ExecAsync("BEGIN; LOCK TABLE t IN ROW EXCLUSIVE MODE; SELECT pg_sleep(0.05);", Ct);
+        await target.DisposeAsync();
+        await Task.Delay(50, Ct);
+        var obs = await sampler.StopAsync(Ct);
+
+        Assert.Equal(LockMode.RowExclusive, obs.ForTable(T)?.StrongestMode);
+        Assert.True(obs.TargetMissingSamples > 0);
+    }
 }
