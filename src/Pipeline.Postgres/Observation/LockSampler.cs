@@ -11,8 +11,8 @@ namespace Pipeline.Postgres.Observation;
 /// <see cref="NpgsqlConnection.ProcessID"/>) from a second connection of its own, and records which relation locks
 /// the target really holds and waits for, and for how long.
 /// <para>
-/// Every <see cref="Interval"/> (a <see cref="PeriodicTimer"/>; a tick missed because the previous sample was slow is
-/// skipped, not queued) it runs one prepared query joining <c>pg_stat_activity</c> (the target's
+/// Every <see cref="Interval"/> (a <see cref="PeriodicTimer"/>: ticks that pass while a slow sample runs collapse
+/// into one, so a slow server lowers the rate instead of queueing samples) it runs one prepared query joining <c>pg_stat_activity</c> (the target's
 /// <c>wait_event_type</c>, https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-ACTIVITY-VIEW)
 /// to its <c>pg_locks</c> rows of <c>locktype = 'relation'</c>, granted and not granted
 /// (https://www.postgresql.org/docs/current/view-pg-locks.html), and to <c>pg_class</c>/<c>pg_namespace</c> for
@@ -281,6 +281,11 @@ public sealed class LockSampler : IAsyncDisposable
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // stopped
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Unexpected (not a driver error): keep the loop task from faulting; CutAsync/StopAsync report it.
+            _failure ??= new PipelineConnectionException($"Lock sampling failed at {_target}: {ex.Message}", ex) { Target = _target };
         }
     }
 
