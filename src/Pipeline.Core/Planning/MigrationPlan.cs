@@ -28,6 +28,14 @@ public sealed record MigrationPlan(
     PlanOptions Options,
     string SourceDescription)
 {
+    /// <summary>The actual schema the plan was computed against (written to the plan folder as
+    /// <c>source.snapshot.json</c>, so the release gate can say what drifted).</summary>
+    public DatabaseModel? Source { get; init; }
+
+    /// <summary>The desired schema (written as <c>desired.snapshot.json</c>, so a rehearsal can check that staging
+    /// ends up equal to it).</summary>
+    public DatabaseModel? Desired { get; init; }
+
     /// <summary>Whether any step is blocked or any diagnostic is an error.</summary>
     public bool IsBlocked => Steps.Any(s => s.Blocked) || Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
 

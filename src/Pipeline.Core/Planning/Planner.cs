@@ -77,7 +77,11 @@ public static class Planner
             ordered,
             diagnostics,
             options,
-            sourceDescription);
+            sourceDescription)
+        {
+            Source = actual,
+            Desired = desired,
+        };
     }
 
     private static void AddRiskWarnings(List<PlanStep> steps, List<PlanDiagnostic> diagnostics)

@@ -4,12 +4,19 @@ namespace Pipeline.Core.Reports;
 
 /// <summary>
 /// Writes a plan folder: <c>01-expand.sql</c>, <c>02-backfill.sql</c>, <c>03-contract.sql</c>, <c>plan.json</c>,
-/// <c>report.md</c>.
+/// <c>report.md</c>, and the two schema snapshots the release step needs (<c>source.snapshot.json</c>,
+/// <c>desired.snapshot.json</c>).
 /// </summary>
 public static class PlanWriter
 {
     /// <summary>File name of the machine-readable plan.</summary>
     public const string PlanJsonFileName = "plan.json";
+
+    /// <summary>File name of the snapshot of the schema the plan was computed against.</summary>
+    public const string SourceSnapshotFileName = "source.snapshot.json";
+
+    /// <summary>File name of the snapshot of the desired schema.</summary>
+    public const string DesiredSnapshotFileName = "desired.snapshot.json";
 
     /// <summary>File name of the human report.</summary>
     public const string ReportFileName = "report.md";
@@ -36,6 +43,15 @@ public static class PlanWriter
 
         Put(PlanJsonFileName, PlanDocument.From(plan).ToJson() + "\n");
         Put(ReportFileName, MarkdownReportWriter.Write(plan));
+        if (plan.Source is not null)
+        {
+            Put(SourceSnapshotFileName, Snapshot.SnapshotSerializer.Serialize(plan.Source));
+        }
+
+        if (plan.Desired is not null)
+        {
+            Put(DesiredSnapshotFileName, Snapshot.SnapshotSerializer.Serialize(plan.Desired));
+        }
         return written;
     }
 }

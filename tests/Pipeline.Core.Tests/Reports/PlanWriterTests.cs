@@ -18,12 +18,12 @@ public class PlanWriterTests
     }
 
     [Fact]
-    public void Writes_the_five_files()
+    public void Writes_scripts_plan_report_and_snapshots()
     {
         var dir = Path.Combine(Path.GetTempPath(), "plan-" + Guid.NewGuid().ToString("N"));
         var written = PlanWriter.Write(SamplePlan(), new FakeDialect(), dir);
         Assert.Equal(
-            ["01-expand.sql", "02-backfill.sql", "03-contract.sql", "plan.json", "report.md"],
+            ["01-expand.sql", "02-backfill.sql", "03-contract.sql", "desired.snapshot.json", "plan.json", "report.md", "source.snapshot.json"],
             written.Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Directory.Delete(dir, true);
     }

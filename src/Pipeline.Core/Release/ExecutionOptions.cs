@@ -1,0 +1,36 @@
+namespace Pipeline.Core.Release;
+
+/// <summary>
+/// How an executor applies a plan: timeouts, lock-timeout retries, backfill batching and throttling. The defaults are
+/// what a cautious team would choose for a busy OLTP database.
+/// </summary>
+/// <param name="LockTimeoutMs">lock_timeout before every DDL, in ms; <c>null</c> = the plan's
+/// (<c>plan.json</c> options.lockTimeoutMs).</param>
+/// <param name="StatementTimeoutMs">statement_timeout for every statement, in ms (0 = none). Default 30 min: long
+/// enough for CREATE INDEX CONCURRENTLY and VALIDATE on large tables, which block neither reads nor writes.</param>
+/// <param name="MaxLockRetries">How often a DDL that hit lock_timeout is retried before the step fails. Default 10.</param>
+/// <param name="RetryBaseDelayMs">First retry wait, in ms; doubles each retry (exponential backoff) with full jitter.
+/// Default 200.</param>
+/// <param name="RetryMaxDelayMs">Cap of one retry wait, in ms. Default 10,000.</param>
+/// <param name="BatchSize">Initial rows per backfill batch; <c>null</c> = the plan's.</param>
+/// <param name="TargetBatchMs">Batch duration the adaptive batch size steers toward, in ms. Default 100.</param>
+/// <param name="MinBatchSize">Lower bound of the adaptive batch size, rows. Default 100.</param>
+/// <param name="MaxBatchSize">Upper bound of the adaptive batch size, rows. Default 50,000.</param>
+/// <param name="BatchPauseMs">Pause between backfill batches, in ms, so autovacuum and replicas keep up. Default 10.</param>
+/// <param name="MaxReplicationLagMs">Backfill pauses while any replica's replay_lag exceeds this, in ms. Default 5,000.</param>
+/// <param name="MaxLockWaiters">Backfill pauses while more sessions than this wait for a lock on the table. Default 2.</param>
+/// <param name="ThrottleSleepMs">Sleep while throttled, in ms. Default 500.</param>
+public sealed record ExecutionOptions(
+    int? LockTimeoutMs = null,
+    int StatementTimeoutMs = 30 * 60 * 1000,
+    int MaxLockRetries = 10,
+    int RetryBaseDelayMs = 200,
+    int RetryMaxDelayMs = 10_000,
+    int? BatchSize = null,
+    double TargetBatchMs = 100,
+    int MinBatchSize = 100,
+    int MaxBatchSize = 50_000,
+    int BatchPauseMs = 10,
+    double MaxReplicationLagMs = 5_000,
+    int MaxLockWaiters = 2,
+    int ThrottleSleepMs = 500);
