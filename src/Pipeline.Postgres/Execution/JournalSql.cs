@@ -47,6 +47,9 @@ internal static class JournalSql
     /// <summary>Session advisory lock on a plan ($1 = plan fingerprint): one executor per plan and database.</summary>
     public const string TryLockPlan = "SELECT pg_try_advisory_lock(hashtextextended('pipeline plan ' || $1, 0))";
 
+    /// <summary>Releases the plan's session advisory lock ($1 = plan fingerprint).</summary>
+    public const string UnlockPlan = "SELECT pg_advisory_unlock(hashtextextended('pipeline plan ' || $1, 0))";
+
     /// <summary>Registers a step as pending if it has no row yet ($1 fp, $2 ordinal, $3 phase, $4 summary).</summary>
     public const string RegisterStep = """
         INSERT INTO pipeline.journal_steps (plan_fingerprint, ordinal, phase, summary)

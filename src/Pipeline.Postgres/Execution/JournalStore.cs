@@ -92,6 +92,33 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
         return await command.ExecuteScalarAsync(ct) is true;
     }
 
+    /// <summary>
+    /// Takes the plan's lock, polling for up to <paramref name="patience"/>: a previous executor's session may still be
+    /// ending (the server releases its locks when the backend exits, shortly after the client disconnected).
+    /// </summary>
+    public async Task<bool> LockPlanAsync(TimeSpan patience, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (!await TryLockPlanAsync(ct))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        return true;
+    }
+
+    /// <summary>Releases the plan's lock.</summary>
+    public async Task UnlockPlanAsync(CancellationToken ct)
+    {
+        await using var command = Command(connection, JournalSql.UnlockPlan, Text(planFingerprint));
+        await command.ExecuteScalarAsync(ct);
+    }
+
     /// <summary>Registers the steps (pending, unless they already have a row).</summary>
     public async Task RegisterAsync(IEnumerable<(int Ordinal, Phase Phase, string Summary)> steps, CancellationToken ct)
     {

@@ -84,7 +84,7 @@ public sealed class PostgresExecutor
         {
             await runner.SetTimeoutsAsync(local: false, ct);
             await JournalStore.EnsureAsync(connection, ct);
-            if (!await journal.TryLockPlanAsync(ct))
+            if (!await journal.LockPlanAsync(TimeSpan.FromSeconds(3), ct))
             {
                 throw new InvalidOperationException(
                     $"Another executor is applying plan {plan.Fingerprint} to {target} right now; wait for it to finish.");
@@ -97,6 +97,26 @@ public sealed class PostgresExecutor
             return await journal.ReadAsync(ct);
         });
 
+        try
+        {
+            return await RunStepsAsync(plan, phase, exclude, steps, runner, state, started, ct);
+        }
+        finally
+        {
+            if (IsUsable(connection))
+            {
+                await BestEffortAsync(() => journal.UnlockPlanAsync(CancellationToken.None));
+            }
+        }
+    }
+
+    private async Task<PhaseResult> RunStepsAsync(
+        PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, List<PlanDocumentStep> steps, StepRunner runner,
+        JournalState state, DateTimeOffset started, CancellationToken ct)
+    {
+        var connection = runner.Connection;
+        var journal = runner.Journal;
+        var target = runner.Target;
         var results = new List<StepResult>();
         var failed = false;
         foreach (var step in steps)
