@@ -18,6 +18,14 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
     /// <summary>Creates the journal schema and tables if missing (own transaction).</summary>
     public static async Task EnsureAsync(NpgsqlConnection connection, CancellationToken ct)
     {
+        await using (var exists = new NpgsqlCommand(JournalSql.Exists, connection))
+        {
+            if (await exists.ExecuteScalarAsync(ct) is true)
+            {
+                return; // no CREATE privilege needed once the journal exists
+            }
+        }
+
         await using var tx = await connection.BeginTransactionAsync(ct);
         foreach (var statement in SqlScriptSplitter.Split(JournalSql.Create))
         {

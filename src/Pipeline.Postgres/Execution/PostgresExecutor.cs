@@ -203,7 +203,8 @@ public sealed class PostgresExecutor
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            var error = ExecutionErrors.Describe(ex, runner.Target);
+            var error = ExecutionErrors.Describe(ex, runner.Target)
+                + (ExecutionErrors.IsLockTimeout(ex) ? $" (lock_timeout {runner.LockTimeoutMs} ms; gave up after {tally.LockRetries} retries)" : "");
             Observer.Log($"step {step.Ordinal} ({step.Summary}) failed: {error}");
             await RecordFailureAsync(runner, step, error);
             return Result(step, StepState.Failed, clock, tally, error);
