@@ -102,6 +102,40 @@ public sealed class ExecutorResilienceTests(PostgresServer server)
         Assert.True(await h.ReplanIsEmptyAsync(db, desired));
     }
 
+    [Fact]
+    public async Task Transactional_step_killed_while_waiting_leaves_nothing_behind_and_reruns()
+    {
+        var db = await h.CreateAsync(SmallBefore, "exec_crashddl", "INSERT INTO items SELECT g, 'n' || g FROM generate_series(1, 10) g;");
+        var (plan, desired) = await h.PlanAsync(db, WithNote);
+        var ddl = Assert.Single(plan.Steps);
+
+        await using var holder = await h.OpenAsync(db);
+        await using var holderTx = await holder.BeginTransactionAsync(Ct);
+        await using (var hold = new NpgsqlCommand("SELECT count(*) FROM items", holder))
+        {
+            await hold.ExecuteScalarAsync(Ct);
+        }
+
+        var observer = new RecordingObserver();
+        var run = h.Executor(db, ExecutionHarness.Fast with { LockTimeoutMs = 60_000 }, observer).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct);
+        await WaitForAsync(async () => observer.LastPid != 0
+            && await h.ScalarAsync(db, $"SELECT count(*) FROM pg_stat_activity WHERE pid = {observer.LastPid} AND wait_event_type = 'Lock'") == 1, "the DDL to wait");
+        await h.Server.QueryAsync(db, $"SELECT pg_terminate_backend({observer.LastPid})");
+        var killed = await run;
+        await holderTx.CommitAsync(Ct);
+
+        Assert.False(killed.Succeeded);
+        Assert.Equal(0, await h.ScalarAsync(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'note'"));
+        Assert.NotEqual(StepState.Done, Assert.Single((await h.JournalAsync(db, plan)).Steps).State);
+
+        var rerun = await h.Executor(db).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct);
+        Assert.True(rerun.Succeeded, ExecutionHarness.Describe(rerun));
+        var row = Assert.Single((await h.JournalAsync(db, plan)).Steps, s => s.Ordinal == ddl.Ordinal);
+        Assert.Equal(StepState.Done, row.State);
+        Assert.Equal(2, row.Attempts);
+        Assert.True(await h.ReplanIsEmptyAsync(db, desired));
+    }
+
     /// <summary>Runs SELECTs on items every 10 ms until cancelled; returns the count and the slowest, ms.</summary>
     private async Task<(int Reads, double MaxMs)> ReadContinuouslyAsync(string db, CancellationToken stop)
     {
