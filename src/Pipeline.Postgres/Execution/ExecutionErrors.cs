@@ -1,4 +1,3 @@
-using System.Data;
 using System.Net.Sockets;
 using Npgsql;
 
@@ -17,12 +16,6 @@ internal static class ExecutionErrors
 
     /// <summary>Whether <paramref name="ex"/> is a lock_timeout expiry, which is retried with backoff.</summary>
     public static bool IsLockTimeout(Exception ex) => ex is PostgresException { SqlState: LockNotAvailable };
-
-    /// <summary>Whether <paramref name="ex"/> is a failure of the executor's own statements (as opposed to the
-    /// connection, or a bug): a server error on a live connection.</summary>
-    public static bool IsStatementError(Exception ex, NpgsqlConnection connection) =>
-        ex is PostgresException pg && !IsConnectionClass(pg.SqlState) && connection.FullState.HasFlag(ConnectionState.Open)
-        && !connection.FullState.HasFlag(ConnectionState.Broken);
 
     /// <summary>Whether <paramref name="ex"/> is a lost or refused connection (server shut down, backend terminated,
     /// network failure) or any other driver failure.</summary>

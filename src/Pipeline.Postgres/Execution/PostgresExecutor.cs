@@ -87,7 +87,7 @@ public sealed class PostgresExecutor
             if (!await journal.LockPlanAsync(TimeSpan.FromSeconds(3), ct))
             {
                 throw new InvalidOperationException(
-                    $"Another executor is applying plan {plan.Fingerprint} to {target} right now; wait for it to finish.");
+                    $"Another executor is applying plan {plan.Fingerprint} to {target} right now (or a killed run's session is still ending: see pg_stat_activity, application_name 'pipeline executor'); wait for it to finish.");
             }
 
             var current = await journal.ReadAsync(ct);

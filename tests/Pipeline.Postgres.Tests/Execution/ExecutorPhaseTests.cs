@@ -179,6 +179,24 @@ public sealed class ExecutorPhaseTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_second_executor_of_the_same_plan_is_refused()
+    {
+        var db = await h.CreateAsync(Before, "exec_twice");
+        var (plan, desired) = await h.PlanAsync(db, After);
+        await using var other = await h.OpenAsync(db);
+        await using (var hold = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended('pipeline plan ' || $1, 0))", other))
+        {
+            hold.Parameters.Add(new Npgsql.NpgsqlParameter { Value = plan.Fingerprint });
+            await hold.ExecuteScalarAsync(ExecutionHarness.Ct);
+        }
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Executor(db).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, ExecutionHarness.Ct));
+        Assert.Contains("Another executor", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(ExecutionHarness.Secret, ex.Message, StringComparison.Ordinal);
+        Assert.All((await h.JournalAsync(db, plan)).Steps, s => Assert.Equal(0, s.Attempts));
+    }
+
+    [Fact]
     public async Task A_blocked_plan_is_refused()
     {
         var db = await h.CreateAsync(Before, "exec_blocked");
