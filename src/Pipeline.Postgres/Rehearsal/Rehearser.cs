@@ -75,13 +75,25 @@ public static class Rehearser
     /// names host, port and database only).</exception>
     /// <exception cref="IOException">rehearsal.json or report.md cannot be written.</exception>
     /// <exception cref="UnauthorizedAccessException">The plan folder is not writable.</exception>
-    public static async Task<RehearsalDocument> RunAsync(
+    public static Task<RehearsalDocument> RunAsync(
         string planDirectory,
         string stagingConnectionString,
         RehearsalBudgets budgets,
         ExecutionOptions options,
         IExecutionObserver? observer,
         TimeProvider? clock,
+        CancellationToken ct)
+        => RunAsync(planDirectory, stagingConnectionString, budgets, options, observer, clock, ExecutorRunner.Create, ct);
+
+    /// <summary>As the public overload, with the phase runner made by <paramref name="runners"/> (tests).</summary>
+    internal static async Task<RehearsalDocument> RunAsync(
+        string planDirectory,
+        string stagingConnectionString,
+        RehearsalBudgets budgets,
+        ExecutionOptions options,
+        IExecutionObserver? observer,
+        TimeProvider? clock,
+        PhaseRunnerFactory runners,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(budgets);
@@ -112,7 +124,7 @@ public static class Rehearser
         string? fingerprintAfter = null;
         if (refusals.Count == 0)
         {
-            var run = await RunPhasesAsync(folder, stagingConnectionString, options, observer, ct);
+            var run = await RunPhasesAsync(folder, stagingConnectionString, options, observer, runners, ct);
             refusals.AddRange(run.Errors);
             outcomes = plan.Steps.Select(s => Outcome(s, run)).ToList();
             try
@@ -130,7 +142,8 @@ public static class Rehearser
             }
         }
 
-        var verdict = RehearsalEvaluator.Evaluate(refusals, outcomes, validations, budgets);
+        // The source check's failure is already the refusal's reason: not twice.
+        var verdict = RehearsalEvaluator.Evaluate(refusals, outcomes, validations.Where(v => v.Name != StagingValidator.SourceCheck).ToList(), budgets);
         var document = new RehearsalDocument(
             "pipeline-rehearsal",
             1,
@@ -157,13 +170,13 @@ public static class Rehearser
     }
 
     private static async Task<PhaseRun> RunPhasesAsync(
-        PlanFolder folder, string connectionString, ExecutionOptions options, IExecutionObserver? observer, CancellationToken ct)
+        PlanFolder folder, string connectionString, ExecutionOptions options, IExecutionObserver? observer, PhaseRunnerFactory runners, CancellationToken ct)
     {
         var results = new Dictionary<int, StepResult>();
         var errors = new List<string>();
         var completed = true;
         await using var sampling = new SamplingObserver(connectionString, observer ?? NullExecutionObserver.Instance, LockSampler.DefaultInterval);
-        var executor = new PostgresExecutor(connectionString, options, sampling);
+        var executor = runners(connectionString, options, sampling);
         foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
         {
             try
