@@ -71,6 +71,8 @@ public static class RehearsalReportWriter
             }
 
             Line();
+            Line("*Observed locks come from sampling `pg_locks` every ~5 ms: \"none seen\" means no lock was held long enough to be sampled; held times may be up to two sampling intervals short.*");
+            Line();
         }
 
         if (doc.Validations.Count > 0)

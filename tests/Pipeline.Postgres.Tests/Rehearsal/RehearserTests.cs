@@ -9,8 +9,25 @@ namespace Pipeline.Postgres.Tests.Rehearsal;
 
 /// <summary>Rehearsals with a stand-in executor (<see cref="StandInExecutor"/>): refusals, sampling, budgets,
 /// validations and the written files, independent of the real executor.</summary>
-public sealed class RehearserTests(PostgresServer server)
+public sealed class RehearserTests(PostgresServer server) : IDisposable
 {
+    private readonly List<string> _folders = [];
+
+    public void Dispose()
+    {
+        foreach (var folder in _folders.Where(Directory.Exists))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private async Task<(string Folder, Core.Planning.MigrationPlan Plan)> PlanFolderAsync(string db, string yaml)
+    {
+        var result = await RehearsalDb.PlanFolderAsync(server, db, yaml);
+        _folders.Add(result.Folder);
+        return result;
+    }
+
     private Task<RehearsalDocument> RehearseAsync(string folder, string db, RehearsalBudgets? budgets = null, bool connectionPerPhase = false) =>
         Rehearser.RunAsync(folder, server.ConnectionString(db), budgets ?? new RehearsalBudgets(), new ExecutionOptions(), null, null,
             StandInExecutor.Factory(connectionPerPhase), Ct);
@@ -21,7 +38,7 @@ public sealed class RehearserTests(PostgresServer server)
     public async Task A_realistic_plan_passes_with_observed_locks_per_step_and_one_report_section()
     {
         var db = await ShopAsync(server, orders: 100_000);
-        var (folder, plan) = await PlanFolderAsync(server, db, ShopAfterYaml);
+        var (folder, plan) = await PlanFolderAsync(db, ShopAfterYaml);
 
         var doc = await RehearseAsync(folder, db, connectionPerPhase: true);
         Assert.True(doc.Passed, Dump(doc));
@@ -60,7 +77,7 @@ public sealed class RehearserTests(PostgresServer server)
     public async Task A_rewrite_fails_the_access_exclusive_budget_naming_the_step()
     {
         var db = await ShopAsync(server, orders: 200_000);
-        var (folder, plan) = await PlanFolderAsync(server, db, ShopRewriteYaml);
+        var (folder, plan) = await PlanFolderAsync(db, ShopRewriteYaml);
         Assert.False(plan.IsBlocked, string.Join("; ", plan.Diagnostics.Select(d => d.Message)));
 
         var doc = await RehearseAsync(folder, db, new RehearsalBudgets(MaxAccessExclusiveMs: 20));
@@ -76,7 +93,7 @@ public sealed class RehearserTests(PostgresServer server)
     public async Task A_staging_copy_that_is_not_the_planned_source_is_refused_with_what_differs()
     {
         var planned = await ShopAsync(server, orders: 10);
-        var (folder, plan) = await PlanFolderAsync(server, planned, ShopAfterYaml);
+        var (folder, plan) = await PlanFolderAsync(planned, ShopAfterYaml);
         var staging = await ShopAsync(server, orders: 10);
         await server.ExecuteAsync(staging, "ALTER TABLE orders ADD COLUMN hotfix text;");
 
@@ -98,7 +115,7 @@ public sealed class RehearserTests(PostgresServer server)
     public async Task A_failing_step_fails_the_rehearsal_and_later_steps_do_not_run()
     {
         var db = await ShopAsync(server, orders: 100);
-        var (folder, _) = await PlanFolderAsync(server, db, ShopAfterYaml);
+        var (folder, _) = await PlanFolderAsync(db, ShopAfterYaml);
         await server.ExecuteAsync(db, "INSERT INTO orders VALUES (100000, 99999, 1, NULL);"); // no such customer: the FK cannot validate
 
         var doc = await RehearseAsync(folder, db);
@@ -121,7 +138,7 @@ public sealed class RehearserTests(PostgresServer server)
         Assert.Contains("plan folder not found", e1.Message, StringComparison.Ordinal);
 
         var db = await ShopAsync(server, orders: 1);
-        var (folder, _) = await PlanFolderAsync(server, db, ShopAfterYaml);
+        var (folder, _) = await PlanFolderAsync(db, ShopAfterYaml);
         File.Delete(Path.Combine(folder, PlanWriter.DesiredSnapshotFileName));
         var e2 = await Assert.ThrowsAsync<InvalidDataException>(() => Rehearser.RunAsync(folder, server.ConnectionString(db), new(), new(), null, null, Ct));
         Assert.Contains("desired.snapshot.json: missing", e2.Message, StringComparison.Ordinal);
@@ -131,7 +148,7 @@ public sealed class RehearserTests(PostgresServer server)
     public async Task An_unreachable_staging_fails_without_echoing_the_password()
     {
         var db = await ShopAsync(server, orders: 1);
-        var (folder, _) = await PlanFolderAsync(server, db, ShopAfterYaml);
+        var (folder, _) = await PlanFolderAsync(db, ShopAfterYaml);
         var ex = await Assert.ThrowsAsync<PipelineConnectionException>(() => Rehearser.RunAsync(
             folder, "Host=127.0.0.1;Port=1;Username=app;Password=s3cret-pw;Database=stage;Timeout=2", new(), new(), null, null, Ct));
         Assert.DoesNotContain("s3cret-pw", ex.Message, StringComparison.Ordinal);
