@@ -7,8 +7,8 @@ using static Pipeline.Postgres.Tests.Rehearsal.RehearsalDb;
 
 namespace Pipeline.Postgres.Tests.Rehearsal;
 
-/// <summary>Rehearsals with a stand-in executor (<see cref="StandInExecutor"/>): refusals, sampling, budgets,
-/// validations and the written files, independent of the real executor.</summary>
+/// <summary>Rehearsals with the real executor and with a stand-in (<see cref="StandInExecutor"/>, which isolates
+/// the rehearsal's own logic): refusals, sampling, budgets, validations and the written files.</summary>
 public sealed class RehearserTests(PostgresServer server) : IDisposable
 {
     private readonly List<string> _folders = [];
@@ -28,19 +28,28 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         return result;
     }
 
-    private Task<RehearsalDocument> RehearseAsync(string folder, string db, RehearsalBudgets? budgets = null, bool connectionPerPhase = false) =>
-        Rehearser.RunAsync(folder, server.ConnectionString(db), budgets ?? new RehearsalBudgets(), new ExecutionOptions(), null, null,
-            StandInExecutor.Factory(connectionPerPhase), Ct);
+    /// <summary>Big batches without pauses: the tests' staging copies are idle.</summary>
+    private static readonly ExecutionOptions Fast = new(BatchSize: 20_000, BatchPauseMs: 0);
+
+    /// <summary>Rehearses with the real executor (the public entry point) or with the stand-in.</summary>
+    private Task<RehearsalDocument> RehearseAsync(string folder, string db, RehearsalBudgets? budgets = null, bool connectionPerPhase = false, bool realExecutor = false) =>
+        realExecutor
+            ? Rehearser.RunAsync(folder, server.ConnectionString(db), budgets ?? new RehearsalBudgets(), Fast, null, null, Ct)
+            : Rehearser.RunAsync(folder, server.ConnectionString(db), budgets ?? new RehearsalBudgets(), new ExecutionOptions(), null, null,
+                StandInExecutor.Factory(connectionPerPhase), Ct);
 
     private static string Dump(RehearsalDocument doc) => doc.ToJson();
 
-    [Fact]
-    public async Task A_realistic_plan_passes_with_observed_locks_per_step_and_one_report_section()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_realistic_plan_passes_with_observed_locks_per_step_and_one_report_section(bool realExecutor)
     {
         var db = await ShopAsync(server, orders: 100_000);
         var (folder, plan) = await PlanFolderAsync(db, ShopAfterYaml);
 
-        var doc = await RehearseAsync(folder, db, connectionPerPhase: true);
+        var doc = await RehearseAsync(folder, db, connectionPerPhase: true, realExecutor: realExecutor);
+        TestContext.Current.TestOutputHelper?.WriteLine(RehearsalReportWriter.Section(doc));
         Assert.True(doc.Passed, Dump(doc));
         Assert.Equal(plan.Fingerprint, doc.PlanFingerprint);
         Assert.Equal(plan.SourceFingerprint, doc.StagingFingerprintBefore);
@@ -65,7 +74,7 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         Assert.Contains($"postgres://postgres@127.0.0.1:{server.Port}/{db}", json, StringComparison.Ordinal);
 
         // A second run on the same (now migrated) copy is refused; report.md still has one rehearsal section.
-        var again = await RehearseAsync(folder, db);
+        var again = await RehearseAsync(folder, db, realExecutor: realExecutor);
         Assert.False(again.Passed);
         var report = await File.ReadAllTextAsync(Path.Combine(folder, PlanWriter.ReportFileName), Ct);
         Assert.StartsWith("# Schema migration plan", report, StringComparison.Ordinal);
@@ -73,14 +82,16 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         Assert.Contains("FAILED", report, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_rewrite_fails_the_access_exclusive_budget_naming_the_step()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_rewrite_fails_the_access_exclusive_budget_naming_the_step(bool realExecutor)
     {
         var db = await ShopAsync(server, orders: 200_000);
         var (folder, plan) = await PlanFolderAsync(db, ShopRewriteYaml);
         Assert.False(plan.IsBlocked, string.Join("; ", plan.Diagnostics.Select(d => d.Message)));
 
-        var doc = await RehearseAsync(folder, db, new RehearsalBudgets(MaxAccessExclusiveMs: 20));
+        var doc = await RehearseAsync(folder, db, new RehearsalBudgets(MaxAccessExclusiveMs: 20), realExecutor: realExecutor);
         Assert.False(doc.Passed);
         var step = Assert.Single(doc.Steps, s => s.ObservedLocks.Any(l => l.Mode == "ACCESS EXCLUSIVE" && l.HeldMs > 20));
         var reason = Assert.Single(doc.Reasons, r => r.Contains("held ACCESS EXCLUSIVE on public.orders", StringComparison.Ordinal));
@@ -92,12 +103,13 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
     [Fact]
     public async Task A_staging_copy_that_is_not_the_planned_source_is_refused_with_what_differs()
     {
+        // The public entry point (real executor), which must not run anything.
         var planned = await ShopAsync(server, orders: 10);
         var (folder, plan) = await PlanFolderAsync(planned, ShopAfterYaml);
         var staging = await ShopAsync(server, orders: 10);
         await server.ExecuteAsync(staging, "ALTER TABLE orders ADD COLUMN hotfix text;");
 
-        var doc = await RehearseAsync(folder, staging);
+        var doc = await RehearseAsync(folder, staging, realExecutor: true);
         Assert.False(doc.Passed);
         var reason = Assert.Single(doc.Reasons);
         Assert.Contains("staging is not the schema the plan was computed against", reason, StringComparison.Ordinal);
@@ -111,14 +123,16 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         Assert.True(File.Exists(Path.Combine(folder, RehearsalDocument.FileName)));
     }
 
-    [Fact]
-    public async Task A_failing_step_fails_the_rehearsal_and_later_steps_do_not_run()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_failing_step_fails_the_rehearsal_and_later_steps_do_not_run(bool realExecutor)
     {
         var db = await ShopAsync(server, orders: 100);
         var (folder, _) = await PlanFolderAsync(db, ShopAfterYaml);
         await server.ExecuteAsync(db, "INSERT INTO orders VALUES (100000, 99999, 1, NULL);"); // no such customer: the FK cannot validate
 
-        var doc = await RehearseAsync(folder, db);
+        var doc = await RehearseAsync(folder, db, realExecutor: realExecutor);
         Assert.False(doc.Passed);
         var failed = Assert.Single(doc.Steps, s => s.State == StepState.Failed);
         Assert.Contains("23503", failed.Error, StringComparison.Ordinal);
