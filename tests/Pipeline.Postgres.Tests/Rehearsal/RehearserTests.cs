@@ -70,6 +70,7 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         // The file on disk is the returned document, without the connection string.
         var json = await File.ReadAllTextAsync(Path.Combine(folder, RehearsalDocument.FileName), Ct);
         Assert.Equal(doc.ToJson() + "\n", json);
+        Assert.True(RehearsalDocument.Parse(json, RehearsalDocument.FileName).Passed);
         Assert.DoesNotContain("Host=", json, StringComparison.Ordinal);
         Assert.Contains($"postgres://postgres@127.0.0.1:{server.Port}/{db}", json, StringComparison.Ordinal);
 
@@ -142,6 +143,39 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         var constraints = Assert.Single(doc.Validations, v => v.Name == StagingValidator.ConstraintCheck);
         Assert.False(constraints.Passed);
         Assert.Equal("left NOT VALID: public.orders.orders_customer_id_fkey", constraints.Detail);
+    }
+
+    [Fact]
+    public async Task Lock_retries_over_budget_fail_and_the_wait_is_observed()
+    {
+        var db = await ShopAsync(server, orders: 100);
+        var (folder, _) = await PlanFolderAsync(db, ShopAfterYaml);
+
+        // Another session holds ACCESS SHARE on orders for a while: the first DDL (ADD COLUMN) waits, times out, retries.
+        await using var blocker = new Npgsql.NpgsqlConnection(server.ConnectionString(db));
+        await blocker.OpenAsync(Ct);
+        await using (var begin = new Npgsql.NpgsqlCommand("BEGIN; LOCK TABLE orders IN ACCESS SHARE MODE;", blocker))
+        {
+            await begin.ExecuteNonQueryAsync(Ct);
+        }
+
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(600, Ct);
+            await using var commit = new Npgsql.NpgsqlCommand("COMMIT", blocker);
+            await commit.ExecuteNonQueryAsync(Ct);
+        }, Ct);
+        var options = Fast with { LockTimeoutMs = 100, RetryBaseDelayMs = 20, RetryMaxDelayMs = 50, MaxLockRetries = 30 };
+        var doc = await Rehearser.RunAsync(folder, server.ConnectionString(db), new RehearsalBudgets(MaxLockRetries: 1), options, null, null, Ct);
+        await release;
+
+        var first = doc.Steps[0];
+        Assert.Equal(StepState.Done, first.State);
+        Assert.True(first.LockRetries >= 2, Dump(doc));
+        Assert.True(first.ObservedLocks.Single(l => l.Table == "public.orders").WaitedMs > 0, Dump(doc));
+        Assert.False(doc.Passed);
+        Assert.Contains(doc.Reasons, r => r.StartsWith("step 1 (", StringComparison.Ordinal) && r.Contains("lock_timeout retries, more than the budget of 1", StringComparison.Ordinal));
+        Assert.All(doc.Validations, v => Assert.True(v.Passed, v.Name + ": " + v.Detail));
     }
 
     [Fact]
