@@ -19,7 +19,7 @@ internal static class Report
         Line("Change: ADD COLUMN amount_cents bigint NOT NULL backfilled from amount, CREATE INDEX on customer_id, FOREIGN KEY customer_id -> customers");
         Line("");
         Line($"| {"",-36} | {"(a) naive",14} | {"(b) pipeline",14} | {"(b)/(a) or target",-40} |");
-        Line($"|{new string('-', 38)}|{new string('-', 16)}:|{new string('-', 16)}:|{new string('-', 42)}|");
+        Line($"|{new string('-', 38)}|{new string('-', 15)}:|{new string('-', 15)}:|{new string('-', 42)}|");
         void Row(string name, Func<RunFigures, string> value, string ratio = "") =>
             Line($"| {name,-36} | {(naive is null ? "-" : value(naive)),14} | {(pipeline is null ? "-" : value(pipeline)),14} | {ratio,-40} |");
         string Ratio(Func<RunFigures, double> f, string suffix = "") =>

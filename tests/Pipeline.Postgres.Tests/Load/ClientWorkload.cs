@@ -267,6 +267,25 @@ internal sealed class ClientWorkload : IAsyncDisposable
         return Summarise();
     }
 
+    /// <summary>Figures of the statements that started from mark <paramref name="fromMark"/> up to mark
+    /// <paramref name="untilMark"/> (or the end of the run when <c>null</c>); call after <see cref="StopAsync"/>.</summary>
+    /// <exception cref="InvalidOperationException">Not stopped yet.</exception>
+    /// <exception cref="ArgumentException">An unknown mark.</exception>
+    public LatencySummary SummaryBetween(string fromMark, string? untilMark)
+    {
+        if (_stoppedAtMs < 0)
+        {
+            throw new InvalidOperationException("the workload is still running");
+        }
+
+        double At(string label) => _marks.FindIndex(m => m.Label == label) is var i and >= 0
+            ? _marks[i].AtMs
+            : throw new ArgumentException($"no mark '{label}'", nameof(fromMark));
+        var from = At(fromMark);
+        var to = untilMark is null ? _stoppedAtMs : At(untilMark);
+        return Summary(_records.SelectMany(r => r).Where(r => r.StartMs >= from && r.StartMs < to).ToList(), to - from);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
