@@ -31,12 +31,20 @@ public sealed class ZeroDowntimeTests(PostgresServer server)
         RunUnderLoadAsync("zdt_exec", (document, _) =>
         {
             var observer = new RecordingObserver();
-            var executor = new PostgresExecutor(server.ConnectionString(document.Database), new ExecutionOptions(), observer);
+            var execution = new ExecutionOptions();
+            var executor = new PostgresExecutor(server.ConnectionString(document.Database), execution, observer);
             return new PhaseRunner(
                 async phase =>
                 {
                     var result = await RunPhaseOrSkipAsync(executor, document.Plan, phase, document.Exclude);
                     Assert.Equal(document.Plan.Fingerprint, result.PlanFingerprint);
+                    if (phase == Phase.Backfill)
+                    {
+                        // Bounded batches are what keeps row locks short: no batch may update more than MaxBatchSize rows.
+                        var largest = observer.LargestBatch;
+                        Assert.True(largest <= execution.MaxBatchSize, $"a backfill batch updated {largest} rows, above MaxBatchSize {execution.MaxBatchSize}");
+                    }
+
                     return (result.Succeeded,
                         string.Join("; ", result.Steps.Select(s => string.Create(CultureInfo.InvariantCulture,
                             $"#{s.Ordinal} {s.State} {s.WallMs:F0} ms retries={s.LockRetries} rows={s.RowsAffected} batches={s.Batches}{(s.Error is null ? "" : " error=" + s.Error)}"))));
@@ -161,8 +169,15 @@ public sealed class ZeroDowntimeTests(PostgresServer server)
             return ValueTask.CompletedTask;
         }
 
+        private long _lastRowsDone;
+
+        /// <summary>The most rows one batch updated (from successive progress reports).</summary>
+        public long LargestBatch { get; private set; }
+
         public void BackfillProgress(PlanDocumentStep step, long rowsDone, long? rowsEstimated, double rowsPerSecond, int batchSize)
         {
+            LargestBatch = Math.Max(LargestBatch, rowsDone - _lastRowsDone);
+            _lastRowsDone = rowsDone;
             if (Lines.Count < 200)
             {
                 Lines.Enqueue(string.Create(CultureInfo.InvariantCulture, $"  progress #{step.Ordinal} {rowsDone}/{rowsEstimated} {rowsPerSecond:F0} rows/s batch={batchSize}"));
