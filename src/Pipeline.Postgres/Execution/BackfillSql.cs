@@ -35,10 +35,13 @@ internal sealed class BackfillSql
 
     /// <summary>
     /// The key (as text) of the last row of the next batch of <paramref name="size"/> rows after the high-water
-    /// mark (parameters 1..n when <paramref name="afterHighWater"/>); no row when fewer rows remain.
+    /// mark (parameters 1..n when <paramref name="afterHighWater"/>); no row when fewer rows remain. The text casts
+    /// get aliases: a bare ORDER BY name matches an output column before an input column, so <c>id::text</c> (output
+    /// name <c>id</c>) would sort the keys as text, with a full sort per batch and batches of any size
+    /// (https://www.postgresql.org/docs/current/sql-select.html#SQL-ORDERBY).
     /// </summary>
     public string UpperKey(bool afterHighWater, int size) =>
-        $"SELECT {string.Join(", ", keys.Select(k => k + "::text"))} FROM {table}"
+        $"SELECT {string.Join(", ", keys.Select((k, i) => $"{k}::text AS pipeline_key_{i.ToString(CultureInfo.InvariantCulture)}"))} FROM {table}"
         + (afterHighWater ? $" WHERE {KeyRow} > {ParamRow(1)}" : "")
         + $" ORDER BY {string.Join(", ", keys)} LIMIT 1 OFFSET {(Math.Max(1, size) - 1).ToString(CultureInfo.InvariantCulture)}";
 

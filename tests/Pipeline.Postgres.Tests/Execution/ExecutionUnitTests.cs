@@ -79,8 +79,8 @@ public sealed class ExecutionUnitTests
     {
         var spec = new BackfillSpec(new QualifiedName("public", "lines"), ["order_no", "line"], ["text", "serial"], "\"qty2\" = qty * 2", "\"qty2\" IS NULL", 100);
         var sql = new BackfillSql(spec);
-        Assert.Equal("SELECT order_no::text, line::text FROM public.lines ORDER BY order_no, line LIMIT 1 OFFSET 49", sql.UpperKey(false, 50));
-        Assert.Equal("SELECT order_no::text, line::text FROM public.lines WHERE (order_no, line) > ($1::text, $2::integer) ORDER BY order_no, line LIMIT 1 OFFSET 9", sql.UpperKey(true, 10));
+        Assert.Equal("SELECT order_no::text AS pipeline_key_0, line::text AS pipeline_key_1 FROM public.lines ORDER BY order_no, line LIMIT 1 OFFSET 49", sql.UpperKey(false, 50));
+        Assert.Equal("SELECT order_no::text AS pipeline_key_0, line::text AS pipeline_key_1 FROM public.lines WHERE (order_no, line) > ($1::text, $2::integer) ORDER BY order_no, line LIMIT 1 OFFSET 9", sql.UpperKey(true, 10));
         Assert.Equal("UPDATE public.lines SET \"qty2\" = qty * 2 WHERE (order_no, line) > ($1::text, $2::integer) AND (order_no, line) <= ($3::text, $4::integer) AND (\"qty2\" IS NULL)", sql.Update(true, true));
         Assert.Equal("UPDATE public.lines SET \"qty2\" = qty * 2 WHERE (order_no, line) <= ($1::text, $2::integer) AND (\"qty2\" IS NULL)", sql.Update(false, true));
         Assert.Equal("UPDATE public.lines SET \"qty2\" = qty * 2 WHERE (\"qty2\" IS NULL)", sql.Update(false, false));

@@ -1,0 +1,80 @@
+using System.Globalization;
+using Pipeline.Core.Release;
+
+namespace Pipeline.Benchmark;
+
+/// <summary>Command-line options of the benchmark.</summary>
+/// <param name="Rows">Rows in <c>public.orders</c>. Default 3,000,000.</param>
+/// <param name="Clients">Concurrent client connections. Default 4.</param>
+/// <param name="RatePerClient">Target statements/s per client (0 = as fast as possible). Default 200.</param>
+/// <param name="LockTimeoutMs">lock_timeout of the plan, ms. Default 2000.</param>
+/// <param name="Execution">Executor options (batching flags).</param>
+/// <param name="Only">Run only <c>naive</c> or <c>pipeline</c>; <c>null</c> = both.</param>
+internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only)
+{
+    public const string Usage = """
+        usage: benchmark.sh [--rows N] [--clients N] [--rate N] [--lock-timeout-ms N]
+                            [--batch-size N] [--target-batch-ms N] [--min-batch-size N] [--max-batch-size N] [--batch-pause-ms N]
+                            [--only naive|pipeline]
+          --rows N             rows in public.orders (default 3000000)
+          --clients N          concurrent client connections (default 4)
+          --rate N             target statements/s per client, 0 = unthrottled (default 200)
+          --lock-timeout-ms N  lock_timeout of the plan (default 2000)
+          --batch-size N       executor: initial rows per backfill batch (default: the plan's, 1000)
+          --target-batch-ms N  executor: batch time the adaptive batch size steers toward (default 100)
+          --min-batch-size N   executor: lower bound of the batch size (default 100)
+          --max-batch-size N   executor: upper bound of the batch size (default 50000)
+          --batch-pause-ms N   executor: pause between batches (default 10)
+          --only WHICH         run only the naive statements or only the pipeline plan
+        """;
+
+    /// <summary>Parses the arguments.</summary>
+    /// <exception cref="ArgumentException">An unknown option or a bad value; the message says which.</exception>
+    public static BenchmarkOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchmarkOptions(3_000_000, 4, 200, 2000, new ExecutionOptions(), null);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name is "-h" or "--help")
+            {
+                throw new ArgumentException("");
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                throw new ArgumentException($"{name} needs a value");
+            }
+
+            var value = args[++i];
+            var e = options.Execution;
+            options = name switch
+            {
+                "--rows" => options with { Rows = Number(name, value, 1, 1_000_000_000) },
+                "--clients" => options with { Clients = (int)Number(name, value, 1, 200) },
+                "--rate" => options with { RatePerClient = Number(name, value, 0, 1_000_000) },
+                "--lock-timeout-ms" => options with { LockTimeoutMs = (int)Number(name, value, 1, 600_000) },
+                "--batch-size" => options with { Execution = e with { BatchSize = (int)Number(name, value, 1, 10_000_000) } },
+                "--target-batch-ms" => options with { Execution = e with { TargetBatchMs = Number(name, value, 1, 600_000) } },
+                "--min-batch-size" => options with { Execution = e with { MinBatchSize = (int)Number(name, value, 1, 10_000_000) } },
+                "--max-batch-size" => options with { Execution = e with { MaxBatchSize = (int)Number(name, value, 1, 10_000_000) } },
+                "--batch-pause-ms" => options with { Execution = e with { BatchPauseMs = (int)Number(name, value, 0, 600_000) } },
+                "--only" when value is "naive" or "pipeline" => options with { Only = value },
+                "--only" => throw new ArgumentException("--only takes naive or pipeline"),
+                _ => throw new ArgumentException($"unknown option {name}"),
+            };
+        }
+
+        if (options.Execution.MinBatchSize > options.Execution.MaxBatchSize)
+        {
+            throw new ArgumentException("--min-batch-size is above --max-batch-size");
+        }
+
+        return options;
+    }
+
+    private static long Number(string name, string value, long min, long max) =>
+        long.TryParse(value.Replace("_", "", StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw new ArgumentException($"{name} takes a whole number from {min} to {max}, not '{value}'");
+}

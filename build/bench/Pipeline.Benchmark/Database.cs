@@ -1,0 +1,29 @@
+using Npgsql;
+
+namespace Pipeline.Benchmark;
+
+/// <summary>Small Npgsql helpers for the benchmark.</summary>
+internal static class Database
+{
+    /// <summary>The connection string of <paramref name="database"/> on the server of <paramref name="baseConnection"/>.</summary>
+    public static string For(string baseConnection, string database) =>
+        new NpgsqlConnectionStringBuilder(baseConnection) { Database = database }.ConnectionString;
+
+    /// <summary>Runs one statement without a command timeout; returns the rows affected.</summary>
+    public static async Task<int> ExecAsync(string connectionString, string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Runs a query returning one value.</summary>
+    public static async Task<T> ScalarAsync<T>(string connectionString, string sql, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        return (T)(await command.ExecuteScalarAsync(ct))!;
+    }
+}

@@ -1,0 +1,23 @@
+using Pipeline.Postgres.Tests.Load;
+
+namespace Pipeline.Benchmark;
+
+/// <summary>One timed part of a run (a naive statement or a plan phase).</summary>
+/// <param name="Label">What ran.</param>
+/// <param name="WallMs">Its wall time, ms.</param>
+/// <param name="Detail">Rows, retries, batches …</param>
+internal sealed record StepFigure(string Label, double WallMs, string Detail);
+
+/// <summary>The figures of one run, naive or pipeline.</summary>
+/// <param name="Name">Run name.</param>
+/// <param name="WallMs">Total wall time of the change (without the application rollout wait), ms.</param>
+/// <param name="BackfillRows">Rows the backfill updated.</param>
+/// <param name="BackfillMs">Wall time of the backfill, ms.</param>
+/// <param name="Steps">Timed parts.</param>
+/// <param name="Load">The client workload's figures over the whole run (with warm-up and cool-down segments).</param>
+/// <param name="During">The client workload's figures while the change ran (first step to end of the last).</param>
+/// <param name="Failure">Why the run stopped early, if it did.</param>
+internal sealed record RunFigures(string Name, double WallMs, long BackfillRows, double BackfillMs, IReadOnlyList<StepFigure> Steps, WorkloadResult Load, LatencySummary During, string? Failure)
+{
+    public double BackfillRowsPerSecond => BackfillMs > 0 ? BackfillRows * 1000.0 / BackfillMs : 0;
+}

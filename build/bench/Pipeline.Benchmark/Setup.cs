@@ -1,0 +1,48 @@
+using Npgsql;
+using Pipeline.Core.Planning;
+using Pipeline.Core.Yaml;
+using Pipeline.Postgres.Dialect;
+using Pipeline.Postgres.Introspection;
+using Pipeline.Postgres.Tests.Load;
+
+namespace Pipeline.Benchmark;
+
+/// <summary>
+/// Creates the benchmark databases: a template with the "before" schema of <see cref="OrdersScenario"/> and its rows,
+/// and two identical copies of it (<c>CREATE DATABASE … TEMPLATE</c>), one for the naive run and one for the plan.
+/// </summary>
+internal static class Setup
+{
+    public const string Template = "bench_template";
+    public const string NaiveDb = "bench_naive";
+    public const string PipelineDb = "bench_pipeline";
+
+    public static async Task RunAsync(string admin, long rows, Action<string> progress, CancellationToken ct)
+    {
+        foreach (var db in new[] { NaiveDb, PipelineDb, Template })
+        {
+            await Database.ExecAsync(admin, $"DROP DATABASE IF EXISTS {db}", ct);
+        }
+
+        await Database.ExecAsync(admin, $"CREATE DATABASE {Template}", ct);
+        var template = Database.For(admin, Template);
+        var before = SchemaYamlLoader.Load(OrdersScenario.BeforeYaml, "before.yaml");
+        var empty = await PostgresIntrospector.IntrospectAsync(template, [], ct);
+        var plan = Planner.Plan(before, empty, new PostgresDialect(), new PlanOptions(), "empty database");
+        foreach (var step in plan.Steps.Where(s => s.Kind != StepKind.Cleanup))
+        {
+            await Database.ExecAsync(template, step.Sql, ct);
+        }
+
+        progress($"seeding {rows:N0} rows …");
+        foreach (var statement in OrdersScenario.SeedSql(rows).Split(";", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            await Database.ExecAsync(template, statement, ct);
+        }
+
+        NpgsqlConnection.ClearAllPools(); // CREATE DATABASE … TEMPLATE needs the template without connections
+        await Database.ExecAsync(admin, $"CREATE DATABASE {NaiveDb} TEMPLATE {Template}", ct);
+        await Database.ExecAsync(admin, $"CREATE DATABASE {PipelineDb} TEMPLATE {Template}", ct);
+        await Database.ExecAsync(admin, $"DROP DATABASE {Template}", ct);
+    }
+}
