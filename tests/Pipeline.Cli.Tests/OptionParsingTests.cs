@@ -18,7 +18,7 @@ public class OptionParsingTests
     }
 
     [Theory]
-    [InlineData("2h")]
+    [InlineData("2y")]
     [InlineData("-1s")]
     [InlineData("0ms")]
     [InlineData("soon")]
