@@ -1,0 +1,42 @@
+using Pipeline.Cli.Release;
+using Pipeline.Core.Model;
+using Pipeline.Core.Planning;
+using Pipeline.Core.Release;
+using Pipeline.Core.Reports;
+using Pipeline.Postgres.Execution;
+
+namespace Pipeline.Cli.Tests;
+
+/// <summary>
+/// The real backend with a settable clock. Until the executor is merged, the journal stub's
+/// <see cref="NotImplementedException"/> reads as an empty journal so the gate can be tested on its own.
+/// </summary>
+internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseBackend
+{
+    private static readonly PostgresReleaseBackend Real = PostgresReleaseBackend.Instance;
+
+    public TimeProvider Clock { get; } = clock ?? TimeProvider.System;
+
+    public Task<DatabaseModel> IntrospectAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
+        => Real.IntrospectAsync(connectionString, exclude, ct);
+
+    public async Task<JournalState> ReadJournalAsync(string connectionString, string planFingerprint, CancellationToken ct)
+    {
+        try
+        {
+            return await Real.ReadJournalAsync(connectionString, planFingerprint, ct);
+        }
+        catch (NotImplementedException)
+        {
+            return new JournalState(planFingerprint, [], []);
+        }
+    }
+
+    public Task<PhaseResult> RunPhaseAsync(
+        string connectionString, ExecutionOptions options, IExecutionObserver observer, PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, CancellationToken ct)
+        => Real.RunPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct);
+
+    public Task<RehearsalDocument> RehearseAsync(
+        string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, IExecutionObserver observer, CancellationToken ct)
+        => Real.RehearseAsync(planDirectory, connectionString, budgets, options, observer, ct);
+}
