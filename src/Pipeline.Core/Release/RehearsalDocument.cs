@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Reports;
 
@@ -41,33 +39,13 @@ public sealed record RehearsalDocument(
     /// <summary>File name in the plan folder.</summary>
     public const string FileName = "rehearsal.json";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
-
     /// <summary>The JSON text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => DocumentJson.Serialize(this);
 
     /// <summary>Reads a <c>rehearsal.json</c>.</summary>
     /// <exception cref="InvalidDataException">Not a rehearsal document; the message names <paramref name="fileName"/>.</exception>
-    public static RehearsalDocument Parse(string json, string fileName)
-    {
-        try
-        {
-            var doc = JsonSerializer.Deserialize<RehearsalDocument>(json, Json);
-            return doc is { Format: "pipeline-rehearsal", Version: 1 }
-                ? doc
-                : throw new InvalidDataException($"{fileName}: not a pipeline rehearsal (format 'pipeline-rehearsal', version 1 expected)");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{fileName}({e.LineNumber + 1},{e.BytePositionInLine + 1}): invalid rehearsal JSON: {e.Message}", e);
-        }
-    }
+    public static RehearsalDocument Parse(string json, string fileName) =>
+        DocumentJson.Parse<RehearsalDocument>(json, fileName, "pipeline-rehearsal", d => (d.Format, d.Version));
 }
 
 /// <summary>One step of a rehearsal: the plan's estimate beside what was observed.</summary>

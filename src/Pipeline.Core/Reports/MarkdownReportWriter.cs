@@ -30,7 +30,7 @@ public static class MarkdownReportWriter
             Line();
             foreach (var d in plan.Diagnostics.OrderByDescending(d => d.Severity))
             {
-                Line($"- **{d.Severity.ToString().ToLowerInvariant()} {d.Code}**{(d.Location is null ? "" : $" `{d.Location}`")}: {Escape(d.Message)}");
+                Line($"- **{d.Severity.ToString().ToLowerInvariant()} {d.Code}**{(d.Location is null ? "" : $" `{StepText.Location(d.Location)}`")}: {Escape(d.Message)}");
             }
 
             Line();
@@ -67,7 +67,7 @@ public static class MarkdownReportWriter
             {
                 Line($"### {s.Ordinal}. {Escape(s.Summary)}");
                 Line();
-                Line($"*{Escape(StepText.Locks(s))} · {StepText.Work(s.Impact)} · ~{Planner.FormatMs(s.Impact.EstimatedMs)} · risk {StepText.Risk(s.Impact.Risk)}*{(s.Source is null ? "" : $" · `{s.Source}`")}");
+                Line($"*{Escape(StepText.Locks(s))} · {StepText.Work(s.Impact)} · ~{Planner.FormatMs(s.Impact.EstimatedMs)} · risk {StepText.Risk(s.Impact.Risk)}*{(s.Source is null ? "" : $" · `{StepText.Location(s.Source)}`")}");
                 Line();
                 Line(Escape(s.Why));
                 Line();

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Pipeline.Core.Planning;
 
 namespace Pipeline.Core.Reports;
@@ -37,14 +35,6 @@ public sealed record PlanDocument(
     IReadOnlyList<PlanDocumentStep> Steps,
     IReadOnlyList<PlanDocumentDiagnostic> Diagnostics)
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
-
     /// <summary>The document of <paramref name="plan"/>.</summary>
     public static PlanDocument From(MigrationPlan plan) => new(
         "pipeline-plan",
@@ -67,24 +57,12 @@ public sealed record PlanDocument(
             d.Severity.ToString().ToLowerInvariant(), d.Code, d.Message, d.Location?.File, d.Location?.Line, d.Location?.Column)).ToList());
 
     /// <summary>The JSON text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => DocumentJson.Serialize(this);
 
     /// <summary>Reads a <c>plan.json</c>.</summary>
     /// <exception cref="InvalidDataException">Not a plan document; the message names <paramref name="fileName"/>.</exception>
-    public static PlanDocument Parse(string json, string fileName)
-    {
-        try
-        {
-            var doc = JsonSerializer.Deserialize<PlanDocument>(json, Json);
-            return doc is { Format: "pipeline-plan", Version: 1 }
-                ? doc
-                : throw new InvalidDataException($"{fileName}: not a pipeline plan (format 'pipeline-plan', version 1 expected)");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{fileName}({e.LineNumber + 1},{e.BytePositionInLine + 1}): invalid plan JSON: {e.Message}", e);
-        }
-    }
+    public static PlanDocument Parse(string json, string fileName) =>
+        DocumentJson.Parse<PlanDocument>(json, fileName, "pipeline-plan", d => (d.Format, d.Version));
 }
 
 /// <summary>Options recorded in <c>plan.json</c>.</summary>

@@ -45,7 +45,7 @@ public static class ScriptWriter
             Comment($"Estimate: ~{Planner.FormatMs(step.Impact.EstimatedMs)} under the lock · risk {StepText.Risk(step.Impact.Risk)}");
             if (step.Source is not null)
             {
-                Comment($"Source:   {step.Source}");
+                Comment($"Source:   {StepText.Location(step.Source)}");
             }
 
             foreach (var why in Wrap(step.Why, 90))

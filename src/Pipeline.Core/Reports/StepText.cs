@@ -24,6 +24,23 @@ public static class StepText
         _ => impact.Work.ToString(),
     };
 
+    /// <summary>A YAML location for people: the file relative to the current directory when it lies below it (so a
+    /// plan made in a repository shows <c>schema/app.schema.yaml(31,13)</c>, not a machine's absolute path).</summary>
+    public static string Location(Model.SourceLocation location)
+    {
+        var file = location.File;
+        if (Path.IsPathFullyQualified(file))
+        {
+            var relative = Path.GetRelativePath(Environment.CurrentDirectory, file);
+            if (!relative.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathFullyQualified(relative))
+            {
+                file = relative.Replace('\\', '/');
+            }
+        }
+
+        return $"{file}({location.Line},{location.Column})";
+    }
+
     /// <summary>Lower-case risk name.</summary>
     public static string Risk(RiskLevel risk) => risk.ToString().ToLowerInvariant();
 }

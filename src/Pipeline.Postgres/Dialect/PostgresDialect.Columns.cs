@@ -284,7 +284,7 @@ public sealed partial class PostgresDialect
 
         var rule = PostgresLockRules.For(PgStatementKind.AlterColumnTypeRewrite, f.Major);
         var impact = f.Impact(rule, c.Table, stats, null);
-        var estimate = $"rewrites {c.Table} ({StepFactory.Size(stats)}) under ACCESS EXCLUSIVE for {StepFactory.Duration(impact.EstimatedMs)}";
+        var estimate = $"rewrites {c.Table} ({StepFactory.Size(stats)}) under ACCESS EXCLUSIVE for ~{Planner.FormatMs(impact.EstimatedMs)}";
         return
         [
             f.Step(Phase.Expand, PgStatementKind.AlterColumnTypeRewrite, $"change type of {label} from {from} to {to} (rewrite)", sql,

@@ -99,10 +99,4 @@ internal sealed class StepFactory
                 ? (bytes / (1024.0 * 1024)).ToString("0", CultureInfo.InvariantCulture) + " MB"
                 : (bytes / 1024.0).ToString("0", CultureInfo.InvariantCulture) + " kB";
     }
-
-    /// <summary>Human duration, e.g. <c>~5 ms</c>, <c>~26 s</c>.</summary>
-    public static string Duration(double ms) =>
-        ms < 1000 ? $"~{ms.ToString("0", CultureInfo.InvariantCulture)} ms"
-        : ms < 120_000 ? $"~{(ms / 1000).ToString("0", CultureInfo.InvariantCulture)} s"
-        : $"~{(ms / 60_000).ToString("0.0", CultureInfo.InvariantCulture)} min";
 }
