@@ -17,11 +17,22 @@ internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseB
 
     public TimeProvider Clock { get; } = clock ?? TimeProvider.System;
 
+    /// <summary>Replaces the executor (scripted runs).</summary>
+    public Func<IExecutionObserver, PlanDocument, Phase, CancellationToken, Task<PhaseResult>>? Run { get; init; }
+
+    /// <summary>Replaces the journal.</summary>
+    public Func<string, JournalState>? Journal { get; init; }
+
     public Task<DatabaseModel> IntrospectAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
         => Real.IntrospectAsync(connectionString, exclude, ct);
 
     public async Task<JournalState> ReadJournalAsync(string connectionString, string planFingerprint, CancellationToken ct)
     {
+        if (Journal is not null)
+        {
+            return Journal(planFingerprint);
+        }
+
         try
         {
             return await Real.ReadJournalAsync(connectionString, planFingerprint, ct);
@@ -34,7 +45,7 @@ internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseB
 
     public Task<PhaseResult> RunPhaseAsync(
         string connectionString, ExecutionOptions options, IExecutionObserver observer, PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, CancellationToken ct)
-        => Real.RunPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct);
+        => Run is null ? Real.RunPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct) : Run(observer, plan, phase, ct);
 
     public Task<RehearsalDocument> RehearseAsync(
         string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, IExecutionObserver observer, CancellationToken ct)
