@@ -37,11 +37,14 @@ internal sealed class ReleaseScenario : IDisposable
     public Dictionary<string, string?> Environment => new() { ["PIPELINE_CONNECTION"] = ConnectionString };
 
     /// <summary>Creates the database with <paramref name="rows"/> accounts and plans the change against it.</summary>
-    public static async Task<ReleaseScenario> CreateAsync(PostgresServer server, int rows = 1000)
+    /// <param name="server">The test server.</param>
+    /// <param name="rows">Accounts (and orders).</param>
+    /// <param name="wide">Long e-mail addresses (~140 bytes), so index builds and scans take a while.</param>
+    public static async Task<ReleaseScenario> CreateAsync(PostgresServer server, int rows = 1000, bool wide = false)
     {
         var database = await server.CreateDatabaseAsync("rel");
         var scenario = new ReleaseScenario(server, database);
-        await server.ExecuteAsync(database, Ddl(rows));
+        await server.ExecuteAsync(database, Ddl(rows, wide));
         var schema = scenario._folder.File("app.schema.yaml", Yaml);
         var plan = await Cli.RunAsync(scenario.Environment, "plan", schema, "--out", scenario.PlanDirectory);
         Assert.True(plan.ExitCode == 0, plan.All);
@@ -90,6 +93,8 @@ internal sealed class ReleaseScenario : IDisposable
                 indexes:
                   - name: accounts_email_lower_idx
                     columns: [email_lower]
+                  - name: accounts_email_idx
+                    columns: [email]
               orders:
                 columns:
                   - name: id
@@ -105,12 +110,12 @@ internal sealed class ReleaseScenario : IDisposable
                     references: {table: accounts, columns: [id]}
         """;
 
-    private static string Ddl(int rows) => string.Create(CultureInfo.InvariantCulture, $$"""
+    private static string Ddl(int rows, bool wide) => string.Create(CultureInfo.InvariantCulture, $$"""
         CREATE TABLE accounts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);
         CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, account_id bigint NOT NULL);
         CREATE TABLE backfill_log (id bigint PRIMARY KEY, n integer NOT NULL);
-        INSERT INTO accounts (email) SELECT 'User' || g || '@Example.com' FROM generate_series(1, {{rows}}) g;
-        INSERT INTO orders (account_id) SELECT 1 + g % {{rows}} FROM generate_series(1, {{Math.Max(1, rows / 10)}}) g;
+        INSERT INTO accounts (email) SELECT {{(wide ? "md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) || md5((g * 31)::text) || " : "")}}'User' || g || '@Example.com' FROM generate_series(1, {{rows}}) g;
+        INSERT INTO orders (account_id) SELECT 1 + g % {{rows}} FROM generate_series(1, {{(wide ? rows : Math.Max(1, rows / 2))}}) g;
         ANALYZE;
         """) + CounterTrigger;
 
