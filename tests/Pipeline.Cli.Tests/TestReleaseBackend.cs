@@ -20,6 +20,9 @@ internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseB
     /// <summary>Replaces the executor (scripted runs).</summary>
     public Func<IExecutionObserver, PlanDocument, Phase, CancellationToken, Task<PhaseResult>>? Run { get; init; }
 
+    /// <summary>Replaces the rehearser: gets the plan folder and connection string.</summary>
+    public Func<string, string, RehearsalBudgets, IExecutionObserver, Task<RehearsalDocument>>? Rehearse { get; init; }
+
     /// <summary>Replaces the journal.</summary>
     public Func<string, JournalState>? Journal { get; init; }
 
@@ -49,5 +52,5 @@ internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseB
 
     public Task<RehearsalDocument> RehearseAsync(
         string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, IExecutionObserver observer, CancellationToken ct)
-        => Real.RehearseAsync(planDirectory, connectionString, budgets, options, observer, ct);
+        => Rehearse is null ? Real.RehearseAsync(planDirectory, connectionString, budgets, options, observer, ct) : Rehearse(planDirectory, connectionString, budgets, observer);
 }
