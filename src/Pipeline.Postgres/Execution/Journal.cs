@@ -1,3 +1,4 @@
+using Npgsql;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 
@@ -13,9 +14,30 @@ public static class Journal
     /// <summary>Schema holding the journal tables; introspection always skips it.</summary>
     public const string SchemaName = "pipeline";
 
-    /// <summary>Reads the journal of one plan; an absent journal reads as empty.</summary>
-    public static Task<JournalState> ReadAsync(string connectionString, string planFingerprint, CancellationToken ct)
-        => throw new NotImplementedException(connectionString.Length + planFingerprint);
+    /// <summary>
+    /// Reads the journal of one plan; an absent journal (schema or tables missing) reads as empty. Tables:
+    /// <c>pipeline.journal_steps</c> (plan_fingerprint, ordinal, phase, summary, state, attempts, lock_retries,
+    /// lock_retry_wait_ms, started_at, finished_at, rows_done, high_water jsonb, error; key (plan_fingerprint, ordinal))
+    /// and <c>pipeline.journal_phases</c> (plan_fingerprint, phase, started_at, finished_at, completed,
+    /// schema_fingerprint_after, schema_snapshot_after; key (plan_fingerprint, phase)).
+    /// </summary>
+    /// <param name="connectionString">Target database (Npgsql keywords or a <c>postgres://</c> URI); never echoed.</param>
+    /// <param name="planFingerprint">The plan's fingerprint (<c>plan.json</c> fingerprint).</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error
+    /// (the message names the server without its password).</exception>
+    public static async Task<JournalState> ReadAsync(string connectionString, string planFingerprint, CancellationToken ct)
+    {
+        var target = ConnectionStrings.Describe(connectionString);
+        await using var connection = new NpgsqlConnection(ConnectionStrings.ToNpgsql(connectionString));
+        await ConnectionStrings.GuardAsync("Cannot connect to PostgreSQL at", target, async () =>
+        {
+            await connection.OpenAsync(ct);
+            return true;
+        });
+        return await ConnectionStrings.GuardAsync("Cannot read the journal at", target,
+            () => JournalStore.ReadAsync(connection, planFingerprint, ct));
+    }
 }
 
 /// <summary>The journal of one plan in one database.</summary>
@@ -51,7 +73,11 @@ public sealed record JournalStep(
     DateTimeOffset? FinishedAt,
     long RowsDone,
     string? HighWater,
-    string? Error);
+    string? Error)
+{
+    /// <summary>Total backoff time between lock_timeout retries, in ms, over all runs.</summary>
+    public double LockRetryWaitMs { get; init; }
+}
 
 /// <summary>One phase run's journal row.</summary>
 /// <param name="Phase">Phase.</param>

@@ -1,16 +1,33 @@
+using System.Data;
+using System.Diagnostics;
+using Npgsql;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
+using Pipeline.Core.Snapshot;
+using Pipeline.Postgres.Introspection;
 
 namespace Pipeline.Postgres.Execution;
 
 /// <summary>
 /// Applies the steps of one phase of a plan (<c>plan.json</c>) to a PostgreSQL database, recording every step in the
 /// journal (<c>pipeline</c> schema) so that an interrupted run resumes exactly where it stopped.
+/// <list type="bullet">
+/// <item>Transactional steps run in one transaction with their journal update (done and recorded, or not done).</item>
+/// <item>Non-transactional steps (<c>CREATE/DROP INDEX CONCURRENTLY</c>) and cleanups are marked running (committed)
+/// before they run and done after; a step found running or failed is re-run after re-running the cleanup step that
+/// precedes it (dropping only an INVALID index of that name), its statements use <c>IF [NOT] EXISTS</c>.</item>
+/// <item>Backfills commit batch by batch with the journal's high-water mark in the same transaction.</item>
+/// <item>Every statement runs under <c>lock_timeout</c> (options, else the plan's) and <c>statement_timeout</c>;
+/// SQLSTATE 55P03 is retried with exponential backoff and full jitter up to <c>MaxLockRetries</c>
+/// (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT).</item>
+/// <item>One executor per plan and database at a time (session advisory lock).</item>
+/// </list>
 /// </summary>
 public sealed class PostgresExecutor
 {
-    /// <summary>Creates an executor for the database at <paramref name="connectionString"/>.</summary>
+    /// <summary>Creates an executor for the database at <paramref name="connectionString"/> (Npgsql keywords or a
+    /// <c>postgres://</c> URI; never logged).</summary>
     public PostgresExecutor(string connectionString, ExecutionOptions options, IExecutionObserver? observer = null)
     {
         ConnectionString = connectionString;
@@ -29,8 +46,243 @@ public sealed class PostgresExecutor
 
     /// <summary>
     /// Runs (or resumes) <paramref name="phase"/> of <paramref name="plan"/>; <paramref name="exclude"/> are the
-    /// plan's exclude patterns, used to fingerprint the schema after the phase.
+    /// plan's exclude patterns, used to fingerprint the schema after the phase. Steps run in ordinal order; those the
+    /// journal records as done are skipped (<see cref="StepResult.Skipped"/>). The first failing step stops the phase
+    /// (<see cref="PhaseResult.Succeeded"/> false; later steps are reported pending). When every step is done, the
+    /// schema is introspected and the phase recorded as completed with the schema's fingerprint and snapshot.
+    /// A lost connection during a step fails the step and the phase; the journal stays consistent.
     /// </summary>
-    public Task<PhaseResult> RunPhaseAsync(PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, CancellationToken ct)
-        => throw new NotImplementedException(ConnectionString.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    /// <exception cref="InvalidOperationException">The plan is blocked; an earlier phase of the plan (one with steps)
+    /// is not completed in the journal; or another executor is running this plan on this database.</exception>
+    /// <exception cref="PipelineConnectionException">The database cannot be reached, or the journal cannot be prepared
+    /// or the schema read (message without password).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (the current step's transaction
+    /// rolls back; the journal shows it running, and a rerun resumes it).</exception>
+    public async Task<PhaseResult> RunPhaseAsync(PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(exclude);
+        if (plan.Blocked || plan.Steps.Any(s => s.Blocked))
+        {
+            throw new InvalidOperationException(
+                $"Plan {plan.Fingerprint} is blocked (see report.md): a blocked plan is never applied; re-plan once its errors are resolved.");
+        }
+
+        var steps = plan.Steps.Where(s => s.Phase == phase).OrderBy(s => s.Ordinal).ToList();
+        var started = DateTimeOffset.UtcNow;
+        var target = ConnectionStrings.Describe(ConnectionString);
+        await using var connection = new NpgsqlConnection(ExecutorConnectionString());
+        await ConnectionStrings.GuardAsync("Cannot connect to PostgreSQL at", target, async () =>
+        {
+            await connection.OpenAsync(ct);
+            return true;
+        });
+
+        var journal = new JournalStore(connection, plan.Fingerprint);
+        var runner = new StepRunner(connection, journal, Options, Observer, Options.LockTimeoutMs ?? plan.Options.LockTimeoutMs, target);
+        var state = await ConnectionStrings.GuardAsync("Cannot prepare the journal at", target, async () =>
+        {
+            await runner.SetTimeoutsAsync(local: false, ct);
+            await JournalStore.EnsureAsync(connection, ct);
+            if (!await journal.LockPlanAsync(TimeSpan.FromSeconds(3), ct))
+            {
+                throw new InvalidOperationException(
+                    $"Another executor is applying plan {plan.Fingerprint} to {target} right now (or a killed run's session is still ending: see pg_stat_activity, application_name 'pipeline executor'); wait for it to finish.");
+            }
+
+            var current = await journal.ReadAsync(ct);
+            CheckEarlierPhases(plan, phase, current, target);
+            await journal.RegisterAsync(steps.Select(s => (s.Ordinal, s.Phase, s.Summary)), ct);
+            await journal.StartPhaseAsync(phase, ct);
+            return await journal.ReadAsync(ct);
+        });
+
+        try
+        {
+            return await RunStepsAsync(plan, phase, exclude, steps, runner, state, started, ct);
+        }
+        finally
+        {
+            if (IsUsable(connection))
+            {
+                await BestEffortAsync(() => journal.UnlockPlanAsync(CancellationToken.None));
+            }
+        }
+    }
+
+    private async Task<PhaseResult> RunStepsAsync(
+        PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, List<PlanDocumentStep> steps, StepRunner runner,
+        JournalState state, DateTimeOffset started, CancellationToken ct)
+    {
+        var connection = runner.Connection;
+        var journal = runner.Journal;
+        var target = runner.Target;
+        var results = new List<StepResult>();
+        var failed = false;
+        foreach (var step in steps)
+        {
+            var row = state.Steps.FirstOrDefault(r => r.Ordinal == step.Ordinal);
+            if (failed)
+            {
+                results.Add(new StepResult(step.Ordinal, phase, step.Summary, row?.State ?? StepState.Pending, false, 0));
+                continue;
+            }
+
+            if (row is { State: StepState.Done })
+            {
+                var skipped = new StepResult(step.Ordinal, phase, step.Summary, StepState.Done, true, 0,
+                    row.LockRetries, row.LockRetryWaitMs, row.RowsDone);
+                results.Add(skipped);
+                await Observer.StepFinishedAsync(step, skipped, ct);
+                continue;
+            }
+
+            var result = await RunStepAsync(runner, steps, step, row, ct);
+            results.Add(result);
+            await Observer.StepFinishedAsync(step, result, ct);
+            failed = result.State != StepState.Done;
+        }
+
+        string? fingerprint = null;
+        if (!failed)
+        {
+            fingerprint = await ConnectionStrings.GuardAsync("Cannot record the completed phase at", target, async () =>
+            {
+                var model = await PostgresIntrospector.IntrospectAsync(connection, exclude, ct);
+                var fp = Fingerprints.OfSchema(model);
+                await journal.FinishPhaseAsync(phase, true, fp, SnapshotSerializer.Serialize(model), ct);
+                return fp;
+            });
+            Observer.Log($"phase {phase.Name()} completed; schema fingerprint {fingerprint}");
+        }
+        else if (IsUsable(connection))
+        {
+            await BestEffortAsync(() => journal.FinishPhaseAsync(phase, false, null, null, ct));
+        }
+
+        return new PhaseResult(phase, plan.Fingerprint, !failed, results, started, DateTimeOffset.UtcNow, fingerprint);
+    }
+
+    private async Task<StepResult> RunStepAsync(
+        StepRunner runner, IReadOnlyList<PlanDocumentStep> phaseSteps, PlanDocumentStep step, JournalStep? row, CancellationToken ct)
+    {
+        var tally = new StepTally();
+        var clock = Stopwatch.StartNew();
+        var resuming = row is { Attempts: > 0 };
+        try
+        {
+            if (resuming)
+            {
+                Observer.Log($"step {step.Ordinal} ({step.Summary}): resuming (journal: {row!.State.ToString().ToLowerInvariant()} after {row.Attempts} attempt(s))");
+            }
+
+            await runner.Journal.MarkRunningAsync(step.Ordinal, ct);
+            await Observer.StepStartingAsync(step, runner.Connection.ProcessID, ct);
+            switch (step.Kind)
+            {
+                case StepKind.Backfill:
+                    await runner.RunBackfillAsync(step, row, tally, ct);
+                    break;
+                case StepKind.Cleanup:
+                    await runner.RunCleanupAsync(step, tally, ct);
+                    break;
+                default:
+                    if (step.Transactional)
+                    {
+                        await runner.RunTransactionalAsync(step, tally, ct);
+                    }
+                    else
+                    {
+                        await runner.RunNonTransactionalAsync(step, PrecedingCleanups(phaseSteps, step), resuming, tally, ct);
+                    }
+
+                    break;
+            }
+
+            return Result(step, StepState.Done, clock, tally, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var error = ExecutionErrors.Describe(ex, runner.Target)
+                + (ExecutionErrors.IsLockTimeout(ex) ? $" (lock_timeout {runner.LockTimeoutMs} ms; gave up after {tally.LockRetries} retries)" : "");
+            Observer.Log($"step {step.Ordinal} ({step.Summary}) failed: {error}");
+            await RecordFailureAsync(runner, step, error);
+            return Result(step, StepState.Failed, clock, tally, error);
+        }
+    }
+
+    private static StepResult Result(PlanDocumentStep step, StepState state, Stopwatch clock, StepTally tally, string? error) =>
+        new(step.Ordinal, step.Phase, step.Summary, state, false, clock.Elapsed.TotalMilliseconds,
+            tally.LockRetries, tally.LockRetryWaitMs, tally.Rows, tally.Batches, tally.ThrottledMs, error);
+
+    /// <summary>Records the failure on the executor's connection, or, when it was lost, on a fresh one; a journal that
+    /// cannot be reached keeps the step 'running', which a rerun treats the same way.</summary>
+    private async Task RecordFailureAsync(StepRunner runner, PlanDocumentStep step, string error)
+    {
+        if (IsUsable(runner.Connection))
+        {
+            await BestEffortAsync(() => runner.Journal.MarkFailedAsync(step.Ordinal, error, CancellationToken.None));
+            return;
+        }
+
+        await BestEffortAsync(async () =>
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await using var fresh = new NpgsqlConnection(ExecutorConnectionString());
+            await fresh.OpenAsync(timeout.Token);
+            await new JournalStore(fresh, runner.Journal.PlanFingerprint).MarkFailedAsync(step.Ordinal, error, timeout.Token);
+        });
+    }
+
+    /// <summary>The cleanup steps immediately before <paramref name="step"/> in its phase (the planner puts the
+    /// INVALID-index cleanup right before the index build it prepares).</summary>
+    private static List<PlanDocumentStep> PrecedingCleanups(IReadOnlyList<PlanDocumentStep> phaseSteps, PlanDocumentStep step)
+    {
+        var cleanups = new List<PlanDocumentStep>();
+        var index = phaseSteps.ToList().FindIndex(s => s.Ordinal == step.Ordinal);
+        for (var i = index - 1; i >= 0 && phaseSteps[i].Kind == StepKind.Cleanup; i--)
+        {
+            cleanups.Insert(0, phaseSteps[i]);
+        }
+
+        return cleanups;
+    }
+
+    private static void CheckEarlierPhases(PlanDocument plan, Phase phase, JournalState state, string target)
+    {
+        var completed = state.CompletedPhases;
+        var missing = plan.Steps.Select(s => s.Phase).Distinct().Where(p => p < phase && !completed.Contains(p)).Order().ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Phase {phase.Name()} of plan {plan.Fingerprint} cannot run yet: phase {string.Join(", ", missing.Select(p => p.Name()))} is not completed in the journal of {target}; apply it first (--phase {missing[0].Name()}).");
+        }
+    }
+
+    private static bool IsUsable(NpgsqlConnection connection) => connection.FullState == ConnectionState.Open;
+
+    private static async Task BestEffortAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception ex) when (ExecutionErrors.IsConnectionFailure(ex) || ex is InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The journal could not be written; the step stays 'running', which a rerun handles the same way.
+        }
+    }
+
+    /// <summary>The target in Npgsql form, unpooled (one long-lived session whose advisory lock and settings must
+    /// end with it), named <c>pipeline executor</c> unless the caller named it.</summary>
+    private string ExecutorConnectionString()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionStrings.ToNpgsql(ConnectionString)) { Pooling = false };
+        if (string.IsNullOrEmpty(builder.ApplicationName))
+        {
+            builder.ApplicationName = "pipeline executor";
+        }
+
+        return builder.ConnectionString;
+    }
 }

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+using Pipeline.Core.Model;
+using Pipeline.Core.Release;
+using Pipeline.Postgres.Observation;
+
+namespace Pipeline.Postgres.Execution;
+
+/// <summary>
+/// Pauses a backfill between batches while replicas lag (<c>pg_stat_replication.replay_lag</c> above
+/// <c>MaxReplicationLagMs</c>) or too many sessions wait for locks on the table (more than <c>MaxLockWaiters</c>),
+/// sleeping <c>ThrottleSleepMs</c> at a time. Two cheap catalog queries per batch
+/// (<see cref="LockWaiters"/>). When the role cannot see replication state, lag checks are switched off with one log
+/// line.
+/// </summary>
+internal sealed class BackfillThrottle(NpgsqlConnection connection, QualifiedName table, ExecutionOptions options, IExecutionObserver observer, string label)
+{
+    private bool lagVisible = true;
+
+    /// <summary>Waits until neither threshold is exceeded; returns the time paused, ms.</summary>
+    public async Task<double> WaitWhileBusyAsync(CancellationToken ct)
+    {
+        var paused = Stopwatch.StartNew();
+        var throttled = false;
+        while (await ReasonAsync(ct) is { } reason)
+        {
+            if (!throttled)
+            {
+                observer.Log($"{label}: throttling: {reason}");
+                throttled = true;
+            }
+
+            await Task.Delay(Math.Max(1, options.ThrottleSleepMs), ct);
+        }
+
+        if (!throttled)
+        {
+            return 0;
+        }
+
+        var ms = paused.Elapsed.TotalMilliseconds;
+        observer.Log(string.Create(CultureInfo.InvariantCulture, $"{label}: resuming after {ms:0} ms throttled"));
+        return ms;
+    }
+
+    private async Task<string?> ReasonAsync(CancellationToken ct)
+    {
+        if (lagVisible)
+        {
+            try
+            {
+                var lag = await LockWaiters.ReplicationLagMsAsync(connection, ct);
+                if (lag > options.MaxReplicationLagMs)
+                {
+                    return string.Create(CultureInfo.InvariantCulture, $"replication lag {lag:0} ms > {options.MaxReplicationLagMs:0} ms");
+                }
+            }
+            catch (InvalidOperationException ex)
+            {
+                lagVisible = false;
+                observer.Log($"{label}: replication lag is not checked: {ex.Message}");
+            }
+        }
+
+        var waiters = await LockWaiters.CountWaitersAsync(connection, table, ct);
+        return waiters > options.MaxLockWaiters
+            ? string.Create(CultureInfo.InvariantCulture, $"{waiters} sessions wait for locks on {table} (> {options.MaxLockWaiters})")
+            : null;
+    }
+}

@@ -1,0 +1,124 @@
+namespace Pipeline.Postgres.Execution;
+
+/// <summary>
+/// The journal's tables in schema <c>pipeline</c> and the statements that read and write them. Creation is idempotent
+/// (<c>IF NOT EXISTS</c>, serialised by a transaction-level advisory lock so two first runs do not race:
+/// https://www.postgresql.org/docs/current/explicit-locking.html#ADVISORY-LOCKS).
+/// </summary>
+internal static class JournalSql
+{
+    /// <summary>Advisory lock key serialising journal creation.</summary>
+    public const long CreateLockKey = 0x5049_5045_4c49_4e45; // "PIPELINE"
+
+    /// <summary>Creates the schema and both tables if missing (run in one transaction).</summary>
+    public static readonly string Create = $"""
+        SELECT pg_advisory_xact_lock({CreateLockKey});
+        CREATE SCHEMA IF NOT EXISTS pipeline;
+        CREATE TABLE IF NOT EXISTS pipeline.journal_steps (
+            plan_fingerprint text NOT NULL,
+            ordinal integer NOT NULL,
+            phase text NOT NULL,
+            summary text NOT NULL,
+            state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'done', 'failed')),
+            attempts integer NOT NULL DEFAULT 0,
+            lock_retries integer NOT NULL DEFAULT 0,
+            lock_retry_wait_ms double precision NOT NULL DEFAULT 0,
+            started_at timestamptz,
+            finished_at timestamptz,
+            rows_done bigint NOT NULL DEFAULT 0,
+            high_water jsonb,
+            error text,
+            PRIMARY KEY (plan_fingerprint, ordinal));
+        CREATE TABLE IF NOT EXISTS pipeline.journal_phases (
+            plan_fingerprint text NOT NULL,
+            phase text NOT NULL,
+            started_at timestamptz NOT NULL,
+            finished_at timestamptz,
+            completed boolean NOT NULL DEFAULT false,
+            schema_fingerprint_after text,
+            schema_snapshot_after text,
+            PRIMARY KEY (plan_fingerprint, phase));
+        """;
+
+    /// <summary>Whether the journal exists: one boolean.</summary>
+    public const string Exists =
+        "SELECT to_regclass('pipeline.journal_steps') IS NOT NULL AND to_regclass('pipeline.journal_phases') IS NOT NULL";
+
+    /// <summary>Session advisory lock on a plan ($1 = plan fingerprint): one executor per plan and database.</summary>
+    public const string TryLockPlan = "SELECT pg_try_advisory_lock(hashtextextended('pipeline plan ' || $1, 0))";
+
+    /// <summary>Releases the plan's session advisory lock ($1 = plan fingerprint).</summary>
+    public const string UnlockPlan = "SELECT pg_advisory_unlock(hashtextextended('pipeline plan ' || $1, 0))";
+
+    /// <summary>Registers a step as pending if it has no row yet ($1 fp, $2 ordinal, $3 phase, $4 summary).</summary>
+    public const string RegisterStep = """
+        INSERT INTO pipeline.journal_steps (plan_fingerprint, ordinal, phase, summary)
+        VALUES ($1, $2, $3, $4) ON CONFLICT (plan_fingerprint, ordinal) DO NOTHING
+        """;
+
+    /// <summary>Records the start of a phase run ($1 fp, $2 phase); the first start is kept.</summary>
+    public const string StartPhase = """
+        INSERT INTO pipeline.journal_phases (plan_fingerprint, phase, started_at)
+        VALUES ($1, $2, clock_timestamp()) ON CONFLICT (plan_fingerprint, phase) DO NOTHING
+        """;
+
+    /// <summary>Records the end of a phase run ($1 fp, $2 phase, $3 completed, $4 fingerprint, $5 snapshot).</summary>
+    public const string FinishPhase = """
+        UPDATE pipeline.journal_phases
+        SET finished_at = clock_timestamp(), completed = $3,
+            schema_fingerprint_after = coalesce($4, schema_fingerprint_after),
+            schema_snapshot_after = coalesce($5, schema_snapshot_after)
+        WHERE plan_fingerprint = $1 AND phase = $2
+        """;
+
+    /// <summary>Marks a step running and counts the attempt ($1 fp, $2 ordinal).</summary>
+    public const string MarkRunning = """
+        UPDATE pipeline.journal_steps
+        SET state = 'running', attempts = attempts + 1, started_at = coalesce(started_at, clock_timestamp()),
+            finished_at = NULL, error = NULL
+        WHERE plan_fingerprint = $1 AND ordinal = $2
+        """;
+
+    /// <summary>Marks a step done ($1 fp, $2 ordinal).</summary>
+    public const string MarkDone = """
+        UPDATE pipeline.journal_steps SET state = 'done', finished_at = clock_timestamp(), error = NULL
+        WHERE plan_fingerprint = $1 AND ordinal = $2
+        """;
+
+    /// <summary>Marks a step failed with its error, unless it is already done ($1 fp, $2 ordinal, $3 error).</summary>
+    public const string MarkFailed = """
+        UPDATE pipeline.journal_steps SET state = 'failed', finished_at = clock_timestamp(), error = $3
+        WHERE plan_fingerprint = $1 AND ordinal = $2 AND state <> 'done'
+        """;
+
+    /// <summary>Counts one lock_timeout retry and its backoff ($1 fp, $2 ordinal, $3 wait ms).</summary>
+    public const string AddLockRetry = """
+        UPDATE pipeline.journal_steps SET lock_retries = lock_retries + 1, lock_retry_wait_ms = lock_retry_wait_ms + $3
+        WHERE plan_fingerprint = $1 AND ordinal = $2
+        """;
+
+    /// <summary>Records a committed backfill batch, in the batch's transaction ($1 fp, $2 ordinal, $3 rows in the
+    /// batch, $4 new high-water mark as JSON text or NULL to keep it, $5 whether this was the last batch).</summary>
+    public const string RecordBatch = """
+        UPDATE pipeline.journal_steps
+        SET rows_done = rows_done + $3,
+            high_water = coalesce($4::jsonb, high_water),
+            state = CASE WHEN $5 THEN 'done' ELSE state END,
+            finished_at = CASE WHEN $5 THEN clock_timestamp() ELSE finished_at END
+        WHERE plan_fingerprint = $1 AND ordinal = $2
+        RETURNING rows_done
+        """;
+
+    /// <summary>The steps of a plan ($1 fp).</summary>
+    public const string ReadSteps = """
+        SELECT ordinal, phase, summary, state, attempts, lock_retries, started_at, finished_at, rows_done,
+               high_water::text, error, lock_retry_wait_ms
+        FROM pipeline.journal_steps WHERE plan_fingerprint = $1 ORDER BY ordinal
+        """;
+
+    /// <summary>The phases of a plan ($1 fp).</summary>
+    public const string ReadPhases = """
+        SELECT phase, started_at, finished_at, completed, schema_fingerprint_after, schema_snapshot_after
+        FROM pipeline.journal_phases WHERE plan_fingerprint = $1 ORDER BY started_at
+        """;
+}

@@ -1,0 +1,194 @@
+using Npgsql;
+using NpgsqlTypes;
+using Pipeline.Core.Planning;
+using Pipeline.Core.Release;
+
+namespace Pipeline.Postgres.Execution;
+
+/// <summary>
+/// Reads and writes the journal of one plan on an open connection. Statements run in whatever transaction the
+/// connection is in: the executor calls <see cref="MarkDoneAsync"/> and <see cref="RecordBatchAsync"/> inside the
+/// step's (or batch's) transaction so the work and its record commit together, and the others in autocommit.
+/// </summary>
+internal sealed class JournalStore(NpgsqlConnection connection, string planFingerprint)
+{
+    /// <summary>The plan whose journal this is.</summary>
+    public string PlanFingerprint => planFingerprint;
+
+    /// <summary>Creates the journal schema and tables if missing (own transaction).</summary>
+    public static async Task EnsureAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using (var exists = new NpgsqlCommand(JournalSql.Exists, connection))
+        {
+            if (await exists.ExecuteScalarAsync(ct) is true)
+            {
+                return; // no CREATE privilege needed once the journal exists
+            }
+        }
+
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        foreach (var statement in SqlScriptSplitter.Split(JournalSql.Create))
+        {
+            await using var command = new NpgsqlCommand(statement, connection, tx);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary>Reads the journal of <paramref name="fingerprint"/>; empty when the journal does not exist.</summary>
+    public static async Task<JournalState> ReadAsync(NpgsqlConnection connection, string fingerprint, CancellationToken ct)
+    {
+        await using (var exists = new NpgsqlCommand(JournalSql.Exists, connection))
+        {
+            if (await exists.ExecuteScalarAsync(ct) is not true)
+            {
+                return new JournalState(fingerprint, [], []);
+            }
+        }
+
+        var steps = new List<JournalStep>();
+        await using (var command = Command(connection, JournalSql.ReadSteps, Text(fingerprint)))
+        await using (var r = await command.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                steps.Add(new JournalStep(
+                    r.GetInt32(0),
+                    ParsePhase(r.GetString(1)),
+                    r.GetString(2),
+                    ParseState(r.GetString(3)),
+                    r.GetInt32(4),
+                    r.GetInt32(5),
+                    r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6),
+                    r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7),
+                    r.GetInt64(8),
+                    r.IsDBNull(9) ? null : r.GetString(9),
+                    r.IsDBNull(10) ? null : r.GetString(10))
+                {
+                    LockRetryWaitMs = r.GetDouble(11),
+                });
+            }
+        }
+
+        var phases = new List<JournalPhase>();
+        await using (var command = Command(connection, JournalSql.ReadPhases, Text(fingerprint)))
+        await using (var r = await command.ExecuteReaderAsync(ct))
+        {
+            while (await r.ReadAsync(ct))
+            {
+                phases.Add(new JournalPhase(
+                    ParsePhase(r.GetString(0)),
+                    r.GetFieldValue<DateTimeOffset>(1),
+                    r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2),
+                    r.GetBoolean(3),
+                    r.IsDBNull(4) ? null : r.GetString(4),
+                    r.IsDBNull(5) ? null : r.GetString(5)));
+            }
+        }
+
+        return new JournalState(fingerprint, steps, phases);
+    }
+
+    /// <summary>Reads this plan's journal.</summary>
+    public Task<JournalState> ReadAsync(CancellationToken ct) => ReadAsync(connection, planFingerprint, ct);
+
+    /// <summary>Takes the session-level advisory lock of the plan; false when another session holds it.</summary>
+    public async Task<bool> TryLockPlanAsync(CancellationToken ct)
+    {
+        await using var command = Command(connection, JournalSql.TryLockPlan, Text(planFingerprint));
+        return await command.ExecuteScalarAsync(ct) is true;
+    }
+
+    /// <summary>
+    /// Takes the plan's lock, polling for up to <paramref name="patience"/>: a previous executor's session may still be
+    /// ending (the server releases its locks when the backend exits, shortly after the client disconnected).
+    /// </summary>
+    public async Task<bool> LockPlanAsync(TimeSpan patience, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (!await TryLockPlanAsync(ct))
+        {
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        return true;
+    }
+
+    /// <summary>Releases the plan's lock.</summary>
+    public async Task UnlockPlanAsync(CancellationToken ct)
+    {
+        await using var command = Command(connection, JournalSql.UnlockPlan, Text(planFingerprint));
+        await command.ExecuteScalarAsync(ct);
+    }
+
+    /// <summary>Registers the steps (pending, unless they already have a row).</summary>
+    public async Task RegisterAsync(IEnumerable<(int Ordinal, Phase Phase, string Summary)> steps, CancellationToken ct)
+    {
+        foreach (var (ordinal, phase, summary) in steps)
+        {
+            await ExecuteAsync(JournalSql.RegisterStep, ct, Text(planFingerprint), Int(ordinal), Text(phase.Name()), Text(summary));
+        }
+    }
+
+    /// <summary>Records the start of a phase run.</summary>
+    public Task StartPhaseAsync(Phase phase, CancellationToken ct) =>
+        ExecuteAsync(JournalSql.StartPhase, ct, Text(planFingerprint), Text(phase.Name()));
+
+    /// <summary>Records the end of a phase run.</summary>
+    public Task FinishPhaseAsync(Phase phase, bool completed, string? fingerprint, string? snapshot, CancellationToken ct) =>
+        ExecuteAsync(JournalSql.FinishPhase, ct, Text(planFingerprint), Text(phase.Name()), Bool(completed), Text(fingerprint), Text(snapshot));
+
+    /// <summary>Marks a step running and counts the attempt.</summary>
+    public Task MarkRunningAsync(int ordinal, CancellationToken ct) =>
+        ExecuteAsync(JournalSql.MarkRunning, ct, Text(planFingerprint), Int(ordinal));
+
+    /// <summary>Marks a step done (call inside the step's transaction for transactional steps).</summary>
+    public Task MarkDoneAsync(int ordinal, CancellationToken ct) =>
+        ExecuteAsync(JournalSql.MarkDone, ct, Text(planFingerprint), Int(ordinal));
+
+    /// <summary>Marks a step failed (unless already done) with <paramref name="error"/>.</summary>
+    public Task MarkFailedAsync(int ordinal, string error, CancellationToken ct) =>
+        ExecuteAsync(JournalSql.MarkFailed, ct, Text(planFingerprint), Int(ordinal), Text(error));
+
+    /// <summary>Counts one lock_timeout retry and its backoff wait (ms).</summary>
+    public Task AddLockRetryAsync(int ordinal, double waitMs, CancellationToken ct) =>
+        ExecuteAsync(JournalSql.AddLockRetry, ct, Text(planFingerprint), Int(ordinal), new NpgsqlParameter { Value = waitMs, NpgsqlDbType = NpgsqlDbType.Double });
+
+    /// <summary>Records a backfill batch inside its transaction; returns rows done in all.</summary>
+    public async Task<long> RecordBatchAsync(int ordinal, long rows, string? highWaterJson, bool last, CancellationToken ct)
+    {
+        await using var command = Command(connection, JournalSql.RecordBatch,
+            Text(planFingerprint), Int(ordinal), new NpgsqlParameter { Value = rows, NpgsqlDbType = NpgsqlDbType.Bigint }, Text(highWaterJson), Bool(last));
+        return await command.ExecuteScalarAsync(ct) is long total ? total : rows;
+    }
+
+    /// <summary>The phase of its lower-case name.</summary>
+    public static Phase ParsePhase(string name) => Enum.Parse<Phase>(name, ignoreCase: true);
+
+    private static StepState ParseState(string state) => Enum.Parse<StepState>(state, ignoreCase: true);
+
+    private async Task ExecuteAsync(string sql, CancellationToken ct, params NpgsqlParameter[] parameters)
+    {
+        await using var command = Command(connection, sql, parameters);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params NpgsqlParameter[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddRange(parameters);
+        return command;
+    }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+
+    private static NpgsqlParameter Int(int value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Integer };
+
+    private static NpgsqlParameter Bool(bool value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Boolean };
+}

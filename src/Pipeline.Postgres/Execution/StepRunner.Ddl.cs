@@ -1,0 +1,83 @@
+using Pipeline.Core.Reports;
+
+namespace Pipeline.Postgres.Execution;
+
+/// <summary>DDL, validate and cleanup steps.</summary>
+internal sealed partial class StepRunner
+{
+    /// <summary>
+    /// A transactional step: <c>BEGIN; SET LOCAL lock_timeout; SET LOCAL statement_timeout; &lt;statements&gt;;
+    /// UPDATE journal … 'done'; COMMIT</c>, so after a crash the step is either done and recorded or not done at all.
+    /// </summary>
+    public Task RunTransactionalAsync(PlanDocumentStep step, StepTally tally, CancellationToken ct) =>
+        WithLockRetriesAsync(step, tally, async () =>
+        {
+            await using var tx = await Connection.BeginTransactionAsync(ct);
+            await SetTimeoutsAsync(local: true, ct);
+            foreach (var statement in SqlScriptSplitter.Split(step.Sql))
+            {
+                await ExecuteAsync(statement, ct);
+            }
+
+            await Journal.MarkDoneAsync(step.Ordinal, ct);
+            await tx.CommitAsync(ct);
+        }, null, ct);
+
+    /// <summary>
+    /// A non-transactional step (<c>CREATE/DROP INDEX CONCURRENTLY</c>, …): each statement in autocommit under the
+    /// session's timeouts, then the journal marks it done. Its statements use <c>IF [NOT] EXISTS</c>, so re-running is
+    /// safe once <paramref name="cleanups"/> (the preceding cleanup steps, which drop only an INVALID index of the same
+    /// name) ran; they run before every retry, and before the first attempt when <paramref name="resuming"/>.
+    /// </summary>
+    public async Task RunNonTransactionalAsync(
+        PlanDocumentStep step, IReadOnlyList<PlanDocumentStep> cleanups, bool resuming, StepTally tally, CancellationToken ct)
+    {
+        var cleanFirst = resuming;
+        var statements = SqlScriptSplitter.Split(step.Sql);
+        await WithLockRetriesAsync(step, tally, async () =>
+        {
+            if (cleanFirst)
+            {
+                foreach (var cleanup in cleanups)
+                {
+                    Observer.Log($"step {step.Ordinal}: re-running cleanup step {cleanup.Ordinal} ({cleanup.Summary}) first");
+                    await RunCleanupStatementsAsync(cleanup, ct);
+                }
+            }
+
+            // Any failure below may leave an INVALID index behind: clean up before the next attempt.
+            cleanFirst = true;
+            foreach (var statement in statements)
+            {
+                await ExecuteAsync(statement, ct);
+            }
+        }, null, ct);
+        await Journal.MarkDoneAsync(step.Ordinal, ct);
+    }
+
+    /// <summary>
+    /// A cleanup step: its SQL is a psql <c>SELECT … \gexec</c>; the SELECT runs without the trailing <c>\gexec</c>
+    /// and each statement it returns is executed in autocommit (outside a transaction block, as
+    /// <c>DROP INDEX CONCURRENTLY</c> requires: https://www.postgresql.org/docs/current/sql-dropindex.html).
+    /// </summary>
+    public async Task RunCleanupAsync(PlanDocumentStep step, StepTally tally, CancellationToken ct)
+    {
+        await WithLockRetriesAsync(step, tally, () => RunCleanupStatementsAsync(step, ct), null, ct);
+        await Journal.MarkDoneAsync(step.Ordinal, ct);
+    }
+
+    private async Task RunCleanupStatementsAsync(PlanDocumentStep step, CancellationToken ct)
+    {
+        foreach (var query in SqlScriptSplitter.Split(WithoutGexec(step.Sql)))
+        {
+            foreach (var statement in await QueryColumnAsync(query, ct))
+            {
+                await ExecuteAsync(statement, ct);
+            }
+        }
+    }
+
+    /// <summary>The SQL without psql's <c>\gexec</c> meta-command (which stands for the query's terminator).</summary>
+    internal static string WithoutGexec(string sql) =>
+        sql.Replace("\\gexec", ";", StringComparison.Ordinal);
+}

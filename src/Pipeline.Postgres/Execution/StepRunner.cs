@@ -1,0 +1,135 @@
+using System.Globalization;
+using Npgsql;
+using Pipeline.Core.Release;
+using Pipeline.Core.Reports;
+
+namespace Pipeline.Postgres.Execution;
+
+/// <summary>
+/// Runs single steps on the executor's connection and records them in the journal. Transactional steps run in one
+/// transaction together with their journal update; non-transactional steps and cleanups are marked running before
+/// and done after; backfills commit each batch with its high-water mark (see <see cref="RunBackfillAsync"/>).
+/// Every statement runs under <c>lock_timeout</c> and <c>statement_timeout</c>
+/// (https://www.postgresql.org/docs/current/runtime-config-client.html); a lock_timeout expiry (SQLSTATE 55P03) is
+/// rolled back and retried with exponential backoff and full jitter.
+/// </summary>
+internal sealed partial class StepRunner(
+    NpgsqlConnection connection,
+    JournalStore journal,
+    ExecutionOptions options,
+    IExecutionObserver observer,
+    int lockTimeoutMs,
+    string target)
+{
+    private readonly Random random = new();
+
+    /// <summary>The executor's connection.</summary>
+    public NpgsqlConnection Connection => connection;
+
+    /// <summary>The journal of the plan.</summary>
+    public JournalStore Journal => journal;
+
+    /// <summary>Options in force.</summary>
+    public ExecutionOptions Options => options;
+
+    /// <summary>The observer.</summary>
+    public IExecutionObserver Observer => observer;
+
+    /// <summary>lock_timeout in force, ms.</summary>
+    public int LockTimeoutMs => lockTimeoutMs;
+
+    /// <summary>Password-free description of the target.</summary>
+    public string Target => target;
+
+    /// <summary>Command timeout (s) for step statements: the server's statement_timeout governs, the client waits a
+    /// minute longer; none when statement_timeout is off.</summary>
+    private int CommandTimeoutSeconds => options.StatementTimeoutMs <= 0 ? 0 : (options.StatementTimeoutMs / 1000) + 60;
+
+    /// <summary><c>SET [LOCAL] lock_timeout = …; SET [LOCAL] statement_timeout = …</c>.</summary>
+    public async Task SetTimeoutsAsync(bool local, CancellationToken ct)
+    {
+        var scope = local ? "LOCAL " : "";
+        await ExecuteAsync($"SET {scope}lock_timeout = {Ms(lockTimeoutMs)}", ct);
+        await ExecuteAsync($"SET {scope}statement_timeout = {Ms(options.StatementTimeoutMs)}", ct);
+    }
+
+    /// <summary>Runs <paramref name="statement"/> (no parameters) and returns the rows affected.</summary>
+    public async Task<int> ExecuteAsync(string statement, CancellationToken ct, params NpgsqlParameter[] parameters)
+    {
+        await using var command = new NpgsqlCommand(statement, connection) { CommandTimeout = CommandTimeoutSeconds };
+        command.Parameters.AddRange(parameters);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Runs a query and returns the first row's columns as text, or <c>null</c> when it returns no row.</summary>
+    public async Task<string[]?> QueryRowAsync(string query, CancellationToken ct, params NpgsqlParameter[] parameters)
+    {
+        await using var command = new NpgsqlCommand(query, connection) { CommandTimeout = CommandTimeoutSeconds };
+        command.Parameters.AddRange(parameters);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+
+        var row = new string[reader.FieldCount];
+        for (var i = 0; i < row.Length; i++)
+        {
+            row[i] = reader.IsDBNull(i) ? "" : reader.GetValue(i).ToString() ?? "";
+        }
+
+        return row;
+    }
+
+    /// <summary>Runs a query and returns the first column of every row as text (NULLs skipped).</summary>
+    public async Task<IReadOnlyList<string>> QueryColumnAsync(string query, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(query, connection) { CommandTimeout = CommandTimeoutSeconds };
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var values = new List<string>();
+        while (await reader.ReadAsync(ct))
+        {
+            if (!reader.IsDBNull(0))
+            {
+                values.Add(reader.GetValue(0).ToString() ?? "");
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/>, retrying it after a lock_timeout expiry up to <c>MaxLockRetries</c> times with
+    /// backoff; each retry is counted in <paramref name="tally"/> and the journal and logged. The attempt must leave no
+    /// transaction open when it throws (an <c>await using</c> transaction rolls back on dispose).
+    /// <paramref name="beforeRetry"/> runs before each retry (e.g. the cleanup of an index build).
+    /// </summary>
+    public async Task WithLockRetriesAsync(
+        PlanDocumentStep step, StepTally tally, Func<Task> attempt, Func<Task>? beforeRetry, CancellationToken ct)
+    {
+        for (var retry = 0; ; retry++)
+        {
+            try
+            {
+                await attempt();
+                return;
+            }
+            catch (PostgresException ex) when (ExecutionErrors.IsLockTimeout(ex) && retry < options.MaxLockRetries)
+            {
+                var wait = LockRetry.DelayMs(retry, options, random);
+                tally.LockRetries++;
+                tally.LockRetryWaitMs += wait;
+                await journal.AddLockRetryAsync(step.Ordinal, wait, ct);
+                observer.Log(string.Create(CultureInfo.InvariantCulture,
+                    $"step {step.Ordinal} ({step.Summary}): lock_timeout {lockTimeoutMs} ms expired, retry {retry + 1}/{options.MaxLockRetries} in {wait:0} ms"));
+                await Task.Delay(TimeSpan.FromMilliseconds(wait), ct);
+                if (beforeRetry is not null)
+                {
+                    await beforeRetry();
+                }
+            }
+        }
+    }
+
+    private static string Ms(int ms) => Math.Max(0, ms).ToString(CultureInfo.InvariantCulture);
+}

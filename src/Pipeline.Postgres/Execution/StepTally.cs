@@ -1,0 +1,20 @@
+namespace Pipeline.Postgres.Execution;
+
+/// <summary>What one step did in one run (mutable while the step runs; turned into a StepResult at the end).</summary>
+internal sealed class StepTally
+{
+    /// <summary>lock_timeout retries in this run.</summary>
+    public int LockRetries { get; set; }
+
+    /// <summary>Backoff waited between retries, ms.</summary>
+    public double LockRetryWaitMs { get; set; }
+
+    /// <summary>Rows done in all (backfill: including earlier runs).</summary>
+    public long Rows { get; set; }
+
+    /// <summary>Backfill batches committed in this run.</summary>
+    public int Batches { get; set; }
+
+    /// <summary>Time the backfill was paused by throttling, ms.</summary>
+    public double ThrottledMs { get; set; }
+}
