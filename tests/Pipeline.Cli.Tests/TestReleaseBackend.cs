@@ -8,8 +8,7 @@ using Pipeline.Postgres.Execution;
 namespace Pipeline.Cli.Tests;
 
 /// <summary>
-/// The real backend with a settable clock. Until the executor is merged, the journal stub's
-/// <see cref="NotImplementedException"/> reads as an empty journal so the gate can be tested on its own.
+/// The real backend, with a settable clock and optional scripted executor, rehearser and journal.
 /// </summary>
 internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseBackend
 {
@@ -36,14 +35,7 @@ internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseB
             return Journal(planFingerprint);
         }
 
-        try
-        {
-            return await Real.ReadJournalAsync(connectionString, planFingerprint, ct);
-        }
-        catch (NotImplementedException)
-        {
-            return new JournalState(planFingerprint, [], []);
-        }
+        return await Real.ReadJournalAsync(connectionString, planFingerprint, ct);
     }
 
     public Task<PhaseResult> RunPhaseAsync(
