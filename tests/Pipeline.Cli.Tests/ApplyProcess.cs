@@ -74,6 +74,13 @@ internal sealed class ApplyProcess : IDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>Waits for a normal exit and returns the exit code.</summary>
     public async Task<int> WaitAsync(TimeSpan timeout)
     {

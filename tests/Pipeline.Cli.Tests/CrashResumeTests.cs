@@ -77,6 +77,43 @@ public sealed class CrashResumeTests(PostgresServer server)
         Assert.Contains("\"outcome\": \"succeeded\"", File.ReadAllText(Path.Combine(scenario.PlanDirectory, "apply.json")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Ctrl_C_cancels_cleanly_and_the_rerun_resumes()
+    {
+        using var scenario = await ReleaseScenario.CreateAsync(server, rows: 20_000);
+        scenario.WriteRehearsal();
+        var plan = scenario.Plan;
+        var backfillStep = plan.Steps.Single(s => s.Phase == Phase.Backfill);
+        Assert.Equal(0, await RunToEndAsync(scenario, "--phase", "expand"));
+        await using var probe = new NpgsqlConnection(scenario.ConnectionString);
+        await probe.OpenAsync(TestContext.Current.CancellationToken);
+
+        using var apply = ApplyProcess.Start(scenario.ConnectionString, "apply", scenario.PlanDirectory, "--phase", "backfill", "--batch-size", "100", "--target-batch-time", "1ms", "--batch-pause", "20ms");
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (!await JournalSaysAsync(probe, $"SELECT EXISTS (SELECT FROM pipeline.journal_steps WHERE plan_fingerprint = '{plan.Fingerprint}' AND ordinal = {backfillStep.Ordinal} AND rows_done > 0)"))
+        {
+            Assert.False(apply.HasExited || DateTime.UtcNow > deadline, "the backfill did not start");
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+
+        apply.Interrupt();
+        var exit = await apply.WaitAsync(TimeSpan.FromSeconds(40));
+
+        Assert.True(exit == 1, $"exit {exit}:\n{apply.Output}");
+        Assert.Contains("Cancelled: the journal records where backfill stopped", apply.Output, StringComparison.Ordinal);
+        Assert.Contains("error PIPE3006", apply.Output, StringComparison.Ordinal);
+        Assert.Contains("\"outcome\": \"cancelled\"", File.ReadAllText(Path.Combine(scenario.PlanDirectory, "apply.json")), StringComparison.Ordinal);
+        await WaitForOtherSessionsToEndAsync(probe);
+        Assert.Equal(0, await RunToEndAsync(scenario, "--phase", "backfill"));
+        Assert.Equal("20000|1|1", await scenario.QueryAsync("SELECT count(*), min(n), max(n) FROM backfill_log"));
+    }
+
+    private static async Task<int> RunToEndAsync(ReleaseScenario scenario, params string[] args)
+    {
+        using var apply = ApplyProcess.Start(scenario.ConnectionString, ["apply", scenario.PlanDirectory, .. args]);
+        return await apply.WaitAsync(RunTimeout);
+    }
+
     private static async Task KillWhenAsync(ReleaseScenario scenario, NpgsqlConnection probe, string condition, string[] args)
     {
         using var apply = ApplyProcess.Start(scenario.ConnectionString, ["apply", scenario.PlanDirectory, .. args]);
