@@ -34,7 +34,7 @@ internal static class ApplyCommand
             Description = "Required for --phase contract: after it, old application versions break.",
         };
         var maxRehearsalAge = DurationOptions.Span(
-            "--max-rehearsal-age", "Refuse when rehearsal.json is older than this, e.g. 24h or 7d (default 24h).", DefaultMaxRehearsalAge);
+            "--max-rehearsal-age", "Refuse when rehearsal.json is older than this, e.g. 24h or 7d (default 24h).");
         var connection = CommonOptions.Connection();
         var executionOptions = new ExecutionOptionSet();
 
@@ -49,7 +49,7 @@ internal static class ApplyCommand
                 parse.GetValue(planDirectory)!,
                 Enum.Parse<Phase>(parse.GetValue(phase)!, ignoreCase: true),
                 parse.GetValue(confirmContract),
-                parse.GetValue(maxRehearsalAge),
+                parse.GetValue(maxRehearsalAge) ?? DefaultMaxRehearsalAge,
                 parse.GetValue(connection),
                 executionOptions.Bind(parse)),
             ct));

@@ -14,12 +14,11 @@ internal static class DurationOptions
         CustomParser = result => Parse(result, name, allowZero),
     };
 
-    /// <summary>A duration with a default.</summary>
-    public static Option<TimeSpan> Span(string name, string description, TimeSpan defaultValue) => new(name)
+    /// <summary>An optional positive duration; <c>null</c> when not given (the caller applies its default).</summary>
+    public static Option<TimeSpan?> Span(string name, string description) => new(name)
     {
         Description = description,
         HelpName = "DURATION",
-        DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
         {
             var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value;
@@ -27,7 +26,7 @@ internal static class DurationOptions
             if (span is null || span.Value <= TimeSpan.Zero)
             {
                 result.AddError($"{name}: {error ?? $"'{text}' must be positive"}");
-                return defaultValue;
+                return null;
             }
 
             return span.Value;
