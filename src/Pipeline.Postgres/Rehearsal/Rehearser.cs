@@ -1,0 +1,243 @@
+using Pipeline.Core.Planning;
+using Pipeline.Core.Release;
+using Pipeline.Core.Reports;
+using Pipeline.Postgres.Execution;
+using Pipeline.Postgres.Observation;
+
+namespace Pipeline.Postgres.Rehearsal;
+
+/// <summary>
+/// The rehearsal behind <c>pipeline rehearse</c>: runs a plan folder on a staging copy exactly as <c>pipeline apply</c>
+/// would (the same <see cref="PostgresExecutor"/>, phase by phase), observes the locks the executor really takes, checks
+/// the result, and writes <c>rehearsal.json</c> (read by the release gate) and a rehearsal section in <c>report.md</c>.
+/// </summary>
+/// <remarks>
+/// <para>Sequence:</para>
+/// <list type="number">
+/// <item>Read <c>plan.json</c>, <c>source.snapshot.json</c> and <c>desired.snapshot.json</c> from the folder.</item>
+/// <item>Introspect staging (with the source snapshot's exclude patterns). If its schema fingerprint is not the plan's
+/// source fingerprint, the rehearsal is refused and fails without running anything: rehearsing on a copy that is not
+/// the planned state proves nothing. The reason lists the changes that would turn staging into the planned source
+/// (<see cref="Core.Diff.SchemaDiffer"/> with the PostgreSQL normalizer). A blocked plan is refused too.</item>
+/// <item>Count the rows (<c>count(*)</c>, exact) of every existing table a step touches.</item>
+/// <item>Run expand, backfill and contract with <see cref="PostgresExecutor.RunPhaseAsync"/>, stopping at the first
+/// phase that does not succeed. A <see cref="LockSampler"/> on a second connection samples <c>pg_locks</c> of the
+/// executor's backend every 5 ms (https://www.postgresql.org/docs/current/view-pg-locks.html) and is cut at every
+/// step start and end, so each step gets the strongest lock mode per table, how long it was held and how long the
+/// executor waited. A lock held for less than about one sampling interval (a catalog-only ALTER TABLE) may be missed.</item>
+/// <item>Validate (each a <see cref="RehearsalValidation"/>):
+/// <list type="bullet">
+/// <item><c>staging is the planned source schema</c>: the fingerprint check above.</item>
+/// <item><c>row counts unchanged</c>: every counted table has exactly as many rows as before (a backfill updates,
+/// it must never insert or delete). Tables the plan creates, drops or renames are not counted.</item>
+/// <item><c>added constraints are VALID</c>: no constraint is NOT VALID (<c>pg_constraint.convalidated = false</c>)
+/// that was not already so before the run; a constraint added NOT VALID must have been validated
+/// (https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-VALIDATE-CONSTRAINT).</item>
+/// <item><c>no INVALID index left</c>: no index is INVALID (<c>pg_index.indisvalid = false</c>) that was not already
+/// so before; a failed CREATE INDEX CONCURRENTLY leaves one behind
+/// (https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY).</item>
+/// <item><c>staging schema equals the desired schema</c>: staging, re-introspected, has no difference from
+/// <c>desired.snapshot.json</c> (so the plan really converges).</item>
+/// </list></item>
+/// <item>Hold the run to the <see cref="RehearsalBudgets"/> (defaults, chosen by a cautious team: ACCESS EXCLUSIVE
+/// held at most 500 ms at a time on any table; at most 2,000 ms in all under locks that block writes, counted per
+/// step as the step's longest such hold and summed over steps; at most 3 lock_timeout retries per step). Any failed,
+/// interrupted, unrun or journal-skipped step, any failed validation and any exceeded budget fails the rehearsal with
+/// a reason naming the step. Lock sampling that fails also fails the rehearsal (the budgets could not be checked).</item>
+/// <item>Write <c>rehearsal.json</c> (<see cref="RehearsalDocument"/>; staging is named by
+/// <see cref="ConnectionStrings.Describe(string)"/>, never with its password) and replace or append the rehearsal
+/// section of <c>report.md</c> (<see cref="RehearsalReportWriter"/>).</item>
+/// </list>
+/// <para>The executor keeps its journal in the staging database (schema <c>pipeline</c>), like on production.
+/// Rehearse on a fresh copy each time: a second rehearsal on the same copy is refused (staging is no longer the
+/// planned source).</para>
+/// </remarks>
+public static class Rehearser
+{
+    /// <summary>
+    /// Rehearses the plan in <paramref name="planDirectory"/> on the staging database, writes <c>rehearsal.json</c>
+    /// and the rehearsal section of <c>report.md</c> into that folder, and returns the document. A rehearsal that
+    /// fails (drift, a failed step, a validation or a budget) is not an exception: see
+    /// <see cref="RehearsalDocument.Passed"/> and <see cref="RehearsalDocument.Reasons"/>.
+    /// </summary>
+    /// <param name="planDirectory">Plan folder written by <c>pipeline plan</c>.</param>
+    /// <param name="stagingConnectionString">Staging database (Npgsql keywords or a <c>postgres://</c> URI); never
+    /// echoed in messages or files.</param>
+    /// <param name="budgets">Budgets the run is held to (<c>new RehearsalBudgets()</c> for the defaults).</param>
+    /// <param name="options">Executor options: use the ones apply will use.</param>
+    /// <param name="observer">Receives the executor's events (log lines, backfill progress), or <c>null</c>.</param>
+    /// <param name="clock">Clock for the start and end times, or <c>null</c> for the system clock.</param>
+    /// <param name="ct">Cancellation: stops the run (the executor's journal lets a later apply resume) and throws
+    /// <see cref="OperationCanceledException"/>; nothing is written.</param>
+    /// <exception cref="InvalidDataException">The plan folder is missing, incomplete or invalid; the message names the
+    /// file.</exception>
+    /// <exception cref="PipelineConnectionException">Staging cannot be reached or read before the run (the message
+    /// names host, port and database only).</exception>
+    /// <exception cref="IOException">rehearsal.json or report.md cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The plan folder is not writable.</exception>
+    public static Task<RehearsalDocument> RunAsync(
+        string planDirectory,
+        string stagingConnectionString,
+        RehearsalBudgets budgets,
+        ExecutionOptions options,
+        IExecutionObserver? observer,
+        TimeProvider? clock,
+        CancellationToken ct)
+        => RunAsync(planDirectory, stagingConnectionString, budgets, options, observer, clock, ExecutorRunner.Create, ct);
+
+    /// <summary>As the public overload, with the phase runner made by <paramref name="runners"/> (tests).</summary>
+    internal static async Task<RehearsalDocument> RunAsync(
+        string planDirectory,
+        string stagingConnectionString,
+        RehearsalBudgets budgets,
+        ExecutionOptions options,
+        IExecutionObserver? observer,
+        TimeProvider? clock,
+        PhaseRunnerFactory runners,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(budgets);
+        ArgumentNullException.ThrowIfNull(options);
+        var folder = PlanFolder.Read(planDirectory);
+        var time = clock ?? TimeProvider.System;
+        var started = time.GetUtcNow();
+        var plan = folder.Plan;
+        var exclude = folder.Source.Exclude;
+        var counted = StagingState.TablesToCount(plan, folder.Source, folder.Desired);
+
+        var before = await StagingState.ReadAsync(stagingConnectionString, exclude, counted, ct);
+        var sourceCheck = StagingValidator.SourceMatches(plan.SourceFingerprint, before.Fingerprint, folder.Source, before.Model);
+        var refusals = new List<string>();
+        if (plan.Blocked)
+        {
+            refusals.Add("the plan is blocked (see report.md): nothing was run; re-plan once its errors are resolved");
+        }
+
+        if (!sourceCheck.Passed)
+        {
+            refusals.Add("staging is not the schema the plan was computed against, so rehearsing on it would prove nothing; nothing was run: "
+                + sourceCheck.Detail);
+        }
+
+        var outcomes = plan.Steps.Select(s => new StepOutcome(Pending(s), 0, null, 0)).ToList();
+        var validations = new List<RehearsalValidation> { sourceCheck };
+        string? fingerprintAfter = null;
+        if (refusals.Count == 0)
+        {
+            var run = await RunPhasesAsync(folder, stagingConnectionString, options, observer, runners, ct);
+            refusals.AddRange(run.Errors);
+            outcomes = plan.Steps.Select(s => Outcome(s, run)).ToList();
+            try
+            {
+                var after = await StagingState.ReadAsync(stagingConnectionString, exclude, counted, ct);
+                validations.Add(StagingValidator.RowCounts(before.RowCounts, after.RowCounts));
+                validations.Add(StagingValidator.ConstraintsValid(before.NotValidConstraints, after.NotValidConstraints));
+                validations.Add(StagingValidator.IndexesValid(before.InvalidIndexes, after.InvalidIndexes));
+                validations.Add(StagingValidator.SchemaMatches(folder.Desired, after.Model));
+                fingerprintAfter = run.Completed ? after.Fingerprint : null;
+            }
+            catch (PipelineConnectionException ex)
+            {
+                refusals.Add($"the validations could not run: {ex.Message}");
+            }
+        }
+
+        // The source check's failure is already the refusal's reason: not twice.
+        var verdict = RehearsalEvaluator.Evaluate(refusals, outcomes, validations.Where(v => v.Name != StagingValidator.SourceCheck).ToList(), budgets);
+        var document = new RehearsalDocument(
+            "pipeline-rehearsal",
+            1,
+            plan.Fingerprint,
+            before.Fingerprint,
+            fingerprintAfter,
+            ConnectionStrings.Describe(stagingConnectionString),
+            started,
+            time.GetUtcNow(),
+            verdict.Passed,
+            verdict.Reasons,
+            budgets,
+            outcomes.Select(o => o.Step).ToList(),
+            validations);
+        Write(planDirectory, document);
+        return document;
+    }
+
+    /// <summary>Writes <c>rehearsal.json</c> and the report section into <paramref name="planDirectory"/>.</summary>
+    internal static void Write(string planDirectory, RehearsalDocument document)
+    {
+        File.WriteAllText(Path.Combine(planDirectory, RehearsalDocument.FileName), document.ToJson() + "\n");
+        RehearsalReportWriter.AppendTo(Path.Combine(planDirectory, PlanWriter.ReportFileName), document);
+    }
+
+    private static async Task<PhaseRun> RunPhasesAsync(
+        PlanFolder folder, string connectionString, ExecutionOptions options, IExecutionObserver? observer, PhaseRunnerFactory runners, CancellationToken ct)
+    {
+        var results = new Dictionary<int, StepResult>();
+        var errors = new List<string>();
+        var completed = true;
+        await using var sampling = new SamplingObserver(connectionString, observer ?? NullExecutionObserver.Instance, LockSampler.DefaultInterval);
+        var executor = runners(connectionString, options, sampling);
+        foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
+        {
+            try
+            {
+                var result = await executor.RunPhaseAsync(folder.Plan, phase, folder.Source.Exclude, ct);
+                foreach (var step in result.Steps)
+                {
+                    results[step.Ordinal] = step;
+                }
+
+                if (!result.Succeeded)
+                {
+                    completed = false;
+                    break;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                errors.Add($"the {phase.Name()} phase stopped with an error: {ex.Message}");
+                completed = false;
+                break;
+            }
+        }
+
+        await sampling.DisposeAsync();
+        if (sampling.Failure is not null)
+        {
+            errors.Add(sampling.Failure + " (the locks could not be observed, so the budgets cannot be checked)");
+        }
+
+        return new PhaseRun(results, sampling.Observations, errors, completed);
+    }
+
+    private static StepOutcome Outcome(PlanDocumentStep step, PhaseRun run)
+    {
+        if (!run.Results.TryGetValue(step.Ordinal, out var result))
+        {
+            return new StepOutcome(Pending(step), 0, null, 0);
+        }
+
+        var row = Pending(step) with
+        {
+            State = result.State,
+            WallMs = Math.Round(result.WallMs, 1),
+            Rows = result.RowsAffected,
+            LockRetries = result.LockRetries,
+            Error = result.Error,
+        };
+        return ObservedLockSummary.Outcome(row, run.Observations.GetValueOrDefault(step.Ordinal), result.Skipped);
+    }
+
+    private static RehearsalStep Pending(PlanDocumentStep step) => new(
+        step.Ordinal, step.Phase, step.Summary, StepState.Pending, step.Locks, step.EstimatedLockMs, [], 0, 0, 0, null);
+
+    private sealed record PhaseRun(
+        IReadOnlyDictionary<int, StepResult> Results,
+        IReadOnlyDictionary<int, LockObservation> Observations,
+        IReadOnlyList<string> Errors,
+        bool Completed);
+}
