@@ -13,20 +13,27 @@ internal static class CliApp
     /// Parses <paramref name="args"/>, runs the command and returns the exit code (<see cref="ExitCodes"/>). Parse
     /// errors and bad input are printed as one canonical line <c>error PIPE0002: …</c> on <paramref name="stderr"/>.
     /// </summary>
-    public static async Task<int> RunAsync(
+    public static Task<int> RunAsync(
         string[] args,
         TextWriter stdout,
         TextWriter stderr,
         IDictionary<string, string?> environment,
         CancellationToken cancellationToken = default)
+        => RunAsync(args, new CliContext(stdout, stderr, environment), cancellationToken);
+
+    /// <summary>Runs the CLI with a prepared <paramref name="context"/> (terminal detection, test backends).</summary>
+    public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
-        var context = new CliContext(stdout, stderr, environment);
+        var stdout = context.Stdout;
+        var stderr = context.Stderr;
         RegisterSecretsInArguments(args, context);
         var root = new RootCommand("Pipeline: plans safe, zero-downtime PostgreSQL schema changes from a YAML schema.")
         {
             InspectCommand.Create(context),
             SnapshotCommand.Create(context),
             PlanCommand.Create(context),
+            RehearseCommand.Create(context),
+            ApplyCommand.Create(context),
         };
 
         try
@@ -47,6 +54,10 @@ internal static class CliApp
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
+
+                // Ctrl+C / SIGTERM cancel the token; give a running step time to roll back and the journal time to
+                // record where it stopped before the process is terminated.
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
             };
             return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
         }
@@ -63,9 +74,12 @@ internal static class CliApp
     /// </summary>
     private static void RegisterSecretsInArguments(string[] args, CliContext context)
     {
-        if (context.Environment.TryGetValue(CliContext.ConnectionVariable, out var fromEnvironment) && !string.IsNullOrEmpty(fromEnvironment))
+        foreach (var variable in new[] { CliContext.ConnectionVariable, CliContext.StagingConnectionVariable })
         {
-            context.AddSecret(fromEnvironment);
+            if (context.Environment.TryGetValue(variable, out var fromEnvironment) && !string.IsNullOrEmpty(fromEnvironment))
+            {
+                context.AddSecret(fromEnvironment);
+            }
         }
 
         for (var i = 0; i < args.Length; i++)

@@ -1,3 +1,5 @@
+using Pipeline.Cli.Release;
+
 namespace Pipeline.Cli;
 
 /// <summary>
@@ -9,6 +11,9 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
     /// <summary>The environment variable holding the connection string when <c>--connection</c> is not given.</summary>
     public const string ConnectionVariable = "PIPELINE_CONNECTION";
 
+    /// <summary>The environment variable holding the staging connection string for <c>pipeline rehearse</c>.</summary>
+    public const string StagingConnectionVariable = "PIPELINE_STAGING_CONNECTION";
+
     private readonly List<string> _secrets = [];
 
     /// <summary>Normal output: YAML, tables, canonical diagnostics.</summary>
@@ -19,6 +24,12 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
 
     /// <summary>Environment variables of the run.</summary>
     public IDictionary<string, string?> Environment { get; } = environment;
+
+    /// <summary>What the release commands talk to (the real PostgreSQL implementation; replaced in tests).</summary>
+    public IReleaseBackend Release { get; init; } = PostgresReleaseBackend.Instance;
+
+    /// <summary>Whether stdout is an interactive terminal (live progress bars) rather than a log (plain periodic lines).</summary>
+    public bool StdoutIsTerminal { get; init; }
 
     /// <summary>Registers a connection string: it and its password are scrubbed from every error message.</summary>
     public void AddSecret(string connectionString)
@@ -38,16 +49,30 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
     /// The connection string: <paramref name="option"/> when given, else the <c>PIPELINE_CONNECTION</c> environment
     /// variable, else <c>null</c>. Registered as a secret.
     /// </summary>
-    public string? ResolveConnection(string? option)
+    public string? ResolveConnection(string? option) => ResolveConnection(option, ConnectionVariable).Value;
+
+    /// <summary>
+    /// The connection string: <paramref name="option"/> when given, else the first of <paramref name="variables"/>
+    /// that is set, else <c>null</c>; with where it came from (<c>--connection</c> or the variable name). Registered
+    /// as a secret.
+    /// </summary>
+    public (string? Value, string? From) ResolveConnection(string? option, params string[] variables)
     {
-        var value = !string.IsNullOrWhiteSpace(option)
-            ? option
-            : Environment.TryGetValue(ConnectionVariable, out var env) && !string.IsNullOrWhiteSpace(env) ? env : null;
-        if (value is not null)
+        if (!string.IsNullOrWhiteSpace(option))
         {
-            AddSecret(value);
+            AddSecret(option);
+            return (option, "--connection");
         }
 
-        return value;
+        foreach (var variable in variables)
+        {
+            if (Environment.TryGetValue(variable, out var env) && !string.IsNullOrWhiteSpace(env))
+            {
+                AddSecret(env);
+                return (env, variable);
+            }
+        }
+
+        return (null, null);
     }
 }

@@ -9,6 +9,9 @@ internal static class ExitCodes
     /// <summary>The plan was written but is blocked (a destructive or impossible step).</summary>
     public const int PlanBlocked = 1;
 
+    /// <summary>Release commands: the gate refused, a step failed, the rehearsal failed, or the run was cancelled.</summary>
+    public const int Failed = 1;
+
     /// <summary>Bad input: unreadable schema or snapshot, missing file, bad option, unreachable database.</summary>
     public const int BadInput = 2;
 

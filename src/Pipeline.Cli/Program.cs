@@ -1,5 +1,6 @@
 using System.Collections;
 using Pipeline.Cli;
+using Pipeline.Cli.Release;
 
 var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
 foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
@@ -7,4 +8,8 @@ foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
     environment[(string)entry.Key] = entry.Value as string;
 }
 
-return await CliApp.RunAsync(args, Console.Out, Console.Error, environment).ConfigureAwait(false);
+var context = new CliContext(Console.Out, Console.Error, environment)
+{
+    StdoutIsTerminal = OutputKind.IsInteractive(environment, Console.IsOutputRedirected),
+};
+return await CliApp.RunAsync(args, context).ConfigureAwait(false);

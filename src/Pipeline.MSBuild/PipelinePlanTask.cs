@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -6,21 +5,13 @@ using Microsoft.Build.Utilities;
 namespace Pipeline.MSBuild;
 
 /// <summary>
-/// Runs <c>dotnet pipeline.dll plan …</c> out of process (as EF Core's MSBuild tasks do, so Npgsql never loads inside
-/// MSBuild) and turns the CLI's canonical diagnostic lines (<c>file(line,col): warning PIPE1001: …</c>) into MSBuild
-/// warnings and errors. The connection string is read from the environment variable named by
-/// <see cref="ConnectionStringVariable"/> and handed to the child process only as its <c>PIPELINE_CONNECTION</c>
-/// environment variable: it never appears on the command line or in the log.
+/// Runs <c>dotnet pipeline.dll plan …</c> and turns the CLI's canonical diagnostic lines
+/// (<c>file(line,col): warning PIPE1001: …</c>) into MSBuild warnings and errors. The connection string is read from
+/// the environment variable named by <see cref="ConnectionStringVariable"/> and handed to the child process only as
+/// its <c>PIPELINE_CONNECTION</c> environment variable: it never appears on the command line or in the log.
 /// </summary>
-public sealed class PipelinePlanTask : ToolTask
+public sealed class PipelinePlanTask : PipelineCliTask
 {
-    /// <summary>The environment variable the CLI reads the connection string from.</summary>
-    public const string ChildConnectionVariable = "PIPELINE_CONNECTION";
-
-    /// <summary>Path of the CLI's <c>pipeline.dll</c>, run with the <c>dotnet</c> host.</summary>
-    [Required]
-    public string CliPath { get; set; } = "";
-
     /// <summary>The desired schema YAML file.</summary>
     [Required]
     public string SchemaFile { get; set; } = "";
@@ -48,81 +39,19 @@ public sealed class PipelinePlanTask : ToolTask
     /// <summary>Report blocked steps as warnings instead of failing the build. Default false.</summary>
     public bool BlockedAsWarnings { get; set; }
 
-    /// <summary>Path of the <c>dotnet</c> host; default: the <c>DOTNET_HOST_PATH</c> variable MSBuild sets, else
-    /// <c>dotnet</c> from <c>PATH</c>.</summary>
-    public string? DotNetHostPath { get; set; }
-
-    /// <summary>Set to true once the CLI has run (whatever its result); false when the task did not run.</summary>
-    [Output]
-    public bool Ran { get; private set; }
-
-    /// <summary>Reads an environment variable; replaced in tests.</summary>
-    internal Func<string, string?> ReadEnvironment { get; set; } = Environment.GetEnvironmentVariable;
+    /// <summary>Whether a connection is configured (the named variable is set and not empty).</summary>
+    internal bool HasConnection => ReadVariable(ConnectionStringVariable) is not null;
 
     /// <inheritdoc />
-    protected override string ToolName => OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+    protected override string CommandName => "plan";
 
     /// <inheritdoc />
-    protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.Normal;
+    protected override IReadOnlyList<KeyValuePair<string, string?>> ChildEnvironment =>
+        [new(ChildConnectionVariable, ReadVariable(ConnectionStringVariable))];
 
     /// <inheritdoc />
-    protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
-
-    /// <summary>Whether a connection string is configured (the named variable is set and not empty).</summary>
-    internal bool HasConnection => !string.IsNullOrWhiteSpace(ConnectionString);
-
-    private string? ConnectionString =>
-        string.IsNullOrWhiteSpace(ConnectionStringVariable) ? null : ReadEnvironment(ConnectionStringVariable);
-
-    /// <inheritdoc />
-    protected override string GenerateFullPathToTool()
+    protected override void AppendArguments(CommandLineBuilder builder)
     {
-        if (!string.IsNullOrWhiteSpace(DotNetHostPath))
-        {
-            return DotNetHostPath;
-        }
-
-        var host = ReadEnvironment("DOTNET_HOST_PATH");
-        if (!string.IsNullOrWhiteSpace(host) && File.Exists(host))
-        {
-            return host;
-        }
-
-        foreach (var directory in (ReadEnvironment("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(directory, ToolName);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return ToolName;
-    }
-
-    /// <inheritdoc />
-    protected override bool ValidateParameters()
-    {
-        if (string.IsNullOrWhiteSpace(CliPath) || !File.Exists(CliPath))
-        {
-            Log.LogError(null, "PIPE0003", null, null, 0, 0, 0, 0,
-                $"The pipeline CLI was not found at '{CliPath}'. Set PipelineCliPath to the pipeline.dll of Pipeline.Cli.");
-            return false;
-        }
-
-        return base.ValidateParameters();
-    }
-
-    /// <inheritdoc />
-    protected override string GenerateCommandLineCommands() => BuildCommandLine();
-
-    /// <summary>The arguments after the host: <c>"pipeline.dll" plan "schema" --out "dir" …</c>. Never contains the
-    /// connection string.</summary>
-    internal string BuildCommandLine()
-    {
-        var builder = new CommandLineBuilder();
-        builder.AppendFileNameIfNotNull(Path.GetFullPath(CliPath));
-        builder.AppendSwitch("plan");
         builder.AppendFileNameIfNotNull(Path.GetFullPath(SchemaFile));
         builder.AppendSwitchIfNotNull("--out ", Path.TrimEndingDirectorySeparator(Path.GetFullPath(PlanDirectory)));
         if (!HasConnection && !string.IsNullOrWhiteSpace(SnapshotFile))
@@ -141,8 +70,6 @@ public sealed class PipelinePlanTask : ToolTask
         {
             builder.AppendSwitch("--blocked-as-warnings");
         }
-
-        return builder.ToString();
     }
 
     /// <inheritdoc />
@@ -154,58 +81,12 @@ public sealed class PipelinePlanTask : ToolTask
                 $"Pipeline: a connection is configured ({ConnectionStringVariable}); planning against the live database, not {SnapshotFile}.");
         }
 
-        var result = base.Execute();
-        Ran = true;
-        return result;
+        return base.Execute();
     }
 
     /// <inheritdoc />
-    protected override ProcessStartInfo GetProcessStartInfo(string pathToTool, string commandLineCommands, string responseFileSwitch)
-    {
-        var startInfo = base.GetProcessStartInfo(pathToTool, commandLineCommands, responseFileSwitch);
-        ApplyConnection(startInfo);
-        return startInfo;
-    }
-
-    /// <summary>Sets (or removes, when none is configured) the child's <c>PIPELINE_CONNECTION</c> variable.</summary>
-    internal void ApplyConnection(ProcessStartInfo startInfo)
-    {
-        var connection = ConnectionString;
-        if (string.IsNullOrWhiteSpace(connection))
-        {
-            startInfo.Environment.Remove(ChildConnectionVariable);
-        }
-        else
-        {
-            startInfo.Environment[ChildConnectionVariable] = connection;
-        }
-    }
-
-    /// <inheritdoc />
-    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
-        LogToolLine(singleLine, messageImportance);
-
-    /// <summary>Logs one line of CLI output: canonical PIPE diagnostics as warnings/errors with file, line and
-    /// column; the result line (<c>Plan written to …</c>) at high importance; everything else as a message.</summary>
-    internal void LogToolLine(string singleLine, MessageImportance messageImportance)
-    {
-        var diagnostic = CanonicalLine.TryParse(singleLine);
-        switch (diagnostic?.Category)
-        {
-            case "error":
-                Log.LogError(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, diagnostic.Text);
-                return;
-            case "warning":
-                Log.LogWarning(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, diagnostic.Text);
-                return;
-            case "message":
-                Log.LogMessage(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, messageImportance, diagnostic.Text);
-                return;
-        }
-
-        var important = singleLine.StartsWith("Plan written to ", StringComparison.Ordinal)
-            || singleLine.StartsWith("no database configured", StringComparison.Ordinal)
-            || singleLine.StartsWith("Plan is blocked", StringComparison.Ordinal);
-        Log.LogMessage(important ? MessageImportance.High : messageImportance, "{0}", singleLine);
-    }
+    protected override bool IsImportantLine(string line) =>
+        line.StartsWith("Plan written to ", StringComparison.Ordinal)
+        || line.StartsWith("no database configured", StringComparison.Ordinal)
+        || line.StartsWith("Plan is blocked", StringComparison.Ordinal);
 }

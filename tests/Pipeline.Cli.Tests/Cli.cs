@@ -21,6 +21,16 @@ internal static class Cli
 
     public static Task<Result> RunAsync(params string[] args) => RunAsync(null, args);
 
+    /// <summary>Runs the CLI with a release backend (e.g. a fixed clock) and optional environment.</summary>
+    public static async Task<Result> RunAsync(Release.IReleaseBackend backend, IDictionary<string, string?>? environment, params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var context = new CliContext(stdout, stderr, environment ?? new Dictionary<string, string?>()) { Release = backend };
+        var exit = await CliApp.RunAsync(args, context);
+        return new Result(exit, stdout.ToString(), stderr.ToString());
+    }
+
     /// <summary>A loopback port nothing listens on.</summary>
     public static int ClosedPort()
     {

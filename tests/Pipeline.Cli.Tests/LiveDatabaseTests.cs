@@ -1,18 +1,29 @@
 using Pipeline.Core.Snapshot;
 using Pipeline.Core.Yaml;
+using Pipeline.Testing;
 using Xunit;
 
 namespace Pipeline.Cli.Tests;
 
 /// <summary>inspect, snapshot and plan against a real PostgreSQL server.</summary>
-public sealed class LiveDatabaseTests(LivePostgres server) : IClassFixture<LivePostgres>
+public sealed class LiveDatabaseTests(PostgresServer server) : IAsyncLifetime
 {
-    private Dictionary<string, string?> Environment() => new() { ["PIPELINE_CONNECTION"] = server.ConnectionString };
+    private string _connectionString = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        var database = await server.CreateDatabaseAsync("cli");
+        await server.ExecuteAsync(database, SampleDatabase.Ddl);
+        _connectionString = server.ConnectionString(database);
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private Dictionary<string, string?> Environment() => new() { ["PIPELINE_CONNECTION"] = _connectionString };
 
     [Fact]
     public async Task Inspect_prints_loadable_yaml_with_the_schema_line()
     {
-        server.SkipIfUnavailable();
 
         var result = await Cli.RunAsync(Environment(), "inspect", "--exclude", "public.legacy_*");
 
@@ -26,11 +37,10 @@ public sealed class LiveDatabaseTests(LivePostgres server) : IClassFixture<LiveP
     [Fact]
     public async Task Inspect_writes_to_a_file()
     {
-        server.SkipIfUnavailable();
         using var folder = new TempFolder();
         var path = folder.File("out/db.schema.yaml");
 
-        var result = await Cli.RunAsync("inspect", "--connection", server.ConnectionString, "--out", path, "--json-schema", "https://example.com/pipeline.schema.json");
+        var result = await Cli.RunAsync("inspect", "--connection", _connectionString, "--out", path, "--json-schema", "https://example.com/pipeline.schema.json");
 
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("# yaml-language-server: $schema=https://example.com/pipeline.schema.json", File.ReadAllText(path), StringComparison.Ordinal);
@@ -40,10 +50,9 @@ public sealed class LiveDatabaseTests(LivePostgres server) : IClassFixture<LiveP
     [Fact]
     public async Task Snapshot_round_trips_and_plans_like_the_live_database()
     {
-        server.SkipIfUnavailable();
         using var folder = new TempFolder();
         var snapshot = folder.File("db.snapshot.json");
-        var schema = folder.File("app.schema.yaml", LivePostgres.Yaml + "\nexclude: [\"public.legacy_*\"]\n");
+        var schema = folder.File("app.schema.yaml", SampleDatabase.Yaml + "\nexclude: [\"public.legacy_*\"]\n");
 
         var snap = await Cli.RunAsync(Environment(), "snapshot", "--out", snapshot);
         var offline = await Cli.RunAsync("plan", schema, "--snapshot", snapshot, "--out", folder.File("offline"));
@@ -62,12 +71,11 @@ public sealed class LiveDatabaseTests(LivePostgres server) : IClassFixture<LiveP
     [Fact]
     public async Task Password_in_a_working_connection_string_is_never_printed()
     {
-        server.SkipIfUnavailable();
         using var folder = new TempFolder();
-        var schema = folder.File("app.schema.yaml", LivePostgres.Yaml);
+        var schema = folder.File("app.schema.yaml", SampleDatabase.Yaml);
 
         // Trust authentication ignores the password; the CLI must still never echo it.
-        var result = await Cli.RunAsync("plan", schema, "--connection", server.ConnectionString + ";Password=secret", "--out", folder.File("plan"), "--allow-data-loss");
+        var result = await Cli.RunAsync("plan", schema, "--connection", _connectionString + ";Password=secret", "--out", folder.File("plan"), "--allow-data-loss");
 
         Assert.Equal(0, result.ExitCode);
         Assert.DoesNotContain("secret", result.All, StringComparison.Ordinal);

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using Pipeline.Cli.Release;
+using Pipeline.Core.Release;
+using Pipeline.Postgres;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>
+/// <c>pipeline rehearse PLAN_DIR</c>: runs the plan's three phases on a staging database exactly as <c>apply</c>
+/// would, observing locks; the rehearser writes <c>rehearsal.json</c> and the rehearsal section of <c>report.md</c>.
+/// Prints per-step lines and a table of estimated vs observed locks. Exit 0 passed, 1 failed, 2 bad input.
+/// </summary>
+internal static class RehearseCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create(CliContext context)
+    {
+        var budgetDefaults = new RehearsalBudgets();
+        var planDirectory = new Argument<string>("PLAN_DIR") { Description = "The plan folder (plan.json, …); rehearsal.json is written into it." };
+        var connection = new Option<string?>("--connection", "-c")
+        {
+            Description = $"Staging connection string (default: {CliContext.StagingConnectionVariable}, then {CliContext.ConnectionVariable}). " +
+                          "NEVER production: the rehearsal runs every phase, contract included.",
+            HelpName = "CS",
+        };
+        var maxAccessExclusive = DurationOptions.Milliseconds(
+            "--max-access-exclusive", $"Budget: longest ACCESS EXCLUSIVE hold on any table (default {budgetDefaults.MaxAccessExclusiveMs} ms).");
+        var maxWriteBlocking = DurationOptions.Milliseconds(
+            "--max-write-blocking", $"Budget: total time under locks that block writes (default {budgetDefaults.MaxWriteBlockingMs / 1000} s).", allowZero: true);
+        var maxLockRetries = DurationOptions.Count(
+            "--max-lock-retries", $"Budget: most lock_timeout retries of any one step (default {budgetDefaults.MaxLockRetries}).", 0);
+        var executionOptions = new ExecutionOptionSet(withLockRetries: false);
+
+        var command = new Command("rehearse", "Rehearse a plan on a staging copy and record what really happened in rehearsal.json.")
+        {
+            planDirectory, connection, maxAccessExclusive, maxWriteBlocking, maxLockRetries,
+        };
+        executionOptions.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var budgets = budgetDefaults;
+            if (parse.GetValue(maxAccessExclusive) is { } accessExclusive)
+            {
+                budgets = budgets with { MaxAccessExclusiveMs = accessExclusive };
+            }
+
+            if (parse.GetValue(maxWriteBlocking) is { } writeBlocking)
+            {
+                budgets = budgets with { MaxWriteBlockingMs = writeBlocking };
+            }
+
+            if (parse.GetValue(maxLockRetries) is { } retries)
+            {
+                budgets = budgets with { MaxLockRetries = retries };
+            }
+
+            return await RunAsync(context, parse.GetValue(planDirectory)!, parse.GetValue(connection), budgets, executionOptions.Bind(parse), ct)
+                .ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(
+        CliContext context, string planDirectory, string? connectionOption, RehearsalBudgets budgets, ExecutionOptions options, CancellationToken ct)
+    {
+        var folder = await PlanFolder.LoadAsync(planDirectory, ct).ConfigureAwait(false);
+        var (connectionString, from) = context.ResolveConnection(connectionOption, CliContext.StagingConnectionVariable, CliContext.ConnectionVariable);
+        if (connectionString is null)
+        {
+            throw new CliInputException(
+                $"no staging database configured: pass --connection or set {CliContext.StagingConnectionVariable}");
+        }
+
+        var stdout = context.Stdout;
+        if (from == CliContext.ConnectionVariable)
+        {
+            await stdout.WriteLineAsync(
+                $"warning: {CliContext.StagingConnectionVariable} is not set; rehearsing on the database of {CliContext.ConnectionVariable}. " +
+                "It must be a staging copy: the rehearsal runs every phase.").ConfigureAwait(false);
+        }
+
+        var plan = folder.Plan;
+        await stdout.WriteLineAsync(
+            $"Rehearse plan {plan.Fingerprint} ({plan.Steps.Count} steps) on staging {ConnectionStrings.Describe(connectionString)}; " +
+            $"budgets: ACCESS EXCLUSIVE <= {ReleaseText.Duration(budgets.MaxAccessExclusiveMs)}, " +
+            $"write-blocking <= {ReleaseText.Duration(budgets.MaxWriteBlockingMs)}, lock retries <= {budgets.MaxLockRetries}").ConfigureAwait(false);
+
+        var observer = new ConsoleExecutionObserver(context, plan, context.Release.Clock);
+        RehearsalDocument rehearsal;
+        try
+        {
+            rehearsal = await context.Release.RehearseAsync(folder.Directory, connectionString, budgets, options, observer, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await observer.StopProgressAsync().ConfigureAwait(false);
+            ErrorReporter.WriteError(context, null, ReleaseCodes.Cancelled, "rehearsal cancelled; the staging copy is left part-way: restore it before rehearsing again");
+            return ExitCodes.Failed;
+        }
+        finally
+        {
+            await observer.StopProgressAsync().ConfigureAwait(false);
+        }
+
+        ReleaseTables.WriteRehearsalSummary(stdout, plan, rehearsal);
+        foreach (var validation in rehearsal.Validations)
+        {
+            await stdout.WriteLineAsync($"{(validation.Passed ? "ok  " : "FAIL")} {validation.Name}: {validation.Detail}").ConfigureAwait(false);
+        }
+
+        var wall = ReleaseText.Duration((rehearsal.Finished - rehearsal.Started).TotalMilliseconds);
+        var path = folder.PathOf(RehearsalDocument.FileName);
+        if (rehearsal.Passed)
+        {
+            await stdout.WriteLineAsync($"Rehearsal passed in {wall}; written to {path}. `pipeline apply` accepts this plan until the rehearsal is too old.").ConfigureAwait(false);
+            return ExitCodes.Success;
+        }
+
+        await stdout.WriteLineAsync($"Rehearsal FAILED in {wall}; written to {path}. `pipeline apply` will refuse this plan.").ConfigureAwait(false);
+        foreach (var reason in rehearsal.Reasons.DefaultIfEmpty("see rehearsal.json"))
+        {
+            ErrorReporter.WriteError(context, null, ReleaseCodes.RehearsalFailed, reason);
+        }
+
+        return ExitCodes.Failed;
+    }
+}

@@ -1,0 +1,137 @@
+using Pipeline.Core.Diff;
+using Pipeline.Core.Model;
+using Pipeline.Core.Planning;
+using Pipeline.Core.Release;
+using Pipeline.Core.Snapshot;
+using Pipeline.Postgres.Dialect;
+using Pipeline.Postgres.Execution;
+
+namespace Pipeline.Cli.Release;
+
+/// <summary>One reason <c>apply</c> refuses, with its diagnostic code.</summary>
+/// <param name="Code">PIPE code (<see cref="ReleaseCodes"/>).</param>
+/// <param name="Reason">One-line reason.</param>
+internal sealed record Refusal(string Code, string Reason);
+
+/// <summary>What the gate decided for one <c>apply</c> run.</summary>
+/// <param name="Refusals">Why apply must not run (empty when it may).</param>
+/// <param name="Notes">What was checked or noticed (resume, already completed).</param>
+/// <param name="Journal">The journal of the plan before the run.</param>
+/// <param name="AlreadyCompleted">The phase completed in an earlier run: nothing to do.</param>
+internal sealed record ApplyGateResult(IReadOnlyList<Refusal> Refusals, IReadOnlyList<string> Notes, JournalState Journal, bool AlreadyCompleted)
+{
+    /// <summary>Whether apply may run.</summary>
+    public bool Allowed => Refusals.Count == 0;
+}
+
+/// <summary>
+/// Everything <c>apply</c> checks before touching the target: phase order, the contract confirmation, and the release
+/// gate (<see cref="ReleaseGate.Check"/>) fed with the target's current schema fingerprint, the fingerprint it should
+/// have (the plan's source, or what the last completed phase left) and a description of the drift.
+/// </summary>
+internal static class ApplyGate
+{
+    /// <summary>Evaluates the gate for <paramref name="phase"/> of the plan in <paramref name="folder"/>.</summary>
+    public static async Task<ApplyGateResult> EvaluateAsync(
+        IReleaseBackend backend,
+        PlanFolder folder,
+        string connectionString,
+        Phase phase,
+        bool confirmContract,
+        TimeSpan maxRehearsalAge,
+        CancellationToken ct)
+    {
+        var plan = folder.Plan;
+        var journal = await backend.ReadJournalAsync(connectionString, plan.Fingerprint, ct).ConfigureAwait(false);
+        var completed = journal.CompletedPhases;
+        var notes = new List<string>();
+        if (completed.Contains(phase))
+        {
+            var when = journal.Phases.Where(p => p.Phase == phase && p.Completed).Select(p => p.Finished).Max();
+            notes.Add($"{phase.Name()} of this plan already completed{(when is null ? "" : $" at {when:u}")}: nothing to do");
+            return new ApplyGateResult([], notes, journal, AlreadyCompleted: true);
+        }
+
+        var refusals = new List<Refusal>();
+        foreach (var earlier in Enum.GetValues<Phase>().Where(p => p < phase))
+        {
+            if (plan.Steps.Any(s => s.Phase == earlier) && !completed.Contains(earlier))
+            {
+                refusals.Add(new Refusal(ReleaseCodes.PhaseOrder,
+                    $"{phase.Name()} needs {earlier.Name()} completed first: run `pipeline apply {folder.Directory} --phase {earlier.Name()}`"));
+            }
+        }
+
+        if (phase == Phase.Contract && !confirmContract)
+        {
+            refusals.Add(new Refusal(ReleaseCodes.ContractNotConfirmed,
+                "contract is the step after which old application versions break (constraints are enforced, objects dropped): " +
+                "deploy the new application version everywhere first, then pass --confirm-contract"));
+        }
+
+        var current = await backend.IntrospectAsync(connectionString, folder.Exclude, ct).ConfigureAwait(false);
+        var currentFingerprint = Fingerprints.OfSchema(current);
+        var (expectedFingerprint, expectedModel) = Expected(folder, journal, phase, currentFingerprint, notes);
+
+        var drift = currentFingerprint != expectedFingerprint && expectedModel is not null
+            ? DescribeDrift(expectedModel, current, folder.Exclude)
+            : [];
+        var decision = ReleaseGate.Check(
+            plan, folder.Rehearsal, backend.Clock.GetUtcNow(), maxRehearsalAge, currentFingerprint, expectedFingerprint, drift);
+        refusals.InsertRange(0, decision.Reasons.Select(r => new Refusal(ReleaseCodes.GateRefused, r)));
+        return new ApplyGateResult(refusals, notes, journal, AlreadyCompleted: false);
+    }
+
+    /// <summary>
+    /// What changed from <paramref name="expected"/> to <paramref name="current"/>, one line per object
+    /// (e.g. <c>add column public.orders.note</c>).
+    /// </summary>
+    public static IReadOnlyList<string> DescribeDrift(DatabaseModel expected, DatabaseModel current, IReadOnlyList<string> exclude)
+    {
+        // Diff(desired: current, actual: expected) = the changes that turn the expected schema into the current one,
+        // i.e. what was done to the target behind the plan's back.
+        var changes = SchemaDiffer.Diff(current with { Exclude = exclude }, expected, new PostgresDialect().Normalizer);
+        return changes.Select(c => c.Describe()).ToList();
+    }
+
+    private static (string Fingerprint, DatabaseModel? Model) Expected(
+        PlanFolder folder, JournalState journal, Phase phase, string currentFingerprint, List<string> notes)
+    {
+        var phaseOrdinals = folder.Plan.Steps.Where(s => s.Phase == phase).Select(s => s.Ordinal).ToHashSet();
+        var started = journal.Steps.Where(s => phaseOrdinals.Contains(s.Ordinal) && s.State is StepState.Running or StepState.Done).ToList();
+        if (started.Count > 0)
+        {
+            var done = journal.Steps.Count(s => phaseOrdinals.Contains(s.Ordinal) && s.State == StepState.Done);
+            notes.Add($"resuming an interrupted {phase.Name()} ({done} of {phaseOrdinals.Count} steps done): " +
+                      "the drift check is skipped, the journal records where it stopped");
+            return (currentFingerprint, null);
+        }
+
+        var last = journal.Phases.Where(p => p.Completed).OrderBy(p => p.Phase).ThenBy(p => p.Finished).LastOrDefault();
+        if (last is null)
+        {
+            return (folder.Plan.SourceFingerprint, folder.Source);
+        }
+
+        if (last.SchemaFingerprintAfter is null)
+        {
+            notes.Add($"the journal has no schema fingerprint after {last.Phase.Name()}: the drift check is skipped");
+            return (currentFingerprint, null);
+        }
+
+        DatabaseModel? model = null;
+        if (!string.IsNullOrEmpty(last.SchemaSnapshotAfter))
+        {
+            try
+            {
+                model = SnapshotSerializer.Deserialize(last.SchemaSnapshotAfter, "journal");
+            }
+            catch (SnapshotFormatException)
+            {
+                // The fingerprint still decides; only the description of the drift is lost.
+            }
+        }
+
+        return (last.SchemaFingerprintAfter, model);
+    }
+}

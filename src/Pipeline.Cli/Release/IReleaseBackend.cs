@@ -1,0 +1,42 @@
+using Pipeline.Core.Model;
+using Pipeline.Core.Planning;
+using Pipeline.Core.Release;
+using Pipeline.Core.Reports;
+using Pipeline.Postgres.Execution;
+
+namespace Pipeline.Cli.Release;
+
+/// <summary>
+/// The library calls behind <c>pipeline rehearse</c> and <c>pipeline apply</c>: one seam, so tests can replace the
+/// clock or a not-yet-available part while everything else stays real.
+/// </summary>
+internal interface IReleaseBackend
+{
+    /// <summary>The clock the gate measures the rehearsal's age with.</summary>
+    TimeProvider Clock { get; }
+
+    /// <summary>The live schema, without objects matching <paramref name="exclude"/>.</summary>
+    Task<DatabaseModel> IntrospectAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct);
+
+    /// <summary>The journal of one plan in the target database (empty when absent).</summary>
+    Task<JournalState> ReadJournalAsync(string connectionString, string planFingerprint, CancellationToken ct);
+
+    /// <summary>Runs (or resumes) one phase of the plan.</summary>
+    Task<PhaseResult> RunPhaseAsync(
+        string connectionString,
+        ExecutionOptions options,
+        IExecutionObserver observer,
+        PlanDocument plan,
+        Phase phase,
+        IReadOnlyList<string> exclude,
+        CancellationToken ct);
+
+    /// <summary>Rehearses the plan folder on a staging database; writes <c>rehearsal.json</c>.</summary>
+    Task<RehearsalDocument> RehearseAsync(
+        string planDirectory,
+        string connectionString,
+        RehearsalBudgets budgets,
+        ExecutionOptions options,
+        IExecutionObserver observer,
+        CancellationToken ct);
+}

@@ -1,0 +1,24 @@
+namespace Pipeline.Cli.Release;
+
+/// <summary>Diagnostic codes of the release commands (<c>rehearse</c>, <c>apply</c>), printed as
+/// <c>error PIPE3001: …</c> on stderr so MSBuild and CI logs show them as errors.</summary>
+internal static class ReleaseCodes
+{
+    /// <summary>The release gate refused: no/failed/foreign/old rehearsal, drift, blocked plan.</summary>
+    public const string GateRefused = "PIPE3001";
+
+    /// <summary>Phases out of order: backfill before expand completed, contract before backfill completed.</summary>
+    public const string PhaseOrder = "PIPE3002";
+
+    /// <summary>Contract without <c>--confirm-contract</c>.</summary>
+    public const string ContractNotConfirmed = "PIPE3003";
+
+    /// <summary>A step failed while applying.</summary>
+    public const string StepFailed = "PIPE3004";
+
+    /// <summary>The rehearsal failed (a budget, a validation or a step).</summary>
+    public const string RehearsalFailed = "PIPE3005";
+
+    /// <summary>Cancelled (Ctrl+C): the journal records where the run stopped.</summary>
+    public const string Cancelled = "PIPE3006";
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Pipeline.Cli.Tests;
+
+/// <summary>
+/// <c>dotnet pipeline.dll apply …</c> as a separate process (so it can be killed like kill -9), with its output
+/// captured. pipeline.dll is the CLI assembly copied next to the tests by the project reference.
+/// </summary>
+internal sealed class ApplyProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ApplyProcess(Process process)
+    {
+        _process = process;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>Path of the CLI assembly.</summary>
+    public static string CliPath => typeof(CliApp).Assembly.Location;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the CLI with <paramref name="args"/>; the connection goes through PIPELINE_CONNECTION.</summary>
+    public static ApplyProcess Start(string connectionString, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(CliPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["PIPELINE_CONNECTION"] = connectionString;
+        start.Environment["CI"] = "true";
+        return new ApplyProcess(Process.Start(start)!);
+    }
+
+    /// <summary>Kills the process and its children at once (SIGKILL), as a crash would.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already exited
+        }
+
+        _process.WaitForExit(10_000);
+    }
+
+    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits for a normal exit and returns the exit code.</summary>
+    public async Task<int> WaitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}

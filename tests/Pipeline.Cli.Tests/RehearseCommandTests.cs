@@ -1,0 +1,98 @@
+using Pipeline.Core.Planning;
+using Pipeline.Core.Release;
+using Pipeline.Core.Reports;
+using Pipeline.Testing;
+using Xunit;
+
+namespace Pipeline.Cli.Tests;
+
+/// <summary><c>pipeline rehearse</c> with a scripted rehearser: connection choice, budgets, output, exit codes.</summary>
+public sealed class RehearseCommandTests(PostgresServer server)
+{
+    private static RehearsalDocument Document(PlanDocument plan, bool passed, RehearsalBudgets budgets) => new(
+        "pipeline-rehearsal", 1, plan.Fingerprint, plan.SourceFingerprint, passed ? plan.DesiredFingerprint : null,
+        "postgres://postgres@127.0.0.1:5432/staging", DateTimeOffset.UtcNow.AddSeconds(-3), DateTimeOffset.UtcNow, passed,
+        passed ? [] : ["step 2 held ACCESS EXCLUSIVE on public.accounts for 900 ms (budget 500 ms)", "row counts changed: public.orders 10 -> 9"],
+        budgets,
+        plan.Steps.Select(s => new RehearsalStep(s.Ordinal, s.Phase, s.Summary, StepState.Done, s.Locks, s.EstimatedLockMs,
+            [new ObservedTableLock(s.Tables.Count > 0 ? s.Tables[0] : "public.accounts", "SHARE UPDATE EXCLUSIVE", 12.5, 0)], 40, 0, 0, null)).ToList(),
+        [new RehearsalValidation("row counts unchanged", passed, "public.accounts 10, public.orders 5"), new RehearsalValidation("no INVALID index", true, "none")]);
+
+    [Fact]
+    public async Task Passing_rehearsal_prints_estimated_vs_observed_and_exits_0()
+    {
+        using var scenario = await ReleaseScenario.CreateAsync(server, rows: 10);
+        string? usedConnection = null;
+        RehearsalBudgets? usedBudgets = null;
+        var backend = new TestReleaseBackend
+        {
+            Rehearse = async (dir, cs, budgets, observer) =>
+            {
+                usedConnection = cs;
+                usedBudgets = budgets;
+                var plan = PlanDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "plan.json")), "plan.json");
+                var step = plan.Steps[0];
+                await observer.StepStartingAsync(step, 1, CancellationToken.None);
+                await observer.StepFinishedAsync(step, new StepResult(step.Ordinal, step.Phase, step.Summary, StepState.Done, false, 40), CancellationToken.None);
+                return Document(plan, passed: true, budgets);
+            },
+        };
+        var environment = new Dictionary<string, string?>
+        {
+            ["PIPELINE_STAGING_CONNECTION"] = "Host=staging;Database=shop;Password=st4ging-secret",
+            ["PIPELINE_CONNECTION"] = "Host=prod;Database=shop;Password=pr0d-secret",
+        };
+
+        var result = await Cli.RunAsync(backend, environment, "rehearse", scenario.PlanDirectory, "--max-access-exclusive", "250ms", "--max-write-blocking", "1s", "--max-lock-retries", "0");
+
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Equal("Host=staging;Database=shop;Password=st4ging-secret", usedConnection);
+        Assert.Equal(new RehearsalBudgets(250, 1000, 0), usedBudgets);
+        Assert.Contains("on staging postgres://staging:5432/shop", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("| estimated lock", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("SHARE UPDATE EXCLUSIVE", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("ok   row counts unchanged", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Rehearsal passed", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"\[expand 1/\d\] .+ done in 40 ms", result.Stdout);
+        Assert.DoesNotContain("secret", result.All, StringComparison.Ordinal);
+        Assert.Equal("", result.Stderr);
+    }
+
+    [Fact]
+    public async Task Failed_rehearsal_exits_1_with_every_reason()
+    {
+        using var scenario = await ReleaseScenario.CreateAsync(server, rows: 10);
+        var backend = new TestReleaseBackend
+        {
+            Rehearse = async (dir, _, budgets, _) =>
+                Document(PlanDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "plan.json")), "plan.json"), passed: false, budgets),
+        };
+
+        var result = await Cli.RunAsync(backend, new Dictionary<string, string?> { ["PIPELINE_CONNECTION"] = scenario.ConnectionString }, "rehearse", scenario.PlanDirectory);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"warning: PIPELINE_STAGING_CONNECTION is not set", result.Stdout, StringComparison.Ordinal);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("error PIPE3005: step 2 held ACCESS EXCLUSIVE", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("error PIPE3005: row counts changed", lines[1], StringComparison.Ordinal);
+        Assert.Contains("FAIL row counts unchanged", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_input_is_exit_2()
+    {
+        using var scenario = await ReleaseScenario.CreateAsync(server, rows: 10);
+        var backend = new TestReleaseBackend { Rehearse = (_, _, _, _) => throw new InvalidOperationException("must not run") };
+
+        var noConnection = await Cli.RunAsync(backend, null, "rehearse", scenario.PlanDirectory);
+        var noFolder = await Cli.RunAsync(backend, scenario.Environment, "rehearse", scenario.PlanDirectory + "-missing");
+        var badBudget = await Cli.RunAsync(backend, scenario.Environment, "rehearse", scenario.PlanDirectory, "--max-access-exclusive", "fast");
+
+        Assert.Equal(2, noConnection.ExitCode);
+        Assert.Contains("no staging database configured", noConnection.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, noFolder.ExitCode);
+        Assert.Equal(2, badBudget.ExitCode);
+        Assert.Contains("--max-access-exclusive", badBudget.Stderr, StringComparison.Ordinal);
+    }
+}

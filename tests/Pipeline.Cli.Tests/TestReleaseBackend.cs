@@ -1,0 +1,48 @@
+using Pipeline.Cli.Release;
+using Pipeline.Core.Model;
+using Pipeline.Core.Planning;
+using Pipeline.Core.Release;
+using Pipeline.Core.Reports;
+using Pipeline.Postgres.Execution;
+
+namespace Pipeline.Cli.Tests;
+
+/// <summary>
+/// The real backend, with a settable clock and optional scripted executor, rehearser and journal.
+/// </summary>
+internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseBackend
+{
+    private static readonly PostgresReleaseBackend Real = PostgresReleaseBackend.Instance;
+
+    public TimeProvider Clock { get; } = clock ?? TimeProvider.System;
+
+    /// <summary>Replaces the executor (scripted runs).</summary>
+    public Func<IExecutionObserver, PlanDocument, Phase, CancellationToken, Task<PhaseResult>>? Run { get; init; }
+
+    /// <summary>Replaces the rehearser: gets the plan folder and connection string.</summary>
+    public Func<string, string, RehearsalBudgets, IExecutionObserver, Task<RehearsalDocument>>? Rehearse { get; init; }
+
+    /// <summary>Replaces the journal.</summary>
+    public Func<string, JournalState>? Journal { get; init; }
+
+    public Task<DatabaseModel> IntrospectAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
+        => Real.IntrospectAsync(connectionString, exclude, ct);
+
+    public async Task<JournalState> ReadJournalAsync(string connectionString, string planFingerprint, CancellationToken ct)
+    {
+        if (Journal is not null)
+        {
+            return Journal(planFingerprint);
+        }
+
+        return await Real.ReadJournalAsync(connectionString, planFingerprint, ct);
+    }
+
+    public Task<PhaseResult> RunPhaseAsync(
+        string connectionString, ExecutionOptions options, IExecutionObserver observer, PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, CancellationToken ct)
+        => Run is null ? Real.RunPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct) : Run(observer, plan, phase, ct);
+
+    public Task<RehearsalDocument> RehearseAsync(
+        string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, IExecutionObserver observer, CancellationToken ct)
+        => Rehearse is null ? Real.RehearseAsync(planDirectory, connectionString, budgets, options, observer, ct) : Rehearse(planDirectory, connectionString, budgets, observer);
+}
