@@ -68,15 +68,24 @@ public sealed class RehearseCommandTests(PostgresServer server)
                 Document(PlanDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "plan.json")), "plan.json"), passed: false, budgets),
         };
 
-        var result = await Cli.RunAsync(backend, new Dictionary<string, string?> { ["PIPELINE_CONNECTION"] = scenario.ConnectionString }, "rehearse", scenario.PlanDirectory);
+        var result = await Cli.RunAsync(backend, new Dictionary<string, string?> { ["PIPELINE_STAGING_CONNECTION"] = scenario.ConnectionString }, "rehearse", scenario.PlanDirectory);
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains($"warning: PIPELINE_STAGING_CONNECTION is not set", result.Stdout, StringComparison.Ordinal);
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, lines.Length);
         Assert.StartsWith("error PIPE3005: step 2 held ACCESS EXCLUSIVE", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("error PIPE3005: row counts changed", lines[1], StringComparison.Ordinal);
         Assert.Contains("FAIL row counts unchanged", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Production_connection_variable_is_never_used_for_staging()
+    {
+        using var scenario = await ReleaseScenario.CreateAsync(server, rows: 10);
+        var result = await Cli.RunAsync(new TestReleaseBackend(), new Dictionary<string, string?> { ["PIPELINE_CONNECTION"] = scenario.ConnectionString }, "rehearse", scenario.PlanDirectory);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("no staging database configured", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ internal static class RehearseCommand
         var planDirectory = new Argument<string>("PLAN_DIR") { Description = "The plan folder (plan.json, …); rehearsal.json is written into it." };
         var connection = new Option<string?>("--connection", "-c")
         {
-            Description = $"Staging connection string (default: {CliContext.StagingConnectionVariable}, then {CliContext.ConnectionVariable}). " +
+            Description = $"Staging connection string (default: {CliContext.StagingConnectionVariable}; {CliContext.ConnectionVariable} is never used here). " +
                           "NEVER production: the rehearsal runs every phase, contract included.",
             HelpName = "CS",
         };
@@ -64,20 +64,17 @@ internal static class RehearseCommand
         CliContext context, string planDirectory, string? connectionOption, RehearsalBudgets budgets, ExecutionOptions options, CancellationToken ct)
     {
         var folder = await PlanFolder.LoadAsync(planDirectory, ct).ConfigureAwait(false);
-        var (connectionString, from) = context.ResolveConnection(connectionOption, CliContext.StagingConnectionVariable, CliContext.ConnectionVariable);
+        // The staging connection is never taken from PIPELINE_CONNECTION: that variable names the production target
+        // in a release pipeline, and a rehearsal runs every phase, contract included.
+        var (connectionString, _) = context.ResolveConnection(connectionOption, CliContext.StagingConnectionVariable);
         if (connectionString is null)
         {
             throw new CliInputException(
-                $"no staging database configured: pass --connection or set {CliContext.StagingConnectionVariable}");
+                $"no staging database configured: pass --connection or set {CliContext.StagingConnectionVariable} " +
+                $"({CliContext.ConnectionVariable} is deliberately not used: the rehearsal runs every phase, contract included)");
         }
 
         var stdout = context.Stdout;
-        if (from == CliContext.ConnectionVariable)
-        {
-            await stdout.WriteLineAsync(
-                $"warning: {CliContext.StagingConnectionVariable} is not set; rehearsing on the database of {CliContext.ConnectionVariable}. " +
-                "It must be a staging copy: the rehearsal runs every phase.").ConfigureAwait(false);
-        }
 
         var plan = folder.Plan;
         await stdout.WriteLineAsync(
