@@ -74,10 +74,11 @@ internal sealed class ApplyProcess : IDisposable
         _process.WaitForExit(10_000);
     }
 
-    /// <summary>Sends SIGINT, as Ctrl+C in a terminal does.</summary>
-    public void Interrupt()
+    /// <summary>Sends SIGTERM, as a CI system does when a job is cancelled (handled like Ctrl+C). Not SIGINT: a process
+    /// started from a background job inherits SIGINT as ignored, so SIGINT would test the environment, not the tool.</summary>
+    public void Terminate()
     {
-        using var kill = Process.Start("kill", ["-INT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         kill.WaitForExit();
     }
 

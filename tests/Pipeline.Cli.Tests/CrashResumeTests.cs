@@ -78,7 +78,7 @@ public sealed class CrashResumeTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task Ctrl_C_cancels_cleanly_and_the_rerun_resumes()
+    public async Task Cancellation_stops_cleanly_and_the_rerun_resumes()
     {
         using var scenario = await ReleaseScenario.CreateAsync(server, rows: 20_000);
         scenario.WriteRehearsal();
@@ -96,7 +96,7 @@ public sealed class CrashResumeTests(PostgresServer server)
             await Task.Delay(5, TestContext.Current.CancellationToken);
         }
 
-        apply.Interrupt();
+        apply.Terminate();
         var exit = await apply.WaitAsync(TimeSpan.FromSeconds(40));
 
         Assert.True(exit == 1, $"exit {exit}:\n{apply.Output}");
