@@ -75,14 +75,7 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
 
     private void WriteTable(MigrationPlan plan)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(stdout),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 160;
+        var console = PlainConsole.For(stdout, 160);
 
         var table = new Table { Border = TableBorder.Ascii };
         table.AddColumn(new TableColumn("#").RightAligned());

@@ -78,14 +78,7 @@ internal static class ReleaseTables
 
     private static void Write(TextWriter stdout, Table table)
     {
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(stdout),
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-        });
-        console.Profile.Width = 200;
+        var console = PlainConsole.For(stdout, 200);
         console.Write(table);
     }
 }
