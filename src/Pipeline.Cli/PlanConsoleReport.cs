@@ -1,3 +1,4 @@
+using Pipeline.Core.Reports;
 using System.Globalization;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Planning;
@@ -60,14 +61,6 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
             $"{plan.StepsOf(Phase.Backfill).Count} backfill, {plan.StepsOf(Phase.Contract).Count} contract; fingerprint {plan.Fingerprint})");
     }
 
-    /// <summary>Formats an estimated lock duration: <c>3 ms</c>, <c>1.2 s</c>, <c>4.5 min</c>.</summary>
-    public static string FormatDuration(double ms) => ms switch
-    {
-        < 1000 => string.Create(CultureInfo.InvariantCulture, $"{ms:0.#} ms"),
-        < 60_000 => string.Create(CultureInfo.InvariantCulture, $"{ms / 1000:0.#} s"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"{ms / 60_000:0.#} min"),
-    };
-
     private PlanDiagnostic Demote(PlanDiagnostic diagnostic) =>
         blockedAsWarnings && diagnostic.Severity == DiagnosticSeverity.Error
             ? diagnostic with { Severity = DiagnosticSeverity.Warning }
@@ -91,7 +84,7 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
                 new Text(step.Ordinal.ToString(CultureInfo.InvariantCulture)),
                 new Text(step.Phase.Name()),
                 new Text(step.Impact.StrongestMode.DisplayName()),
-                new Text(FormatDuration(step.Impact.EstimatedMs)),
+                new Text(DurationText.Format(step.Impact.EstimatedMs)),
                 new Text(step.Impact.Risk.ToString().ToLowerInvariant()),
                 new Text(step.Blocked ? "BLOCKED " + step.Summary : step.Summary),
             });

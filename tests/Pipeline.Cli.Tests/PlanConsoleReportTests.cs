@@ -1,3 +1,4 @@
+using Pipeline.Core.Reports;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
@@ -90,5 +91,5 @@ public class PlanConsoleReportTests
     [InlineData(2.7, "2.7 ms")]
     [InlineData(1234, "1.2 s")]
     [InlineData(90_000, "1.5 min")]
-    public void Durations_are_human(double ms, string expected) => Assert.Equal(expected, PlanConsoleReport.FormatDuration(ms));
+    public void Durations_are_human(double ms, string expected) => Assert.Equal(expected, DurationText.Format(ms));
 }

@@ -16,7 +16,7 @@ internal static class ReleaseText
     }
 
     /// <summary><c>3 ms</c>, <c>1.2 s</c>, <c>4.5 min</c>.</summary>
-    public static string Duration(double ms) => PlanConsoleReport.FormatDuration(ms);
+    public static string Duration(double ms) => DurationText.Format(ms);
 
     /// <summary>A whole number with thousands separators: <c>120,000</c>.</summary>
     public static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using Pipeline.Core.Reports;
 using Pipeline.Core.Diff;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
@@ -94,19 +95,15 @@ public static class Planner
             if (impact.Risk == RiskLevel.High)
             {
                 diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Warning, DiagnosticCodes.LongBlockingLock,
-                    $"step {step.Ordinal} ({step.Summary}) {what} {tables} under {impact.StrongestMode.DisplayName()} for an estimated {FormatMs(impact.EstimatedMs)}",
+                    $"step {step.Ordinal} ({step.Summary}) {what} {tables} under {impact.StrongestMode.DisplayName()} for an estimated {DurationText.Format(impact.EstimatedMs)}",
                     step.Source));
             }
             else if (impact.Risk == RiskLevel.Medium)
             {
                 diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Warning, DiagnosticCodes.BriefBlockingLock,
-                    $"step {step.Ordinal} ({step.Summary}) blocks writes on {tables} under {impact.StrongestMode.DisplayName()} for an estimated {FormatMs(impact.EstimatedMs)}",
+                    $"step {step.Ordinal} ({step.Summary}) blocks writes on {tables} under {impact.StrongestMode.DisplayName()} for an estimated {DurationText.Format(impact.EstimatedMs)}",
                     step.Source));
             }
         }
     }
-
-    /// <summary>Formats a duration in ms for people: <c>4 ms</c>, <c>1.2 s</c>, <c>3.5 min</c>.</summary>
-    public static string FormatMs(double ms) =>
-        ms < 1000 ? $"{ms:0} ms" : ms < 120_000 ? $"{ms / 1000:0.0} s" : $"{ms / 60_000:0.0} min";
 }

@@ -49,7 +49,7 @@ public static class MarkdownReportWriter
         foreach (var s in plan.Steps)
         {
             var step = s.Blocked ? $"~~{Escape(s.Summary)}~~ **blocked**" : Escape(s.Summary);
-            Line($"| {s.Ordinal} | {s.Phase.Name()} | {step} | {Escape(StepText.Locks(s))} | {StepText.Work(s.Impact)} | {Planner.FormatMs(s.Impact.EstimatedMs)} | {StepText.Risk(s.Impact.Risk)} |");
+            Line($"| {s.Ordinal} | {s.Phase.Name()} | {step} | {Escape(StepText.Locks(s))} | {StepText.Work(s.Impact)} | {DurationText.Format(s.Impact.EstimatedMs)} | {StepText.Risk(s.Impact.Risk)} |");
         }
 
         Line();
@@ -67,7 +67,7 @@ public static class MarkdownReportWriter
             {
                 Line($"### {s.Ordinal}. {Escape(s.Summary)}");
                 Line();
-                Line($"*{Escape(StepText.Locks(s))} · {StepText.Work(s.Impact)} · ~{Planner.FormatMs(s.Impact.EstimatedMs)} · risk {StepText.Risk(s.Impact.Risk)}*{(s.Source is null ? "" : $" · `{StepText.Location(s.Source)}`")}");
+                Line($"*{Escape(StepText.Locks(s))} · {StepText.Work(s.Impact)} · ~{DurationText.Format(s.Impact.EstimatedMs)} · risk {StepText.Risk(s.Impact.Risk)}*{(s.Source is null ? "" : $" · `{StepText.Location(s.Source)}`")}");
                 Line();
                 Line(Escape(s.Why));
                 Line();

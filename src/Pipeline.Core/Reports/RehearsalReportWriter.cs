@@ -38,7 +38,7 @@ public static class RehearsalReportWriter
         Line($"- **Staging:** {Escape(doc.Staging)}, schema `{doc.StagingFingerprintBefore}` before the run"
             + (doc.StagingFingerprintAfter is null ? "" : $", `{doc.StagingFingerprintAfter}` after"));
         Line($"- **Plan fingerprint:** `{doc.PlanFingerprint}`");
-        Line($"- **When:** {Time(doc.Started)} to {Time(doc.Finished)} ({Planner.FormatMs((doc.Finished - doc.Started).TotalMilliseconds)})");
+        Line($"- **When:** {Time(doc.Started)} to {Time(doc.Finished)} ({DurationText.Format((doc.Finished - doc.Started).TotalMilliseconds)})");
         Line($"- **Budgets:** ACCESS EXCLUSIVE held at most {Ms(doc.Budgets.MaxAccessExclusiveMs)}; "
             + $"at most {Ms(doc.Budgets.MaxWriteBlockingMs)} in all under write-blocking locks; "
             + $"at most {doc.Budgets.MaxLockRetries} lock_timeout retries per step");

@@ -42,7 +42,7 @@ public static class ScriptWriter
             Comment($"Step {step.Ordinal}/{plan.Steps.Count} · {phase.Name()} · {step.Summary}");
             Comment($"Lock:     {StepText.Locks(step)}");
             Comment($"Work:     {StepText.Work(step.Impact)}");
-            Comment($"Estimate: ~{Planner.FormatMs(step.Impact.EstimatedMs)} under the lock · risk {StepText.Risk(step.Impact.Risk)}");
+            Comment($"Estimate: ~{DurationText.Format(step.Impact.EstimatedMs)} under the lock · risk {StepText.Risk(step.Impact.Risk)}");
             if (step.Source is not null)
             {
                 Comment($"Source:   {StepText.Location(step.Source)}");

@@ -1,3 +1,4 @@
+using Pipeline.Core.Reports;
 using Pipeline.Core.Diff;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
@@ -284,7 +285,7 @@ public sealed partial class PostgresDialect
 
         var rule = PostgresLockRules.For(PgStatementKind.AlterColumnTypeRewrite, f.Major);
         var impact = f.Impact(rule, c.Table, stats, null);
-        var estimate = $"rewrites {c.Table} ({StepFactory.Size(stats)}) under ACCESS EXCLUSIVE for ~{Planner.FormatMs(impact.EstimatedMs)}";
+        var estimate = $"rewrites {c.Table} ({StepFactory.Size(stats)}) under ACCESS EXCLUSIVE for ~{DurationText.Format(impact.EstimatedMs)}";
         return
         [
             f.Step(Phase.Expand, PgStatementKind.AlterColumnTypeRewrite, $"change type of {label} from {from} to {to} (rewrite)", sql,

@@ -92,7 +92,7 @@ public class PlanWriterTests
     [InlineData(4, "4 ms")]
     [InlineData(1200, "1.2 s")]
     [InlineData(210_000, "3.5 min")]
-    public void Durations_read_naturally(double ms, string text) => Assert.Equal(text, Planner.FormatMs(ms));
+    public void Durations_read_naturally(double ms, string text) => Assert.Equal(text, DurationText.Format(ms));
 
     [Fact]
     public void Duration_model_scales_with_size_and_rates_risk()
