@@ -58,7 +58,7 @@ internal static class ApplyCommand
 
     private static async Task<int> RunAsync(CliContext context, ApplyRequest request, CancellationToken ct)
     {
-        var folder = await PlanFolder.LoadAsync(request.PlanDirectory, ct).ConfigureAwait(false);
+        var folder = await PlanFolderReader.LoadAsync(request.PlanDirectory, ct).ConfigureAwait(false);
         var connectionString = CommonOptions.RequireConnection(context, request.ConnectionOption);
         var target = ConnectionStrings.Describe(connectionString);
         var plan = folder.Plan;

@@ -63,7 +63,7 @@ internal static class RehearseCommand
     private static async Task<int> RunAsync(
         CliContext context, string planDirectory, string? connectionOption, RehearsalBudgets budgets, ExecutionOptions options, CancellationToken ct)
     {
-        var folder = await PlanFolder.LoadAsync(planDirectory, ct).ConfigureAwait(false);
+        var folder = await PlanFolderReader.LoadAsync(planDirectory, ct).ConfigureAwait(false);
         // The staging connection is never taken from PIPELINE_CONNECTION: that variable names the production target
         // in a release pipeline, and a rehearsal runs every phase, contract included.
         var (connectionString, _) = context.ResolveConnection(connectionOption, CliContext.StagingConnectionVariable);

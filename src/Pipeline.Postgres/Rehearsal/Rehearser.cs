@@ -102,7 +102,7 @@ public static class Rehearser
         var time = clock ?? TimeProvider.System;
         var started = time.GetUtcNow();
         var plan = folder.Plan;
-        var exclude = folder.Source.Exclude;
+        var exclude = folder.Exclude;
         var counted = StagingState.TablesToCount(plan, folder.Source, folder.Desired);
 
         var before = await StagingState.ReadAsync(stagingConnectionString, exclude, counted, ct);
@@ -181,7 +181,7 @@ public static class Rehearser
         {
             try
             {
-                var result = await executor.RunPhaseAsync(folder.Plan, phase, folder.Source.Exclude, ct);
+                var result = await executor.RunPhaseAsync(folder.Plan, phase, folder.Exclude, ct);
                 foreach (var step in result.Steps)
                 {
                     results[step.Ordinal] = step;

@@ -3,15 +3,26 @@ using Pipeline.Core.Planning;
 using Pipeline.Core.Reports;
 using Pipeline.Core.Snapshot;
 
-namespace Pipeline.Postgres.Rehearsal;
+namespace Pipeline.Core.Release;
 
-/// <summary>What a rehearsal reads from a plan folder: the plan and the two schema snapshots beside it.</summary>
+/// <summary>
+/// A plan folder as the release step reads it: the plan, the two schema snapshots beside it and, once rehearsed,
+/// <c>rehearsal.json</c>.
+/// </summary>
 /// <param name="Directory">The folder.</param>
 /// <param name="Plan">plan.json.</param>
-/// <param name="Source">source.snapshot.json: the schema the plan was computed against.</param>
+/// <param name="Rehearsal">rehearsal.json, or <c>null</c> when the plan was not rehearsed yet.</param>
+/// <param name="Source">source.snapshot.json: the schema the plan was computed against (its exclude patterns are the
+/// plan's).</param>
 /// <param name="Desired">desired.snapshot.json: the schema the plan leads to.</param>
-internal sealed record PlanFolder(string Directory, PlanDocument Plan, DatabaseModel Source, DatabaseModel Desired)
+public sealed record PlanFolder(string Directory, PlanDocument Plan, RehearsalDocument? Rehearsal, DatabaseModel Source, DatabaseModel Desired)
 {
+    /// <summary>The plan's exclude patterns (objects the release step leaves alone and does not fingerprint).</summary>
+    public IReadOnlyList<string> Exclude => Source.Exclude;
+
+    /// <summary>Path of a file in the folder.</summary>
+    public string PathOf(string fileName) => Path.Combine(Directory, fileName);
+
     /// <summary>Reads the folder.</summary>
     /// <exception cref="InvalidDataException">The folder or a file is missing, unreadable or invalid, or the files do
     /// not belong together; the message names the file.</exception>
@@ -19,7 +30,7 @@ internal sealed record PlanFolder(string Directory, PlanDocument Plan, DatabaseM
     {
         if (!System.IO.Directory.Exists(directory))
         {
-            throw new InvalidDataException($"{directory}: plan folder not found (write one with `pipeline plan`)");
+            throw new InvalidDataException($"{directory}: plan folder not found (write one with `pipeline plan … --out DIR`)");
         }
 
         var plan = PlanDocument.Parse(ReadFile(directory, PlanWriter.PlanJsonFileName), PlanWriter.PlanJsonFileName);
@@ -32,7 +43,11 @@ internal sealed record PlanFolder(string Directory, PlanDocument Plan, DatabaseM
                 $"{PlanWriter.SourceSnapshotFileName}: its schema fingerprint {sourceFingerprint} is not the plan's source fingerprint {plan.SourceFingerprint}; the plan folder is inconsistent, plan again");
         }
 
-        return new PlanFolder(directory, plan, source, desired);
+        var rehearsalPath = Path.Combine(directory, RehearsalDocument.FileName);
+        var rehearsal = File.Exists(rehearsalPath)
+            ? RehearsalDocument.Parse(ReadFile(directory, RehearsalDocument.FileName), RehearsalDocument.FileName)
+            : null;
+        return new PlanFolder(directory, plan, rehearsal, source, desired);
     }
 
     private static DatabaseModel ReadSnapshot(string directory, string name)
