@@ -118,6 +118,7 @@ public sealed class ReleaseTargetsLiveTests(PostgresServer server)
             Assert.False(unconfirmed.Succeeded, Describe(unconfirmed));
             Assert.Contains("error PIPE3003:", unconfirmed.StandardOutput, StringComparison.Ordinal);
             Assert.Contains("old application versions break", unconfirmed.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("(MSBuild: -p:PipelineConfirmContract=true)", unconfirmed.StandardOutput, StringComparison.Ordinal);
             Assert.Equal("YES", await ColumnNullable(production));
 
             // 5. Contract confirmed.
