@@ -107,6 +107,15 @@ public sealed class PipelineApplyTask : PipelineCliTask
         AppendOptional(builder, "--max-lock-waiters", MaxLockWaiters);
     }
 
+    /// <summary>The CLI's phase-order (PIPE3002) and contract-confirmation (PIPE3003) refusals name CLI options; say
+    /// which target property stands for them.</summary>
+    protected override string? MSBuildHint(string code) => code switch
+    {
+        "PIPE3002" => "run -t:PipelineApply with that phase in -p:PipelineApplyPhase first",
+        "PIPE3003" => "-p:PipelineConfirmContract=true",
+        _ => null,
+    };
+
     /// <summary>Every line of apply's output matters in a release log.</summary>
     protected override bool IsImportantLine(string line) => line.Trim().Length > 0;
 }

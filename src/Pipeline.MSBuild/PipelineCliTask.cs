@@ -165,6 +165,18 @@ public abstract class PipelineCliTask : ToolTask
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance) =>
         LogToolLine(singleLine, messageImportance);
 
+    /// <summary>
+    /// How to act on the CLI diagnostic <paramref name="code"/> from MSBuild, for diagnostics whose text names only a
+    /// CLI option (e.g. the property that stands for <c>--confirm-contract</c>); <c>null</c> when there is nothing to add.
+    /// Appended to the diagnostic's text as <c>(MSBuild: …)</c>.
+    /// </summary>
+    protected virtual string? MSBuildHint(string code) => null;
+
+    private string WithMSBuildHint(CanonicalLine diagnostic) =>
+        MSBuildHint(diagnostic.Code) is { } hint && !diagnostic.Text.Contains("MSBuild:", StringComparison.Ordinal)
+            ? $"{diagnostic.Text} (MSBuild: {hint})"
+            : diagnostic.Text;
+
     /// <summary>Whether a non-diagnostic output line is a result worth showing at high importance.</summary>
     protected abstract bool IsImportantLine(string line);
 
@@ -173,16 +185,17 @@ public abstract class PipelineCliTask : ToolTask
     internal void LogToolLine(string singleLine, MessageImportance messageImportance)
     {
         var diagnostic = CanonicalLine.TryParse(singleLine);
+        var text = diagnostic is null ? "" : WithMSBuildHint(diagnostic);
         switch (diagnostic?.Category)
         {
             case "error":
-                Log.LogError(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, diagnostic.Text);
+                Log.LogError(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, text);
                 return;
             case "warning":
-                Log.LogWarning(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, diagnostic.Text);
+                Log.LogWarning(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, text);
                 return;
             case "message":
-                Log.LogMessage(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, messageImportance, diagnostic.Text);
+                Log.LogMessage(null, diagnostic.Code, null, diagnostic.File, diagnostic.Line, diagnostic.Column, 0, 0, messageImportance, text);
                 return;
         }
 
