@@ -20,6 +20,24 @@ public interface IExecutionObserver
 
     /// <summary>A human log line (retry, throttle, resume, …).</summary>
     void Log(string line);
+
+    /// <summary>
+    /// Whether this observer wants <see cref="StepLocksHeld"/>: only then does the executor read its own
+    /// <c>pg_locks</c> rows before committing a transactional step (one extra catalog query per step), so
+    /// <c>apply</c> on production pays nothing. Default <c>false</c>.
+    /// </summary>
+    bool WantsHeldLocks => false;
+
+    /// <summary>
+    /// A transactional step committed; <paramref name="locks"/> are the relation locks its transaction held just
+    /// before <c>COMMIT</c> (one entry per table and mode; locks on the executor's journal and advisory locks left
+    /// out), each with the time from the step's first statement to the commit (see <see cref="HeldLock"/>). Called
+    /// before <see cref="StepFinishedAsync"/>, only when <see cref="WantsHeldLocks"/> is true, and not for
+    /// non-transactional steps, backfills or cleanups. Default: ignored.
+    /// </summary>
+    void StepLocksHeld(PlanDocumentStep step, IReadOnlyList<HeldLock> locks)
+    {
+    }
 }
 
 /// <summary>An observer that ignores everything.</summary>

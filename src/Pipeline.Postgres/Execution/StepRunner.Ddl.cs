@@ -1,4 +1,10 @@
+using System.Diagnostics;
+using Npgsql;
+using Pipeline.Core.Locking;
+using Pipeline.Core.Model;
+using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
+using Pipeline.Postgres.Observation;
 
 namespace Pipeline.Postgres.Execution;
 
@@ -14,14 +20,42 @@ internal sealed partial class StepRunner
         {
             await using var tx = await Connection.BeginTransactionAsync(ct);
             await SetTimeoutsAsync(local: true, ct);
+            var clock = Stopwatch.StartNew();
             foreach (var statement in SqlScriptSplitter.Split(step.Sql))
             {
                 await ExecuteAsync(statement, ct);
             }
 
+            var held = Observer.WantsHeldLocks ? await HeldLocksAsync(ct) : null;
             await Journal.MarkDoneAsync(step.Ordinal, ct);
             await tx.CommitAsync(ct);
+            if (held is not null)
+            {
+                var heldMs = clock.Elapsed.TotalMilliseconds;
+                Observer.StepLocksHeld(step, held.Select(l => new HeldLock(l.Table, l.Mode, heldMs)).ToList());
+            }
         }, null, ct);
+
+    /// <summary>
+    /// The relation locks this connection's open transaction holds (<see cref="ObservationQueries.HeldByThisBackend"/>),
+    /// one per table and mode (an index's lock on its table), without the journal's (schema
+    /// <see cref="Execution.Journal.SchemaName"/>) and system catalogs'.
+    /// </summary>
+    private async Task<IReadOnlyList<(QualifiedName Table, LockMode Mode)>> HeldLocksAsync(CancellationToken ct)
+    {
+        var locks = new List<(QualifiedName Table, LockMode Mode)>();
+        await using var command = new NpgsqlCommand(ObservationQueries.HeldByThisBackend, Connection);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            if (LockRowReader.Read(reader) is { } held && held.Table.Schema != Execution.Journal.SchemaName && !locks.Contains((held.Table, held.Mode)))
+            {
+                locks.Add((held.Table, held.Mode));
+            }
+        }
+
+        return locks;
+    }
 
     /// <summary>
     /// A non-transactional step (<c>CREATE/DROP INDEX CONCURRENTLY</c>, …): each statement in autocommit under the

@@ -36,8 +36,6 @@ namespace Pipeline.Postgres.Observation;
 /// </summary>
 public sealed class LockSampler : IAsyncDisposable
 {
-    private static readonly HashSet<string> IgnoredSchemas = new(StringComparer.Ordinal) { "pg_catalog", "information_schema", "pg_toast" };
-
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlCommand _command;
     private readonly string _target;
@@ -327,20 +325,11 @@ public sealed class LockSampler : IAsyncDisposable
             {
                 present = true;
                 waiting |= !reader.IsDBNull(0) && reader.GetString(0) == "Lock";
-                if (reader.IsDBNull(1) || reader.IsDBNull(3) || IgnoredSchemas.Contains(reader.GetString(3)))
+                if (LockRowReader.Read(reader) is not { } sampled)
                 {
-                    continue; // no lock, a relation this snapshot cannot see, or a system catalog
+                    continue; // no lock, a relation this snapshot cannot see, a system catalog or an unknown mode
                 }
 
-                if (!TryParseMode(reader.GetString(2), out var mode))
-                {
-                    continue;
-                }
-
-                var relation = new QualifiedName(reader.GetString(3), reader.GetString(4));
-                var sampled = reader.IsDBNull(5)
-                    ? new SampledLock(relation, null, mode, reader.GetBoolean(1))
-                    : new SampledLock(new QualifiedName(reader.GetString(5), reader.GetString(6)), relation, mode, reader.GetBoolean(1));
                 locks.Add(sampled);
             }
         }
@@ -348,19 +337,5 @@ public sealed class LockSampler : IAsyncDisposable
         var after = Stopwatch.GetTimestamp();
         var atMs = Stopwatch.GetElapsedTime(_origin, before + ((after - before) / 2)).TotalMilliseconds;
         return new LockSample(atMs, present, waiting, locks);
-    }
-
-    private static bool TryParseMode(string text, out LockMode mode)
-    {
-        try
-        {
-            mode = LockModeExtensions.Parse(text);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            mode = LockMode.None; // a mode this tool does not know (a future server); not reported
-            return false;
-        }
     }
 }

@@ -24,12 +24,38 @@ internal static class ObservationQueries
         SELECT a.wait_event_type, l.granted, l.mode, n.nspname, c.relname, tn.nspname, tc.relname
         FROM pg_stat_get_activity($1) AS a
         LEFT JOIN pg_locks AS l ON l.pid = $1 AND l.locktype = 'relation' AND l.database = a.datid
+
+        """ + RelationNames + """
+
+        WHERE a.pid = $1
+        """;
+
+    /// <summary>
+    /// The relation locks this session's own backend holds in this database (granted; advisory and other
+    /// non-relation locks are not <c>locktype = 'relation'</c>), one row per relation and mode, with the same columns
+    /// as <see cref="Sample"/> from the second on: granted, mode, relation schema, relation name, index's table schema,
+    /// index's table name. Run inside a transaction, it tells exactly which locks the transaction took so far.
+    /// </summary>
+    public const string HeldByThisBackend = """
+        SELECT DISTINCT NULL::text, l.granted, l.mode, n.nspname, c.relname, tn.nspname, tc.relname
+        FROM pg_locks AS l
+
+        """ + RelationNames + """
+
+        WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+          AND l.database = (SELECT d.oid FROM pg_database AS d WHERE d.datname = current_database())
+        """;
+
+    /// <summary>
+    /// Joins a <c>pg_locks</c> row <c>l</c> to its relation's names: <c>n.nspname</c>, <c>c.relname</c>, and for an
+    /// index its table's (<c>pg_index.indrelid</c>) <c>tn.nspname</c>, <c>tc.relname</c> (NULL otherwise).
+    /// </summary>
+    private const string RelationNames = """
         LEFT JOIN pg_class AS c ON c.oid = l.relation
         LEFT JOIN pg_namespace AS n ON n.oid = c.relnamespace
         LEFT JOIN pg_index AS i ON i.indexrelid = c.oid
         LEFT JOIN pg_class AS tc ON tc.oid = i.indrelid
         LEFT JOIN pg_namespace AS tn ON tn.oid = tc.relnamespace
-        WHERE a.pid = $1
         """;
 
     /// <summary>

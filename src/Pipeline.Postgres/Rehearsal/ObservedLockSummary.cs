@@ -28,15 +28,18 @@ internal static class ObservedLockSummary
             .ToList();
 
     /// <summary>The step's outcome: <paramref name="step"/> with its observed locks, and the budget figures computed
-    /// from every granted mode seen (not only the strongest one per table).</summary>
-    public static StepOutcome Outcome(RehearsalStep step, LockObservation? observation, bool skipped)
+    /// from every granted mode seen (not only the strongest one per table). <paramref name="held"/> (the exact locks
+    /// the executor read before committing a transactional step) are merged with the sampled ones per table and mode:
+    /// the strongest mode of both counts, each mode with the longer of its two hold times.</summary>
+    public static StepOutcome Outcome(RehearsalStep step, LockObservation? observation, bool skipped, IReadOnlyList<HeldLock>? held = null)
     {
-        if (observation is null)
+        if (observation is null && (held is null || held.Count == 0))
         {
             return new StepOutcome(step, 0, null, 0, skipped);
         }
 
-        var locks = Relevant(observation).ToList();
+        var merged = Merge(observation ?? LockObservation.Empty, held);
+        var locks = Relevant(merged).ToList();
         var exclusive = locks
             .Where(l => l.HeldMsByMode.ContainsKey(LockMode.AccessExclusive))
             .Select(l => (l.Table, Ms: l.HeldMsByMode[LockMode.AccessExclusive]))
@@ -47,11 +50,32 @@ internal static class ObservedLockSummary
             .DefaultIfEmpty(0)
             .Max();
         return new StepOutcome(
-            step with { ObservedLocks = Tables(observation) },
+            step with { ObservedLocks = Tables(merged) },
             Round(exclusive.Ms),
             exclusive.Table?.ToString(),
             Round(writeBlocking),
             skipped);
+    }
+
+    /// <summary>The sampled observation with one extra entry per table of <paramref name="held"/> (all its exact
+    /// modes with their hold times); every figure above takes the maximum over a table's entries, so this yields
+    /// the stronger mode and the longer hold of sampled and exact figures.</summary>
+    internal static LockObservation Merge(LockObservation observation, IReadOnlyList<HeldLock>? held)
+    {
+        if (held is null || held.Count == 0)
+        {
+            return observation;
+        }
+
+        var exact = held
+            .GroupBy(l => l.Table)
+            .Select(g =>
+            {
+                var byMode = g.GroupBy(l => l.Mode).ToDictionary(m => m.Key, m => m.Max(l => l.HeldMs));
+                var strongest = byMode.Keys.Max();
+                return new ObservedLock(g.Key, strongest, byMode[strongest], 0, byMode);
+            });
+        return observation with { Locks = [.. observation.Locks, .. exact] };
     }
 
     private static IEnumerable<ObservedLock> Relevant(LockObservation observation) =>

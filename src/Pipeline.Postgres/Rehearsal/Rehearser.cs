@@ -24,7 +24,9 @@ namespace Pipeline.Postgres.Rehearsal;
 /// phase that does not succeed. A <see cref="LockSampler"/> on a second connection samples <c>pg_locks</c> of the
 /// executor's backend every 5 ms (https://www.postgresql.org/docs/current/view-pg-locks.html) and is cut at every
 /// step start and end, so each step gets the strongest lock mode per table, how long it was held and how long the
-/// executor waited. A lock held for less than about one sampling interval (a catalog-only ALTER TABLE) may be missed.</item>
+/// executor waited. A lock held for less than about one sampling interval (a catalog-only ALTER TABLE) may be missed
+/// by sampling, so for transactional steps the executor also reads its own <c>pg_locks</c> rows just before COMMIT
+/// (<see cref="HeldLock"/>); per table the stronger mode and the longer hold of the two count.</item>
 /// <item>Validate (each a <see cref="RehearsalValidation"/>):
 /// <list type="bullet">
 /// <item><c>staging is the planned source schema</c>: the fingerprint check above.</item>
@@ -211,7 +213,7 @@ public static class Rehearser
             errors.Add(sampling.Failure + " (the locks could not be observed, so the budgets cannot be checked)");
         }
 
-        return new PhaseRun(results, sampling.Observations, errors, completed);
+        return new PhaseRun(results, sampling.Observations, sampling.HeldLocks, errors, completed);
     }
 
     private static StepOutcome Outcome(PlanDocumentStep step, PhaseRun run)
@@ -229,7 +231,8 @@ public static class Rehearser
             LockRetries = result.LockRetries,
             Error = result.Error,
         };
-        return ObservedLockSummary.Outcome(row, run.Observations.GetValueOrDefault(step.Ordinal), result.Skipped);
+        return ObservedLockSummary.Outcome(
+            row, run.Observations.GetValueOrDefault(step.Ordinal), result.Skipped, run.HeldLocks.GetValueOrDefault(step.Ordinal));
     }
 
     private static RehearsalStep Pending(PlanDocumentStep step) => new(
@@ -238,6 +241,7 @@ public static class Rehearser
     private sealed record PhaseRun(
         IReadOnlyDictionary<int, StepResult> Results,
         IReadOnlyDictionary<int, LockObservation> Observations,
+        IReadOnlyDictionary<int, IReadOnlyList<HeldLock>> HeldLocks,
         IReadOnlyList<string> Errors,
         bool Completed);
 }

@@ -9,16 +9,25 @@ namespace Pipeline.Postgres.Rehearsal;
 /// <see cref="LockSampler"/> (started at the first step, restarted when the executor's pid changes) and cuts the
 /// observation at every step start (discarding the executor's own work between steps) and finish (keeping the
 /// step's). Sampling problems never reach the executor: the first one is kept in <see cref="Failure"/> and sampling
-/// stops; the rehearsal then fails, because it could not observe what it must prove.
+/// stops; the rehearsal then fails, because it could not observe what it must prove. It also asks the executor for
+/// the exact locks each transactional step held at commit (<see cref="WantsHeldLocks"/>), which catch the brief
+/// catalog-only ACCESS EXCLUSIVE locks that sampling usually misses.
 /// </summary>
 internal sealed class SamplingObserver(string connectionString, IExecutionObserver inner, TimeSpan interval) : IExecutionObserver, IAsyncDisposable
 {
     private readonly Dictionary<int, LockObservation> _observations = [];
+    private readonly Dictionary<int, IReadOnlyList<HeldLock>> _held = [];
     private LockSampler? _sampler;
     private int? _running;
 
     /// <summary>Observations per step ordinal (steps that ran while sampling worked).</summary>
     public IReadOnlyDictionary<int, LockObservation> Observations => _observations;
+
+    /// <summary>Exact locks per step ordinal, as reported by the executor for transactional steps that committed.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<HeldLock>> HeldLocks => _held;
+
+    /// <summary>Always true: the rehearsal wants the exact locks.</summary>
+    public bool WantsHeldLocks => true;
 
     /// <summary>The first sampling failure, or <c>null</c>.</summary>
     public string? Failure { get; private set; }
@@ -77,6 +86,16 @@ internal sealed class SamplingObserver(string connectionString, IExecutionObserv
 
     /// <inheritdoc />
     public void Log(string line) => inner.Log(line);
+
+    /// <inheritdoc />
+    public void StepLocksHeld(PlanDocumentStep step, IReadOnlyList<HeldLock> locks)
+    {
+        _held[step.Ordinal] = locks;
+        if (inner.WantsHeldLocks)
+        {
+            inner.StepLocksHeld(step, locks);
+        }
+    }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopSamplerAsync();
