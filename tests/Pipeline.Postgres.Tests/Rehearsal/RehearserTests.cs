@@ -83,6 +83,28 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         Assert.Contains("FAILED", report, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Brief_catalog_only_steps_show_their_exact_access_exclusive_lock_and_never_the_journal()
+    {
+        var db = await ShopAsync(server, orders: 2_000);
+        var (folder, _) = await PlanFolderAsync(db, ShopAfterYaml);
+
+        var doc = await RehearseAsync(folder, db, realExecutor: true);
+        Assert.True(doc.Passed, Dump(doc));
+        var addColumn = Assert.Single(doc.Steps, s => s.Summary.StartsWith("add column public.orders.amount_cents", StringComparison.Ordinal));
+        var setNotNull = Assert.Single(doc.Steps, s => s.Summary.Contains("set not null", StringComparison.OrdinalIgnoreCase));
+        foreach (var step in new[] { addColumn, setNotNull })
+        {
+            var seen = Assert.Single(step.ObservedLocks, l => l.Table == "public.orders");
+            Assert.Equal("ACCESS EXCLUSIVE", seen.Mode);
+            Assert.True(seen.HeldMs > 0, Dump(doc));
+        }
+
+        Assert.All(doc.Steps.SelectMany(s => s.ObservedLocks), l => Assert.False(l.Table.StartsWith("pipeline.", StringComparison.Ordinal), Dump(doc)));
+        var report = await File.ReadAllTextAsync(Path.Combine(folder, PlanWriter.ReportFileName), Ct);
+        Assert.DoesNotContain("pipeline.", report, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
