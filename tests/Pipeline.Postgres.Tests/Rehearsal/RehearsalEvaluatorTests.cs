@@ -163,6 +163,40 @@ public sealed class RehearsalEvaluatorTests
     }
 
     [Fact]
+    public void Exact_held_locks_merge_with_sampled_ones_taking_the_stronger_mode_and_the_longer_hold()
+    {
+        var a = new QualifiedName("public", "a");
+        var b = new QualifiedName("public", "b");
+        LockObservation observation = new(
+            [
+                // a: sampling saw only ROW EXCLUSIVE; b: sampling saw ACCESS EXCLUSIVE longer than the exact figure.
+                new ObservedLock(a, LockMode.RowExclusive, 40, 2, new Dictionary<LockMode, double> { [LockMode.RowExclusive] = 40 }),
+                new ObservedLock(b, LockMode.AccessExclusive, 9, 0, new Dictionary<LockMode, double> { [LockMode.AccessExclusive] = 9 }),
+            ],
+            20, 100, 5, 6, 2, 0);
+        IReadOnlyList<HeldLock> held =
+        [
+            new(a, LockMode.AccessExclusive, 3.04),
+            new(a, LockMode.RowExclusive, 3.04),
+            new(b, LockMode.AccessExclusive, 3.04),
+            new(new QualifiedName("pipeline", "journal"), LockMode.RowExclusive, 3.04),
+        ];
+
+        var outcome = ObservedLockSummary.Outcome(Step(1), observation, skipped: false, held);
+        Assert.Equal(
+            [new ObservedTableLock("public.a", "ACCESS EXCLUSIVE", 3, 2), new ObservedTableLock("public.b", "ACCESS EXCLUSIVE", 9, 0)],
+            outcome.Step.ObservedLocks);
+        Assert.Equal(9, outcome.AccessExclusiveMs);
+        Assert.Equal("public.b", outcome.AccessExclusiveTable);
+        Assert.Equal(9, outcome.WriteBlockingMs);
+
+        // Without a sampled observation (sampling failed) the exact locks still count.
+        var exactOnly = ObservedLockSummary.Outcome(Step(1), null, skipped: false, held);
+        Assert.Equal(["public.a", "public.b"], exactOnly.Step.ObservedLocks.Select(l => l.Table));
+        Assert.Equal(3, exactOnly.AccessExclusiveMs);
+    }
+
+    [Fact]
     public void Without_an_observation_the_step_has_no_observed_locks()
     {
         var outcome = ObservedLockSummary.Outcome(Step(1), null, skipped: true);
