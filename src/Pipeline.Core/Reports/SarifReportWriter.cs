@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Pipeline.Core.Planning;
@@ -83,7 +84,7 @@ public static class SarifReportWriter
                 },
             },
         };
-        return sarif.ToJsonString(new JsonSerializerOptions { WriteIndented = true }).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
+        return sarif.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
     }
 
     private static string InformationUri(ReportContext context)
@@ -97,7 +98,7 @@ public static class SarifReportWriter
     {
         var doc = CodeCatalog.Find(code);
         var title = doc?.Title ?? code;
-        var full = doc is null ? title : $"{doc.What} {doc.Why}".Trim();
+        var full = doc is null ? title : $"{Sentence(doc.What)} {Sentence(doc.Why)}".Trim();
         var level = review.Findings.Where(f => f.Code == code).Max(f => f.Severity);
         var rule = new JsonObject
         {
@@ -112,7 +113,7 @@ public static class SarifReportWriter
         {
             rule["help"] = new JsonObject
             {
-                ["text"] = $"{doc.What} Safe alternative: {doc.SafeAlternative} How to allow: {doc.HowToAllow}",
+                ["text"] = $"{Sentence(doc.What)} Safe alternative: {doc.SafeAlternative} How to allow: {doc.HowToAllow}",
                 ["markdown"] = $"**What:** {doc.What}\n\n**Why:** {doc.Why}\n\n**Safe alternative:** {doc.SafeAlternative}\n\n**How to allow:** {doc.HowToAllow}\n\n[{code} in the code reference]({context.HelpUri(code)})",
             };
         }
@@ -174,6 +175,11 @@ public static class SarifReportWriter
     private static string Sentence(string text)
     {
         var line = string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Trim();
+        if (line.Length > 0 && char.IsLower(line[0]))
+        {
+            line = char.ToUpperInvariant(line[0]) + line[1..];
+        }
+
         return line.EndsWith('.') || line.EndsWith('!') || line.EndsWith('?') ? line : line + ".";
     }
 }
