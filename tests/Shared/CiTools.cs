@@ -41,6 +41,19 @@ internal static class CiTools
         return path;
     }
 
+    /// <summary>The path of a file inside build/ci-tools/node_modules (e.g. a package's native binary); skips or
+    /// (under CI) fails when it is missing.</summary>
+    public static string RequireModuleFile(string relativePath)
+    {
+        var path = Path.Combine(ToolsFolder, "node_modules", relativePath);
+        if (!File.Exists(path))
+        {
+            Missing($"{relativePath} is not installed in build/ci-tools/node_modules (run: cd build/ci-tools && PUPPETEER_SKIP_DOWNLOAD=1 npm ci, as .ci/run does)");
+        }
+
+        return path;
+    }
+
     /// <summary>Checks Debian's chromium is installed (for mmdc); skips or (under CI) fails when it is not.</summary>
     public static void RequireChromium()
     {

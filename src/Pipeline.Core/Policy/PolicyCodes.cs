@@ -1,6 +1,6 @@
 namespace Pipeline.Core.Policy;
 
-/// <summary>Diagnostic codes of the fail policy (<c>--fail-on</c>): PIPE4001–PIPE4019.</summary>
+/// <summary>Diagnostic codes of the fail policy (<c>--fail-on</c>), in the range 4001 to 4019.</summary>
 public static class PolicyCodes
 {
     /// <summary>A step rewrites a table and the policy has <c>rewrite</c>.</summary>
