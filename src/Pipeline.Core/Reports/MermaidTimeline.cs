@@ -10,7 +10,8 @@ namespace Pipeline.Core.Reports;
 /// and Azure DevOps render in Markdown: one bar per step that runs, one section per phase, laid end to end in
 /// execution order with the estimated time under the lock; coloured by risk with Mermaid's task tags (<c>crit</c>
 /// red = high, <c>active</c> blue = medium, <c>done</c> grey = low). At most <see cref="MaxBars"/> bars: beyond that
-/// the steps with the highest risk and the longest estimates are drawn and the caption says how many were not.
+/// the steps with the highest risk, then those that block writes, then the longest are drawn, and the caption says how
+/// many were not.
 /// </summary>
 public static class MermaidTimeline
 {
@@ -24,7 +25,8 @@ public static class MermaidTimeline
         ArgumentNullException.ThrowIfNull(plan);
         var running = plan.Steps.Where(s => !s.Blocked).ToList();
         var drawn = running
-            .OrderByDescending(s => s.Impact.Risk).ThenByDescending(s => s.Impact.EstimatedMs).ThenBy(s => s.Ordinal)
+            .OrderByDescending(s => s.Impact.Risk).ThenByDescending(s => s.Impact.StrongestMode.BlocksWrites())
+            .ThenByDescending(s => s.Impact.EstimatedMs).ThenBy(s => s.Ordinal)
             .Take(MaxBars)
             .Select(s => s.Ordinal)
             .ToHashSet();
@@ -68,7 +70,7 @@ public static class MermaidTimeline
         caption.Append(string.Create(CultureInfo.InvariantCulture, $"; bars shorter than {DurationText.Format(minimum)} are drawn that wide, so the axis is approximate"));
         if (notDrawn.Count > 0)
         {
-            caption.Append($"; {notDrawn.Count} step(s) of lower risk and at most {DurationText.Format(notDrawn.Max(s => s.Impact.EstimatedMs))} each are not drawn ({DurationText.Format(notDrawn.Sum(s => s.Impact.EstimatedMs))} in all; their time is kept on the axis)");
+            caption.Append($"; {notDrawn.Count} step(s) of lower risk or weaker locks, at most {DurationText.Format(notDrawn.Max(s => s.Impact.EstimatedMs))} each are not drawn ({DurationText.Format(notDrawn.Sum(s => s.Impact.EstimatedMs))} in all; their time is kept on the axis)");
         }
 
         var blocked = plan.Steps.Count - running.Count;

@@ -63,7 +63,8 @@ public class ReportToolsTests
             Assert.Contains(bars, b => b.Groups["n"].Value == "42" && b.Groups["tag"].Value == "crit");
             var widths = Regex.Matches(text, "<rect id=\"[^\"]*-s(?<n>\\d+)\"[^>]*width=\"(?<w>[0-9.]+)\"")
                 .ToDictionary(m => m.Groups["n"].Value, m => double.Parse(m.Groups["w"].Value, System.Globalization.CultureInfo.InvariantCulture));
-            Assert.True(widths["42"] > 10 * widths["301"], $"the 27.6 s rewrite ({widths["42"]} px) is drawn far wider than a 1 s backfill ({widths["301"]} px)");
+            Assert.True(widths["42"] > 10 * widths["450"], $"the 27.6 s rewrite ({widths["42"]} px) is drawn far wider than the 1.5 s scan ({widths["450"]} px)");
+            Assert.True(widths["450"] > widths["1"], $"the 1.5 s scan ({widths["450"]} px) is wider than a 5 ms ADD COLUMN ({widths["1"]} px)");
             Assert.Contains("section", text, StringComparison.Ordinal);
         }
         finally

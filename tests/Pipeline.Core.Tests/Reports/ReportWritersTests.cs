@@ -63,7 +63,9 @@ public class ReportWritersTests
         Assert.Contains(":crit, s42, ", mermaid, StringComparison.Ordinal);
         Assert.Contains(":crit, s450, ", mermaid, StringComparison.Ordinal);
         Assert.DoesNotContain(", s500, ", mermaid, StringComparison.Ordinal);
-        Assert.Contains("439 step(s) of lower risk", md, StringComparison.Ordinal);
+        Assert.Contains("439 step(s) of lower risk or weaker locks", md, StringComparison.Ordinal);
+        Assert.Contains(":done, s1, ", mermaid, StringComparison.Ordinal);
+        Assert.DoesNotContain(", s301, ", mermaid, StringComparison.Ordinal);
         Assert.Contains("1 blocked step(s) do not run and are not drawn", md, StringComparison.Ordinal);
 
         // Full SQL collapsed, then the whole thing well under GitHub's 1 MiB job summary limit.
