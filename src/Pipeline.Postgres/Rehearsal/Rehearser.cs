@@ -159,16 +159,77 @@ public static class Rehearser
             verdict.Reasons,
             budgets,
             outcomes.Select(o => o.Step).ToList(),
-            validations);
+            validations,
+            plan.Executed());
         Write(planDirectory, document);
         return document;
     }
 
-    /// <summary>Writes <c>rehearsal.json</c> and the report section into <paramref name="planDirectory"/>.</summary>
+    /// <summary>
+    /// Keeps the attempt as <c>rehearsals/&lt;finish time&gt;.json</c> (never overwriting an earlier attempt), copies a
+    /// passing attempt to <c>rehearsal.json</c> (a failing one never replaces it), and writes the rehearsal section of
+    /// <c>report.md</c>: the latest passing rehearsal of this plan when the new attempt failed after one passed (with a
+    /// note on the failed attempt), else the new attempt.
+    /// </summary>
     internal static void Write(string planDirectory, RehearsalDocument document)
     {
-        File.WriteAllText(Path.Combine(planDirectory, RehearsalDocument.FileName), document.ToJson() + "\n");
-        RehearsalReportWriter.AppendTo(Path.Combine(planDirectory, PlanWriter.ReportFileName), document);
+        var folder = Path.Combine(planDirectory, RehearsalDocument.AttemptsFolder);
+        Directory.CreateDirectory(folder);
+        var earlier = ReadAttempts(folder);
+        var name = document.AttemptFileName();
+        for (var n = 1; File.Exists(Path.Combine(folder, name)); n++)
+        {
+            name = Path.GetFileNameWithoutExtension(document.AttemptFileName()) + "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".json";
+        }
+
+        var json = document.ToJson() + "\n";
+        var attemptFile = RehearsalDocument.AttemptsFolder + "/" + name;
+        using (var stream = new FileStream(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(json);
+        }
+
+        if (document.Passed)
+        {
+            File.WriteAllText(Path.Combine(planDirectory, RehearsalDocument.FileName), json);
+        }
+
+        var attempts = earlier.Count + 1;
+        var kept = $"every attempt is kept in `{RehearsalDocument.AttemptsFolder}/` ({attempts} so far); this one is `{attemptFile}`";
+        var passedBefore = earlier.LastOrDefault(e => e.Passed && e.PlanFingerprint == document.PlanFingerprint);
+        var report = Path.Combine(planDirectory, PlanWriter.ReportFileName);
+        if (!document.Passed && passedBefore is not null)
+        {
+            RehearsalReportWriter.AppendTo(report, passedBefore,
+            [
+                $"a later attempt at {document.Finished.UtcDateTime:u} FAILED (`{attemptFile}`): {string.Join("; ", document.Reasons.DefaultIfEmpty("see the file"))}. "
+                + "The release gate still uses the passing rehearsal shown here",
+                $"every attempt is kept in `{RehearsalDocument.AttemptsFolder}/` ({attempts} so far)",
+            ]);
+        }
+        else
+        {
+            RehearsalReportWriter.AppendTo(report, document, [kept]);
+        }
+    }
+
+    private static List<RehearsalDocument> ReadAttempts(string folder)
+    {
+        var attempts = new List<RehearsalDocument>();
+        foreach (var path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                attempts.Add(RehearsalDocument.Parse(File.ReadAllText(path), path));
+            }
+            catch (InvalidDataException)
+            {
+                // A damaged earlier attempt does not stop this one from being kept; the gate reports it.
+            }
+        }
+
+        return attempts.OrderBy(a => a.Finished).ToList();
     }
 
     private static async Task<PhaseRun> RunPhasesAsync(
