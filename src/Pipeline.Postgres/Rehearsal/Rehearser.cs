@@ -46,9 +46,10 @@ namespace Pipeline.Postgres.Rehearsal;
 /// step as the step's longest such hold and summed over steps; at most 3 lock_timeout retries per step). Any failed,
 /// interrupted, unrun or journal-skipped step, any failed validation and any exceeded budget fails the rehearsal with
 /// a reason naming the step. Lock sampling that fails also fails the rehearsal (the budgets could not be checked).</item>
-/// <item>Write <c>rehearsal.json</c> (<see cref="RehearsalDocument"/>; staging is named by
-/// <see cref="ConnectionStrings.Describe(string)"/>, never with its password) and replace or append the rehearsal
-/// section of <c>report.md</c> (<see cref="RehearsalReportWriter"/>).</item>
+/// <item>Keep the attempt as <c>rehearsals/&lt;UTC time&gt;.json</c> (<see cref="RehearsalDocument"/>, with the
+/// rehearsed steps; staging is named by <see cref="ConnectionStrings.Describe(string)"/>, never with its password),
+/// copy a passing attempt to <c>rehearsal.json</c> (a failing one never replaces it) and replace or append the
+/// rehearsal section of <c>report.md</c> (<see cref="RehearsalReportWriter"/>).</item>
 /// </list>
 /// <para>The executor keeps its journal in the staging database (schema <c>pipeline</c>), like on production.
 /// Rehearse on a fresh copy each time: a second rehearsal on the same copy is refused (staging is no longer the
@@ -57,8 +58,9 @@ namespace Pipeline.Postgres.Rehearsal;
 public static class Rehearser
 {
     /// <summary>
-    /// Rehearses the plan in <paramref name="planDirectory"/> on the staging database, writes <c>rehearsal.json</c>
-    /// and the rehearsal section of <c>report.md</c> into that folder, and returns the document. A rehearsal that
+    /// Rehearses the plan in <paramref name="planDirectory"/> on the staging database, keeps the attempt in
+    /// <c>rehearsals/</c> (and, when it passed, in <c>rehearsal.json</c>), writes the rehearsal section of
+    /// <c>report.md</c>, and returns the document. A rehearsal that
     /// fails (drift, a failed step, a validation or a budget) is not an exception: see
     /// <see cref="RehearsalDocument.Passed"/> and <see cref="RehearsalDocument.Reasons"/>.
     /// </summary>
