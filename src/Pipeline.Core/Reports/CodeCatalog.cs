@@ -72,6 +72,9 @@ public static partial class CodeCatalog
         return new string(chars.ToArray());
     }
 
+    private static readonly string[] FieldNames = ["What", "Why", "Safe alternative", "How to allow"];
+
+    /// <summary>The text after <c>**name:**</c> up to the next field marker (on the same line or a later one).</summary>
     private static string Field(string body, string name)
     {
         var marker = $"**{name}:**";
@@ -82,8 +85,12 @@ public static partial class CodeCatalog
         }
 
         start += marker.Length;
-        var end = body.IndexOf("\n**", start, StringComparison.Ordinal);
-        var value = body[start..(end < 0 ? body.Length : end)];
+        var end = FieldNames.Where(n => n != name)
+            .Select(n => body.IndexOf($"**{n}:**", start, StringComparison.Ordinal))
+            .Where(i => i >= 0)
+            .DefaultIfEmpty(body.Length)
+            .Min();
+        var value = body[start..end];
         return string.Join(' ', value.Split(['\n', ' '], StringSplitOptions.RemoveEmptyEntries));
     }
 
