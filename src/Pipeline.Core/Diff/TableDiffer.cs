@@ -75,12 +75,13 @@ internal sealed class TableDiffer(
     private void DiffColumn(ColumnModel column, ColumnModel existing)
     {
         var desiredType = normalizer.NormalizeType(column.Type);
+        var defaultChanged = !Same(column.Default, existing.Default, desiredType);
         if (desiredType != normalizer.NormalizeType(existing.Type))
         {
-            changes.Add(new AlterColumnType(name, existing, column, column.Using, actual));
+            // The default travels with the type change (one statement): a default of the old type may not convert.
+            changes.Add(new AlterColumnType(name, existing, column, column.Using, actual) { DefaultChanged = defaultChanged });
         }
-
-        if (!Same(column.Default, existing.Default, desiredType))
+        else if (defaultChanged)
         {
             changes.Add(new AlterColumnDefault(name, column.Name, column.Default, column.Location));
         }

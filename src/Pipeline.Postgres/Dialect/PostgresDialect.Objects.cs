@@ -47,6 +47,9 @@ public sealed partial class PostgresDialect
         {
             var values = f.Context.Actual.FindSchema(c.Schema)?.FindEnum(c.EnumName)?.Values;
             var first = values is { Count: > 0 } ? values[0] : null;
+            // The current first label may be renamed earlier in the plan.
+            var renames = f.Context.Desired.FindSchema(c.Schema)?.FindEnum(c.EnumName)?.Renames ?? [];
+            first = renames.FirstOrDefault(r => r.From == first)?.To ?? first;
             if (first is not null)
             {
                 position = " BEFORE " + SqlIdentifiers.Literal(first);
@@ -59,6 +62,24 @@ public sealed partial class PostgresDialect
                 $"ALTER TYPE {type} ADD VALUE IF NOT EXISTS {SqlIdentifiers.Literal(c.Value)}{position};",
                 "Adding a label is catalog-only; old application versions never see it. Runs outside a transaction block (required before PostgreSQL 12; since 12 the label is usable only after commit).",
                 null, null, transactional: false),
+        ];
+    }
+
+    /// <summary>
+    /// <c>ALTER TYPE … RENAME VALUE 'old' TO 'new'</c> (PostgreSQL 10+, https://www.postgresql.org/docs/current/sql-altertype.html):
+    /// catalog-only, no table lock; rows, defaults and checks holding the label show the new name at once. Warned
+    /// (PIPE1002): application versions that still write the old label fail.
+    /// </summary>
+    private static List<PlanStep> PlanRenameEnumValue(RenameEnumValue c, StepFactory f)
+    {
+        f.Report(DiagnosticSeverity.Warning, DiagnosticCodes.BreaksOldVersions,
+            $"renaming label '{c.From}' of enum {c.Schema}.{c.EnumName} to '{c.To}' breaks application versions that still write or compare the old label");
+        return
+        [
+            f.Step(Phase.Expand, PgStatementKind.RenameEnumValue, c.Describe(),
+                $"ALTER TYPE {SqlIdentifiers.Qualified(c.Schema, c.EnumName)} RENAME VALUE {SqlIdentifiers.Literal(c.From)} TO {SqlIdentifiers.Literal(c.To)};",
+                "Catalog-only: rows store the label's identity, not its text, so every row, default and check holding it shows the new name at once; no table is locked. Old application versions using the old label break (PIPE1002).",
+                null, null),
         ];
     }
 
