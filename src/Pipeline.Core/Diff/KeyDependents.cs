@@ -35,18 +35,19 @@ internal static class KeyDependents
             }
 
             var referenced = ActualName(key.Table);
-            var keyIsEarly = ChangeOrder.IsReplacement(drop);
+            var dependents = Referencing(actual, referenced, key.Columns).ToList();
+            var finalDrops = new List<int>();
             var readded = false;
-            foreach (var (table, fk) in Referencing(actual, referenced, key.Columns))
+            foreach (var (table, fk) in dependents)
             {
                 var desiredTable = DesiredName(table);
                 var index = changes.FindIndex(c => c is DropForeignKey d && d.Table == desiredTable && d.ForeignKey.Name == fk.Name);
                 if (index >= 0)
                 {
-                    // Dropped (for good, or to be re-created changed): it must go before a key drop in expand.
-                    if (changes[index] is DropForeignKey { Replacement: false } final && keyIsEarly)
+                    // Dropped (for good, or to be re-created changed): a final drop must follow the key into expand.
+                    if (changes[index] is DropForeignKey { Replacement: false })
                     {
-                        changes[index] = final with { Early = true };
+                        finalDrops.Add(index);
                     }
 
                     continue;
@@ -66,6 +67,7 @@ internal static class KeyDependents
                 readded = true;
             }
 
+            var keyIsEarly = ChangeOrder.IsReplacement(drop);
             if (readded && !keyIsEarly)
             {
                 changes[changes.IndexOf(drop)] = drop switch
@@ -75,6 +77,15 @@ internal static class KeyDependents
                     DropIndex d => d with { Early = true },
                     _ => drop,
                 };
+                keyIsEarly = true;
+            }
+
+            if (keyIsEarly)
+            {
+                foreach (var index in finalDrops)
+                {
+                    changes[index] = ((DropForeignKey)changes[index]) with { Early = true };
+                }
             }
         }
 

@@ -33,6 +33,7 @@ public static class SchemaDiffer
 
             DiffEnums(schema, actualSchema, changes);
 
+            var renameSources = TableDiffer.RenameSources(schema.Tables.Select(t => (t.Name, t.RenamedFrom)), n => actualSchema?.FindTable(n) is not null);
             foreach (var table in schema.Tables)
             {
                 if (NamePattern.IsExcluded(exclude, schema.Name, table.Name))
@@ -40,7 +41,7 @@ public static class SchemaDiffer
                     continue;
                 }
 
-                var actualTable = actualSchema?.FindTable(table.Name);
+                var actualTable = renameSources.Contains(table.Name) ? null : actualSchema?.FindTable(table.Name);
                 if (actualTable is null && table.RenamedFrom is not null)
                 {
                     actualTable = actualSchema?.FindTable(table.RenamedFrom);

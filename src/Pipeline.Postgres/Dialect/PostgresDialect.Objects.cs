@@ -104,7 +104,27 @@ public sealed partial class PostgresDialect
             lines.Add($"CONSTRAINT {SqlIdentifiers.Quote(t.PrimaryKey.Name)} PRIMARY KEY ({PostgresSql.ColumnList(t.PrimaryKey.Columns)})");
         }
 
-        lines.AddRange(t.Uniques.Select(u => $"CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE ({PostgresSql.ColumnList(u.Columns)})"));
+        // CREATE TABLE silently drops a unique constraint whose columns repeat the primary key's or an earlier
+        // unique constraint's (observed on PostgreSQL 15), so such a constraint is added by its own statement.
+        var inlineKeys = new HashSet<string>(StringComparer.Ordinal);
+        if (t.PrimaryKey is not null)
+        {
+            inlineKeys.Add(string.Join("\0", t.PrimaryKey.Columns));
+        }
+
+        var separate = new List<UniqueConstraintModel>();
+        foreach (var u in t.Uniques)
+        {
+            if (inlineKeys.Add(string.Join("\0", u.Columns)))
+            {
+                lines.Add($"CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE ({PostgresSql.ColumnList(u.Columns)})");
+            }
+            else
+            {
+                separate.Add(u);
+            }
+        }
+
         lines.AddRange(t.Checks.Select(k => $"CONSTRAINT {SqlIdentifiers.Quote(k.Name)} CHECK ({k.Expression})"));
         var sql = $"CREATE TABLE {SqlIdentifiers.Qualified(name)} (\n    {string.Join(",\n    ", lines)}\n);";
 
@@ -114,6 +134,11 @@ public sealed partial class PostgresDialect
                 "A new, empty table: its constraints are checked against no rows and no other session can see it before commit.",
                 name, null),
         };
+
+        steps.AddRange(separate.Select(u => f.Step(Phase.Expand, PgStatementKind.AddUniqueToNewTable, $"add unique constraint {u.Name} on {name} (new table)",
+            $"{PostgresSql.AlterTable(name)}ADD CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE ({PostgresSql.ColumnList(u.Columns)});",
+            "Its columns repeat another key of the new table, which CREATE TABLE would silently merge; the table is new and empty, so building its index is instant.",
+            name, null)));
 
         if (t.Comment is not null)
         {

@@ -139,6 +139,10 @@ public enum PgStatementKind
 
     /// <summary><c>ALTER TYPE s.t RENAME VALUE 'a' TO 'b'</c> (PostgreSQL 10+): locks the type, not tables.</summary>
     RenameEnumValue,
+
+    /// <summary><c>ALTER TABLE … ADD CONSTRAINT … UNIQUE (…)</c> on a table created by the same plan (empty): a
+    /// unique constraint that repeats another key's columns, which CREATE TABLE would merge away.</summary>
+    AddUniqueToNewTable,
 }
 
 /// <summary>
@@ -338,6 +342,9 @@ public static class PostgresLockRules
         PgStatementKind.RenameEnumValue => new(statement, "ALTER TYPE s.t RENAME VALUE 'sent' TO 'shipped';", LockMode.None, LockMode.None,
             TableWork.CatalogOnly, AlterTypeDocs,
             "PostgreSQL 10+. Observed on PostgreSQL 15: no table lock, even with columns of the type; catalog-only (rows store the label's OID, so they keep their value under the new name: pg_relation_filenode unchanged); an object lock on the type; runs in a transaction block."),
+        PgStatementKind.AddUniqueToNewTable => new(statement, "ALTER TABLE s.t ADD CONSTRAINT k UNIQUE (c);", LockMode.AccessExclusive,
+            LockMode.None, TableWork.CatalogOnly, AlterTableDocs,
+            "ACCESS EXCLUSIVE and an index build (observed, SHARE as well); the table was created by this plan and is empty, so both are instant. Used because CREATE TABLE drops a UNIQUE that repeats the primary key's or another unique constraint's columns (observed on PostgreSQL 15)."),
         _ => throw new ArgumentOutOfRangeException(nameof(statement), statement, "Unknown statement kind."),
     };
 
