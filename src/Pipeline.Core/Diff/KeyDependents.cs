@@ -11,7 +11,8 @@ namespace Pipeline.Core.Diff;
 /// every key drop safe: each foreign key (on any table) whose referenced columns are the dropped key's columns is
 /// dropped first, in expand, and — when the desired schema keeps it unchanged — added again after the new key exists
 /// (<c>NOT VALID</c>, then <c>VALIDATE</c> in contract). A key drop that is final (no replacement) but has such a
-/// kept foreign key moves to expand too, so the foreign key cannot bind to the old key again. Also refuses
+/// kept foreign key, or a foreign key new in this plan on the same columns, moves to expand too, so the foreign key
+/// cannot bind to the old key. Also refuses
 /// (PIPE2031) a foreign key whose referenced columns have no matching key in the desired schema.
 /// </summary>
 internal static class KeyDependents
@@ -67,8 +68,13 @@ internal static class KeyDependents
                 readded = true;
             }
 
+            // A foreign key added by this plan to the same columns would bind to the old key (PostgreSQL picks any
+            // matching unique index) and block its later drop: the old key goes first.
+            var newDependent = changes.OfType<AddForeignKey>().Any(a => a.ReaddedForKey is null
+                && a.ForeignKey.ReferencedSchema == key.Table.Schema && a.ForeignKey.ReferencedTable == key.Table.Name
+                && SameSet(a.ForeignKey.ReferencedColumns, key.Columns));
             var keyIsEarly = ChangeOrder.IsReplacement(drop);
-            if (readded && !keyIsEarly)
+            if ((readded || newDependent) && !keyIsEarly)
             {
                 changes[changes.IndexOf(drop)] = drop switch
                 {

@@ -131,7 +131,10 @@ internal static class TypeCastRules
 
         if (fromArray || toArray)
         {
-            return Known(fromName, isEnum) && Known(toName, isEnum) ? CastNeed.RequiresUsing : CastNeed.Automatic;
+            // An array and a scalar: no cast but I/O to a string type (handled above).
+            var fromElement = fromArray ? PostgresTypeNames.WithoutModifier(from[..^2]) : fromName;
+            var toElement = toArray ? PostgresTypeNames.WithoutModifier(to[..^2]) : toName;
+            return Known(fromElement, isEnum) && Known(toElement, isEnum) ? CastNeed.RequiresUsing : CastNeed.Automatic;
         }
 
         if (fromName == toName)
