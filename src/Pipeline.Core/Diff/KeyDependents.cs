@@ -28,6 +28,28 @@ internal static class KeyDependents
         QualifiedName DesiredName(QualifiedName actualName) => renamedTo.GetValueOrDefault(actualName, actualName);
         QualifiedName ActualName(QualifiedName desiredName) => renamedFrom.GetValueOrDefault(desiredName, desiredName);
 
+        // DROP NOT NULL on a primary key column fails ("column … is in a primary key"): the key goes first.
+        for (var i = 0; i < changes.Count; i++)
+        {
+            if (changes[i] is not DropNotNull dropNotNull)
+            {
+                continue;
+            }
+
+            var keyIndex = changes.FindIndex(c => c is DropPrimaryKey d && d.Table == dropNotNull.Table && d.Key.Columns.Contains(dropNotNull.Column.Name));
+            if (keyIndex < 0)
+            {
+                continue;
+            }
+
+            if (changes[keyIndex] is DropPrimaryKey { Replacement: false, Early: false } finalKey)
+            {
+                changes[keyIndex] = finalKey with { Early = true };
+            }
+
+            changes[i] = dropNotNull with { AfterKeyDrop = true };
+        }
+
         foreach (var drop in changes.ToList())
         {
             if (KeyOf(drop) is not { } key)

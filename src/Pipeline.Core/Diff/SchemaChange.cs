@@ -159,6 +159,10 @@ public sealed record DropNotNull(QualifiedName Table, ColumnModel Column) : Tabl
 {
     /// <inheritdoc />
     public override string Describe() => $"drop not null on {Table}.{Column.Name}";
+
+    /// <summary>Whether the column is in a primary key that this plan drops: PostgreSQL refuses DROP NOT NULL on a
+    /// primary key column, so it runs after the key's drop (which the differ moves to expand).</summary>
+    public bool AfterKeyDrop { get; init; }
 }
 
 /// <summary>Set, change or drop (<paramref name="Default"/> <c>null</c>) a column default.</summary>
@@ -262,6 +266,10 @@ public sealed record DropIndex(QualifiedName Table, IndexModel Index, SourceLoca
     /// <summary>Whether the drop must run in expand, before the re-creation of a key it depends on or that depends on
     /// it (set by the differ for keys referenced by foreign keys), though it is no replacement.</summary>
     public bool Early { get; init; }
+
+    /// <summary>Whether the drop runs in expand before a type change of a column its expression uses (PostgreSQL
+    /// re-parses such expressions against the new type, which can fail); the desired version, if any, is added after.</summary>
+    public bool BeforeTypeChange { get; init; }
 }
 
 /// <summary>Add a foreign key. <paramref name="ActualTable"/> is <c>null</c> when the referencing table is new.</summary>
@@ -313,6 +321,10 @@ public sealed record DropCheck(QualifiedName Table, CheckConstraintModel Check, 
     /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
     /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
     public bool Replacement { get; init; }
+
+    /// <summary>Whether the drop runs in expand before a type change of a column its expression uses (PostgreSQL
+    /// re-parses such expressions against the new type, which can fail); the desired version, if any, is added after.</summary>
+    public bool BeforeTypeChange { get; init; }
 }
 
 /// <summary>A difference the tool cannot turn into safe steps (e.g. removing or reordering enum labels); the plan is

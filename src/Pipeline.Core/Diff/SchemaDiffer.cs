@@ -63,6 +63,7 @@ public static class SchemaDiffer
         }
 
         AddDrops(desired, actual, exclude, matchedActualTables, changes);
+        TypeChangeDependents.Apply(desired, changes);
         KeyDependents.Apply(desired, actual, changes);
         return changes;
     }

@@ -24,7 +24,10 @@ internal static class ChangeOrder
         RenameColumn or RenameConstraint => 5,
         AddColumn => 6,
         AlterColumnIdentity { To: IdentityKind.None } => 6.5, // before a type change that may give the column a serial default
+        DropIndex { BeforeTypeChange: true } => 6.7, // expressions re-parsed against the new type
+        DropCheck { BeforeTypeChange: true } => 6.8,
         AlterColumnType => 7,
+        DropNotNull { AfterKeyDrop: true } => 10.55, // after the primary key it was part of
         AlterColumnDefault or DropNotNull => 8,
         SetComment => 9,
         SetNotNull => 10,
@@ -57,8 +60,8 @@ internal static class ChangeOrder
     {
         DropPrimaryKey d => d.Replacement || d.Early,
         DropUnique d => d.Replacement || d.Early,
-        DropIndex d => d.Replacement || d.Early,
-        DropCheck d => d.Replacement,
+        DropIndex d => d.Replacement || d.Early || d.BeforeTypeChange,
+        DropCheck d => d.Replacement || d.BeforeTypeChange,
         DropForeignKey d => d.Replacement || d.Early,
         _ => false,
     };

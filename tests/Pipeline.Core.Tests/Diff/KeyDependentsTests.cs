@@ -87,3 +87,55 @@ public class KeyDependentsTests
         Assert.Empty(SchemaDiffer.Diff(desired, renamed, Dialect.Normalizer));
     }
 }
+
+public class TypeChangeDependentsTests
+{
+    private static readonly FakeDialect Dialect = new();
+
+    private static DatabaseModel Db(TableModel table) => new([new SchemaModel("public", [table], [])], []);
+
+    [Fact]
+    public void Checks_and_expression_indexes_on_a_retyped_column_are_dropped_before_and_added_after()
+    {
+        var actual = new TableModel("t", [new ColumnModel("state", "text", true), new ColumnModel("other", "text", true)],
+            Indexes: [new IndexModel("t_lower", ["(lower(state))"]), new IndexModel("t_other", ["other"], Where: "state IS NOT NULL"), new IndexModel("t_plain", ["other"])],
+            Checks: [new CheckConstraintModel("t_state_check", "state <> ''::text"), new CheckConstraintModel("t_other_check", "other <> 'state'::text")]);
+        var desired = actual with
+        {
+            Columns = [new ColumnModel("state", "mood", true), new ColumnModel("other", "text", true)],
+            Indexes = [actual.Indexes[1], actual.Indexes[2]],
+            Checks = [new CheckConstraintModel("t_state_check", "state <> 'x'::mood"), actual.Checks[1]],
+        };
+        var changes = SchemaDiffer.Diff(Db(desired), Db(actual), Dialect.Normalizer);
+
+        var type = changes.OfType<AlterColumnType>().Single();
+        var early = changes.Where(c => c is DropCheck { BeforeTypeChange: true } or DropIndex { BeforeTypeChange: true }).ToList();
+        Assert.Equal(["drop check constraint t_state_check on public.t", "drop index public.t_lower", "drop index public.t_other"],
+            early.Select(c => c.Describe()).Order(StringComparer.Ordinal));
+        Assert.All(early, c => Assert.True(ChangeOrder.Rank(c) < ChangeOrder.Rank(type)));
+        Assert.Single(changes.OfType<AddCheck>(), a => a.Check.Name == "t_state_check");
+        Assert.Single(changes.OfType<CreateIndex>(), a => a.Index.Name == "t_other");
+        Assert.DoesNotContain(changes, c => c.Describe().Contains("t_plain", StringComparison.Ordinal) || c.Describe().Contains("t_other_check", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Widening_a_varchar_keeps_its_checks()
+    {
+        var actual = new TableModel("t", [new ColumnModel("code", "character varying(10)", true)], Checks: [new CheckConstraintModel("c", "code::text <> ''::text")]);
+        var desired = actual with { Columns = [new ColumnModel("code", "character varying(20)", true)] };
+        Assert.IsType<AlterColumnType>(Assert.Single(SchemaDiffer.Diff(Db(desired), Db(actual), Dialect.Normalizer)));
+    }
+
+    [Fact]
+    public void Drop_not_null_on_a_primary_key_column_follows_the_key_drop()
+    {
+        var actual = new TableModel("t", [new ColumnModel("id", "integer", false)], PrimaryKey: new PrimaryKeyModel("t_pkey", ["id"]));
+        var desired = actual with { Columns = [new ColumnModel("id", "integer", true)], PrimaryKey = null };
+        var changes = SchemaDiffer.Diff(Db(desired), Db(actual), Dialect.Normalizer);
+        var key = Assert.Single(changes.OfType<DropPrimaryKey>());
+        var notNull = Assert.Single(changes.OfType<DropNotNull>());
+        Assert.True(key.Early);
+        Assert.True(notNull.AfterKeyDrop);
+        Assert.True(ChangeOrder.Rank(key) < ChangeOrder.Rank(notNull));
+    }
+}
