@@ -150,7 +150,7 @@ public sealed partial class PostgresDialect
         var usingNote = usingExpression is null ? string.Empty : $" Values are converted with USING {usingExpression}.";
         if (fromBase == toBase)
         {
-            return f.Step(Phase.Expand, PgStatementKind.AlterColumnDefault, $"set default of {label}", sql,
+            return f.Step(Phase.Expand, PgStatementKind.AlterColumnDefault, $"{(desiredDefault is null ? "drop" : "set")} default of {label}", sql,
                 "Affects rows inserted from now on; existing rows are untouched.", c.Table, stats);
         }
 
