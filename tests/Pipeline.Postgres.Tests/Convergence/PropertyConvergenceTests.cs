@@ -13,8 +13,10 @@ namespace Pipeline.Postgres.Tests.Convergence;
 /// A; and the plan A → B, applied to that database with psql, converges: re-planning is empty and the database
 /// inspects exactly as B. Each pair gets its own database; several pairs run in parallel. The figure (pairs tried,
 /// converged, and the seed of every failure) goes to the test output. <c>PIPELINE_PROPERTY_PAIRS</c> (default 200) and
-/// <c>PIPELINE_PROPERTY_SEED</c> (first seed, default 1) reproduce or widen a run.
+/// <c>PIPELINE_PROPERTY_SEED</c> (first seed, default 1) reproduce or widen a run. It runs alone (not beside other
+/// test classes): its four workers load the machine, and timing-sensitive tests (lock waits, retries) must not share it.
 /// </summary>
+[Collection(PropertyTestRunsAlone.Name)]
 public class PropertyConvergenceTests(PostgresServer server)
 {
     private readonly MigrationHarness harness = new(server);
@@ -144,4 +146,12 @@ public class PropertyConvergenceTests(PostgresServer server)
 
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value > 0 ? value : fallback;
+}
+
+/// <summary>Runs the property test on its own, not in parallel with other test classes.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PropertyTestRunsAlone
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "property test (runs alone)";
 }
