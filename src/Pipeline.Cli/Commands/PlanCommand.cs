@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Core.Fragments;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Reports;
@@ -6,6 +7,7 @@ using Pipeline.Core.Snapshot;
 using Pipeline.Core.Yaml;
 using Pipeline.Postgres;
 using Pipeline.Postgres.Dialect;
+using Pipeline.Postgres.Dialect.Fragments;
 using Pipeline.Postgres.Introspection;
 
 namespace Pipeline.Cli.Commands;
@@ -16,6 +18,8 @@ namespace Pipeline.Cli.Commands;
 /// </summary>
 internal static class PlanCommand
 {
+    private const string LiveSource = "live database";
+
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext context)
     {
@@ -79,10 +83,25 @@ internal static class PlanCommand
             throw new CliInputException("schema file not found", request.SchemaPath);
         }
 
-        var desired = SchemaYamlLoader.LoadFile(request.SchemaPath);
-        var (actual, source) = await ReadActualAsync(context, request, desired, cancellationToken).ConfigureAwait(false);
-
+        var document = SchemaYamlLoader.LoadDocumentFile(request.SchemaPath);
+        var desired = document.Model;
         var dialect = new PostgresDialect();
+        if (ReportAll(context, SqlFragmentCheck.Check(document, dialect)))
+        {
+            return ExitCodes.BadInput;
+        }
+
+        var (actual, source) = await ReadActualAsync(context, request, desired, cancellationToken).ConfigureAwait(false);
+        if (source == LiveSource)
+        {
+            var connectionString = context.ResolveConnection(request.ConnectionOption)!;
+            var unknownTypes = await PostgresTypeCheck.CheckAsync(document, connectionString, cancellationToken).ConfigureAwait(false);
+            if (ReportAll(context, unknownTypes))
+            {
+                return ExitCodes.BadInput;
+            }
+        }
+
         var plan = Planner.Plan(desired, actual, dialect, request.Options, source);
         try
         {
@@ -97,6 +116,17 @@ internal static class PlanCommand
         report.WriteDiagnostics(plan);
         report.WriteSummary(plan, request.OutputDirectory);
         return plan.IsBlocked && !request.BlockedAsWarnings ? ExitCodes.PlanBlocked : ExitCodes.Success;
+    }
+
+    /// <summary>Writes each error as one canonical line on stderr; true when there was any.</summary>
+    private static bool ReportAll(CliContext context, IReadOnlyList<PlanDiagnostic> errors)
+    {
+        foreach (var error in errors)
+        {
+            ErrorReporter.WriteError(context, error.Location?.ToString(), error.Code, error.Message);
+        }
+
+        return errors.Count > 0;
     }
 
     private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
@@ -133,7 +163,7 @@ internal static class PlanCommand
         {
             await context.Stdout.WriteLineAsync($"Planning against live database {ConnectionStrings.Describe(connectionString)}").ConfigureAwait(false);
             var model = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, cancellationToken).ConfigureAwait(false);
-            return (model, "live database");
+            return (model, LiveSource);
         }
 
         await context.Stdout.WriteLineAsync("no database configured: planning against an empty database").ConfigureAwait(false);

@@ -78,19 +78,8 @@ internal static class PostgresSql
             return text;
         }
 
-        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var suffixStart = words.Length;
-        for (var i = 1; i < words.Length; i++)
-        {
-            if (words[i].ToUpperInvariant() is "ASC" or "DESC" or "NULLS")
-            {
-                suffixStart = i;
-                break;
-            }
-        }
-
-        var name = string.Join(' ', words[..suffixStart]);
-        var suffix = string.Join(' ', words[suffixStart..].Select(w => w.ToUpperInvariant()));
+        var (name, options) = IndexKeyParts.SplitColumnKey(text);
+        var suffix = string.Join(' ', options.Select(w => w.ToUpperInvariant()));
         var quoted = name.Length > 1 && name[0] == '"' && name[^1] == '"' ? name : SqlIdentifiers.Quote(name);
         return quoted + (suffix.Length > 0 ? " " + suffix : string.Empty);
     }
