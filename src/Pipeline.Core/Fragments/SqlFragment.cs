@@ -42,13 +42,19 @@ public enum SqlFragmentKind
 /// <param name="OffsetsAreColumns">Whether character <c>i</c> of <paramref name="Text"/> sits at column
 /// <c>Location.Column + i</c> of <c>Location.Line</c> (a plain scalar on one line); otherwise problems are reported
 /// at the node's start.</param>
+/// <param name="TableColumns">The column names of the table the fragment belongs to (as written in YAML), for kinds
+/// that name a column (<see cref="SqlFragmentKind.IndexKey"/>); empty when unknown.</param>
 public sealed record SqlFragment(
     SqlFragmentKind Kind,
     string Text,
     SourceLocation Location,
     string Field,
-    bool OffsetsAreColumns = false)
+    bool OffsetsAreColumns = false,
+    IReadOnlyList<string>? TableColumns = null)
 {
+    /// <summary>The table's column names; never <c>null</c>.</summary>
+    public IReadOnlyList<string> TableColumns { get; init; } = TableColumns ?? [];
+
     /// <summary>The location of character <paramref name="offset"/> (0-based) of <see cref="Text"/>, or of the
     /// node when offsets do not map to columns.</summary>
     public SourceLocation LocationAt(int offset) =>

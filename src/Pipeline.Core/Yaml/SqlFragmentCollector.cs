@@ -22,13 +22,14 @@ internal static class SqlFragmentCollector
         foreach (var field in fields)
         {
             var segments = field.Path.Split('.');
-            Walk(root, segments, 0, field.Kind, [], result);
+            Walk(root, segments, 0, field.Kind, [], [], result);
         }
 
         return result;
     }
 
-    private static void Walk(YNode node, string[] segments, int index, SqlFragmentKind kind, List<string> labels, List<SqlFragment> result)
+    private static void Walk(
+        YNode node, string[] segments, int index, SqlFragmentKind kind, List<string> labels, IReadOnlyList<string> columns, List<SqlFragment> result)
     {
         var segment = segments[index];
         var last = index == segments.Length - 1;
@@ -46,10 +47,15 @@ internal static class SqlFragmentCollector
                 continue;
             }
 
+            var scope = columns;
             if (key == "*")
             {
                 var parent = index > 0 ? segments[index - 1].TrimEnd('[', ']') : "";
                 labels.Add(Label(parent, keyNode.Value, labels));
+                if (parent == "tables")
+                {
+                    scope = ColumnNames(value);
+                }
             }
 
             if (isList)
@@ -61,12 +67,12 @@ internal static class SqlFragmentCollector
                         var item = sequence.Items[i];
                         if (last)
                         {
-                            Add(item, kind, $"item {i + 1} of '{key}' of {Describe(labels)}", result);
+                            Add(item, kind, $"item {i + 1} of '{key}' of {Describe(labels)}", scope, result);
                         }
                         else
                         {
                             labels.Add(ItemLabel(key, item, i));
-                            Walk(item, segments, index + 1, kind, labels, result);
+                            Walk(item, segments, index + 1, kind, labels, scope, result);
                             labels.RemoveAt(labels.Count - 1);
                         }
                     }
@@ -74,11 +80,11 @@ internal static class SqlFragmentCollector
             }
             else if (last)
             {
-                Add(value, kind, $"'{key}' of {Describe(labels)}", result);
+                Add(value, kind, $"'{key}' of {Describe(labels)}", scope, result);
             }
             else
             {
-                Walk(value, segments, index + 1, kind, labels, result);
+                Walk(value, segments, index + 1, kind, labels, scope, result);
             }
 
             if (key == "*")
@@ -88,13 +94,19 @@ internal static class SqlFragmentCollector
         }
     }
 
-    private static void Add(YNode node, SqlFragmentKind kind, string field, List<SqlFragment> result)
+    private static void Add(YNode node, SqlFragmentKind kind, string field, IReadOnlyList<string> columns, List<SqlFragment> result)
     {
         if (node is YScalar scalar && !scalar.IsNull)
         {
-            result.Add(new SqlFragment(kind, scalar.Value, scalar.Location, field, scalar.IsPlain && !scalar.Value.Contains('\n')));
+            result.Add(new SqlFragment(kind, scalar.Value, scalar.Location, field, scalar.IsPlain && !scalar.Value.Contains('\n'), columns));
         }
     }
+
+    /// <summary>The <c>name</c>s of the items of a table's <c>columns</c> list.</summary>
+    private static List<string> ColumnNames(YNode table) =>
+        table is YMapping m && m.Find("columns") is { Value: YSequence columns }
+            ? columns.Items.OfType<YMapping>().Select(c => c.Find("name")?.Value).OfType<YScalar>().Select(n => n.Value).ToList()
+            : [];
 
     /// <summary>"schema 'public'", "table 'public.orders'" for a mapping key under <paramref name="parent"/>.</summary>
     private static string Label(string parent, string name, List<string> labels) => parent switch

@@ -11,13 +11,19 @@ internal static class ElementGrammar
 {
     /// <summary>A column key as the statement writer reads it (<see cref="IndexKeyParts.SplitColumnKey"/>): the name
     /// is quoted when written, so any text is safe; an already double-quoted name must be one quoted identifier; what
-    /// follows must be <c>[ASC|DESC] [NULLS FIRST|LAST]</c>.</summary>
-    public static IReadOnlyList<SqlFragmentProblem> ColumnIndexKey(string text)
+    /// follows must be <c>[ASC|DESC] [NULLS FIRST|LAST]</c>; when <paramref name="columns"/> is known, the name must
+    /// be one of them.</summary>
+    public static IReadOnlyList<SqlFragmentProblem> ColumnIndexKey(string text, IReadOnlyList<string> columns)
     {
         var (name, options) = IndexKeyParts.SplitColumnKey(text);
         if (name.Length == 0)
         {
             return [new(FragmentCodes.Element, "is empty", 0)];
+        }
+
+        if (columns.Count > 0 && !columns.Contains(name, StringComparer.Ordinal) && IndexKeyParts.AreColumnKeyOptions(options))
+        {
+            return [new(FragmentCodes.Element, $"'{name}' is not a column of the table (an expression key is written in parentheses, e.g. '(lower(email))')", 0)];
         }
 
         if (!IndexKeyParts.AreColumnKeyOptions(options))

@@ -25,7 +25,7 @@ public sealed class PostgresFragmentValidator : ISqlFragmentValidator
         var text = fragment.Text;
         if (fragment.Kind == SqlFragmentKind.IndexKey && !IndexKeyParts.IsExpression(text))
         {
-            return ElementGrammar.ColumnIndexKey(text);
+            return ElementGrammar.ColumnIndexKey(text, fragment.TableColumns);
         }
 
         var problems = new List<SqlFragmentProblem>();
