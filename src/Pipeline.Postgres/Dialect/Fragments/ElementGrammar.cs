@@ -10,9 +10,8 @@ namespace Pipeline.Postgres.Dialect.Fragments;
 internal static class ElementGrammar
 {
     /// <summary>A column key as the statement writer reads it (<see cref="IndexKeyParts.SplitColumnKey"/>): the name
-    /// is quoted when written, so any text is safe; an already double-quoted name must be one quoted identifier; what
-    /// follows must be <c>[ASC|DESC] [NULLS FIRST|LAST]</c>; when <paramref name="columns"/> is known, the name must
-    /// be one of them.</summary>
+    /// is quoted as an identifier when written, so any text is safe, but when <paramref name="columns"/> is known it
+    /// must be one of them; what follows must be <c>[ASC|DESC] [NULLS FIRST|LAST]</c>.</summary>
     public static IReadOnlyList<SqlFragmentProblem> ColumnIndexKey(string text, IReadOnlyList<string> columns)
     {
         var (name, options) = IndexKeyParts.SplitColumnKey(text);
@@ -30,19 +29,6 @@ internal static class ElementGrammar
         {
             var at = text.IndexOf(options[0], text.IndexOf(name, StringComparison.Ordinal) + name.Length, StringComparison.Ordinal);
             return [new(FragmentCodes.Element, $"after the column name only ASC, DESC, NULLS FIRST or NULLS LAST may follow, not '{string.Join(' ', options)}' (write an expression key in parentheses)", Math.Max(0, at))];
-        }
-
-        if (name.Length > 1 && name[0] == '"' && name[^1] == '"')
-        {
-            var problems = new List<SqlFragmentProblem>();
-            var lexed = PostgresFragmentValidator.LexicalProblems(name, problems);
-            if (problems.Count == 0 && (lexed.Tokens.Count != 1 || lexed.Tokens[0].Kind != LexKind.QuotedIdent))
-            {
-                problems.Add(new(FragmentCodes.Element, "a double-quoted column name must be exactly one quoted identifier", 0));
-            }
-
-            var offset = text.IndexOf(name, StringComparison.Ordinal);
-            return problems.Select(p => p with { Offset = p.Offset + Math.Max(0, offset) }).ToList();
         }
 
         return [];
