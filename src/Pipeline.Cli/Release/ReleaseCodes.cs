@@ -21,4 +21,11 @@ internal static class ReleaseCodes
 
     /// <summary>Cancelled (Ctrl+C): the journal records where the run stopped.</summary>
     public const string Cancelled = "PIPE3006";
+
+    /// <summary>A step failed because its deadlock / serialization-failure retries ran out.</summary>
+    public const string FaultRetriesExhausted = "PIPE3020";
+
+    /// <summary>A step failed because the connection was lost and could not be re-established (or was lost more often
+    /// than <c>--max-reconnects</c>).</summary>
+    public const string ConnectionNotRecovered = "PIPE3021";
 }
