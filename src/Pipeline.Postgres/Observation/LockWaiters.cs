@@ -59,9 +59,12 @@ public static class LockWaiters
     /// <c>pg_stat_replication</c>
     /// (https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-REPLICATION-VIEW): the largest
     /// <c>replay_lag</c> (ms) and the largest WAL distance from this server's current position to a standby's replay
-    /// position (bytes). <c>null</c> when no standby is connected. Both are reported because neither suffices alone:
-    /// <c>replay_lag</c> is NULL once WAL is idle and, measured on PostgreSQL 15, stays small or NULL while a standby's
-    /// replay is paused, whereas the byte distance grows with every WAL record the standby has not replayed.
+    /// position (bytes). <c>null</c> when no standby is connected. Both are reported because they measure different
+    /// things: <c>replay_lag</c> is how old the oldest unreplayed WAL is (measured on PostgreSQL 15 with replay paused
+    /// by <c>pg_wal_replay_pause()</c>: it kept growing with the pause, ~2.2 s after 2 s), but it is NULL once WAL is
+    /// idle and says nothing about how much there is to replay; the byte distance grows with every WAL record the
+    /// standby has not replayed (~600 kB after 2 s of a throttled backfill), so a burst of WAL is caught before it
+    /// is old.
     /// </summary>
     /// <param name="connection">Connection to the primary.</param>
     /// <param name="ct">Cancellation.</param>

@@ -17,7 +17,7 @@ namespace Pipeline.Postgres.Tests.Execution;
 /// </summary>
 public sealed class ExecutorFaultTests(PostgresServer server)
 {
-    private const int Rows = 20_000;
+    private const int Rows = 10_000;
     private const int Batch = 200;
     private readonly ExecutionHarness h = new(server);
 

@@ -18,7 +18,7 @@ namespace Pipeline.Postgres.Tests.Execution;
 /// </summary>
 public sealed class ServerRestartTests(DedicatedServer dedicated) : IClassFixture<DedicatedServer>
 {
-    private const int Rows = 20_000;
+    private const int Rows = 10_000;
     private const int Batch = 200;
     private readonly ExecutionHarness h = new(dedicated.Server);
 
