@@ -220,6 +220,7 @@ public sealed class PostgresExecutor
                 failure = ex;
             }
 
+            var reconnectFailed = false;
             if (ExecutionErrors.IsSessionLost(failure, runner.Connection) && !ct.IsCancellationRequested)
             {
                 if (tally.Faults.ConnectionLosses >= Options.MaxReconnects)
@@ -248,6 +249,7 @@ public sealed class PostgresExecutor
                         }
 
                         tally.GaveUpOn = FaultKind.ConnectionLost;
+                        reconnectFailed = true;
                         failure = ex;
                     }
                 }
@@ -256,7 +258,7 @@ public sealed class PostgresExecutor
             var error = ExecutionErrors.Describe(failure, runner.Target)
                 + (ExecutionErrors.IsLockTimeout(failure) ? $" (lock_timeout {runner.LockTimeoutMs} ms; gave up after {tally.LockRetries} retries)" : "")
                 + (tally.GaveUpOn is FaultKind.Deadlock or FaultKind.SerializationFailure ? $" (gave up after {tally.Faults.Deadlocks + tally.Faults.SerializationFailures} retries)" : "")
-                + (tally.GaveUpOn is FaultKind.ConnectionLost && failure is not PipelineConnectionException ? $" (gave up after {tally.Faults.ConnectionLosses} reconnects)" : "");
+                + (tally.GaveUpOn is FaultKind.ConnectionLost && !reconnectFailed ? $" (gave up after {tally.Faults.ConnectionLosses} reconnects)" : "");
             Observer.Log($"step {step.Ordinal} ({step.Summary}) failed: {error}");
             await RecordFailureAsync(runner, step, error);
             return Result(step, StepState.Failed, clock, tally, error);
