@@ -18,5 +18,4 @@ public sealed class CorporaTests
         Assert.Contains(Missing, ex.Message, StringComparison.Ordinal);
         Assert.Contains("CI=true", ex.Message, StringComparison.Ordinal);
     }
-
 }
