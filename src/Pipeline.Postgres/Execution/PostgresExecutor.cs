@@ -200,6 +200,10 @@ public sealed class PostgresExecutor
 
                     resuming = true;
                     Observer.Log($"step {step.Ordinal} ({step.Summary}): resuming from the journal after the reconnect");
+                    if (row is null or { State: StepState.Pending })
+                    {
+                        await runner.Journal.MarkRunningAsync(step.Ordinal, ct); // the first mark was lost with the connection
+                    }
                 }
                 else
                 {
