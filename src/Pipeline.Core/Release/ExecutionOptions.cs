@@ -30,8 +30,9 @@ namespace Pipeline.Core.Release;
 /// long enough to ride out a server restart. Default 60,000.</param>
 /// <param name="MaxReplicationLagBytes">Backfill pauses while any replica's replay position is more than this many
 /// bytes of WAL behind the primary's current position (<c>pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)</c>).
-/// Complements <paramref name="MaxReplicationLagMs"/>, because <c>replay_lag</c> goes NULL when WAL is idle and
-/// does not grow while a standby's replay is paused. Default 64 MiB.</param>
+/// Complements <paramref name="MaxReplicationLagMs"/>: <c>replay_lag</c> measures how old the oldest unreplayed WAL
+/// is (it grows while a standby's replay is paused, and is NULL when WAL is idle), the byte distance how much there is
+/// to replay, so a burst of WAL is caught before it is old. Default 64 MiB.</param>
 public sealed record ExecutionOptions(
     int? LockTimeoutMs = null,
     int StatementTimeoutMs = 30 * 60 * 1000,
