@@ -56,6 +56,34 @@ public sealed class ExecutorFaultTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task With_no_fault_retries_left_a_deadlock_fails_the_step_and_the_rerun_resumes()
+    {
+        var db = await h.CreateAsync(FaultScenario.Before, "fault_deadlock0", FaultScenario.Seed(Rows));
+        var (plan, desired) = await h.PlanAsync(db, FaultScenario.After);
+        var backfill = Assert.Single(plan.Steps, s => s.Phase == Phase.Backfill);
+        Assert.True((await h.Executor(db, Options).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct)).Succeeded);
+        var observer = new RecordingObserver();
+        var run = h.Executor(db, Options with { MaxFaultRetries = 0 }, observer).RunPhaseAsync(plan, Phase.Backfill, desired.Exclude, Ct);
+        await ProvokeDeadlockAsync(db, plan, backfill.Ordinal, observer);
+        var failed = await run;
+
+        Assert.False(failed.Succeeded);
+        var step = Assert.Single(failed.Steps);
+        Assert.Equal((StepState.Failed, (FaultKind?)FaultKind.Deadlock), (step.State, step.GaveUpOn));
+        Assert.StartsWith("40P01: deadlock detected", step.Error, StringComparison.Ordinal);
+        Assert.EndsWith("(gave up after 0 retries)", step.Error, StringComparison.Ordinal);
+        var row = Assert.Single((await h.JournalAsync(db, plan)).Steps, s => s.Ordinal == backfill.Ordinal);
+        Assert.Equal(StepState.Failed, row.State);
+        Assert.InRange(row.RowsDone, 5 * Batch, Rows - Batch);
+
+        var rerun = await h.Executor(db, Options).RunPhaseAsync(plan, Phase.Backfill, desired.Exclude, Ct);
+        Assert.True(rerun.Succeeded, ExecutionHarness.Describe(rerun));
+        Assert.True((await h.Executor(db, Options).RunPhaseAsync(plan, Phase.Contract, desired.Exclude, Ct)).Succeeded);
+        await FaultScenario.AssertBackfilledExactlyOnceAsync(server, db, Rows);
+        Assert.True(await h.ReplanIsEmptyAsync(db, desired), await h.DescribeReplanAsync(db, desired));
+    }
+
+    [Fact]
     public async Task The_executor_connection_terminated_mid_backfill_is_reestablished_and_the_backfill_resumes()
     {
         var db = await h.CreateAsync(FaultScenario.Before, "fault_termbf", FaultScenario.Seed(Rows));
