@@ -29,7 +29,7 @@ public static class Planner
         {
             if (change is UnsupportedChange unsupported)
             {
-                diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Error, DiagnosticCodes.Unsupported, unsupported.Description, change.Location));
+                diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Error, unsupported.Code ?? DiagnosticCodes.Unsupported, unsupported.Description, change.Location));
                 continue;
             }
 
@@ -45,7 +45,7 @@ public static class Planner
 
             foreach (var step in steps)
             {
-                var s = step with { Source = step.Source ?? change.Location };
+                var s = step with { Source = step.Source ?? change.Location, LosesData = change.IsDestructive };
                 if (replacement)
                 {
                     s = s with { Phase = Phase.Expand };

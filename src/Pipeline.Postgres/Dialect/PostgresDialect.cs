@@ -59,6 +59,7 @@ public sealed partial class PostgresDialect : IMigrationDialect
             DropSchema c => PlanDropSchema(c, f),
             CreateEnumType c => PlanCreateEnum(c, f),
             AddEnumValue c => PlanAddEnumValue(c, f),
+            RenameEnumValue c => PlanRenameEnumValue(c, f),
             DropEnumType c => PlanDropEnum(c, f),
             CreateTable c => PlanCreateTable(c, f),
             DropTable c => PlanDropTable(c, f),
