@@ -199,6 +199,24 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
 
         var release = Task.Run(async () =>
         {
+            // Held until the DDL has queued behind it, then 600 ms more (several 100 ms lock timeouts), however long the
+            // rehearsal's preparation takes on a busy machine.
+            await using (var probe = new Npgsql.NpgsqlConnection(server.ConnectionString(db)))
+            {
+                await probe.OpenAsync(Ct);
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while (DateTime.UtcNow < deadline)
+                {
+                    await using var waiting = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND NOT granted", probe);
+                    if ((long)(await waiting.ExecuteScalarAsync(Ct))! > 0)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(5, Ct);
+                }
+            }
+
             await Task.Delay(600, Ct);
             await using var commit = new Npgsql.NpgsqlCommand("COMMIT", blocker);
             await commit.ExecuteNonQueryAsync(Ct);
