@@ -39,6 +39,13 @@ public sealed class PipelinePlanTask : PipelineCliTask
     /// <summary>Report blocked steps as warnings instead of failing the build. Default false.</summary>
     public bool BlockedAsWarnings { get; set; }
 
+    /// <summary>
+    /// Live database only: the stamp file for <c>pipeline plan --if-changed</c>. The CLI reads one cheap catalog digest
+    /// and exits without planning when the YAML, the options and the target's schema are those the stamp records.
+    /// Ignored (not passed) without a connection: offline plans are incremental through MSBuild's Inputs/Outputs.
+    /// </summary>
+    public string? IfChangedStamp { get; set; }
+
     /// <summary>Whether a connection is configured (the named variable is set and not empty).</summary>
     internal bool HasConnection => ReadVariable(ConnectionStringVariable) is not null;
 
@@ -70,6 +77,11 @@ public sealed class PipelinePlanTask : PipelineCliTask
         {
             builder.AppendSwitch("--blocked-as-warnings");
         }
+
+        if (HasConnection && !string.IsNullOrWhiteSpace(IfChangedStamp))
+        {
+            builder.AppendSwitchIfNotNull("--if-changed ", Path.GetFullPath(IfChangedStamp));
+        }
     }
 
     /// <inheritdoc />
@@ -88,5 +100,6 @@ public sealed class PipelinePlanTask : PipelineCliTask
     protected override bool IsImportantLine(string line) =>
         line.StartsWith("Plan written to ", StringComparison.Ordinal)
         || line.StartsWith("no database configured", StringComparison.Ordinal)
-        || line.StartsWith("Plan is blocked", StringComparison.Ordinal);
+        || line.StartsWith("Plan is blocked", StringComparison.Ordinal)
+        || line.StartsWith("Plan up to date", StringComparison.Ordinal);
 }

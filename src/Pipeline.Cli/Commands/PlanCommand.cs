@@ -55,9 +55,15 @@ internal static class PlanCommand
             Description = "Report blocked steps as warnings and exit 0 (the plan still marks them blocked).",
         };
 
+        var ifChanged = new Option<string?>("--if-changed")
+        {
+            Description = "Incremental: skip planning (exit 0) when STAMP records this YAML, these options and the same target (a live database's catalog digest, one cheap query; a snapshot's contents); otherwise plan and, on success, update STAMP.",
+            HelpName = "STAMP",
+        };
+
         var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
         {
-            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, blockedAsWarnings,
+            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, blockedAsWarnings, ifChanged,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -67,7 +73,8 @@ internal static class PlanCommand
                 parse.GetValue(snapshot),
                 parse.GetValue(output)!,
                 new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize)),
-                parse.GetValue(blockedAsWarnings)),
+                parse.GetValue(blockedAsWarnings),
+                parse.GetValue(ifChanged)),
             cancellationToken));
         return command;
     }
@@ -79,8 +86,23 @@ internal static class PlanCommand
             throw new CliInputException("schema file not found", request.SchemaPath);
         }
 
+        var target = ResolveTarget(context, request);
+        string? stampKey = null;
+        if (!string.IsNullOrWhiteSpace(request.IfChangedStamp))
+        {
+            stampKey = await StampKeyAsync(request, target, cancellationToken).ConfigureAwait(false);
+            if (PlanStamp.IsCurrent(request.IfChangedStamp, stampKey, request.OutputDirectory))
+            {
+                await context.Stdout.WriteLineAsync(
+                    $"Plan up to date in {request.OutputDirectory} (schema and {target.Description} unchanged since the last plan)").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            PlanStamp.Invalidate(request.IfChangedStamp);
+        }
+
         var desired = SchemaYamlLoader.LoadFile(request.SchemaPath);
-        var (actual, source) = await ReadActualAsync(context, request, desired, cancellationToken).ConfigureAwait(false);
+        var (actual, source) = await ReadActualAsync(context, target, desired, cancellationToken).ConfigureAwait(false);
 
         var dialect = new PostgresDialect();
         var plan = Planner.Plan(desired, actual, dialect, request.Options, source);
@@ -96,11 +118,17 @@ internal static class PlanCommand
         var report = new PlanConsoleReport(context.Stdout, request.SchemaPath, request.BlockedAsWarnings);
         report.WriteDiagnostics(plan);
         report.WriteSummary(plan, request.OutputDirectory);
-        return plan.IsBlocked && !request.BlockedAsWarnings ? ExitCodes.PlanBlocked : ExitCodes.Success;
+        var exitCode = plan.IsBlocked && !request.BlockedAsWarnings ? ExitCodes.PlanBlocked : ExitCodes.Success;
+        if (exitCode == ExitCodes.Success && stampKey is not null)
+        {
+            PlanStamp.Write(request.IfChangedStamp!, stampKey);
+        }
+
+        return exitCode;
     }
 
-    private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
-        CliContext context, PlanRequest request, DatabaseModel desired, CancellationToken cancellationToken)
+    /// <summary>What the plan is computed against; checks the sources are consistent.</summary>
+    private static PlanTarget ResolveTarget(CliContext context, PlanRequest request)
     {
         if (!string.IsNullOrWhiteSpace(request.SnapshotPath))
         {
@@ -115,21 +143,51 @@ internal static class PlanCommand
                 throw new CliInputException("snapshot file not found", request.SnapshotPath);
             }
 
-            var json = await File.ReadAllTextAsync(request.SnapshotPath, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var model = SnapshotSerializer.Deserialize(json, request.SnapshotPath);
-                await context.Stdout.WriteLineAsync($"Planning against snapshot {request.SnapshotPath}").ConfigureAwait(false);
-                return (model, Path.GetFileName(request.SnapshotPath));
-            }
-            catch (SnapshotFormatException ex)
-            {
-                throw new CliInputException(ex.Message, request.SnapshotPath, ex);
-            }
+            return new PlanTarget(request.SnapshotPath, null, "snapshot");
         }
 
         var connectionString = context.ResolveConnection(request.ConnectionOption);
-        if (connectionString is not null)
+        return connectionString is not null
+            ? new PlanTarget(null, connectionString, "live database")
+            : new PlanTarget(null, null, "empty database");
+    }
+
+    /// <summary>The <c>--if-changed</c> key: the YAML, the options and the target (one catalog query when live).</summary>
+    private static async Task<string> StampKeyAsync(PlanRequest request, PlanTarget target, CancellationToken cancellationToken)
+    {
+        var yaml = await File.ReadAllBytesAsync(request.SchemaPath, cancellationToken).ConfigureAwait(false);
+        var source = target switch
+        {
+            { SnapshotPath: { } path } => "snapshot:" + PlanStamp.FileHash(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)),
+            { ConnectionString: { } cs } => "live:" + await CatalogDigest.ReadAsync(cs, cancellationToken).ConfigureAwait(false),
+            _ => "empty",
+        };
+        var o = request.Options;
+        var options = string.Join(';',
+            $"allowDataLoss={o.AllowDataLoss}", $"lockTimeoutMs={o.LockTimeoutMs}", $"batchSize={o.BackfillBatchSize}",
+            $"blockedAsWarnings={request.BlockedAsWarnings}", $"out={Path.GetFullPath(request.OutputDirectory)}");
+        return PlanStamp.Key(yaml, options, source);
+    }
+
+    private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
+        CliContext context, PlanTarget target, DatabaseModel desired, CancellationToken cancellationToken)
+    {
+        if (target.SnapshotPath is { } snapshotPath)
+        {
+            var json = await File.ReadAllTextAsync(snapshotPath, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var model = SnapshotSerializer.Deserialize(json, snapshotPath);
+                await context.Stdout.WriteLineAsync($"Planning against snapshot {snapshotPath}").ConfigureAwait(false);
+                return (model, Path.GetFileName(snapshotPath));
+            }
+            catch (SnapshotFormatException ex)
+            {
+                throw new CliInputException(ex.Message, snapshotPath, ex);
+            }
+        }
+
+        if (target.ConnectionString is { } connectionString)
         {
             await context.Stdout.WriteLineAsync($"Planning against live database {ConnectionStrings.Describe(connectionString)}").ConfigureAwait(false);
             var model = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, cancellationToken).ConfigureAwait(false);
@@ -140,6 +198,9 @@ internal static class PlanCommand
         return (DatabaseModel.Empty, "empty database");
     }
 
+    /// <summary>The source of one plan: a snapshot file, a live database, or neither (an empty database).</summary>
+    private sealed record PlanTarget(string? SnapshotPath, string? ConnectionString, string Description);
+
     /// <summary>The parsed arguments of one <c>plan</c> run.</summary>
     private sealed record PlanRequest(
         string SchemaPath,
@@ -147,5 +208,6 @@ internal static class PlanCommand
         string? SnapshotPath,
         string OutputDirectory,
         PlanOptions Options,
-        bool BlockedAsWarnings);
+        bool BlockedAsWarnings,
+        string? IfChangedStamp);
 }
