@@ -62,7 +62,7 @@ public sealed class PlanIfChangedTests(PostgresServer server)
         Assert.Equal(0, first.ExitCode);
         Assert.Contains(Planning, first.Stdout, StringComparison.Ordinal);
         Assert.Contains("(1 steps:", first.Stdout, StringComparison.Ordinal);
-        Assert.True(File.Exists(stamp));
+        Assert.Matches("^pipeline-plan-stamp/1 [0-9a-f]{64}\n$", File.ReadAllText(stamp));
         var planJson = Path.Combine(plan, "plan.json");
         var written = File.GetLastWriteTimeUtc(planJson);
 
@@ -111,6 +111,15 @@ public sealed class PlanIfChangedTests(PostgresServer server)
         var again = await Cli.RunAsync(environment, "plan", schema, "--out", plan, "--if-changed", stamp, "--batch-size", "500");
         Assert.Equal(1, again.ExitCode);
         Assert.Contains(Planning, again.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_stamp_key_covers_every_option_but_never_the_connection_string_or_the_stamp_path()
+    {
+        var text = Commands.PlanStamp.ArgumentsText(
+            ["plan", "a.yaml", "--connection", "Host=x;Password=hunter2", "--fail-on", "rewrite", "--if-changed", "obj/s", "-c", "Host=y", "--connection=Host=z"]);
+
+        Assert.Equal("plan\u001fa.yaml\u001f--fail-on\u001frewrite", text);
     }
 
     [Fact]

@@ -74,7 +74,8 @@ internal static class PlanCommand
                 parse.GetValue(output)!,
                 new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize)),
                 parse.GetValue(blockedAsWarnings),
-                parse.GetValue(ifChanged)),
+                parse.GetValue(ifChanged),
+                PlanStamp.ArgumentsText(parse.Tokens.Select(t => t.Value).ToList())),
             cancellationToken));
         return command;
     }
@@ -162,10 +163,7 @@ internal static class PlanCommand
             { ConnectionString: { } cs } => "live:" + await CatalogDigest.ReadAsync(cs, cancellationToken).ConfigureAwait(false),
             _ => "empty",
         };
-        var o = request.Options;
-        var options = string.Join(';',
-            $"allowDataLoss={o.AllowDataLoss}", $"lockTimeoutMs={o.LockTimeoutMs}", $"batchSize={o.BackfillBatchSize}",
-            $"blockedAsWarnings={request.BlockedAsWarnings}", $"out={Path.GetFullPath(request.OutputDirectory)}");
+        var options = $"{request.ArgumentsText}\nout={Path.GetFullPath(request.OutputDirectory)}\ncwd={Environment.CurrentDirectory}";
         return PlanStamp.Key(yaml, options, source);
     }
 
@@ -209,5 +207,6 @@ internal static class PlanCommand
         string OutputDirectory,
         PlanOptions Options,
         bool BlockedAsWarnings,
-        string? IfChangedStamp);
+        string? IfChangedStamp,
+        string ArgumentsText);
 }

@@ -5,7 +5,7 @@ namespace Pipeline.Cli.Commands;
 
 /// <summary>
 /// The stamp of <c>pipeline plan --if-changed STAMP</c>: a SHA-256 over everything a plan depends on — this CLI build,
-/// the YAML's bytes, the options, the output folder, and the source (the catalog digest of a live database, the
+/// the YAML's bytes, the command line (<see cref="ArgumentsText"/>), the output folder, and the source (the catalog digest of a live database, the
 /// snapshot's bytes, or "empty database"). The file holds only that hash (no path, no connection string). Written
 /// after a successful plan, deleted before planning, so a failed or blocked plan always reruns.
 /// </summary>
@@ -15,13 +15,41 @@ internal static class PlanStamp
 
     /// <summary>The stamp key (64 lower-case hex characters) of one plan request.</summary>
     /// <param name="schemaYaml">The YAML file's bytes.</param>
-    /// <param name="options">The options that change the plan, as text (lock timeout in ms, batch size, …).</param>
+    /// <param name="options">The command line and output folder, as text.</param>
     /// <param name="source">What the plan is computed against: <c>live:DIGEST</c>, <c>snapshot:SHA</c>, <c>empty</c>.</param>
     public static string Key(byte[] schemaYaml, string options, string source)
     {
         var cli = typeof(PlanStamp).Assembly.ManifestModule.ModuleVersionId.ToString("N");
         var text = $"{cli}\n{Convert.ToHexStringLower(SHA256.HashData(schemaYaml))}\n{options}\n{source}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    /// <summary>
+    /// The command line as stamp text: every argument and option as given (so any option that changes the plan or
+    /// its reports changes the key), without the connection string and without the stamp path itself.
+    /// </summary>
+    public static string ArgumentsText(IReadOnlyList<string> tokens)
+    {
+        var kept = new List<string>();
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (token is "--connection" or "-c" or "--if-changed")
+            {
+                i++;
+                continue;
+            }
+
+            if (token.StartsWith("--connection=", StringComparison.Ordinal) || token.StartsWith("--connection:", StringComparison.Ordinal)
+                || token.StartsWith("--if-changed=", StringComparison.Ordinal) || token.StartsWith("--if-changed:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            kept.Add(token);
+        }
+
+        return string.Join('\u001f', kept);
     }
 
     /// <summary>The SHA-256 of a file's bytes (hex).</summary>
