@@ -6,7 +6,7 @@
 # Packs Pipeline.MSBuild (Release) into a temporary feed and creates two identical console projects in a temp folder,
 # one with the package reference (planning the sample schema/app.schema.yaml against schema/production.snapshot.json)
 # and one without. After a first build of each, it runs N (default 7) rounds of a plain `dotnet build` of both,
-# alternating which goes first, and prints the median wall time of each, side by side, and the difference.
+# alternating which goes first, and prints the median wall time and CPU time of each, side by side, and the difference.
 # Target: the package adds at most 0.5 s to a no-op build.
 # With --live it also starts a throwaway PostgreSQL cluster (as build/benchmark.sh does), loads schema/production.sql,
 # and times the same no-op build planning against that live database (the CLI starts and reads the catalog digest).
@@ -75,20 +75,21 @@ EOF
 make_consumer "$work/without" without
 make_consumer "$work/with" with
 
-# Prints the wall time of one `dotnet build` in seconds; $1 folder; the environment decides the connection.
+# Prints "WALL CPU" (seconds) of one `dotnet build`; $1 folder; the environment decides the connection. CPU is user +
+# system time of the build and its children (MSBuild in-process, the CLI when it runs): steadier than wall time when
+# other jobs share the machine.
 build_seconds() {
-  local start end
-  start=$(date +%s%N)
-  if ! (cd "$1" && dotnet build -v:q -nologo -clp:ErrorsOnly > "$work/last-build.log" 2>&1); then
+  local TIMEFORMAT='%R %U %S' timing
+  if ! timing=$( { time (cd "$1" && dotnet build -v:q -nologo -clp:ErrorsOnly > "$work/last-build.log" 2>&1); } 2>&1 ); then
     cat "$work/last-build.log" >&2
     echo "error: dotnet build failed in $1" >&2
     exit 1
   fi
-  end=$(date +%s%N)
-  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'
+  echo "$timing" | awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }'
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# Median of column $1 of the times file on stdin.
+median() { awk -v c="$1" '{ print $c }' | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 connection=""
 if [ "$live" = true ]; then
@@ -122,16 +123,22 @@ for i in $(seq 1 "$runs"); do
 done
 [ "$(stat -c %Y "$work/with/plan/plan.json")" = "$plan_time" ] || echo "warning: the plan was rewritten during the no-op builds" >&2
 
-without=$(median < "$work/without.times")
-with=$(median < "$work/with.times")
-echo
-echo "No-op incremental dotnet build, median of $runs runs ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg)):"
-printf '  %-44s %8s s   (runs: %s)\n' "console project without the package" "$without" "$(paste -sd' ' "$work/without.times")"
-printf '  %-44s %8s s   (runs: %s)\n' "same project with Pipeline.MSBuild (snapshot)" "$with" "$(paste -sd' ' "$work/with.times")"
-awk -v a="$without" -v b="$with" 'BEGIN {
-  d = b - a; printf "  %-44s %+8.3f s   ratio %.2f   target <= +0.500 s: %s\n", "added by the package", d, b / a, (d <= 0.5 ? "met" : "NOT met") }'
-if [ -n "$connection" ]; then
-  live_median=$(median < "$work/live.times")
-  printf '  %-44s %8s s   (runs: %s)\n' "with Pipeline.MSBuild (live database)" "$live_median" "$(paste -sd' ' "$work/live.times")"
-  awk -v a="$without" -v b="$live_median" 'BEGIN { printf "  %-44s %+8.3f s   ratio %.2f\n", "added against a live database", b - a, b / a }'
-fi
+report() { # $1 column (1 wall, 2 CPU), $2 label
+  local without with
+  without=$(median "$1" < "$work/without.times")
+  with=$(median "$1" < "$work/with.times")
+  echo
+  echo "No-op incremental dotnet build, $2, median of $runs runs ($(nproc) cores, load average $(cut -d' ' -f1 /proc/loadavg)):"
+  printf '  %-46s %8s s   (runs: %s)\n' "console project without the package" "$without" "$(awk -v c="$1" '{ print $c }' "$work/without.times" | paste -sd' ')"
+  printf '  %-46s %8s s   (runs: %s)\n' "same project with Pipeline.MSBuild (snapshot)" "$with" "$(awk -v c="$1" '{ print $c }' "$work/with.times" | paste -sd' ')"
+  awk -v a="$without" -v b="$with" 'BEGIN {
+    d = b - a; printf "  %-46s %+8.3f s   ratio %.2f   target <= +0.500 s: %s\n", "added by the package", d, b / a, (d <= 0.5 ? "met" : "NOT met") }'
+  if [ -n "$connection" ]; then
+    local live_median
+    live_median=$(median "$1" < "$work/live.times")
+    printf '  %-46s %8s s   (runs: %s)\n' "with Pipeline.MSBuild (live database)" "$live_median" "$(awk -v c="$1" '{ print $c }' "$work/live.times" | paste -sd' ')"
+    awk -v a="$without" -v b="$live_median" 'BEGIN { printf "  %-46s %+8.3f s   ratio %.2f\n", "added against a live database", b - a, b / a }'
+  fi
+}
+report 1 "wall time"
+report 2 "CPU time (user + system)"
