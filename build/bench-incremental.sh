@@ -34,11 +34,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export NUGET_PACKAGES="$work/packages" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 unset PIPELINE_CONNECTION
 version=0.0.0-bench
 echo "Packing Pipeline.MSBuild $version (Release)..."
+# The repository restores into the usual package folder; only the consumers use a private one (below), so the
+# package under test is extracted fresh and nothing of it stays in the user's cache.
 dotnet pack src/Pipeline.MSBuild -c Release -o "$work/feed" -p:PipelineVersion=$version --nologo -v quiet -clp:ErrorsOnly >/dev/null
+export NUGET_PACKAGES="$work/packages"
 
 # $1 folder, $2 "with" | "without"
 make_consumer() {
