@@ -188,8 +188,11 @@ public sealed class PackedFeed : IAsyncLifetime
         var configuration = Metadata("PipelineConfiguration");
         foreach (var project in new[] { "src/Pipeline.MSBuild/Pipeline.MSBuild.csproj", "src/Pipeline.Cli/Pipeline.Cli.csproj" })
         {
-            var pack = await DotnetAsync(repository, null, "pack", Path.Combine(repository, project), "-c", configuration, "--no-build",
-                "-o", Feed, $"-p:PipelineVersion={Version}", "-nodeReuse:false", "-v:m", "-nologo");
+            // The repository's own package folder (no NUGET_PACKAGES override): packing must never re-point its restore.
+            var environment = Environment(null);
+            environment["NUGET_PACKAGES"] = null;
+            var pack = await TestProcess.RunAsync(DotnetHost(), ["pack", Path.Combine(repository, project), "-c", configuration, "--no-build", "--no-restore",
+                "-o", Feed, $"-p:PipelineVersion={Version}", "-nodeReuse:false", "-v:m", "-nologo"], repository, environment, Timeout, TestContext.Current.CancellationToken);
             if (!pack.Succeeded)
             {
                 throw new InvalidOperationException($"dotnet pack {project} failed: {Describe(pack)}");
