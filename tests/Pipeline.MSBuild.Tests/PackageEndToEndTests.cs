@@ -159,8 +159,9 @@ public sealed class PackageEndToEndTests(PostgresServer server, PackedFeed feed)
 }
 
 /// <summary>
-/// Packs Pipeline.MSBuild and Pipeline.Cli once (from this configuration's build output, with a test version passed
-/// as <c>PipelineVersion</c>, the packages' one version property) into a temporary feed, with a private NuGet package
+/// Packs the solution once (from this configuration's build output, with a test version passed as
+/// <c>PipelineVersion</c>, the packages' one version property) into a temporary feed, checks it made exactly
+/// Pipeline.Cli and Pipeline.MSBuild, with a private NuGet package
 /// folder, and runs <c>dotnet</c> for the consumers.
 /// </summary>
 public sealed class PackedFeed : IAsyncLifetime
@@ -186,17 +187,15 @@ public sealed class PackedFeed : IAsyncLifetime
         Directory.CreateDirectory(Feed);
         var repository = Metadata("PipelineRepositoryRoot");
         var configuration = Metadata("PipelineConfiguration");
-        foreach (var project in new[] { "src/Pipeline.MSBuild/Pipeline.MSBuild.csproj", "src/Pipeline.Cli/Pipeline.Cli.csproj" })
+        // `dotnet pack` of the whole solution, as at the root: only the two packable projects make a package. The
+        // repository's own package folder (no NUGET_PACKAGES override): packing must never re-point its restore.
+        var environment = Environment(null);
+        environment["NUGET_PACKAGES"] = null;
+        var pack = await TestProcess.RunAsync(DotnetHost(), ["pack", Path.Combine(repository, "Pipeline.sln"), "-c", configuration, "--no-build", "--no-restore",
+            "-o", Feed, $"-p:PipelineVersion={Version}", "-nodeReuse:false", "-v:m", "-nologo"], repository, environment, Timeout, TestContext.Current.CancellationToken);
+        if (!pack.Succeeded)
         {
-            // The repository's own package folder (no NUGET_PACKAGES override): packing must never re-point its restore.
-            var environment = Environment(null);
-            environment["NUGET_PACKAGES"] = null;
-            var pack = await TestProcess.RunAsync(DotnetHost(), ["pack", Path.Combine(repository, project), "-c", configuration, "--no-build", "--no-restore",
-                "-o", Feed, $"-p:PipelineVersion={Version}", "-nodeReuse:false", "-v:m", "-nologo"], repository, environment, Timeout, TestContext.Current.CancellationToken);
-            if (!pack.Succeeded)
-            {
-                throw new InvalidOperationException($"dotnet pack {project} failed: {Describe(pack)}");
-            }
+            throw new InvalidOperationException($"dotnet pack Pipeline.sln failed: {Describe(pack)}");
         }
 
         var packages = Directory.GetFiles(Feed, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
@@ -287,11 +286,15 @@ public sealed class PackedFeed : IAsyncLifetime
     public Task<ProcessResult> DotnetAsync(string directory, string? connection, params string[] args)
         => TestProcess.RunAsync(DotnetHost(), args, directory, Environment(connection), Timeout, TestContext.Current.CancellationToken);
 
-    /// <summary>The children's environment: the private package folder, the connection (or none), and the variables of
+    /// <summary>The children's environment: the private package folder and CLI home, the connection (or none), and the variables of
     /// the test host's own build removed so each child resolves its SDK as a user's shell would.</summary>
     public Dictionary<string, string?> Environment(string? connection) => new()
     {
         ["NUGET_PACKAGES"] = Packages,
+
+        // The .NET CLI's home (local tool resolver cache, first-run sentinels): private too, so a tool installed by an
+        // earlier run of this test (same version, package folder since deleted) is never found there.
+        ["DOTNET_CLI_HOME"] = Path.Combine(Root, "home"),
         ["PIPELINE_CONNECTION"] = connection,
         ["MSBuildExtensionsPath"] = null,
         ["MSBuildSDKsPath"] = null,
