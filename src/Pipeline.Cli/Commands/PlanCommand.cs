@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
+using Pipeline.Core.Policy;
 using Pipeline.Core.Reports;
 using Pipeline.Core.Snapshot;
 using Pipeline.Core.Yaml;
@@ -55,6 +56,22 @@ internal static class PlanCommand
             Description = "Report blocked steps as warnings and exit 0 (the plan still marks them blocked).",
         };
 
+        var failOn = new Option<string>("--fail-on")
+        {
+            Description = $"What fails the plan (exit 1), comma-separated rules: {string.Join(", ", FailRule.Syntaxes)} (default {FailPolicy.DefaultText}).",
+            HelpName = "RULES",
+            DefaultValueFactory = _ => FailPolicy.DefaultText,
+        };
+        var repoRoot = new Option<string?>("--repo-root")
+        {
+            Description = "Repository root that report.sarif and CI annotations make YAML paths relative to (default: $GITHUB_WORKSPACE or $BUILD_SOURCESDIRECTORY in CI, else the git repository holding the schema, else the current folder).",
+            HelpName = "DIR",
+        };
+        var docsUrl = new Option<string?>("--docs-url")
+        {
+            Description = $"URL of the code reference (docs/codes.md) that reports link each PIPE code to (default $PIPELINE_DOCS_URL, else {ReportContext.DefaultDocsBaseUrl}).",
+            HelpName = "URL",
+        };
         var ifChanged = new Option<string?>("--if-changed")
         {
             Description = "Incremental: skip planning (exit 0) when STAMP records this YAML, these options and the same target (a live database's catalog digest, one cheap query; a snapshot's contents); otherwise plan and, on success, update STAMP.",
@@ -63,7 +80,7 @@ internal static class PlanCommand
 
         var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
         {
-            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, blockedAsWarnings, ifChanged,
+            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, blockedAsWarnings, failOn, repoRoot, docsUrl, ifChanged,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -74,6 +91,9 @@ internal static class PlanCommand
                 parse.GetValue(output)!,
                 new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize)),
                 parse.GetValue(blockedAsWarnings),
+                parse.GetValue(failOn) ?? FailPolicy.DefaultText,
+                parse.GetValue(repoRoot),
+                parse.GetValue(docsUrl),
                 parse.GetValue(ifChanged),
                 PlanStamp.ArgumentsText(parse.Tokens.Select(t => t.Value).ToList())),
             cancellationToken));
@@ -85,6 +105,17 @@ internal static class PlanCommand
         if (!File.Exists(request.SchemaPath))
         {
             throw new CliInputException("schema file not found", request.SchemaPath);
+        }
+
+        FailPolicy policy;
+        try
+        {
+            policy = FailPolicy.Parse(request.FailOn);
+        }
+        catch (FailPolicyException ex)
+        {
+            ErrorReporter.WriteError(context, null, PolicyCodes.InvalidPolicy, ex.Message);
+            return ExitCodes.BadInput;
         }
 
         var target = ResolveTarget(context, request);
@@ -107,9 +138,13 @@ internal static class PlanCommand
 
         var dialect = new PostgresDialect();
         var plan = Planner.Plan(desired, actual, dialect, request.Options, source);
+        var review = PlanReview.Create(plan, policy, request.BlockedAsWarnings);
+        var reportContext = new ReportContext(
+            request.RepositoryRoot ?? CiOutput.CheckoutRoot(context) ?? GitRoot(request.SchemaPath),
+            request.DocsUrl ?? (context.Environment.TryGetValue("PIPELINE_DOCS_URL", out var docs) && !string.IsNullOrWhiteSpace(docs) ? docs : null));
         try
         {
-            PlanWriter.Write(plan, dialect, request.OutputDirectory);
+            PlanWriter.Write(review, dialect, request.OutputDirectory, reportContext, request.SchemaPath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -117,15 +152,33 @@ internal static class PlanCommand
         }
 
         var report = new PlanConsoleReport(context.Stdout, request.SchemaPath, request.BlockedAsWarnings);
-        report.WriteDiagnostics(plan);
+        report.WriteDiagnostics(review);
+        CiOutput.Publish(context, review, reportContext, request.SchemaPath, Path.Combine(request.OutputDirectory, PlanWriter.ReportFileName));
         report.WriteSummary(plan, request.OutputDirectory);
-        var exitCode = plan.IsBlocked && !request.BlockedAsWarnings ? ExitCodes.PlanBlocked : ExitCodes.Success;
+        report.WriteVerdict(review);
+        var exitCode = review.Verdict == Verdict.Fail ? ExitCodes.PlanBlocked : ExitCodes.Success;
         if (exitCode == ExitCodes.Success && stampKey is not null)
         {
             PlanStamp.Write(request.IfChangedStamp!, stampKey);
         }
 
         return exitCode;
+    }
+
+    /// <summary>The nearest folder above the schema file holding <c>.git</c> (a folder, or a file in a worktree), or
+    /// <c>null</c>.</summary>
+    private static string? GitRoot(string schemaPath)
+    {
+        for (var dir = new DirectoryInfo(Path.GetDirectoryName(Path.GetFullPath(schemaPath))!); dir is not null; dir = dir.Parent)
+        {
+            var git = Path.Combine(dir.FullName, ".git");
+            if (Directory.Exists(git) || File.Exists(git))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>What the plan is computed against; checks the sources are consistent.</summary>
@@ -207,6 +260,9 @@ internal static class PlanCommand
         string OutputDirectory,
         PlanOptions Options,
         bool BlockedAsWarnings,
+        string FailOn,
+        string? RepositoryRoot,
+        string? DocsUrl,
         string? IfChangedStamp,
         string ArgumentsText);
 }

@@ -45,7 +45,7 @@ public static class Planner
 
             foreach (var step in steps)
             {
-                var s = step with { Source = step.Source ?? change.Location };
+                var s = step with { Source = step.Source ?? change.Location, LosesData = change.IsDestructive };
                 if (replacement)
                 {
                     s = s with { Phase = Phase.Expand };
