@@ -39,6 +39,13 @@ public sealed class PipelinePlanTask : PipelineCliTask
     /// <summary>Report blocked steps as warnings instead of failing the build. Default false.</summary>
     public bool BlockedAsWarnings { get; set; }
 
+    /// <summary>
+    /// Live database only: the stamp file for <c>pipeline plan --if-changed</c>. The CLI reads one cheap catalog digest
+    /// and exits without planning when the YAML, the options and the target's schema are those the stamp records.
+    /// Ignored (not passed) without a connection: offline plans are incremental through MSBuild's Inputs/Outputs.
+    /// </summary>
+    public string? IfChangedStamp { get; set; }
+
     /// <summary>The fail policy, as the CLI's <c>--fail-on</c>: comma-separated rules such as <c>data-loss</c>,
     /// <c>rewrite</c>, <c>blocks-writes&gt;2s</c>, <c>risk&gt;=high</c>, <c>rewrite-rows&gt;1000000</c>. Blank: the CLI's
     /// default (<c>data-loss</c>).</summary>
@@ -82,6 +89,11 @@ public sealed class PipelinePlanTask : PipelineCliTask
         }
 
         AppendOptional(builder, "--fail-on", FailOn);
+
+        if (HasConnection && !string.IsNullOrWhiteSpace(IfChangedStamp))
+        {
+            builder.AppendSwitchIfNotNull("--if-changed ", Path.GetFullPath(IfChangedStamp));
+        }
     }
 
     /// <inheritdoc />
@@ -101,5 +113,6 @@ public sealed class PipelinePlanTask : PipelineCliTask
         line.StartsWith("Plan written to ", StringComparison.Ordinal)
         || line.StartsWith("no database configured", StringComparison.Ordinal)
         || line.StartsWith("Plan is blocked", StringComparison.Ordinal)
+        || line.StartsWith("Plan up to date", StringComparison.Ordinal)
         || line.StartsWith("Verdict: ", StringComparison.Ordinal);
 }

@@ -76,4 +76,16 @@ public class CommandLineTests
 
         Assert.False(startInfo.Environment.ContainsKey("PIPELINE_CONNECTION"));
     }
+
+    [Fact]
+    public void Live_stamp_is_passed_only_with_a_connection()
+    {
+        var offline = NewTask(new Dictionary<string, string?>());
+        offline.IfChangedStamp = "/repo/obj/pipeline.live.stamp";
+        var live = NewTask(new Dictionary<string, string?> { ["PIPELINE_CONNECTION"] = Secret });
+        live.IfChangedStamp = "/repo/obj/pipeline.live.stamp";
+
+        Assert.DoesNotContain("--if-changed", offline.BuildCommandLine(), StringComparison.Ordinal);
+        Assert.Contains("--if-changed /repo/obj/pipeline.live.stamp", live.BuildCommandLine(), StringComparison.Ordinal);
+    }
 }

@@ -46,6 +46,51 @@ internal static class CatalogQueries
                pg_catalog.current_setting('server_version') AS version
         """;
 
+    /// <summary>
+    /// One text digest (md5) of the catalog rows that can change a plan, for <see cref="CatalogDigest"/>: the server
+    /// version; every managed schema (<see cref="UserSchemasCte"/>), its relations (tables, indexes, sequences, views),
+    /// their columns, defaults, constraints, indexes, comments, the schemas' types and enum labels, each row by its oid
+    /// (or key) and <c>xmin</c>, the id of the transaction that wrote that row version, so any DDL that creates, alters
+    /// or drops one of them changes the digest (https://www.postgresql.org/docs/current/ddl-system-columns.html);
+    /// validity and NOT NULL flags by value as well; and each relation's size as the binary order of magnitude of
+    /// <c>relpages</c> and <c>reltuples</c>, which ANALYZE and VACUUM update in place (no new <c>xmin</c>): the plan's
+    /// lock estimates are redone when a table doubles or halves, not on every ANALYZE. Reads only catalogs
+    /// (https://www.postgresql.org/docs/current/catalogs.html), never a user table; cost grows with the number of
+    /// columns, not rows.
+    /// </summary>
+    public const string Digest = "WITH " + UserSchemasCte + """
+        ,
+        rel AS (
+            SELECT c.oid, c.xmin, c.relpages, c.reltuples
+            FROM pg_catalog.pg_class c
+            JOIN user_schemas s ON s.oid = c.relnamespace)
+        SELECT pg_catalog.md5(pg_catalog.concat_ws('|',
+            pg_catalog.current_setting('server_version_num'),
+            (SELECT pg_catalog.string_agg(n.oid::text || ':' || n.xmin::text, ',' ORDER BY n.oid)
+               FROM pg_catalog.pg_namespace n JOIN user_schemas s ON s.oid = n.oid),
+            (SELECT pg_catalog.string_agg(r.oid::text || ':' || r.xmin::text
+                      || ':' || floor(ln(greatest(r.relpages, 1)::float8) / ln(2))::int::text
+                      || ':' || floor(ln(greatest(r.reltuples, 1)::float8) / ln(2))::int::text, ',' ORDER BY r.oid)
+               FROM rel r),
+            (SELECT pg_catalog.string_agg(a.attrelid::text || '.' || a.attnum::text || ':' || a.xmin::text || ':' || a.attnotnull::text,
+                                          ',' ORDER BY a.attrelid, a.attnum)
+               FROM pg_catalog.pg_attribute a JOIN rel r ON r.oid = a.attrelid WHERE a.attnum > 0),
+            (SELECT pg_catalog.string_agg(d.oid::text || ':' || d.xmin::text, ',' ORDER BY d.oid)
+               FROM pg_catalog.pg_attrdef d JOIN rel r ON r.oid = d.adrelid),
+            (SELECT pg_catalog.string_agg(c.oid::text || ':' || c.xmin::text || ':' || c.convalidated::text, ',' ORDER BY c.oid)
+               FROM pg_catalog.pg_constraint c JOIN user_schemas s ON s.oid = c.connamespace),
+            (SELECT pg_catalog.string_agg(i.indexrelid::text || ':' || i.xmin::text || ':' || i.indisvalid::text || ':' || i.indisready::text,
+                                          ',' ORDER BY i.indexrelid)
+               FROM pg_catalog.pg_index i JOIN rel r ON r.oid = i.indrelid),
+            (SELECT pg_catalog.string_agg(t.oid::text || ':' || t.xmin::text, ',' ORDER BY t.oid)
+               FROM pg_catalog.pg_type t JOIN user_schemas s ON s.oid = t.typnamespace),
+            (SELECT pg_catalog.string_agg(e.oid::text || ':' || e.xmin::text, ',' ORDER BY e.oid)
+               FROM pg_catalog.pg_enum e JOIN pg_catalog.pg_type t ON t.oid = e.enumtypid JOIN user_schemas s ON s.oid = t.typnamespace),
+            (SELECT pg_catalog.string_agg(d.objoid::text || '.' || d.objsubid::text || ':' || d.xmin::text, ',' ORDER BY d.objoid, d.objsubid)
+               FROM pg_catalog.pg_description d JOIN rel r ON r.oid = d.objoid
+              WHERE d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass)))
+        """;
+
     /// <summary>Schema names.</summary>
     public const string Schemas = "WITH " + UserSchemasCte + "\nSELECT nspname FROM user_schemas";
 
