@@ -50,6 +50,22 @@ internal static class PlanCommand
                 result.AddError("--batch-size must be at least 1");
             }
         });
+        var allowUnmodelled = new Option<string[]>("--allow-unmodelled")
+        {
+            Description = "Plan changes despite these unmodelled table properties (e.g. trigger, row-level-security, publication); comma-separated or repeated.",
+            HelpName = "KIND",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        allowUnmodelled.Validators.Add(result =>
+        {
+            foreach (var name in SplitKinds(result.GetValueOrDefault<string[]>()))
+            {
+                if (UnmodelledKinds.FromOptionName(name) is null)
+                {
+                    result.AddError($"--allow-unmodelled: unknown kind '{name}'; known: {string.Join(", ", Enum.GetValues<UnmodelledKind>().Select(UnmodelledKinds.OptionName))}");
+                }
+            }
+        });
         var blockedAsWarnings = new Option<bool>("--blocked-as-warnings")
         {
             Description = "Report blocked steps as warnings and exit 0 (the plan still marks them blocked).",
@@ -57,7 +73,7 @@ internal static class PlanCommand
 
         var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
         {
-            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, blockedAsWarnings,
+            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, allowUnmodelled, blockedAsWarnings,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -66,7 +82,8 @@ internal static class PlanCommand
                 parse.GetValue(connection),
                 parse.GetValue(snapshot),
                 parse.GetValue(output)!,
-                new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize)),
+                new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize),
+                    AllowUnmodelled: SplitKinds(parse.GetValue(allowUnmodelled)).Select(n => UnmodelledKinds.FromOptionName(n)!.Value).Distinct().ToList()),
                 parse.GetValue(blockedAsWarnings)),
             cancellationToken));
         return command;
@@ -139,6 +156,10 @@ internal static class PlanCommand
         await context.Stdout.WriteLineAsync("no database configured: planning against an empty database").ConfigureAwait(false);
         return (DatabaseModel.Empty, "empty database");
     }
+
+    /// <summary>The kind names of <c>--allow-unmodelled</c> values (each may hold several, comma-separated).</summary>
+    private static IEnumerable<string> SplitKinds(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>The parsed arguments of one <c>plan</c> run.</summary>
     private sealed record PlanRequest(

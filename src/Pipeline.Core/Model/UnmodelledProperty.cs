@@ -116,6 +116,29 @@ public enum UnmodelledKind
 /// <summary>Texts of <see cref="UnmodelledKind"/>.</summary>
 public static class UnmodelledKinds
 {
+    /// <summary>The kebab-case name used by <c>--allow-unmodelled</c>, e.g. <c>trigger</c>,
+    /// <c>row-level-security</c>.</summary>
+    public static string OptionName(UnmodelledKind kind)
+    {
+        var name = kind.ToString();
+        var text = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                text.Append('-');
+            }
+
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The kind named <paramref name="optionName"/> (<see cref="OptionName"/>), or <c>null</c>.</summary>
+    public static UnmodelledKind? FromOptionName(string optionName) =>
+        Enum.GetValues<UnmodelledKind>().Select(k => (UnmodelledKind?)k).FirstOrDefault(k => OptionName(k!.Value) == optionName);
+
     /// <summary>The lower-case label used in messages and snapshots' readers, e.g. <c>trigger</c>,
     /// <c>row-level security</c>.</summary>
     public static string Label(UnmodelledKind kind) => kind switch

@@ -72,6 +72,10 @@ public static class DiagnosticCodes
     /// it gone, possibly into an earlier phase.</summary>
     public const string DependentReordered = "PIPE1021";
 
+    /// <summary>A change the planner would refuse for an unmodelled property (PIPE2020) goes ahead because the kind
+    /// is allowed (<c>--allow-unmodelled</c>).</summary>
+    public const string UnmodelledPropertyAllowed = "PIPE1022";
+
     /// <summary>A change is refused because the table has an unmodelled property the change could affect.</summary>
     public const string UnmodelledPropertyBlocks = "PIPE2020";
 

@@ -45,7 +45,7 @@ public static class Planner
                     change.Location));
             }
 
-            var refusal = Guard(change, steps, desired, actual, changes, mustPrecede, diagnostics);
+            var refusal = Guard(change, steps, desired, actual, options, changes, mustPrecede, diagnostics);
             foreach (var step in steps)
             {
                 var s = step with { Source = step.Source ?? change.Location };
@@ -101,7 +101,7 @@ public static class Planner
     /// the reason to block the change's steps, or <c>null</c>.
     /// </summary>
     private static string? Guard(SchemaChange change, IReadOnlyList<PlanStep> steps, DatabaseModel desired, DatabaseModel actual,
-        IReadOnlyList<SchemaChange> changes, List<(SchemaChange, SchemaChange)> mustPrecede, List<PlanDiagnostic> diagnostics)
+        PlanOptions options, IReadOnlyList<SchemaChange> changes, List<(SchemaChange, SchemaChange)> mustPrecede, List<PlanDiagnostic> diagnostics)
     {
         var target = ChangeTarget.Of(change, desired, actual);
         if (target is null)
@@ -113,8 +113,18 @@ public static class Planner
         var backfills = steps.Any(s => s.Kind == StepKind.Backfill);
         foreach (var (property, why) in UnmodelledGuard.Affected(target, backfills))
         {
+            var option = UnmodelledKinds.OptionName(property.Kind);
+            if (options.AllowUnmodelled.Contains(property.Kind))
+            {
+                diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Warning, DiagnosticCodes.UnmodelledPropertyAllowed,
+                    $"{change.Describe()}: {target.Name} has {property.Describe()}, which the model does not carry, and {why}; planned anyway (--allow-unmodelled {option})",
+                    change.Location));
+                continue;
+            }
+
             var message = $"{change.Describe()} is refused: {target.Name} has {property.Describe()}, which the model does not carry, and {why}. " +
-                $"Make this change by hand and exclude the table (exclude: [\"{target.Name}\"]), or remove the {UnmodelledKinds.Label(property.Kind)} first.";
+                $"Make this change by hand and exclude the table (exclude: [\"{target.Name}\"]), remove the {UnmodelledKinds.Label(property.Kind)} first, " +
+                $"or, once you have checked it is safe, allow it with --allow-unmodelled {option} (MSBuild: PipelineAllowUnmodelled={option}).";
             diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Error, DiagnosticCodes.UnmodelledPropertyBlocks, message, change.Location));
             refusal ??= $"{target.Name} has {property.Describe()}, which this change could affect ({DiagnosticCodes.UnmodelledPropertyBlocks}).";
         }
