@@ -153,6 +153,20 @@ public class UnmodelledGuardTests
     }
 
     [Fact]
+    public void Drift_in_catalog_facts_is_described()
+    {
+        var before = Db(Table("t", Col("id")));
+        var after = Db(Table("t", Col("id")) with
+        {
+            Unmodelled = [new UnmodelledProperty(UnmodelledKind.Trigger, "t_audit", "BEFORE UPDATE")],
+            Dependents = [new DependentObject("view", "public.v", "id", null, null, null, false), new DependentObject("index", "public.t_pkey", "id", null, T, "t_pkey", true)],
+        });
+        Assert.Equal(["public.t: new trigger t_audit (BEFORE UPDATE)", "public.t: new dependent view public.v (on column id)"], CatalogFactsDiff.Describe(before, after));
+        Assert.Equal(["public.t: no longer has trigger t_audit (BEFORE UPDATE)", "public.t: no longer has dependent view public.v (on column id)"], CatalogFactsDiff.Describe(after, before));
+        Assert.Empty(CatalogFactsDiff.Describe(after, after));
+    }
+
+    [Fact]
     public void Option_names_round_trip()
     {
         Assert.Equal("row-level-security", UnmodelledKinds.OptionName(UnmodelledKind.RowLevelSecurity));
