@@ -11,7 +11,7 @@ namespace Pipeline.Postgres.Dialect;
 /// run some of the safe statements on a partitioned parent: <c>CREATE INDEX CONCURRENTLY</c> and
 /// <c>DROP INDEX CONCURRENTLY</c> (observed on 15: "cannot create index on partitioned table … concurrently"),
 /// <c>ADD CONSTRAINT … USING INDEX</c>, <c>ADD FOREIGN KEY … NOT VALID</c> ("not yet supported on partitioned
-/// tables"), and before 17 adding an identity column. A new index is planned per partition instead; the others are
+/// tables"), dropping or retyping a partition key column, and before 17 adding an identity column. A new index is planned per partition instead; the others are
 /// refused (PIPE2022) with the workaround in the message.
 /// </summary>
 public sealed partial class PostgresDialect
@@ -45,6 +45,10 @@ public sealed partial class PostgresDialect
                 return Refuse(change, f, PlanDropIndex(c, f),
                     $"{change.Describe()}: {parent} is partitioned, and PostgreSQL cannot DROP INDEX CONCURRENTLY a partitioned index. " +
                     "Workaround: DROP INDEX (without CONCURRENTLY) in a quiet moment with a short lock_timeout: catalog-only, but it takes ACCESS EXCLUSIVE on the parent and every partition");
+            case DropColumn or AlterColumnType when target.Column is { } column && PartitionKeyColumns(partitioning).Contains(column):
+                return Refuse(change, f, change is DropColumn d ? PlanDropColumn(d, f) : PlanAlterColumnType((AlterColumnType)change, f),
+                    $"{change.Describe()}: {column} is in the partition key of {parent} ({partitioning.Key}), and PostgreSQL cannot drop or retype a partition key column. " +
+                    "Workaround: create a new partitioned table with the new key, copy the rows over, and swap the names");
             case AlterColumnIdentity when f.Major < 17:
             case AddColumn { Column.Identity: not IdentityKind.None } when f.Major < 17:
                 return Refuse(change, f, change is AddColumn a ? PlanAddColumn(a, f) : PlanAlterColumnIdentity((AlterColumnIdentity)change, f),
@@ -157,6 +161,14 @@ public sealed partial class PostgresDialect
     /// index does not have as keys.</summary>
     private static List<string> MissingPartitionKeyColumns(IndexModel index, PartitioningModel partitioning)
     {
+        var keys = index.Keys.Select(k => k.EndsWith(" DESC", StringComparison.Ordinal) ? k[..^5] : k).ToHashSet(StringComparer.Ordinal);
+        return PartitionKeyColumns(partitioning).Where(c => !keys.Contains(c)).ToList();
+    }
+
+    /// <summary>The plain columns of the partition key (<c>RANGE (at, "Region")</c> → <c>at</c>, <c>Region</c>);
+    /// expression parts are left out.</summary>
+    private static List<string> PartitionKeyColumns(PartitioningModel partitioning)
+    {
         var open = partitioning.Key.IndexOf('(', StringComparison.Ordinal);
         var close = partitioning.Key.LastIndexOf(')');
         if (open < 0 || close <= open)
@@ -164,9 +176,7 @@ public sealed partial class PostgresDialect
             return [];
         }
 
-        var parts = partitioning.Key[(open + 1)..close].Split(',', StringSplitOptions.TrimEntries);
-        var keys = index.Keys.Select(k => k.EndsWith(" DESC", StringComparison.Ordinal) ? k[..^5] : k).ToHashSet(StringComparer.Ordinal);
-        return parts.Select(Unquote).OfType<string>().Where(c => !keys.Contains(c)).ToList();
+        return partitioning.Key[(open + 1)..close].Split(',', StringSplitOptions.TrimEntries).Select(Unquote).OfType<string>().ToList();
     }
 
     /// <summary>A plain column name from a partition key part (<c>at</c>, <c>"Created At"</c>), or <c>null</c> for an

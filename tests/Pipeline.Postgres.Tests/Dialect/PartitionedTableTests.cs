@@ -85,6 +85,7 @@ public sealed class PartitionedTableTests(PostgresServer server)
             Indexes = [new IndexModel("measurements_v_at_key", ["v"], Unique: true)],
             Uniques = [new UniqueConstraintModel("measurements_id_at_v_key", ["id", "at", "v"])],
             ForeignKeys = [new ForeignKeyModel("measurements_customer_id_fkey", ["customer_id"], "public", "customers", ["id"])],
+            Columns = t.Columns.Select(c => c.Name == "at" ? c with { Type = "timestamp" } : c).ToList(),
         });
 
         var plan = await harness.PlanAsync(desired, db);
@@ -95,7 +96,8 @@ public sealed class PartitionedTableTests(PostgresServer server)
         Assert.Contains(refusals, m => m.StartsWith("add foreign key measurements_customer_id_fkey on public.measurements: public.measurements is partitioned, and PostgreSQL cannot add a NOT VALID foreign key", StringComparison.Ordinal));
         Assert.Contains(refusals, m => m.StartsWith("drop index public.measurements_v_idx: public.measurements is partitioned, and PostgreSQL cannot DROP INDEX CONCURRENTLY", StringComparison.Ordinal));
         Assert.Contains(refusals, m => m.StartsWith("create index measurements_v_at_key on public.measurements: a unique index on partitioned table public.measurements must include the partition key columns (at missing)", StringComparison.Ordinal));
-        Assert.Equal(4, refusals.Count);
+        Assert.Contains(refusals, m => m.StartsWith("change type of public.measurements.at from date to timestamp: at is in the partition key of public.measurements (RANGE (at))", StringComparison.Ordinal));
+        Assert.Equal(5, refusals.Count);
         Assert.All(plan.Steps, s => Assert.True(s.Blocked, s.Summary));
 
         // PostgreSQL agrees.
@@ -104,6 +106,8 @@ public sealed class PartitionedTableTests(PostgresServer server)
         var notValid = await Assert.ThrowsAsync<InvalidOperationException>(() => server.ExecuteAsync(db,
             "ALTER TABLE measurements ADD CONSTRAINT f FOREIGN KEY (customer_id) REFERENCES customers (id) NOT VALID;"));
         Assert.Contains("cannot add NOT VALID foreign key on partitioned table", notValid.Message, StringComparison.Ordinal);
+        var retype = await Assert.ThrowsAsync<InvalidOperationException>(() => server.ExecuteAsync(db, "ALTER TABLE measurements ALTER COLUMN at TYPE timestamp;"));
+        Assert.Contains("partition key", retype.Message, StringComparison.Ordinal);
     }
 
     [Fact]
