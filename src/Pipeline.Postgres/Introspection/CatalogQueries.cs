@@ -210,22 +210,29 @@ internal static class CatalogQueries
         JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid AND NOT c.relispartition
         JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
         UNION ALL
-        SELECT t.oid, 'storage_parameters', NULL,
-               pg_catalog.array_to_string(coalesce(c.reloptions, '{}'::text[])
-                   || coalesce(ARRAY(SELECT 'toast.' || o FROM pg_catalog.unnest(tc.reloptions) o), '{}'::text[]), ', '),
-               NULL, NULL
+        SELECT t.oid, x.kind, x.name, x.detail, NULL, NULL
         FROM user_tables t
         JOIN pg_catalog.pg_class c ON c.oid = t.oid
         LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
-        WHERE c.reloptions IS NOT NULL OR tc.reloptions IS NOT NULL
-        UNION ALL
-        SELECT t.oid, 'row_level_security', NULL,
-               CASE WHEN c.relrowsecurity AND c.relforcerowsecurity THEN 'enabled, forced'
-                    WHEN c.relrowsecurity THEN 'enabled' ELSE 'forced, not enabled' END,
-               NULL, NULL
-        FROM user_tables t
-        JOIN pg_catalog.pg_class c ON c.oid = t.oid
-        WHERE c.relrowsecurity OR c.relforcerowsecurity
+        CROSS JOIN LATERAL (VALUES
+            ('storage_parameters', NULL::text,
+             CASE WHEN c.reloptions IS NOT NULL OR tc.reloptions IS NOT NULL THEN
+                 pg_catalog.array_to_string(coalesce(c.reloptions, '{}'::text[])
+                     || coalesce(ARRAY(SELECT 'toast.' || o FROM pg_catalog.unnest(tc.reloptions) o), '{}'::text[]), ', ') END),
+            ('row_level_security', NULL,
+             CASE WHEN c.relrowsecurity AND c.relforcerowsecurity THEN 'enabled, forced'
+                  WHEN c.relrowsecurity THEN 'enabled' WHEN c.relforcerowsecurity THEN 'forced, not enabled' END),
+            ('replica_identity',
+             (SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+              WHERE i.indrelid = t.oid AND i.indisreplident),
+             CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' WHEN 'i' THEN 'USING INDEX' END),
+            ('unlogged', NULL, CASE WHEN c.relpersistence = 'u' THEN '' END),
+            ('tablespace', NULL, (SELECT ts.spcname::text FROM pg_catalog.pg_tablespace ts WHERE ts.oid = c.reltablespace)),
+            ('typed_table', NULL, CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END),
+            ('access_method', NULL, (SELECT am.amname::text FROM pg_catalog.pg_am am
+                                     WHERE am.oid = c.relam AND t.relkind = 'r' AND am.amname <> 'heap'))
+        ) x(kind, name, detail)
+        WHERE x.detail IS NOT NULL
         UNION ALL
         SELECT pol.polrelid, 'policy', pol.polname::text,
                'FOR ' || CASE pol.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
@@ -296,35 +303,15 @@ internal static class CatalogQueries
               AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0) q
         WHERE q.detail <> ''
         UNION ALL
-        SELECT t.oid, 'replica_identity',
-               (SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                WHERE i.indrelid = t.oid AND i.indisreplident),
-               CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' ELSE 'USING INDEX' END, NULL, NULL
-        FROM user_tables t
-        JOIN pg_catalog.pg_class c ON c.oid = t.oid
-        WHERE c.relreplident <> 'd'
-        UNION ALL
-        SELECT t.oid, 'unlogged', NULL, '', NULL, NULL
-        FROM user_tables t
-        JOIN pg_catalog.pg_class c ON c.oid = t.oid
-        WHERE c.relpersistence = 'u'
-        UNION ALL
-        SELECT t.oid, 'tablespace', NULL, ts.spcname::text, NULL, NULL
-        FROM user_tables t
-        JOIN pg_catalog.pg_class c ON c.oid = t.oid
-        JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
-        UNION ALL
-        SELECT i.indrelid, 'index_tablespace', ic.relname::text, ts.spcname::text, NULL, NULL
+        SELECT i.indrelid, x.kind, ic.relname::text, x.detail, NULL, NULL
         FROM pg_catalog.pg_index i
         JOIN user_tables t ON t.oid = i.indrelid
         JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-        JOIN pg_catalog.pg_tablespace ts ON ts.oid = ic.reltablespace
-        UNION ALL
-        SELECT i.indrelid, 'clustered_on', ic.relname::text, '', NULL, NULL
-        FROM pg_catalog.pg_index i
-        JOIN user_tables t ON t.oid = i.indrelid
-        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-        WHERE i.indisclustered
+        CROSS JOIN LATERAL (VALUES
+            ('index_tablespace', (SELECT ts.spcname::text FROM pg_catalog.pg_tablespace ts WHERE ts.oid = ic.reltablespace)),
+            ('clustered_on', CASE WHEN i.indisclustered THEN '' END)
+        ) x(kind, detail)
+        WHERE x.detail IS NOT NULL
         UNION ALL
         SELECT DISTINCT t.oid, 'publication', pt.pubname::text,
                'publishes ' || concat_ws(', ', CASE WHEN pub.pubinsert THEN 'insert' END, CASE WHEN pub.pubupdate THEN 'update' END,
@@ -335,17 +322,6 @@ internal static class CatalogQueries
         JOIN pg_catalog.pg_namespace pn ON pn.nspname = pt.schemaname
         JOIN pg_catalog.pg_class pc ON pc.relnamespace = pn.oid AND pc.relname = pt.tablename
         JOIN user_tables t ON t.oid = coalesce(pg_catalog.pg_partition_root(pc.oid), pc.oid)
-        UNION ALL
-        SELECT t.oid, 'typed_table', NULL, pg_catalog.format_type(c.reloftype, NULL), NULL, NULL
-        FROM user_tables t
-        JOIN pg_catalog.pg_class c ON c.oid = t.oid
-        WHERE c.reloftype <> 0
-        UNION ALL
-        SELECT t.oid, 'access_method', NULL, am.amname::text, NULL, NULL
-        FROM user_tables t
-        JOIN pg_catalog.pg_class c ON c.oid = t.oid
-        JOIN pg_catalog.pg_am am ON am.oid = c.relam
-        WHERE t.relkind = 'r' AND am.amname <> 'heap'
         UNION ALL
         SELECT s.stxrelid, 'extended_statistics', sn.nspname || '.' || s.stxname,
                pg_catalog.array_to_string(ARRAY(SELECT CASE k WHEN 'd' THEN 'ndistinct' WHEN 'f' THEN 'dependencies'
