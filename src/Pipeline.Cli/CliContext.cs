@@ -15,6 +15,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
     public const string StagingConnectionVariable = "PIPELINE_STAGING_CONNECTION";
 
     private readonly List<string> _secrets = [];
+    private bool _warnedCommandLinePassword;
 
     /// <summary>Normal output: YAML, tables, canonical diagnostics.</summary>
     public TextWriter Stdout { get; } = stdout;
@@ -35,11 +36,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
     public void AddSecret(string connectionString)
     {
         _secrets.Add(connectionString);
-        var password = SecretScrubber.PasswordOf(connectionString);
-        if (!string.IsNullOrEmpty(password))
-        {
-            _secrets.Add(password);
-        }
+        _secrets.AddRange(SecretScrubber.PasswordsOf(connectionString));
     }
 
     /// <summary>The text with every registered secret replaced by <c>***</c>.</summary>
@@ -61,6 +58,7 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
         if (!string.IsNullOrWhiteSpace(option))
         {
             AddSecret(option);
+            WarnIfPasswordOnCommandLine(option, variables);
             return (option, "--connection");
         }
 
@@ -74,5 +72,23 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
         }
 
         return (null, null);
+    }
+
+    /// <summary>Code of the warning that a password was given on the command line.</summary>
+    public const string CommandLinePasswordCode = "PIPE0010";
+
+    /// <summary>Warns once per run, on stderr, when <paramref name="connectionString"/> from <c>--connection</c>
+    /// holds a password: command lines are visible to other users of the machine (<c>ps</c>, <c>/proc</c>) and kept
+    /// in shell histories and CI logs; the environment is not.</summary>
+    private void WarnIfPasswordOnCommandLine(string connectionString, string[] variables)
+    {
+        if (_warnedCommandLinePassword || SecretScrubber.PasswordsOf(connectionString).Count == 0)
+        {
+            return;
+        }
+
+        _warnedCommandLinePassword = true;
+        var variable = variables.Length > 0 ? variables[0] : ConnectionVariable;
+        Stderr.WriteLine($"warning {CommandLinePasswordCode}: a password was given on the command line (--connection): other users of this machine can read command lines and shells keep them in their history; set {variable} instead (or use a .pgpass file)");
     }
 }

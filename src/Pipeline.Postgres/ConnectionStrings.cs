@@ -68,7 +68,7 @@ public static class ConnectionStrings
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
-            throw new PipelineConnectionException("The connection string is not valid: " + SafeReason(ex, connectionString), ex);
+            throw new PipelineConnectionException("The connection string is not valid: " + SafeReason(ex), ex);
         }
     }
 
@@ -189,18 +189,12 @@ public static class ConnectionStrings
         return reason.Trim();
     }
 
-    private static string SafeReason(Exception ex, string connectionString)
-    {
-        // Parser messages name keywords, but make sure no fragment of the original string (e.g. a password) leaks.
-        var message = ex.Message;
-        foreach (var part in connectionString.Split([';', '=', ':', '@', '/', '?', '&'], StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part.Length >= 4 && message.Contains(part, StringComparison.Ordinal))
-            {
-                message = message.Replace(part, "***", StringComparison.Ordinal);
-            }
-        }
-
-        return message;
-    }
+    /// <summary>Why the string could not be parsed, without any part of it: a parser's message may quote a keyword
+    /// or value, and in a string whose quoting is broken any fragment can be part of the password, however short.
+    /// Only our own URI messages (which quote nothing) are kept.</summary>
+    private static string SafeReason(Exception ex) =>
+        ex is FormatException && ex.Message.StartsWith("malformed postgres:// URI", StringComparison.Ordinal)
+            ? ex.Message
+            : "it is neither Npgsql keywords (Host=…;Username=…;Password=…) nor a postgres:// URI that can be read; check for a misspelled keyword, "
+              + "and quote a value holding ';' or '=' (Password='a;b')";
 }

@@ -52,7 +52,7 @@ public sealed class ApplyGateTests(PostgresServer server)
 
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(ErrorLines(result));
-        Assert.Contains("error PIPE3001: the rehearsal is of another plan", line, StringComparison.Ordinal);
+        Assert.Contains("error PIPE3011: the rehearsal is of another plan", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,8 @@ namespace Pipeline.Cli.Tests;
 /// </summary>
 public sealed class ApplyOutputTests(PostgresServer server)
 {
-    private static async Task<PhaseResult> ScriptedRunAsync(IExecutionObserver observer, PlanDocument plan, Phase phase, bool fail, CancellationToken ct)
+    private static async Task<PhaseResult> ScriptedRunAsync(
+        IExecutionObserver observer, PlanDocument plan, Phase phase, bool fail, CancellationToken ct, int progressPauseMs = 10)
     {
         var started = DateTimeOffset.UtcNow;
         var results = new List<StepResult>();
@@ -26,7 +27,7 @@ public sealed class ApplyOutputTests(PostgresServer server)
                 for (var i = 1; i <= 3; i++)
                 {
                     observer.BackfillProgress(step, i * 100, 300, 1000, 100);
-                    await Task.Delay(10, ct);
+                    await Task.Delay(progressPauseMs, ct);
                 }
 
                 observer.Log("throttled: 3 sessions wait for a lock on public.accounts (max 2); sleeping 500 ms");
@@ -100,13 +101,14 @@ public sealed class ApplyOutputTests(PostgresServer server)
     }
 
     [Fact]
-    public async Task Backfill_on_a_terminal_draws_a_progress_bar_without_failing()
+    public async Task Backfill_on_a_terminal_draws_a_progress_bar()
     {
         using var scenario = await ReleaseScenario.CreateAsync(server, rows: 10);
         scenario.WriteRehearsal();
         var backend = new TestReleaseBackend
         {
-            Run = (o, p, ph, ct) => ScriptedRunAsync(o, p, ph, fail: false, ct),
+            // Progress events slower than the bar's 200 ms redraw, so every state is drawn.
+            Run = (o, p, ph, ct) => ScriptedRunAsync(o, p, ph, fail: false, ct, progressPauseMs: 700),
             Journal = plan => Journal(plan, Phase.Expand),
         };
         using var stdout = new StringWriter();
@@ -115,8 +117,37 @@ public sealed class ApplyOutputTests(PostgresServer server)
 
         var exit = await CliApp.RunAsync(["apply", scenario.PlanDirectory, "--phase", "backfill"], context, TestContext.Current.CancellationToken);
 
-        Assert.True(exit == 0, stdout + stderr.ToString());
-        Assert.Contains("done in 1.2 s", System.Text.RegularExpressions.Regex.Replace(stdout.ToString(), @"\s+", " "), StringComparison.Ordinal);
+        var output = stdout.ToString();
+        TestContext.Current.TestOutputHelper?.WriteLine(output.Replace("\u001b", "ESC", StringComparison.Ordinal));
+        Assert.True(exit == 0, output + stderr);
+        // Spectre's bar on an 80-column console: the label with the rows, the bar glyphs, and the percentage, drawn
+        // part-way (a third or two thirds of the rows: the bar redraws every 200 ms, a busy machine may skip one)
+        // and at the end.
+        Assert.Matches(@"\[backfill 1/1\] [12]00 / ~300 rows", output);
+        Assert.Matches(" (33|66)%", output);
+        Assert.Contains("[backfill 1/1] 300 / ~300 rows", output, StringComparison.Ordinal);
+        Assert.Matches("━{10,}", output);
+        Assert.Contains("100%", output, StringComparison.Ordinal);
+        Assert.Contains("done in 1.2 s", System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " "), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Backfill_in_a_log_draws_no_bar()
+    {
+        using var scenario = await ReleaseScenario.CreateAsync(server, rows: 10);
+        scenario.WriteRehearsal();
+        var backend = new TestReleaseBackend
+        {
+            Run = (o, p, ph, ct) => ScriptedRunAsync(o, p, ph, fail: false, ct, progressPauseMs: 250),
+            Journal = plan => Journal(plan, Phase.Expand),
+        };
+
+        var result = await Cli.RunAsync(backend, scenario.Environment, "apply", scenario.PlanDirectory, "--phase", "backfill");
+
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.DoesNotContain("━", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("[backfill 1/1] public.accounts: 100 / ~300 rows", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

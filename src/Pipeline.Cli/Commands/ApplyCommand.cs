@@ -90,7 +90,7 @@ internal static class ApplyCommand
         }
 
         await stdout.WriteLineAsync(
-            $"Gate passed: rehearsal of this plan passed at {folder.Rehearsal!.Finished:u}; target schema as expected. " +
+            $"Gate passed: plan folder intact; rehearsal of this plan passed at {gate.Rehearsal!.Document.Finished:u} ({gate.Rehearsal.File}); target schema as expected. " +
             $"{plan.Steps.Count(s => s.Phase == request.Phase)} {request.Phase.Name()} step(s).").ConfigureAwait(false);
 
         var observer = new ConsoleExecutionObserver(context, plan, context.Release.Clock);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Pipeline.Cli.Release;
 using Pipeline.Core.Release;
 using Pipeline.Postgres;
+using Pipeline.Postgres.Dialect;
 
 namespace Pipeline.Cli.Commands;
 
@@ -77,6 +78,18 @@ internal static class RehearseCommand
         var stdout = context.Stdout;
 
         var plan = folder.Plan;
+        var integrity = PlanIntegrity.Check(folder, new PostgresDialect());
+        if (!integrity.Intact)
+        {
+            await stdout.WriteLineAsync($"Rehearsal refused: the plan folder {folder.Directory} was changed after planning; nothing was run.").ConfigureAwait(false);
+            foreach (var problem in integrity.Problems)
+            {
+                ErrorReporter.WriteError(context, null, problem.Code, problem.Message);
+            }
+
+            return ExitCodes.Failed;
+        }
+
         await stdout.WriteLineAsync(
             $"Rehearse plan {plan.Fingerprint} ({plan.Steps.Count} steps) on staging {ConnectionStrings.Describe(connectionString)}; " +
             $"budgets: ACCESS EXCLUSIVE <= {ReleaseText.Duration(budgets.MaxAccessExclusiveMs)}, " +
@@ -106,14 +119,19 @@ internal static class RehearseCommand
         }
 
         var wall = ReleaseText.Duration((rehearsal.Finished - rehearsal.Started).TotalMilliseconds);
-        var path = folder.PathOf(RehearsalDocument.FileName);
+        var path = folder.PathOf(Path.Combine(RehearsalDocument.AttemptsFolder, rehearsal.AttemptFileName()));
         if (rehearsal.Passed)
         {
-            await stdout.WriteLineAsync($"Rehearsal passed in {wall}; written to {path}. `pipeline apply` accepts this plan until the rehearsal is too old.").ConfigureAwait(false);
+            await stdout.WriteLineAsync(
+                $"Rehearsal passed in {wall}; written to {path} and {folder.PathOf(RehearsalDocument.FileName)}. " +
+                "`pipeline apply` accepts this plan until the rehearsal is too old.").ConfigureAwait(false);
             return ExitCodes.Success;
         }
 
-        await stdout.WriteLineAsync($"Rehearsal FAILED in {wall}; written to {path}. `pipeline apply` will refuse this plan.").ConfigureAwait(false);
+        var earlier = folder.LatestPassing(integrity.Fingerprint);
+        await stdout.WriteLineAsync($"Rehearsal FAILED in {wall}; written to {path}. " + (earlier is null
+            ? "`pipeline apply` will refuse this plan."
+            : $"The passing rehearsal of {earlier.Document.Finished.UtcDateTime:u} ({earlier.File}) is kept, and `pipeline apply` still rests on it.")).ConfigureAwait(false);
         foreach (var reason in rehearsal.Reasons.DefaultIfEmpty("see rehearsal.json"))
         {
             ErrorReporter.WriteError(context, null, ReleaseCodes.RehearsalFailed, reason);

@@ -18,16 +18,21 @@ internal sealed record Refusal(string Code, string Reason);
 /// <param name="Notes">What was checked or noticed (resume, already completed).</param>
 /// <param name="Journal">The journal of the plan before the run.</param>
 /// <param name="AlreadyCompleted">The phase completed in an earlier run: nothing to do.</param>
-internal sealed record ApplyGateResult(IReadOnlyList<Refusal> Refusals, IReadOnlyList<string> Notes, JournalState Journal, bool AlreadyCompleted)
+/// <param name="Rehearsal">The rehearsal the gate rests on (the latest passing one of this plan), if any.</param>
+internal sealed record ApplyGateResult(
+    IReadOnlyList<Refusal> Refusals, IReadOnlyList<string> Notes, JournalState Journal, bool AlreadyCompleted, RehearsalAttempt? Rehearsal = null)
 {
     /// <summary>Whether apply may run.</summary>
     public bool Allowed => Refusals.Count == 0;
 }
 
 /// <summary>
-/// Everything <c>apply</c> checks before touching the target: phase order, the contract confirmation, and the release
-/// gate (<see cref="ReleaseGate.Check"/>) fed with the target's current schema fingerprint, the fingerprint it should
-/// have (the plan's source, or what the last completed phase left) and a description of the drift.
+/// Everything <c>apply</c> checks before touching the target: first, without connecting, the integrity of the plan
+/// folder (<see cref="PlanIntegrity.Check"/>: the fingerprint recomputed from the steps that would run, the scripts)
+/// and the rehearsal of that recomputed fingerprint; then phase order, the contract confirmation, no other plan
+/// part-way through a phase on the target, and the release gate (<see cref="ReleaseGate.Check"/>) fed with the
+/// target's current schema fingerprint, the fingerprint it should have (the plan's source, or what the last completed
+/// phase left) and a description of the drift.
 /// </summary>
 internal static class ApplyGate
 {
@@ -42,6 +47,17 @@ internal static class ApplyGate
         CancellationToken ct)
     {
         var plan = folder.Plan;
+        var integrity = PlanIntegrity.Check(folder, new PostgresDialect());
+        if (!integrity.Intact)
+        {
+            // Nothing is read from the target: a plan folder that cannot be trusted is refused as it stands.
+            var rehearsal = ReleaseGate.CheckRehearsal(plan, integrity.Fingerprint, folder.Rehearsals, backend.Clock.GetUtcNow(), maxRehearsalAge);
+            var refused = integrity.Problems.Select(p => new Refusal(p.Code, p.Message))
+                .Concat(rehearsal.Reasons.Select(r => new Refusal(r.Code, r.Message)))
+                .ToList();
+            return new ApplyGateResult(refused, [], new JournalState(integrity.Fingerprint, [], []), AlreadyCompleted: false);
+        }
+
         var journal = await backend.ReadJournalAsync(connectionString, plan.Fingerprint, ct).ConfigureAwait(false);
         var completed = journal.CompletedPhases;
         var notes = new List<string>();
@@ -69,6 +85,15 @@ internal static class ApplyGate
                 "deploy the new application version everywhere first, then pass --confirm-contract"));
         }
 
+        foreach (var other in await backend.ReadUnfinishedPhasesAsync(connectionString, plan.Fingerprint, ct).ConfigureAwait(false))
+        {
+            refusals.Add(new Refusal(ReleaseCodes.OtherPlanUnfinished,
+                $"another plan is part-way through a phase on this database: {other.Phase.Name()} of plan {other.PlanFingerprint} "
+                + $"(started {other.Started.UtcDateTime:u}{(other.Finished is { } f ? $", stopped {f.UtcDateTime:u}" : ", still running or interrupted")}) "
+                + $"is not completed, and this plan is {plan.Fingerprint}: finish that plan first (rerun its `pipeline apply --phase {other.Phase.Name()}`), "
+                + "or, if it is abandoned, see PIPE3013 in docs/codes.md"));
+        }
+
         var current = await backend.IntrospectAsync(connectionString, folder.Exclude, ct).ConfigureAwait(false);
         var currentFingerprint = Fingerprints.OfSchema(current);
         var (expectedFingerprint, expectedModel) = Expected(folder, journal, phase, currentFingerprint, notes);
@@ -77,9 +102,9 @@ internal static class ApplyGate
             ? DescribeDrift(expectedModel, current, folder.Exclude)
             : [];
         var decision = ReleaseGate.Check(
-            plan, folder.Rehearsal, backend.Clock.GetUtcNow(), maxRehearsalAge, currentFingerprint, expectedFingerprint, drift);
-        refusals.InsertRange(0, decision.Reasons.Select(r => new Refusal(ReleaseCodes.GateRefused, r)));
-        return new ApplyGateResult(refusals, notes, journal, AlreadyCompleted: false);
+            plan, integrity.Fingerprint, folder.Rehearsals, backend.Clock.GetUtcNow(), maxRehearsalAge, currentFingerprint, expectedFingerprint, drift);
+        refusals.InsertRange(0, decision.Reasons.Select(r => new Refusal(r.Code, r.Message)));
+        return new ApplyGateResult(refusals, notes, journal, AlreadyCompleted: false, decision.Rehearsal);
     }
 
     /// <summary>

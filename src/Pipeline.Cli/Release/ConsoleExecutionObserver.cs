@@ -52,7 +52,7 @@ internal sealed class ConsoleExecutionObserver : IExecutionObserver
         {
             lock (_gate)
             {
-                _progress ??= BackfillProgressView.Start(_live, $"{ReleaseText.Label(_plan, step)} {step.Summary}");
+                _progress ??= BackfillProgressView.Start(_live, ReleaseText.Label(_plan, step), step.Backfill?.Table.ToString() ?? step.Summary);
             }
         }
         else if (step.Work != TableWork.CatalogOnly || step.Kind is StepKind.Backfill or StepKind.Validate)

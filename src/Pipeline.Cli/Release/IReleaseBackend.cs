@@ -21,6 +21,11 @@ internal interface IReleaseBackend
     /// <summary>The journal of one plan in the target database (empty when absent).</summary>
     Task<JournalState> ReadJournalAsync(string connectionString, string planFingerprint, CancellationToken ct);
 
+    /// <summary>Phases of plans other than <paramref name="planFingerprint"/> that the target's journal shows started
+    /// but not completed (empty when there is no journal).</summary>
+    Task<IReadOnlyList<UnfinishedPhase>> ReadUnfinishedPhasesAsync(string connectionString, string planFingerprint, CancellationToken ct)
+        => JournalOtherPlans.ReadUnfinishedAsync(connectionString, planFingerprint, ct);
+
     /// <summary>Runs (or resumes) one phase of the plan.</summary>
     Task<PhaseResult> RunPhaseAsync(
         string connectionString,

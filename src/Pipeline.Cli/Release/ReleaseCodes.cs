@@ -4,8 +4,8 @@ namespace Pipeline.Cli.Release;
 /// <c>error PIPE3001: …</c> on stderr so MSBuild and CI logs show them as errors.</summary>
 internal static class ReleaseCodes
 {
-    /// <summary>The release gate refused: no/failed/foreign/old rehearsal, drift, blocked plan.</summary>
-    public const string GateRefused = "PIPE3001";
+    /// <summary>The release gate refused: no/failed/old rehearsal, drift, blocked plan.</summary>
+    public const string GateRefused = Core.Release.ReleaseGate.RefusedCode;
 
     /// <summary>Phases out of order: backfill before expand completed, contract before backfill completed.</summary>
     public const string PhaseOrder = "PIPE3002";
@@ -21,4 +21,16 @@ internal static class ReleaseCodes
 
     /// <summary>Cancelled (Ctrl+C): the journal records where the run stopped.</summary>
     public const string Cancelled = "PIPE3006";
+
+    /// <summary>plan.json was edited: its steps do not have the fingerprint it records.</summary>
+    public const string PlanEdited = Core.Release.PlanIntegrity.EditedPlanCode;
+
+    /// <summary>The plan that would run is not the one that was rehearsed.</summary>
+    public const string NotRehearsed = Core.Release.ReleaseGate.NotRehearsedCode;
+
+    /// <summary>A .sql script no longer matches plan.json.</summary>
+    public const string ScriptEdited = Core.Release.PlanIntegrity.EditedScriptCode;
+
+    /// <summary>Another plan's phase is unfinished on the target database.</summary>
+    public const string OtherPlanUnfinished = "PIPE3013";
 }

@@ -36,17 +36,34 @@ public static class Fingerprints
         return Hash(text.ToString());
     }
 
-    /// <summary>Fingerprint of plan steps: phase, kind, SQL and blocked state of each step, in order.</summary>
-    public static string OfSteps(IEnumerable<PlanStep> steps)
+    /// <summary>
+    /// The plan fingerprint: a hash of everything that decides what runs (<see cref="ExecutedPlan.Fields"/> and, for
+    /// every step in listed order, <see cref="ExecutedStep.Fields"/>: ordinal, phase, kind, transactional, blocked,
+    /// SQL, and a backfill's table, key, key types, SET clause, predicate and batch size). The planner computes it;
+    /// <c>pipeline rehearse</c> and <c>pipeline apply</c> recompute it from <c>plan.json</c> and refuse when it differs.
+    /// Each field is written as <c>name:length:value</c>, so no value can be shifted into its neighbour.
+    /// </summary>
+    public static string OfPlan(ExecutedPlan plan)
     {
-        var text = new StringBuilder();
-        foreach (var step in steps)
+        ArgumentNullException.ThrowIfNull(plan);
+        var text = new StringBuilder("pipeline-plan/2\n");
+        AppendFields(text, plan.Fields());
+        foreach (var step in plan.Steps)
         {
-            text.Append(step.Phase).Append('|').Append(step.Kind).Append('|').Append(step.Blocked).Append('|')
-                .Append(step.Sql).Append('\u001e');
+            text.Append("step\n");
+            AppendFields(text, step.Fields());
         }
 
         return Hash(text.ToString());
+    }
+
+    private static void AppendFields(StringBuilder text, IEnumerable<KeyValuePair<string, string>> fields)
+    {
+        foreach (var (name, value) in fields)
+        {
+            text.Append(name).Append(':').Append(value.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Append(':').Append(value).Append('\n');
+        }
     }
 
     private static void AppendTable(StringBuilder text, TableModel table)

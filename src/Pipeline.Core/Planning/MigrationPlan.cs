@@ -10,7 +10,7 @@ namespace Pipeline.Core.Planning;
 /// <param name="SourceFingerprint">Fingerprint of the actual schema the plan was computed against
 /// (<see cref="Fingerprints.OfSchema"/>), <c>sha256:</c> + 64 hex digits.</param>
 /// <param name="DesiredFingerprint">Fingerprint of the desired schema.</param>
-/// <param name="Fingerprint">The plan's own fingerprint: a hash of its steps (<see cref="Fingerprints.OfSteps"/>).</param>
+/// <param name="Fingerprint">The plan's own fingerprint: a hash of what it runs (<see cref="Fingerprints.OfPlan"/>).</param>
 /// <param name="Server">The target server, if known.</param>
 /// <param name="Steps">Steps ordered by phase, then dependency.</param>
 /// <param name="Diagnostics">Warnings and errors.</param>

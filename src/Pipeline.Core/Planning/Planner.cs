@@ -82,7 +82,7 @@ public static class Planner
             dialect.Name,
             Fingerprints.OfSchema(actual),
             Fingerprints.OfSchema(desired),
-            Fingerprints.OfSteps(ordered),
+            Fingerprints.OfPlan(ExecutedPlan.Of(options, ordered)),
             actual.Server,
             ordered,
             diagnostics,

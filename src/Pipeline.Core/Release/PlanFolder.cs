@@ -7,16 +7,26 @@ namespace Pipeline.Core.Release;
 
 /// <summary>
 /// A plan folder as the release step reads it: the plan, the two schema snapshots beside it and, once rehearsed,
-/// <c>rehearsal.json</c>.
+/// every rehearsal attempt (<c>rehearsals/*.json</c>, and <c>rehearsal.json</c>, the latest passing one).
 /// </summary>
 /// <param name="Directory">The folder.</param>
 /// <param name="Plan">plan.json.</param>
-/// <param name="Rehearsal">rehearsal.json, or <c>null</c> when the plan was not rehearsed yet.</param>
+/// <param name="Rehearsals">Every rehearsal attempt found, oldest first by finish time (empty when never rehearsed).</param>
 /// <param name="Source">source.snapshot.json: the schema the plan was computed against (its exclude patterns are the
 /// plan's).</param>
 /// <param name="Desired">desired.snapshot.json: the schema the plan leads to.</param>
-public sealed record PlanFolder(string Directory, PlanDocument Plan, RehearsalDocument? Rehearsal, DatabaseModel Source, DatabaseModel Desired)
+public sealed record PlanFolder(string Directory, PlanDocument Plan, IReadOnlyList<RehearsalAttempt> Rehearsals, DatabaseModel Source, DatabaseModel Desired)
 {
+    /// <summary>The latest passing rehearsal of the plan with fingerprint <paramref name="planFingerprint"/>, or
+    /// <c>null</c>.</summary>
+    public RehearsalAttempt? LatestPassing(string planFingerprint) =>
+        Rehearsals.LastOrDefault(r => r.Document.Passed && r.Document.PlanFingerprint == planFingerprint);
+
+    /// <summary>The latest rehearsal attempt of the plan with fingerprint <paramref name="planFingerprint"/>,
+    /// passed or not, or <c>null</c>.</summary>
+    public RehearsalAttempt? Latest(string planFingerprint) =>
+        Rehearsals.LastOrDefault(r => r.Document.PlanFingerprint == planFingerprint);
+
     /// <summary>The plan's exclude patterns (objects the release step leaves alone and does not fingerprint).</summary>
     public IReadOnlyList<string> Exclude => Source.Exclude;
 
@@ -43,11 +53,34 @@ public sealed record PlanFolder(string Directory, PlanDocument Plan, RehearsalDo
                 $"{PlanWriter.SourceSnapshotFileName}: its schema fingerprint {sourceFingerprint} is not the plan's source fingerprint {plan.SourceFingerprint}; the plan folder is inconsistent, plan again");
         }
 
-        var rehearsalPath = Path.Combine(directory, RehearsalDocument.FileName);
-        var rehearsal = File.Exists(rehearsalPath)
-            ? RehearsalDocument.Parse(ReadFile(directory, RehearsalDocument.FileName), RehearsalDocument.FileName)
-            : null;
-        return new PlanFolder(directory, plan, rehearsal, source, desired);
+        return new PlanFolder(directory, plan, ReadRehearsals(directory), source, desired);
+    }
+
+    /// <summary>Every attempt in <c>rehearsals/</c>, plus <c>rehearsal.json</c> when it is not a copy of one of them
+    /// (a folder rehearsed before attempts were kept), oldest first.</summary>
+    private static List<RehearsalAttempt> ReadRehearsals(string directory)
+    {
+        var attempts = new List<RehearsalAttempt>();
+        var folder = Path.Combine(directory, RehearsalDocument.AttemptsFolder);
+        if (System.IO.Directory.Exists(folder))
+        {
+            foreach (var path in System.IO.Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+            {
+                var name = Path.Combine(RehearsalDocument.AttemptsFolder, Path.GetFileName(path));
+                attempts.Add(new RehearsalAttempt(name, RehearsalDocument.Parse(ReadFile(directory, name), name)));
+            }
+        }
+
+        if (File.Exists(Path.Combine(directory, RehearsalDocument.FileName)))
+        {
+            var latest = RehearsalDocument.Parse(ReadFile(directory, RehearsalDocument.FileName), RehearsalDocument.FileName);
+            if (!attempts.Any(a => a.Document.PlanFingerprint == latest.PlanFingerprint && a.Document.Finished == latest.Finished))
+            {
+                attempts.Add(new RehearsalAttempt(RehearsalDocument.FileName, latest));
+            }
+        }
+
+        return attempts.OrderBy(a => a.Document.Finished).ToList();
     }
 
     private static DatabaseModel ReadSnapshot(string directory, string name)
@@ -79,3 +112,8 @@ public sealed record PlanFolder(string Directory, PlanDocument Plan, RehearsalDo
         }
     }
 }
+
+/// <summary>One rehearsal attempt read from the plan folder.</summary>
+/// <param name="File">Its path relative to the plan folder, e.g. <c>rehearsals/20261201T094512345Z.json</c>.</param>
+/// <param name="Document">Its content.</param>
+public sealed record RehearsalAttempt(string File, RehearsalDocument Document);

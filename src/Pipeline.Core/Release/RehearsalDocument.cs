@@ -21,6 +21,9 @@ namespace Pipeline.Core.Release;
 /// <param name="Budgets">The budgets it was held to.</param>
 /// <param name="Steps">Per step: estimate and observation.</param>
 /// <param name="Validations">Post-run checks.</param>
+/// <param name="Executed">What was rehearsed: the plan's executed parts (<see cref="ExecutedPlan"/>) as read when the
+/// rehearsal started, so the release gate can name what changed in the plan since; <c>null</c> in documents written
+/// before this was recorded.</param>
 public sealed record RehearsalDocument(
     string Format,
     int Version,
@@ -34,10 +37,21 @@ public sealed record RehearsalDocument(
     IReadOnlyList<string> Reasons,
     RehearsalBudgets Budgets,
     IReadOnlyList<RehearsalStep> Steps,
-    IReadOnlyList<RehearsalValidation> Validations)
+    IReadOnlyList<RehearsalValidation> Validations,
+    ExecutedPlan? Executed = null)
 {
-    /// <summary>File name in the plan folder.</summary>
+    /// <summary>File name in the plan folder of the latest passing rehearsal (a copy of its attempt file; never
+    /// overwritten by a failing attempt).</summary>
     public const string FileName = "rehearsal.json";
+
+    /// <summary>Folder in the plan folder holding every attempt, one <c>&lt;UTC time&gt;.json</c> each
+    /// (<see cref="AttemptFileName"/>).</summary>
+    public const string AttemptsFolder = "rehearsals";
+
+    /// <summary>The attempt's file name in <see cref="AttemptsFolder"/>: its finish time in UTC,
+    /// <c>yyyyMMddTHHmmssfffZ.json</c>, so names sort in time order.</summary>
+    public string AttemptFileName() =>
+        Finished.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", System.Globalization.CultureInfo.InvariantCulture) + ".json";
 
     /// <summary>The JSON text.</summary>
     public string ToJson() => DocumentJson.Serialize(this);

@@ -59,6 +59,13 @@ public sealed record PlanDocument(
     /// <summary>The JSON text.</summary>
     public string ToJson() => DocumentJson.Serialize(this);
 
+    /// <summary>What this plan makes an executor run (the input of <see cref="Fingerprints.OfPlan"/>), read from the
+    /// document as it is now: a hand-edited <c>plan.json</c> yields the edited steps. Missing values read as empty.</summary>
+    public ExecutedPlan Executed() => new(
+        Options?.LockTimeoutMs ?? 0,
+        Options?.BackfillBatchSize ?? 0,
+        (Steps ?? []).Select(s => new ExecutedStep(s.Ordinal, s.Phase, s.Kind, s.Transactional, s.Blocked, s.Sql ?? "", s.Backfill)).ToList());
+
     /// <summary>Reads a <c>plan.json</c>.</summary>
     /// <exception cref="InvalidDataException">Not a plan document; the message names <paramref name="fileName"/>.</exception>
     public static PlanDocument Parse(string json, string fileName) =>

@@ -25,7 +25,10 @@ public static class RehearsalReportWriter
     /// lock columns show the strongest mode seen on each table, how long it was held and how long the executor waited
     /// for a lock there; a lock held for less than one sampling interval (~5 ms) may not have been seen.
     /// </summary>
-    public static string Section(RehearsalDocument doc)
+    /// <param name="doc">The rehearsal shown.</param>
+    /// <param name="notes">Lines shown as <c>- **Note:** …</c> under the summary (e.g. where the attempts are kept),
+    /// or <c>null</c>.</param>
+    public static string Section(RehearsalDocument doc, IReadOnlyList<string>? notes = null)
     {
         ArgumentNullException.ThrowIfNull(doc);
         var md = new StringBuilder();
@@ -42,6 +45,11 @@ public static class RehearsalReportWriter
         Line($"- **Budgets:** ACCESS EXCLUSIVE held at most {Ms(doc.Budgets.MaxAccessExclusiveMs)}; "
             + $"at most {Ms(doc.Budgets.MaxWriteBlockingMs)} in all under write-blocking locks; "
             + $"at most {doc.Budgets.MaxLockRetries} lock_timeout retries per step");
+        foreach (var note in notes ?? [])
+        {
+            Line($"- **Note:** {Escape(note)}");
+        }
+
         Line();
 
         if (doc.Reasons.Count > 0)
@@ -100,9 +108,12 @@ public static class RehearsalReportWriter
     /// </summary>
     /// <exception cref="IOException">The file cannot be read or written.</exception>
     /// <exception cref="UnauthorizedAccessException">The file is not writable.</exception>
-    public static void AppendTo(string reportPath, RehearsalDocument doc)
+    /// <param name="reportPath">Path of <c>report.md</c>.</param>
+    /// <param name="doc">The rehearsal shown.</param>
+    /// <param name="notes">Note lines (see <see cref="Section"/>), or <c>null</c>.</param>
+    public static void AppendTo(string reportPath, RehearsalDocument doc, IReadOnlyList<string>? notes = null)
     {
-        var section = Section(doc);
+        var section = Section(doc, notes);
         var text = File.Exists(reportPath) ? File.ReadAllText(reportPath) : "";
         File.WriteAllText(reportPath, Merge(text, section), new UTF8Encoding(false));
     }

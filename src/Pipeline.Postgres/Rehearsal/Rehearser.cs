@@ -46,9 +46,10 @@ namespace Pipeline.Postgres.Rehearsal;
 /// step as the step's longest such hold and summed over steps; at most 3 lock_timeout retries per step). Any failed,
 /// interrupted, unrun or journal-skipped step, any failed validation and any exceeded budget fails the rehearsal with
 /// a reason naming the step. Lock sampling that fails also fails the rehearsal (the budgets could not be checked).</item>
-/// <item>Write <c>rehearsal.json</c> (<see cref="RehearsalDocument"/>; staging is named by
-/// <see cref="ConnectionStrings.Describe(string)"/>, never with its password) and replace or append the rehearsal
-/// section of <c>report.md</c> (<see cref="RehearsalReportWriter"/>).</item>
+/// <item>Keep the attempt as <c>rehearsals/&lt;UTC time&gt;.json</c> (<see cref="RehearsalDocument"/>, with the
+/// rehearsed steps; staging is named by <see cref="ConnectionStrings.Describe(string)"/>, never with its password),
+/// copy a passing attempt to <c>rehearsal.json</c> (a failing one never replaces it) and replace or append the
+/// rehearsal section of <c>report.md</c> (<see cref="RehearsalReportWriter"/>).</item>
 /// </list>
 /// <para>The executor keeps its journal in the staging database (schema <c>pipeline</c>), like on production.
 /// Rehearse on a fresh copy each time: a second rehearsal on the same copy is refused (staging is no longer the
@@ -57,8 +58,9 @@ namespace Pipeline.Postgres.Rehearsal;
 public static class Rehearser
 {
     /// <summary>
-    /// Rehearses the plan in <paramref name="planDirectory"/> on the staging database, writes <c>rehearsal.json</c>
-    /// and the rehearsal section of <c>report.md</c> into that folder, and returns the document. A rehearsal that
+    /// Rehearses the plan in <paramref name="planDirectory"/> on the staging database, keeps the attempt in
+    /// <c>rehearsals/</c> (and, when it passed, in <c>rehearsal.json</c>), writes the rehearsal section of
+    /// <c>report.md</c>, and returns the document. A rehearsal that
     /// fails (drift, a failed step, a validation or a budget) is not an exception: see
     /// <see cref="RehearsalDocument.Passed"/> and <see cref="RehearsalDocument.Reasons"/>.
     /// </summary>
@@ -159,16 +161,77 @@ public static class Rehearser
             verdict.Reasons,
             budgets,
             outcomes.Select(o => o.Step).ToList(),
-            validations);
+            validations,
+            plan.Executed());
         Write(planDirectory, document);
         return document;
     }
 
-    /// <summary>Writes <c>rehearsal.json</c> and the report section into <paramref name="planDirectory"/>.</summary>
+    /// <summary>
+    /// Keeps the attempt as <c>rehearsals/&lt;finish time&gt;.json</c> (never overwriting an earlier attempt), copies a
+    /// passing attempt to <c>rehearsal.json</c> (a failing one never replaces it), and writes the rehearsal section of
+    /// <c>report.md</c>: the latest passing rehearsal of this plan when the new attempt failed after one passed (with a
+    /// note on the failed attempt), else the new attempt.
+    /// </summary>
     internal static void Write(string planDirectory, RehearsalDocument document)
     {
-        File.WriteAllText(Path.Combine(planDirectory, RehearsalDocument.FileName), document.ToJson() + "\n");
-        RehearsalReportWriter.AppendTo(Path.Combine(planDirectory, PlanWriter.ReportFileName), document);
+        var folder = Path.Combine(planDirectory, RehearsalDocument.AttemptsFolder);
+        Directory.CreateDirectory(folder);
+        var earlier = ReadAttempts(folder);
+        var name = document.AttemptFileName();
+        for (var n = 1; File.Exists(Path.Combine(folder, name)); n++)
+        {
+            name = Path.GetFileNameWithoutExtension(document.AttemptFileName()) + "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".json";
+        }
+
+        var json = document.ToJson() + "\n";
+        var attemptFile = RehearsalDocument.AttemptsFolder + "/" + name;
+        using (var stream = new FileStream(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write))
+        using (var writer = new StreamWriter(stream))
+        {
+            writer.Write(json);
+        }
+
+        if (document.Passed)
+        {
+            File.WriteAllText(Path.Combine(planDirectory, RehearsalDocument.FileName), json);
+        }
+
+        var attempts = earlier.Count + 1;
+        var kept = $"every attempt is kept in `{RehearsalDocument.AttemptsFolder}/` ({attempts} so far); this one is `{attemptFile}`";
+        var passedBefore = earlier.LastOrDefault(e => e.Passed && e.PlanFingerprint == document.PlanFingerprint);
+        var report = Path.Combine(planDirectory, PlanWriter.ReportFileName);
+        if (!document.Passed && passedBefore is not null)
+        {
+            RehearsalReportWriter.AppendTo(report, passedBefore,
+            [
+                $"a later attempt at {document.Finished.UtcDateTime:u} FAILED (`{attemptFile}`): {string.Join("; ", document.Reasons.DefaultIfEmpty("see the file"))}. "
+                + "The release gate still uses the passing rehearsal shown here",
+                $"every attempt is kept in `{RehearsalDocument.AttemptsFolder}/` ({attempts} so far)",
+            ]);
+        }
+        else
+        {
+            RehearsalReportWriter.AppendTo(report, document, [kept]);
+        }
+    }
+
+    private static List<RehearsalDocument> ReadAttempts(string folder)
+    {
+        var attempts = new List<RehearsalDocument>();
+        foreach (var path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                attempts.Add(RehearsalDocument.Parse(File.ReadAllText(path), path));
+            }
+            catch (InvalidDataException)
+            {
+                // A damaged earlier attempt does not stop this one from being kept; the gate reports it.
+            }
+        }
+
+        return attempts.OrderBy(a => a.Finished).ToList();
     }
 
     private static async Task<PhaseRun> RunPhasesAsync(

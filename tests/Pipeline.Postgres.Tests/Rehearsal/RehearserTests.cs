@@ -81,6 +81,20 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         Assert.StartsWith("# Schema migration plan", report, StringComparison.Ordinal);
         Assert.Equal(1, Count(report, RehearsalReportWriter.BeginMarker));
         Assert.Contains("FAILED", report, StringComparison.Ordinal);
+
+        // The failed attempt is kept beside the passing one and never replaces it: rehearsal.json is still the
+        // passing rehearsal, and the report shows it, noting the later failure.
+        var attempts = Directory.GetFiles(Path.Combine(folder, RehearsalDocument.AttemptsFolder), "*.json").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, attempts.Count);
+        Assert.True(RehearsalDocument.Parse(await File.ReadAllTextAsync(attempts[0], Ct), attempts[0]).Passed);
+        Assert.False(RehearsalDocument.Parse(await File.ReadAllTextAsync(attempts[1], Ct), attempts[1]).Passed);
+        Assert.Equal(json, await File.ReadAllTextAsync(Path.Combine(folder, RehearsalDocument.FileName), Ct));
+        Assert.Contains("- **Result:** PASSED", report, StringComparison.Ordinal);
+        Assert.Contains("a later attempt at", report, StringComparison.Ordinal);
+        Assert.Contains("The release gate still uses the passing rehearsal shown here", report, StringComparison.Ordinal);
+        var folderRead = PlanFolder.Read(folder);
+        Assert.Equal(2, folderRead.Rehearsals.Count);
+        Assert.Equal(doc.Finished, folderRead.LatestPassing(plan.Fingerprint)!.Document.Finished);
     }
 
     [Fact]
@@ -143,7 +157,9 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         Assert.All(doc.Steps, s => Assert.Equal(StepState.Pending, s.State));
         Assert.False(Assert.Single(doc.Validations).Passed);
         Assert.Equal("", await server.QueryAsync(staging, "SELECT attname FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'amount_cents'"));
-        Assert.True(File.Exists(Path.Combine(folder, RehearsalDocument.FileName)));
+        // The refused attempt is kept; rehearsal.json holds only a passing rehearsal.
+        Assert.Single(Directory.GetFiles(Path.Combine(folder, RehearsalDocument.AttemptsFolder), "*.json"));
+        Assert.False(File.Exists(Path.Combine(folder, RehearsalDocument.FileName)));
     }
 
     [Theory]
