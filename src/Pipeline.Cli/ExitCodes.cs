@@ -6,7 +6,8 @@ internal static class ExitCodes
     /// <summary>Success (a plan with blocked steps counts as success with <c>--blocked-as-warnings</c>).</summary>
     public const int Success = 0;
 
-    /// <summary>The plan was written but is blocked (a destructive or impossible step).</summary>
+    /// <summary>The plan was written but fails: a finding is an error under the <c>--fail-on</c> policy (a blocked
+    /// destructive step by default, or a step the planner cannot make safely).</summary>
     public const int PlanBlocked = 1;
 
     /// <summary>Release commands: the gate refused, a step failed, the rehearsal failed, or the run was cancelled.</summary>

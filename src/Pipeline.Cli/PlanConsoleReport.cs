@@ -2,6 +2,7 @@ using Pipeline.Core.Reports;
 using System.Globalization;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Planning;
+using Pipeline.Core.Policy;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -16,24 +17,31 @@ namespace Pipeline.Cli;
 /// <param name="blockedAsWarnings">Print error diagnostics as warnings.</param>
 internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bool blockedAsWarnings)
 {
-    /// <summary>Prints one canonical line per diagnostic (<c>file(line,col): warning PIPE1001: …</c>).</summary>
-    public void WriteDiagnostics(MigrationPlan plan)
-    {
-        foreach (var diagnostic in plan.Diagnostics)
-        {
-            stdout.WriteLine(Demote(diagnostic).ToCanonical(schemaPath));
-        }
+    /// <summary>Prints one canonical line per finding of <paramref name="plan"/> under the default policy.</summary>
+    public void WriteDiagnostics(MigrationPlan plan) => WriteDiagnostics(PlanReview.Create(plan, FailPolicy.Default, blockedAsWarnings));
 
-        // Safety net: a blocked step must always be visible as a diagnostic, even if the planner reported none.
-        if (!plan.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+    /// <summary>Prints one canonical line per finding (<c>file(line,col): warning PIPE1001: …</c>), with the severity
+    /// the policy gives it.</summary>
+    public void WriteDiagnostics(PlanReview review)
+    {
+        foreach (var finding in review.Findings)
         {
-            foreach (var step in plan.Steps.Where(s => s.Blocked))
-            {
-                var diagnostic = new PlanDiagnostic(
-                    DiagnosticSeverity.Error, DiagnosticCodes.DataLossBlocked, $"{step.Summary}: blocked: {step.BlockedReason}", step.Source);
-                stdout.WriteLine(Demote(diagnostic).ToCanonical(schemaPath));
-            }
+            stdout.WriteLine(finding.ToCanonical(schemaPath));
         }
+    }
+
+    /// <summary>Prints the verdict line: <c>Verdict: fail under --fail-on data-loss (1 error, 2 warnings)</c>.</summary>
+    public void WriteVerdict(PlanReview review)
+    {
+        var errors = review.Findings.Count(f => f.Severity == DiagnosticSeverity.Error);
+        var warnings = review.Findings.Count(f => f.Severity == DiagnosticSeverity.Warning);
+        var verdict = review.Verdict switch
+        {
+            Verdict.Fail => "fail",
+            Verdict.Pass => "pass",
+            _ => "no changes",
+        };
+        stdout.WriteLine($"Verdict: {verdict} under --fail-on {review.Policy} ({errors} error(s), {warnings} warning(s))");
     }
 
     /// <summary>Prints the step table and the result line.</summary>
@@ -60,11 +68,6 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
             $"Plan written to {outputDirectory} ({plan.Steps.Count} steps: {plan.StepsOf(Phase.Expand).Count} expand, " +
             $"{plan.StepsOf(Phase.Backfill).Count} backfill, {plan.StepsOf(Phase.Contract).Count} contract; fingerprint {plan.Fingerprint})");
     }
-
-    private PlanDiagnostic Demote(PlanDiagnostic diagnostic) =>
-        blockedAsWarnings && diagnostic.Severity == DiagnosticSeverity.Error
-            ? diagnostic with { Severity = DiagnosticSeverity.Warning }
-            : diagnostic;
 
     private void WriteTable(MigrationPlan plan)
     {

@@ -43,6 +43,11 @@ public sealed class PipelinePlanTask : PipelineCliTask
     /// <summary>Report blocked steps as warnings instead of failing the build. Default false.</summary>
     public bool BlockedAsWarnings { get; set; }
 
+    /// <summary>The fail policy, as the CLI's <c>--fail-on</c>: comma-separated rules such as <c>data-loss</c>,
+    /// <c>rewrite</c>, <c>blocks-writes&gt;2s</c>, <c>risk&gt;=high</c>, <c>rewrite-rows&gt;1000000</c>. Blank: the CLI's
+    /// default (<c>data-loss</c>).</summary>
+    public string? FailOn { get; set; }
+
     /// <summary>Whether a connection is configured (the named variable is set and not empty).</summary>
     internal bool HasConnection => ReadVariable(ConnectionStringVariable) is not null;
 
@@ -51,7 +56,12 @@ public sealed class PipelinePlanTask : PipelineCliTask
 
     /// <inheritdoc />
     protected override IReadOnlyList<KeyValuePair<string, string?>> ChildEnvironment =>
-        [new(ChildConnectionVariable, ReadVariable(ConnectionStringVariable))];
+        [
+            new(ChildConnectionVariable, ReadVariable(ConnectionStringVariable)),
+
+            // MSBuild reports the CLI's canonical lines itself: no GitHub/Azure workflow commands on top (no double annotations).
+            new("PIPELINE_WORKFLOW_COMMANDS", "off"),
+        ];
 
     /// <inheritdoc />
     protected override void AppendArguments(CommandLineBuilder builder)
@@ -79,6 +89,8 @@ public sealed class PipelinePlanTask : PipelineCliTask
         {
             builder.AppendSwitch("--blocked-as-warnings");
         }
+
+        AppendOptional(builder, "--fail-on", FailOn);
     }
 
     /// <inheritdoc />
@@ -97,5 +109,6 @@ public sealed class PipelinePlanTask : PipelineCliTask
     protected override bool IsImportantLine(string line) =>
         line.StartsWith("Plan written to ", StringComparison.Ordinal)
         || line.StartsWith("no database configured", StringComparison.Ordinal)
-        || line.StartsWith("Plan is blocked", StringComparison.Ordinal);
+        || line.StartsWith("Plan is blocked", StringComparison.Ordinal)
+        || line.StartsWith("Verdict: ", StringComparison.Ordinal);
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
+using Pipeline.Core.Policy;
 using Pipeline.Core.Reports;
 using Pipeline.Core.Snapshot;
 using Pipeline.Core.Yaml;
@@ -71,9 +72,26 @@ internal static class PlanCommand
             Description = "Report blocked steps as warnings and exit 0 (the plan still marks them blocked).",
         };
 
+        var failOn = new Option<string>("--fail-on")
+        {
+            Description = $"What fails the plan (exit 1), comma-separated rules: {string.Join(", ", FailRule.Syntaxes)} (default {FailPolicy.DefaultText}).",
+            HelpName = "RULES",
+            DefaultValueFactory = _ => FailPolicy.DefaultText,
+        };
+        var repoRoot = new Option<string?>("--repo-root")
+        {
+            Description = "Repository root that report.sarif and CI annotations make YAML paths relative to (default: $GITHUB_WORKSPACE or $BUILD_SOURCESDIRECTORY in CI, else the git repository holding the schema, else the current folder).",
+            HelpName = "DIR",
+        };
+        var docsUrl = new Option<string?>("--docs-url")
+        {
+            Description = $"URL of the code reference (docs/codes.md) that reports link each PIPE code to (default $PIPELINE_DOCS_URL, else {ReportContext.DefaultDocsBaseUrl}).",
+            HelpName = "URL",
+        };
+
         var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
         {
-            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, allowUnmodelled, blockedAsWarnings,
+            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, allowUnmodelled, blockedAsWarnings, failOn, repoRoot, docsUrl,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -84,7 +102,10 @@ internal static class PlanCommand
                 parse.GetValue(output)!,
                 new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize),
                     AllowUnmodelled: SplitKinds(parse.GetValue(allowUnmodelled)).Select(n => UnmodelledKinds.FromOptionName(n)!.Value).Distinct().ToList()),
-                parse.GetValue(blockedAsWarnings)),
+                parse.GetValue(blockedAsWarnings),
+                parse.GetValue(failOn) ?? FailPolicy.DefaultText,
+                parse.GetValue(repoRoot),
+                parse.GetValue(docsUrl)),
             cancellationToken));
         return command;
     }
@@ -96,14 +117,29 @@ internal static class PlanCommand
             throw new CliInputException("schema file not found", request.SchemaPath);
         }
 
+        FailPolicy policy;
+        try
+        {
+            policy = FailPolicy.Parse(request.FailOn);
+        }
+        catch (FailPolicyException ex)
+        {
+            ErrorReporter.WriteError(context, null, PolicyCodes.InvalidPolicy, ex.Message);
+            return ExitCodes.BadInput;
+        }
+
         var desired = SchemaYamlLoader.LoadFile(request.SchemaPath);
         var (actual, source) = await ReadActualAsync(context, request, desired, cancellationToken).ConfigureAwait(false);
 
         var dialect = new PostgresDialect();
         var plan = Planner.Plan(desired, actual, dialect, request.Options, source);
+        var review = PlanReview.Create(plan, policy, request.BlockedAsWarnings);
+        var reportContext = new ReportContext(
+            request.RepositoryRoot ?? CiOutput.CheckoutRoot(context) ?? GitRoot(request.SchemaPath),
+            request.DocsUrl ?? (context.Environment.TryGetValue("PIPELINE_DOCS_URL", out var docs) && !string.IsNullOrWhiteSpace(docs) ? docs : null));
         try
         {
-            PlanWriter.Write(plan, dialect, request.OutputDirectory);
+            PlanWriter.Write(review, dialect, request.OutputDirectory, reportContext, request.SchemaPath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -111,9 +147,27 @@ internal static class PlanCommand
         }
 
         var report = new PlanConsoleReport(context.Stdout, request.SchemaPath, request.BlockedAsWarnings);
-        report.WriteDiagnostics(plan);
+        report.WriteDiagnostics(review);
+        CiOutput.Publish(context, review, reportContext, request.SchemaPath, Path.Combine(request.OutputDirectory, PlanWriter.ReportFileName));
         report.WriteSummary(plan, request.OutputDirectory);
-        return plan.IsBlocked && !request.BlockedAsWarnings ? ExitCodes.PlanBlocked : ExitCodes.Success;
+        report.WriteVerdict(review);
+        return review.Verdict == Verdict.Fail ? ExitCodes.PlanBlocked : ExitCodes.Success;
+    }
+
+    /// <summary>The nearest folder above the schema file holding <c>.git</c> (a folder, or a file in a worktree), or
+    /// <c>null</c>.</summary>
+    private static string? GitRoot(string schemaPath)
+    {
+        for (var dir = new DirectoryInfo(Path.GetDirectoryName(Path.GetFullPath(schemaPath))!); dir is not null; dir = dir.Parent)
+        {
+            var git = Path.Combine(dir.FullName, ".git");
+            if (Directory.Exists(git) || File.Exists(git))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
     }
 
     private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
@@ -168,5 +222,8 @@ internal static class PlanCommand
         string? SnapshotPath,
         string OutputDirectory,
         PlanOptions Options,
-        bool BlockedAsWarnings);
+        bool BlockedAsWarnings,
+        string FailOn,
+        string? RepositoryRoot,
+        string? DocsUrl);
 }

@@ -38,6 +38,10 @@ public sealed record PlanStep(
     /// <summary>Whether the step is blocked.</summary>
     public bool Blocked => BlockedReason is not null;
 
+    /// <summary>Whether the step belongs to a change that can lose data (a drop), blocked or allowed with
+    /// <see cref="PlanOptions.AllowDataLoss"/>. Set by the planner.</summary>
+    public bool LosesData { get; init; }
+
     /// <summary>Tables the step touches, from its locks.</summary>
     public IReadOnlyList<QualifiedName> Tables => Impact.Locks.Select(l => l.Table).Distinct().ToList();
 }

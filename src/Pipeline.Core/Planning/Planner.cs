@@ -48,7 +48,7 @@ public static class Planner
             var refusal = Guard(change, steps, desired, actual, options, changes, mustPrecede, diagnostics);
             foreach (var step in steps)
             {
-                var s = step with { Source = step.Source ?? change.Location };
+                var s = step with { Source = step.Source ?? change.Location, LosesData = change.IsDestructive };
                 if (refusal is not null && !s.Blocked)
                 {
                     s = s with { BlockedReason = refusal };

@@ -21,12 +21,24 @@ public static class PlanWriter
     /// <summary>File name of the human report.</summary>
     public const string ReportFileName = "report.md";
 
-    /// <summary>Writes every file of the plan folder into <paramref name="directory"/> (created if missing) and
-    /// returns the paths written. Files are written with LF line endings, UTF-8 without BOM.</summary>
+    /// <summary>Writes every file of the plan folder into <paramref name="directory"/> (created if missing) under the
+    /// default policy (<c>data-loss</c>) and returns the paths written.</summary>
     /// <exception cref="IOException">The folder cannot be written.</exception>
     /// <exception cref="UnauthorizedAccessException">The folder is not writable.</exception>
-    public static IReadOnlyList<string> Write(MigrationPlan plan, IMigrationDialect dialect, string directory)
+    public static IReadOnlyList<string> Write(MigrationPlan plan, IMigrationDialect dialect, string directory) =>
+        Write(Policy.PlanReview.Create(plan, Policy.FailPolicy.Default), dialect, directory, ReportContext.Default, "schema.yaml");
+
+    /// <summary>Writes every file of the plan folder into <paramref name="directory"/> (created if missing) and
+    /// returns the paths written: the three scripts, <c>plan.json</c>, the reports (<c>report.md</c>,
+    /// <c>report.json</c>, <c>report.sarif</c>) of <paramref name="review"/>, and the snapshots. Files are written with
+    /// LF line endings, UTF-8 without BOM. <paramref name="schemaFile"/> is the YAML file SARIF results without a
+    /// location point at.</summary>
+    /// <exception cref="IOException">The folder cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder is not writable.</exception>
+    public static IReadOnlyList<string> Write(Policy.PlanReview review, IMigrationDialect dialect, string directory, ReportContext context, string schemaFile)
     {
+        ArgumentNullException.ThrowIfNull(review);
+        var plan = review.Plan;
         Directory.CreateDirectory(directory);
         var written = new List<string>();
         void Put(string name, string text)
@@ -42,7 +54,9 @@ public static class PlanWriter
         }
 
         Put(PlanJsonFileName, PlanDocument.From(plan).ToJson() + "\n");
-        Put(ReportFileName, MarkdownReportWriter.Write(plan));
+        Put(ReportFileName, MarkdownReportWriter.Write(review, context));
+        Put(ReportDocument.FileName, ReportDocument.From(review, context).ToJson());
+        Put(SarifReportWriter.FileName, SarifReportWriter.Write(review, context, schemaFile));
         if (plan.Source is not null)
         {
             Put(SourceSnapshotFileName, Snapshot.SnapshotSerializer.Serialize(plan.Source));
@@ -52,6 +66,7 @@ public static class PlanWriter
         {
             Put(DesiredSnapshotFileName, Snapshot.SnapshotSerializer.Serialize(plan.Desired));
         }
+
         return written;
     }
 }

@@ -23,7 +23,7 @@ public class PlanWriterTests
         var dir = Path.Combine(Path.GetTempPath(), "plan-" + Guid.NewGuid().ToString("N"));
         var written = PlanWriter.Write(SamplePlan(), new FakeDialect(), dir);
         Assert.Equal(
-            ["01-expand.sql", "02-backfill.sql", "03-contract.sql", "desired.snapshot.json", "plan.json", "report.md", "source.snapshot.json"],
+            ["01-expand.sql", "02-backfill.sql", "03-contract.sql", "desired.snapshot.json", "plan.json", "report.json", "report.md", "report.sarif", "source.snapshot.json"],
             written.Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Directory.Delete(dir, true);
     }
@@ -82,9 +82,10 @@ public class PlanWriterTests
     public void Report_lists_findings_and_steps()
     {
         var report = MarkdownReportWriter.Write(SamplePlan());
-        Assert.Contains("BLOCKED", report, StringComparison.Ordinal);
-        Assert.Contains("**error PIPE2001**", report, StringComparison.Ordinal);
-        Assert.Contains("| 1 | expand | add column public.t.added |", report, StringComparison.Ordinal);
+        Assert.StartsWith("# Schema migration plan: ❌ FAIL", report, StringComparison.Ordinal);
+        Assert.Contains("- **error** [PIPE2001](", report, StringComparison.Ordinal);
+        Assert.Contains("| 1 | add column public.t.added | `add column public.t.added;` |", report, StringComparison.Ordinal);
+        Assert.Contains("| 2 | ~~drop column public.t.old~~ **blocked** |", report, StringComparison.Ordinal);
         Assert.Contains("```sql", report, StringComparison.Ordinal);
     }
 
