@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Core.Fragments;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Policy;
@@ -7,6 +8,7 @@ using Pipeline.Core.Snapshot;
 using Pipeline.Core.Yaml;
 using Pipeline.Postgres;
 using Pipeline.Postgres.Dialect;
+using Pipeline.Postgres.Dialect.Fragments;
 using Pipeline.Postgres.Introspection;
 
 namespace Pipeline.Cli.Commands;
@@ -17,6 +19,8 @@ namespace Pipeline.Cli.Commands;
 /// </summary>
 internal static class PlanCommand
 {
+    private const string LiveSource = "live database";
+
     /// <summary>Builds the command.</summary>
     public static Command Create(CliContext context)
     {
@@ -128,10 +132,25 @@ internal static class PlanCommand
             return ExitCodes.BadInput;
         }
 
-        var desired = SchemaYamlLoader.LoadFile(request.SchemaPath);
-        var (actual, source) = await ReadActualAsync(context, request, desired, cancellationToken).ConfigureAwait(false);
-
+        var document = SchemaYamlLoader.LoadDocumentFile(request.SchemaPath);
+        var desired = document.Model;
         var dialect = new PostgresDialect();
+        if (ReportAll(context, SqlFragmentCheck.Check(document, dialect)))
+        {
+            return ExitCodes.BadInput;
+        }
+
+        var (actual, source) = await ReadActualAsync(context, request, desired, cancellationToken).ConfigureAwait(false);
+        if (source == LiveSource)
+        {
+            var connectionString = context.ResolveConnection(request.ConnectionOption)!;
+            var unknownTypes = await PostgresTypeCheck.CheckAsync(document, connectionString, cancellationToken).ConfigureAwait(false);
+            if (ReportAll(context, unknownTypes))
+            {
+                return ExitCodes.BadInput;
+            }
+        }
+
         var plan = Planner.Plan(desired, actual, dialect, request.Options, source);
         var review = PlanReview.Create(plan, policy, request.BlockedAsWarnings);
         var reportContext = new ReportContext(
@@ -170,6 +189,17 @@ internal static class PlanCommand
         return null;
     }
 
+    /// <summary>Writes each error as one canonical line on stderr; true when there was any.</summary>
+    private static bool ReportAll(CliContext context, IReadOnlyList<PlanDiagnostic> errors)
+    {
+        foreach (var error in errors)
+        {
+            ErrorReporter.WriteError(context, error.Location?.ToString(), error.Code, error.Message);
+        }
+
+        return errors.Count > 0;
+    }
+
     private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
         CliContext context, PlanRequest request, DatabaseModel desired, CancellationToken cancellationToken)
     {
@@ -204,7 +234,7 @@ internal static class PlanCommand
         {
             await context.Stdout.WriteLineAsync($"Planning against live database {ConnectionStrings.Describe(connectionString)}").ConfigureAwait(false);
             var model = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, cancellationToken).ConfigureAwait(false);
-            return (model, "live database");
+            return (model, LiveSource);
         }
 
         await context.Stdout.WriteLineAsync("no database configured: planning against an empty database").ConfigureAwait(false);

@@ -55,6 +55,20 @@ public sealed record AddEnumValue(string Schema, string EnumName, string Value, 
     public override string Describe() => $"add value '{Value}' to enum {Schema}.{EnumName}";
 }
 
+/// <summary>Rename a label of an enum type (declared with <c>renamedFrom:</c> on the label;
+/// <c>ALTER TYPE … RENAME VALUE</c>). Rows holding the label keep it under its new name.</summary>
+/// <param name="Schema">Schema of the type.</param>
+/// <param name="EnumName">Type name.</param>
+/// <param name="From">Current label.</param>
+/// <param name="To">New label.</param>
+/// <param name="Location">YAML location.</param>
+public sealed record RenameEnumValue(string Schema, string EnumName, string From, string To, SourceLocation? Location)
+    : SchemaChange(Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"rename value '{From}' of enum {Schema}.{EnumName} to '{To}'";
+}
+
 /// <summary>Drop an enum type, or an enum whose labels were removed or reordered (not expressible in place).</summary>
 public sealed record DropEnumType(string Schema, EnumTypeModel Enum, SourceLocation? Location) : SchemaChange(Location)
 {
@@ -119,12 +133,18 @@ public sealed record RenameColumn(QualifiedName Table, string From, string To, S
     public override string Describe() => $"rename column {Table}.{From} to {To}";
 }
 
-/// <summary>Change a column's type. <paramref name="Using"/> is the conversion expression, or <c>null</c>.</summary>
+/// <summary>Change a column's type. <paramref name="Using"/> is the conversion expression, or <c>null</c>. The
+/// column's default travels with the type change (the dialect drops a default of the old type that cannot be
+/// converted and sets <c>To.Default</c> again in the same statement), so no separate <see cref="AlterColumnDefault"/>
+/// is produced for a column whose type changes.</summary>
 public sealed record AlterColumnType(QualifiedName Table, ColumnModel From, ColumnModel To, string? Using, TableModel ActualTable)
     : TableChange(Table, To.Location)
 {
     /// <inheritdoc />
     public override string Describe() => $"change type of {Table}.{To.Name} from {From.Type} to {To.Type}";
+
+    /// <summary>Whether the desired default (<c>To.Default</c>) differs from the actual one (<c>From.Default</c>).</summary>
+    public bool DefaultChanged { get; init; }
 }
 
 /// <summary>Make an existing column NOT NULL (with an optional backfill of existing NULLs first).</summary>
@@ -139,6 +159,10 @@ public sealed record DropNotNull(QualifiedName Table, ColumnModel Column) : Tabl
 {
     /// <inheritdoc />
     public override string Describe() => $"drop not null on {Table}.{Column.Name}";
+
+    /// <summary>Whether the column is in a primary key that this plan drops: PostgreSQL refuses DROP NOT NULL on a
+    /// primary key column, so it runs after the key's drop (which the differ moves to expand).</summary>
+    public bool AfterKeyDrop { get; init; }
 }
 
 /// <summary>Set, change or drop (<paramref name="Default"/> <c>null</c>) a column default.</summary>
@@ -188,6 +212,10 @@ public sealed record DropPrimaryKey(QualifiedName Table, PrimaryKeyModel Key, So
     /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
     /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
     public bool Replacement { get; init; }
+
+    /// <summary>Whether the drop must run in expand, before the re-creation of a key it depends on or that depends on
+    /// it (set by the differ for keys referenced by foreign keys), though it is no replacement.</summary>
+    public bool Early { get; init; }
 }
 
 /// <summary>Add a unique constraint to an existing table.</summary>
@@ -209,6 +237,10 @@ public sealed record DropUnique(QualifiedName Table, UniqueConstraintModel Uniqu
     /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
     /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
     public bool Replacement { get; init; }
+
+    /// <summary>Whether the drop must run in expand, before the re-creation of a key it depends on or that depends on
+    /// it (set by the differ for keys referenced by foreign keys), though it is no replacement.</summary>
+    public bool Early { get; init; }
 }
 
 /// <summary>Create an index. <paramref name="ActualTable"/> is <c>null</c> when the table is new (empty).</summary>
@@ -230,6 +262,14 @@ public sealed record DropIndex(QualifiedName Table, IndexModel Index, SourceLoca
     /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
     /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
     public bool Replacement { get; init; }
+
+    /// <summary>Whether the drop must run in expand, before the re-creation of a key it depends on or that depends on
+    /// it (set by the differ for keys referenced by foreign keys), though it is no replacement.</summary>
+    public bool Early { get; init; }
+
+    /// <summary>Whether the drop runs in expand before a type change of a column its expression uses (PostgreSQL
+    /// re-parses such expressions against the new type, which can fail); the desired version, if any, is added after.</summary>
+    public bool BeforeTypeChange { get; init; }
 }
 
 /// <summary>Add a foreign key. <paramref name="ActualTable"/> is <c>null</c> when the referencing table is new.</summary>
@@ -238,6 +278,10 @@ public sealed record AddForeignKey(QualifiedName Table, ForeignKeyModel ForeignK
 {
     /// <inheritdoc />
     public override string Describe() => $"add foreign key {ForeignKey.Name} on {Table}";
+
+    /// <summary>When the foreign key exists and is unchanged but is dropped and re-added because the key it
+    /// references (named here, <c>table.key</c>) is dropped or re-created; <c>null</c> otherwise.</summary>
+    public string? ReaddedForKey { get; init; }
 }
 
 /// <summary>Drop a foreign key.</summary>
@@ -252,6 +296,10 @@ public sealed record DropForeignKey(QualifiedName Table, ForeignKeyModel Foreign
     /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
     /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
     public bool Replacement { get; init; }
+
+    /// <summary>Whether the drop must run in expand, before the re-creation of a key it depends on or that depends on
+    /// it (set by the differ for keys referenced by foreign keys), though it is no replacement.</summary>
+    public bool Early { get; init; }
 }
 
 /// <summary>Add a check constraint to an existing table.</summary>
@@ -273,6 +321,10 @@ public sealed record DropCheck(QualifiedName Table, CheckConstraintModel Check, 
     /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
     /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
     public bool Replacement { get; init; }
+
+    /// <summary>Whether the drop runs in expand before a type change of a column its expression uses (PostgreSQL
+    /// re-parses such expressions against the new type, which can fail); the desired version, if any, is added after.</summary>
+    public bool BeforeTypeChange { get; init; }
 }
 
 /// <summary>A difference the tool cannot turn into safe steps (e.g. removing or reordering enum labels); the plan is
@@ -283,6 +335,9 @@ public sealed record UnsupportedChange(string Description, SourceLocation? Locat
 {
     /// <inheritdoc />
     public override string Describe() => Description;
+
+    /// <summary>The diagnostic code to report; <c>null</c> for <see cref="Planning.DiagnosticCodes.Unsupported"/>.</summary>
+    public string? Code { get; init; }
 }
 
 /// <summary>Rename a constraint (and its index), e.g. the primary key of a renamed table, whose default name

@@ -33,6 +33,7 @@ public static class SchemaDiffer
 
             DiffEnums(schema, actualSchema, changes);
 
+            var renameSources = TableDiffer.RenameSources(schema.Tables.Select(t => (t.Name, t.RenamedFrom)), n => actualSchema?.FindTable(n) is not null);
             foreach (var table in schema.Tables)
             {
                 if (NamePattern.IsExcluded(exclude, schema.Name, table.Name))
@@ -40,7 +41,7 @@ public static class SchemaDiffer
                     continue;
                 }
 
-                var actualTable = actualSchema?.FindTable(table.Name);
+                var actualTable = renameSources.Contains(table.Name) ? null : actualSchema?.FindTable(table.Name);
                 if (actualTable is null && table.RenamedFrom is not null)
                 {
                     actualTable = actualSchema?.FindTable(table.RenamedFrom);
@@ -62,6 +63,8 @@ public static class SchemaDiffer
         }
 
         AddDrops(desired, actual, exclude, matchedActualTables, changes);
+        TypeChangeDependents.Apply(desired, changes);
+        KeyDependents.Apply(desired, actual, changes);
         return changes;
     }
 
@@ -91,20 +94,32 @@ public static class SchemaDiffer
                 continue;
             }
 
+            // Declared label renames first (a new label may reuse a renamed one's old name).
+            var current = existing.Values.ToList();
+            foreach (var rename in type.Renames)
+            {
+                var at = current.IndexOf(rename.From);
+                if (at >= 0 && !current.Contains(rename.To))
+                {
+                    changes.Add(new RenameEnumValue(schema.Name, type.Name, rename.From, rename.To, type.Location));
+                    current[at] = rename.To;
+                }
+            }
+
             // Existing labels must keep their relative order; new labels may be inserted anywhere.
-            var kept = type.Values.Where(existing.Values.Contains).ToList();
-            if (!existing.Values.All(type.Values.Contains) || !kept.SequenceEqual(existing.Values))
+            var kept = type.Values.Where(current.Contains).ToList();
+            if (!current.All(type.Values.Contains) || !kept.SequenceEqual(current))
             {
                 changes.Add(new UnsupportedChange(
-                    $"enum {schema.Name}.{type.Name}: labels can only be added (PostgreSQL cannot remove or reorder enum labels in place); " +
-                    "create a new type, migrate the columns to it, then drop the old one",
+                    $"enum {schema.Name}.{type.Name}: labels can only be added or renamed (PostgreSQL cannot remove or reorder enum labels in place); " +
+                    "declare a renamed label as {name: new, renamedFrom: old}, or create a new type, migrate the columns to it, then drop the old one",
                     type.Location));
                 continue;
             }
 
             for (var i = 0; i < type.Values.Count; i++)
             {
-                if (!existing.Values.Contains(type.Values[i]))
+                if (!current.Contains(type.Values[i]))
                 {
                     changes.Add(new AddEnumValue(schema.Name, type.Name, type.Values[i], i == 0 ? null : type.Values[i - 1], type.Location));
                 }

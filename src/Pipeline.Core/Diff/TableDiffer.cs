@@ -46,9 +46,11 @@ internal sealed class TableDiffer(
     private void DiffColumns()
     {
         var matched = new HashSet<string>(StringComparer.Ordinal);
+        // "rename x to y and add a new x": a name another column is renamed from names a new column.
+        var renameSources = RenameSources(desired.Columns.Select(c => (c.Name, c.RenamedFrom)), n => actual.FindColumn(n) is not null);
         foreach (var column in desired.Columns)
         {
-            var existing = actual.FindColumn(column.Name);
+            var existing = renameSources.Contains(column.Name) ? null : actual.FindColumn(column.Name);
             if (existing is null && column.RenamedFrom is not null && actual.FindColumn(column.RenamedFrom) is { } old)
             {
                 existing = old;
@@ -75,12 +77,13 @@ internal sealed class TableDiffer(
     private void DiffColumn(ColumnModel column, ColumnModel existing)
     {
         var desiredType = normalizer.NormalizeType(column.Type);
+        var defaultChanged = !Same(column.Default, existing.Default, desiredType);
         if (desiredType != normalizer.NormalizeType(existing.Type))
         {
-            changes.Add(new AlterColumnType(name, existing, column, column.Using, actual));
+            // The default travels with the type change (one statement): a default of the old type may not convert.
+            changes.Add(new AlterColumnType(name, existing, column, column.Using, actual) { DefaultChanged = defaultChanged });
         }
-
-        if (!Same(column.Default, existing.Default, desiredType))
+        else if (defaultChanged)
         {
             changes.Add(new AlterColumnDefault(name, column.Name, column.Default, column.Location));
         }
@@ -193,6 +196,18 @@ internal sealed class TableDiffer(
         (wanted is null && existing is null)
         || (wanted is not null && existing is not null
             && normalizer.NormalizeExpression(wanted, columnType) == normalizer.NormalizeExpression(existing, columnType));
+
+    /// <summary>Names that a declared rename takes from the actual side (the rename applies: the old name exists and
+    /// the new one does not), so a desired object of such a name is new.</summary>
+    internal static HashSet<string> RenameSources(IEnumerable<(string Name, string? RenamedFrom)> desired, Func<string, bool> existsInActual)
+    {
+        var list = desired.ToList();
+        var names = list.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+        return list
+            .Where(d => d.RenamedFrom is not null && !existsInActual(d.Name) && existsInActual(d.RenamedFrom) && names.Contains(d.RenamedFrom))
+            .Select(d => d.RenamedFrom!)
+            .ToHashSet(StringComparer.Ordinal);
+    }
 
     private static bool Same(IReadOnlyList<string> a, IReadOnlyList<string> b) => a.SequenceEqual(b, StringComparer.Ordinal);
 }

@@ -26,4 +26,14 @@ public sealed record SchemaModel(
 /// <param name="Name">Type name within its schema.</param>
 /// <param name="Values">Labels in sort order.</param>
 /// <param name="Location">YAML location, if any.</param>
-public sealed record EnumTypeModel(string Name, IReadOnlyList<string> Values, SourceLocation? Location = null);
+public sealed record EnumTypeModel(string Name, IReadOnlyList<string> Values, SourceLocation? Location = null)
+{
+    /// <summary>Labels declared with <c>renamedFrom:</c> (desired model only; never guessed): the differ renames the
+    /// old label in place (<c>ALTER TYPE … RENAME VALUE</c>) instead of reporting it removed. Never <c>null</c>.</summary>
+    public IReadOnlyList<EnumLabelRename> Renames { get; init; } = [];
+}
+
+/// <summary>An enum label declared as renamed: <c>- {name: shipped, renamedFrom: sent}</c>.</summary>
+/// <param name="From">The previous label.</param>
+/// <param name="To">The label now (one of <see cref="EnumTypeModel.Values"/>).</param>
+public sealed record EnumLabelRename(string From, string To);

@@ -1,4 +1,5 @@
 using Pipeline.Core.Diff;
+using Pipeline.Core.Model;
 
 namespace Pipeline.Core.Planning;
 
@@ -16,22 +17,27 @@ internal static class ChangeOrder
     {
         CreateSchema => 0,
         CreateEnumType => 1,
+        RenameEnumValue => 1.5, // before AddEnumValue: a new label may reuse the old name
         AddEnumValue => 2,
         RenameTable => 3,
         CreateTable => 4,
         RenameColumn or RenameConstraint => 5,
         AddColumn => 6,
+        AlterColumnIdentity { To: IdentityKind.None } => 6.5, // before a type change that may give the column a serial default
+        DropIndex { BeforeTypeChange: true } => 6.7, // expressions re-parsed against the new type
+        DropCheck { BeforeTypeChange: true } => 6.8,
         AlterColumnType => 7,
+        DropNotNull { AfterKeyDrop: true } => 10.55, // after the primary key it was part of
         AlterColumnDefault or DropNotNull => 8,
         SetComment => 9,
         SetNotNull => 10,
         AlterColumnIdentity => 10.05, // after SetNotNull: an identity needs a NOT NULL column
-        DropForeignKey { Replacement: true } => 10.1,
-        DropPrimaryKey { Replacement: true } => 10.5,
+        DropForeignKey { Replacement: true } or DropForeignKey { Early: true } => 10.1,
+        DropPrimaryKey { Replacement: true } or DropPrimaryKey { Early: true } => 10.5,
         AddPrimaryKey => 11,
-        DropUnique { Replacement: true } => 11.5,
+        DropUnique { Replacement: true } or DropUnique { Early: true } => 11.5,
         AddUnique => 12,
-        DropIndex { Replacement: true } => 12.5,
+        DropIndex { Replacement: true } or DropIndex { Early: true } => 12.5,
         CreateIndex => 13,
         DropCheck { Replacement: true } => 13.5,
         AddCheck => 14,
@@ -48,14 +54,15 @@ internal static class ChangeOrder
         _ => 30,
     };
 
-    /// <summary>Whether the change is a drop of an object re-created under the same name.</summary>
+    /// <summary>Whether the change is a drop that runs in expand: of an object re-created under the same name, or
+    /// of a key or foreign key that must go before a dependent key change (<c>Early</c>).</summary>
     public static bool IsReplacement(SchemaChange change) => change switch
     {
-        DropPrimaryKey d => d.Replacement,
-        DropUnique d => d.Replacement,
-        DropIndex d => d.Replacement,
-        DropCheck d => d.Replacement,
-        DropForeignKey d => d.Replacement,
+        DropPrimaryKey d => d.Replacement || d.Early,
+        DropUnique d => d.Replacement || d.Early,
+        DropIndex d => d.Replacement || d.Early || d.BeforeTypeChange,
+        DropCheck d => d.Replacement || d.BeforeTypeChange,
+        DropForeignKey d => d.Replacement || d.Early,
         _ => false,
     };
 }

@@ -1,4 +1,5 @@
 using Pipeline.Core.Diff;
+using Pipeline.Core.Fragments;
 using Pipeline.Core.Model;
 
 namespace Pipeline.Core.Planning;
@@ -14,6 +15,10 @@ public interface IMigrationDialect
 
     /// <summary>Normaliser used by the differ so that equivalent spellings never show as changes.</summary>
     ISqlNormalizer Normalizer { get; }
+
+    /// <summary>Checks every SQL fragment taken from YAML (types, defaults, checks, index keys, …) to be exactly one
+    /// element of its kind in this dialect, before planning; see <see cref="SqlFragmentCheck"/>.</summary>
+    ISqlFragmentValidator FragmentValidator { get; }
 
     /// <summary>
     /// The steps that apply <paramref name="change"/> safely, in execution order, possibly spread over several

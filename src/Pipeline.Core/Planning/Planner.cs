@@ -31,7 +31,7 @@ public static class Planner
         {
             if (change is UnsupportedChange unsupported)
             {
-                diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Error, DiagnosticCodes.Unsupported, unsupported.Description, change.Location));
+                diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Error, unsupported.Code ?? DiagnosticCodes.Unsupported, unsupported.Description, change.Location));
                 continue;
             }
 

@@ -96,7 +96,29 @@ internal sealed class SchemaModelBuilder
     private static EnumTypeModel ReadEnum(YScalar key, YNode value)
     {
         var name = Name(key, "an enum name");
-        var labels = NameList(value, $"the labels of enum '{name}'", allowEmpty: true);
+        var what = $"the labels of enum '{name}'";
+        var labels = new List<(string Value, YNode Node)>();
+        var renames = new List<(EnumLabelRename Rename, YNode Node)>();
+        foreach (var item in Sequence(value, what).Items)
+        {
+            if (item is YMapping mapping)
+            {
+                // - {name: shipped, renamedFrom: sent}
+                var itemWhat = $"a label of enum '{name}'";
+                CheckKeys(mapping, YamlKeys.EnumLabel, itemWhat);
+                var label = Name(Required(mapping, "name", itemWhat), $"the name of {itemWhat}");
+                labels.Add((label, item));
+                if (Optional(mapping, "renamedFrom") is { } from)
+                {
+                    renames.Add((new EnumLabelRename(Name(from, $"'renamedFrom' of label '{label}'"), label), from));
+                }
+
+                continue;
+            }
+
+            labels.Add((Name(item, $"an item of {what}"), item));
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (label, node) in labels)
         {
@@ -106,6 +128,23 @@ internal sealed class SchemaModelBuilder
             }
         }
 
-        return new EnumTypeModel(name, labels.Select(l => l.Value).ToList(), key.Location);
+        var renamedFrom = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (rename, node) in renames)
+        {
+            if (seen.Contains(rename.From))
+            {
+                throw Error(node, $"label '{rename.To}' of enum '{name}' is renamed from '{rename.From}', which is still a label of the enum");
+            }
+
+            if (!renamedFrom.Add(rename.From))
+            {
+                throw Error(node, $"two labels of enum '{name}' are renamed from '{rename.From}'");
+            }
+        }
+
+        return new EnumTypeModel(name, labels.Select(l => l.Value).ToList(), key.Location)
+        {
+            Renames = renames.Select(r => r.Rename).ToList(),
+        };
     }
 }

@@ -1,3 +1,4 @@
+using Pipeline.Core.Fragments;
 using Pipeline.Core.Model;
 
 namespace Pipeline.Core.Yaml;
@@ -28,6 +29,28 @@ public static class SchemaYamlLoader
 
     /// <summary>Loads YAML text; <paramref name="fileName"/> is used in locations and messages.</summary>
     /// <exception cref="SchemaLoadException">As <see cref="LoadFile"/>.</exception>
-    public static DatabaseModel Load(string yaml, string fileName) =>
-        SchemaModelBuilder.Build(YamlTreeReader.Read(yaml, fileName), fileName);
+    public static DatabaseModel Load(string yaml, string fileName) => LoadDocument(yaml, fileName).Model;
+
+    /// <summary>Loads a file with its SQL fragments (see <see cref="SchemaDocument"/>).</summary>
+    /// <exception cref="SchemaLoadException">As <see cref="LoadFile"/>.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static SchemaDocument LoadDocumentFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Schema file '{path}' does not exist.", path);
+        }
+
+        return LoadDocument(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Loads YAML text with its SQL fragments; <paramref name="fileName"/> is used in locations and
+    /// messages.</summary>
+    /// <exception cref="SchemaLoadException">As <see cref="LoadFile"/>.</exception>
+    public static SchemaDocument LoadDocument(string yaml, string fileName)
+    {
+        var root = YamlTreeReader.Read(yaml, fileName);
+        var model = SchemaModelBuilder.Build(root, fileName);
+        return new SchemaDocument(model, SqlFragmentCollector.Collect(root, SqlFragmentFields.All));
+    }
 }

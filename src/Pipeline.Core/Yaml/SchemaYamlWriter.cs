@@ -53,7 +53,7 @@ public static class SchemaYamlWriter
             w.BeginMapping();
             foreach (var e in schema.Enums)
             {
-                w.FlowList(e.Name, e.Values);
+                WriteEnum(w, e);
             }
 
             w.EndMapping();
@@ -72,6 +72,35 @@ public static class SchemaYamlWriter
         }
 
         w.EndMapping();
+    }
+
+    private static void WriteEnum(YamlEventWriter w, EnumTypeModel e)
+    {
+        if (e.Renames.Count == 0)
+        {
+            w.FlowList(e.Name, e.Values);
+            return;
+        }
+
+        // A renamed label is written in its mapping form: - {name: shipped, renamedFrom: sent}
+        w.String(e.Name);
+        w.BeginSequence();
+        foreach (var label in e.Values)
+        {
+            var rename = e.Renames.FirstOrDefault(r => r.To == label);
+            if (rename is null)
+            {
+                w.String(label);
+                continue;
+            }
+
+            w.BeginMapping(flow: true);
+            w.Entry("name", label);
+            w.Entry("renamedFrom", rename.From);
+            w.EndMapping();
+        }
+
+        w.EndSequence();
     }
 
     private static void WriteTable(YamlEventWriter w, TableModel table)

@@ -12,6 +12,9 @@ internal static class YamlKeys
     /// <summary>One schema (value of <c>schemas.&lt;name&gt;</c>).</summary>
     public static readonly IReadOnlyList<string> Schema = ["enums", "tables"];
 
+    /// <summary>The mapping form of an enum label (<c>{name: shipped, renamedFrom: sent}</c>).</summary>
+    public static readonly IReadOnlyList<string> EnumLabel = ["name", "renamedFrom"];
+
     /// <summary>One table.</summary>
     public static readonly IReadOnlyList<string> Table =
         ["comment", "renamedFrom", "columns", "primaryKey", "unique", "indexes", "foreignKeys", "checks"];

@@ -14,6 +14,7 @@ internal sealed class YamlTreeReader
     private readonly string _file;
     private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
     private int _depth;
+    private SourceLocation _last;
 
     /// <summary>Deepest nesting accepted; the format needs about ten levels. Guards the recursion.</summary>
     internal const int MaxDepth = 64;
@@ -22,12 +23,14 @@ internal sealed class YamlTreeReader
     {
         _parser = parser;
         _file = file;
+        _last = new SourceLocation(file, 1, 1);
     }
 
     /// <summary>The root node, or <c>null</c> when the text holds no document (empty or only comments).</summary>
     /// <exception cref="SchemaLoadException">Malformed YAML, several documents, duplicate or complex keys.</exception>
     public static YNode? Read(string yaml, string file)
     {
+        RejectNonPrintable(yaml, file);
         var reader = new YamlTreeReader(new Parser(new StringReader(yaml)), file);
         try
         {
@@ -36,6 +39,41 @@ internal sealed class YamlTreeReader
         catch (YamlException ex)
         {
             throw new SchemaLoadException(reader.Loc(ex.Start), "invalid YAML: " + ex.Message, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner can fail this way on some malformed input (e.g. a '[' starting a block mapping
+            // key); report it as bad YAML at the last node read, never as a crash.
+            throw new SchemaLoadException(reader._last, "invalid YAML: the YAML parser cannot read the text after this point", ex);
+        }
+    }
+
+    /// <summary>Rejects characters a YAML stream may not contain (YAML 1.2 §5.1: control characters other than
+    /// tab, line feed and carriage return; unpaired surrogates; U+FFFE, U+FFFF), naming line and column.</summary>
+    private static void RejectNonPrintable(string yaml, string file)
+    {
+        var line = 1;
+        var column = 1;
+        for (var i = 0; i < yaml.Length; i++)
+        {
+            var c = yaml[i];
+            var printable = c is '\t' or '\n' or '\r' or (>= ' ' and <= '~') or '\u0085' or (>= '\u00A0' and <= '\uD7FF') or (>= '\uE000' and <= '\uFFFD')
+                || (char.IsHighSurrogate(c) && i + 1 < yaml.Length && char.IsLowSurrogate(yaml[i + 1]))
+                || (char.IsLowSurrogate(c) && i > 0 && char.IsHighSurrogate(yaml[i - 1]));
+            if (!printable && !(i == 0 && c == '\uFEFF'))
+            {
+                throw new SchemaLoadException(new SourceLocation(file, line, column), $"invalid YAML: the character U+{(int)c:X4} is not allowed in a YAML file");
+            }
+
+            if (c == '\n')
+            {
+                line++;
+                column = 1;
+            }
+            else if (!char.IsLowSurrogate(c))
+            {
+                column++;
+            }
         }
     }
 
@@ -150,6 +188,7 @@ internal sealed class YamlTreeReader
         }
 
         var current = _parser.Current!;
+        _last = Loc(current.Start);
         _parser.MoveNext();
         return current;
     }

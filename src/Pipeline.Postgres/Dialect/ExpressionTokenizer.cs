@@ -34,177 +34,36 @@ internal enum TokenKind
 /// <summary>A lexical token.</summary>
 internal sealed record Token(TokenKind Kind, string Text);
 
-/// <summary>A small, forgiving lexer for SQL expressions, used only to compare expressions.</summary>
+/// <summary>Tokens for comparing expressions, from the dialect's one lexer (<see cref="Fragments.SqlLexer"/>), used
+/// forgivingly: its problems are ignored (expressions compared here were checked before, or come from the server).</summary>
 internal static class ExpressionTokenizer
 {
-    private const string OperatorChars = "+-*/<>=~!@#%^&|`?";
-
-    /// <summary>Splits <paramref name="sql"/> into tokens; whitespace and comments are dropped.</summary>
+    /// <summary>Splits <paramref name="sql"/> into tokens; whitespace and comments are dropped; words and numbers are
+    /// lower-cased, string prefixes (<c>E</c>, <c>B</c>, <c>X</c>, <c>N</c>, <c>U&amp;</c>) upper-cased.</summary>
     public static List<Token> Tokenize(string sql)
     {
         var tokens = new List<Token>();
-        var i = 0;
-        while (i < sql.Length)
+        foreach (var t in Fragments.SqlLexer.Lex(sql).Tokens)
         {
-            var ch = sql[i];
-            if (char.IsWhiteSpace(ch))
+            tokens.Add(t.Kind switch
             {
-                i++;
-                continue;
-            }
-
-            if (ch == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
-            {
-                while (i < sql.Length && sql[i] != '\n')
-                {
-                    i++;
-                }
-
-                continue;
-            }
-
-            if (ch == '\'' || (ch is 'e' or 'E' or 'b' or 'B' or 'x' or 'X' && i + 1 < sql.Length && sql[i + 1] == '\''))
-            {
-                var start = i;
-                var prefix = ch == '\'' ? string.Empty : char.ToUpperInvariant(ch).ToString();
-                if (ch != '\'')
-                {
-                    i++;
-                }
-
-                i = ReadQuoted(sql, i, '\'', backslashEscapes: prefix == "E");
-                tokens.Add(new Token(TokenKind.String, prefix + sql[(start + prefix.Length)..i]));
-                continue;
-            }
-
-            if (ch == '"')
-            {
-                var start = i;
-                i = ReadQuoted(sql, i, '"', backslashEscapes: false);
-                tokens.Add(new Token(TokenKind.QuotedIdent, sql[start..i]));
-                continue;
-            }
-
-            if (ch == '$' && TryReadDollarQuoted(sql, i, out var end))
-            {
-                tokens.Add(new Token(TokenKind.String, sql[i..end]));
-                i = end;
-                continue;
-            }
-
-            if (char.IsDigit(ch) || (ch == '.' && i + 1 < sql.Length && char.IsDigit(sql[i + 1])))
-            {
-                var start = i;
-                while (i < sql.Length && (char.IsLetterOrDigit(sql[i]) || sql[i] == '.' || sql[i] == '_'
-                    || ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E'))))
-                {
-                    i++;
-                }
-
-                tokens.Add(new Token(TokenKind.Number, sql[start..i].ToLowerInvariant()));
-                continue;
-            }
-
-            if (char.IsLetter(ch) || ch == '_')
-            {
-                var start = i;
-                while (i < sql.Length && (char.IsLetterOrDigit(sql[i]) || sql[i] == '_' || sql[i] == '$'))
-                {
-                    i++;
-                }
-
-                tokens.Add(new Token(TokenKind.Word, sql[start..i].ToLowerInvariant()));
-                continue;
-            }
-
-            if (ch == ':' && i + 1 < sql.Length && sql[i + 1] == ':')
-            {
-                tokens.Add(new Token(TokenKind.Cast, "::"));
-                i += 2;
-                continue;
-            }
-
-            if ("()[],.;".Contains(ch, StringComparison.Ordinal))
-            {
-                tokens.Add(new Token(TokenKind.Punct, ch.ToString()));
-                i++;
-                continue;
-            }
-
-            if (OperatorChars.Contains(ch, StringComparison.Ordinal) || ch == ':')
-            {
-                var start = i;
-                while (i < sql.Length && (OperatorChars.Contains(sql[i], StringComparison.Ordinal) || sql[i] == ':')
-                    && !(sql[i] == '-' && i + 1 < sql.Length && sql[i + 1] == '-'))
-                {
-                    i++;
-                }
-
-                tokens.Add(new Token(TokenKind.Operator, sql[start..i]));
-                continue;
-            }
-
-            tokens.Add(new Token(TokenKind.Operator, ch.ToString()));
-            i++;
+                Fragments.LexKind.Word => new Token(TokenKind.Word, t.Text.ToLowerInvariant()),
+                Fragments.LexKind.QuotedIdent => new Token(TokenKind.QuotedIdent, t.Text),
+                Fragments.LexKind.String => new Token(TokenKind.String, StringPrefixUpper(t.Text)),
+                Fragments.LexKind.Number => new Token(TokenKind.Number, t.Text.ToLowerInvariant()),
+                Fragments.LexKind.Cast => new Token(TokenKind.Cast, "::"),
+                Fragments.LexKind.Punct when t.Text != ":" => new Token(TokenKind.Punct, t.Text),
+                _ => new Token(TokenKind.Operator, t.Text),
+            });
         }
 
         return tokens;
     }
 
-    private static int ReadQuoted(string sql, int i, char quote, bool backslashEscapes)
+    private static string StringPrefixUpper(string text)
     {
-        i++; // opening quote
-        while (i < sql.Length)
-        {
-            if (backslashEscapes && sql[i] == '\\')
-            {
-                i += 2;
-                continue;
-            }
-
-            if (sql[i] == quote)
-            {
-                if (i + 1 < sql.Length && sql[i + 1] == quote)
-                {
-                    i += 2;
-                    continue;
-                }
-
-                return i + 1;
-            }
-
-            i++;
-        }
-
-        return sql.Length;
-    }
-
-    private static bool TryReadDollarQuoted(string sql, int i, out int end)
-    {
-        end = i;
-        var close = sql.IndexOf('$', i + 1);
-        if (close < 0)
-        {
-            return false;
-        }
-
-        var tag = sql[i..(close + 1)];
-        for (var k = 1; k < tag.Length - 1; k++)
-        {
-            if (!(char.IsLetterOrDigit(tag[k]) || tag[k] == '_'))
-            {
-                return false;
-            }
-        }
-
-        var closing = sql.IndexOf(tag, close + 1, StringComparison.Ordinal);
-        if (closing < 0)
-        {
-            return false;
-        }
-
-        end = closing + tag.Length;
-        return true;
+        var quote = text.IndexOfAny(['\'', '$']);
+        return quote <= 0 ? text : text[..quote].ToUpperInvariant() + text[quote..];
     }
 
     /// <summary>Renders tokens with canonical spacing: one space between words, none inside parentheses or around

@@ -259,38 +259,4 @@ public sealed partial class PostgresDialect
 
         return steps;
     }
-
-    /// <summary>
-    /// Column type change: catalog-only when the change is binary-coercible without USING (see
-    /// <see cref="TypeChangeRules"/>); otherwise a rewrite of the table and its indexes under ACCESS EXCLUSIVE, kept in
-    /// expand (the new application version needs the new type) with High risk and the estimate in its reason.
-    /// </summary>
-    private static List<PlanStep> PlanAlterColumnType(AlterColumnType c, StepFactory f)
-    {
-        var from = PostgresTypeNames.Normalize(c.From.Type);
-        var to = PostgresTypeNames.Normalize(c.To.Type);
-        var stats = c.ActualTable.Stats;
-        var usingClause = c.Using is null ? string.Empty : $" USING {c.Using}";
-        var sql = $"{PostgresSql.AlterTable(c.Table)}ALTER COLUMN {SqlIdentifiers.Quote(c.To.Name)} TYPE {to}{usingClause};";
-        var label = $"{c.Table}.{c.To.Name}";
-        if (TypeChangeRules.IsInPlace(from, to, c.Using))
-        {
-            return
-            [
-                f.Step(Phase.Expand, PgStatementKind.AlterColumnTypeInPlace, $"change type of {label} to {to} (in place)", sql,
-                    $"{from} → {to} is binary-coercible: no rewrite, no scan; PostgreSQL rebuilds indexes on the column only if their operator class changes, which it does not for this cast.",
-                    c.Table, stats),
-            ];
-        }
-
-        var rule = PostgresLockRules.For(PgStatementKind.AlterColumnTypeRewrite, f.Major);
-        var impact = f.Impact(rule, c.Table, stats, null);
-        var estimate = $"rewrites {c.Table} ({StepFactory.Size(stats)}) under ACCESS EXCLUSIVE for ~{DurationText.Format(impact.EstimatedMs)}";
-        return
-        [
-            f.Step(Phase.Expand, PgStatementKind.AlterColumnTypeRewrite, $"change type of {label} from {from} to {to} (rewrite)", sql,
-                $"{from} → {to} is not binary-coercible{(c.Using is null ? string.Empty : " (or has a USING expression)")}: {estimate}; reads and writes wait. For a large table prefer a new column, a backfill and a switch-over.",
-                c.Table, stats),
-        ];
-    }
 }

@@ -7,6 +7,9 @@ namespace Pipeline.Postgres.Dialect;
 /// <summary>Indexes, keys, foreign keys and checks.</summary>
 public sealed partial class PostgresDialect
 {
+    /// <summary>An unchanged foreign key is dropped and re-added around a change of the key it depends on.</summary>
+    public const string ForeignKeyReaddedCode = "PIPE1032";
+
     /// <summary>
     /// An index on an existing table: a cleanup step that drops a leftover INVALID index of the same name (from an
     /// interrupted earlier attempt), then <c>CREATE INDEX CONCURRENTLY IF NOT EXISTS</c> under SHARE UPDATE EXCLUSIVE
@@ -141,6 +144,12 @@ public sealed partial class PostgresDialect
         }
 
         var stats = c.ActualTable.Stats;
+        if (c.ReaddedForKey is not null)
+        {
+            f.Report(DiagnosticSeverity.Warning, ForeignKeyReaddedCode,
+                $"foreign key {fk.Name} on {c.Table} is dropped and added again (NOT VALID, then VALIDATE in contract) because {c.ReaddedForKey}, which it depends on, is dropped or re-created; until it is back, rows are not checked against {referenced}");
+        }
+
         return
         [
             f.Step(Phase.Expand, PgStatementKind.AddForeignKeyNotValid, $"add foreign key {fk.Name} on {c.Table} (not valid)",

@@ -47,6 +47,9 @@ public sealed partial class PostgresDialect
         {
             var values = f.Context.Actual.FindSchema(c.Schema)?.FindEnum(c.EnumName)?.Values;
             var first = values is { Count: > 0 } ? values[0] : null;
+            // The current first label may be renamed earlier in the plan.
+            var renames = f.Context.Desired.FindSchema(c.Schema)?.FindEnum(c.EnumName)?.Renames ?? [];
+            first = renames.FirstOrDefault(r => r.From == first)?.To ?? first;
             if (first is not null)
             {
                 position = " BEFORE " + SqlIdentifiers.Literal(first);
@@ -59,6 +62,24 @@ public sealed partial class PostgresDialect
                 $"ALTER TYPE {type} ADD VALUE IF NOT EXISTS {SqlIdentifiers.Literal(c.Value)}{position};",
                 "Adding a label is catalog-only; old application versions never see it. Runs outside a transaction block (required before PostgreSQL 12; since 12 the label is usable only after commit).",
                 null, null, transactional: false),
+        ];
+    }
+
+    /// <summary>
+    /// <c>ALTER TYPE … RENAME VALUE 'old' TO 'new'</c> (PostgreSQL 10+, https://www.postgresql.org/docs/current/sql-altertype.html):
+    /// catalog-only, no table lock; rows, defaults and checks holding the label show the new name at once. Warned
+    /// (PIPE1002): application versions that still write the old label fail.
+    /// </summary>
+    private static List<PlanStep> PlanRenameEnumValue(RenameEnumValue c, StepFactory f)
+    {
+        f.Report(DiagnosticSeverity.Warning, DiagnosticCodes.BreaksOldVersions,
+            $"renaming label '{c.From}' of enum {c.Schema}.{c.EnumName} to '{c.To}' breaks application versions that still write or compare the old label");
+        return
+        [
+            f.Step(Phase.Expand, PgStatementKind.RenameEnumValue, c.Describe(),
+                $"ALTER TYPE {SqlIdentifiers.Qualified(c.Schema, c.EnumName)} RENAME VALUE {SqlIdentifiers.Literal(c.From)} TO {SqlIdentifiers.Literal(c.To)};",
+                "Catalog-only: rows store the label's identity, not its text, so every row, default and check holding it shows the new name at once; no table is locked. Old application versions using the old label break (PIPE1002).",
+                null, null),
         ];
     }
 
@@ -83,7 +104,27 @@ public sealed partial class PostgresDialect
             lines.Add($"CONSTRAINT {SqlIdentifiers.Quote(t.PrimaryKey.Name)} PRIMARY KEY ({PostgresSql.ColumnList(t.PrimaryKey.Columns)})");
         }
 
-        lines.AddRange(t.Uniques.Select(u => $"CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE ({PostgresSql.ColumnList(u.Columns)})"));
+        // CREATE TABLE silently drops a unique constraint whose columns repeat the primary key's or an earlier
+        // unique constraint's (observed on PostgreSQL 15), so such a constraint is added by its own statement.
+        var inlineKeys = new HashSet<string>(StringComparer.Ordinal);
+        if (t.PrimaryKey is not null)
+        {
+            inlineKeys.Add(string.Join("\0", t.PrimaryKey.Columns));
+        }
+
+        var separate = new List<UniqueConstraintModel>();
+        foreach (var u in t.Uniques)
+        {
+            if (inlineKeys.Add(string.Join("\0", u.Columns)))
+            {
+                lines.Add($"CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE ({PostgresSql.ColumnList(u.Columns)})");
+            }
+            else
+            {
+                separate.Add(u);
+            }
+        }
+
         lines.AddRange(t.Checks.Select(k => $"CONSTRAINT {SqlIdentifiers.Quote(k.Name)} CHECK ({k.Expression})"));
         var sql = $"CREATE TABLE {SqlIdentifiers.Qualified(name)} (\n    {string.Join(",\n    ", lines)}\n);";
 
@@ -93,6 +134,11 @@ public sealed partial class PostgresDialect
                 "A new, empty table: its constraints are checked against no rows and no other session can see it before commit.",
                 name, null),
         };
+
+        steps.AddRange(separate.Select(u => f.Step(Phase.Expand, PgStatementKind.AddUniqueToNewTable, $"add unique constraint {u.Name} on {name} (new table)",
+            $"{PostgresSql.AlterTable(name)}ADD CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE ({PostgresSql.ColumnList(u.Columns)});",
+            "Its columns repeat another key of the new table, which CREATE TABLE would silently merge; the table is new and empty, so building its index is instant.",
+            name, null)));
 
         if (t.Comment is not null)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Pipeline.Core.Diff;
+using Pipeline.Core.Fragments;
 using Pipeline.Core.Planning;
 
 namespace Pipeline.Postgres.Dialect;
@@ -29,6 +30,9 @@ public sealed partial class PostgresDialect : IMigrationDialect
 
     /// <inheritdoc />
     public ISqlNormalizer Normalizer { get; } = new PostgresNormalizer();
+
+    /// <inheritdoc />
+    public ISqlFragmentValidator FragmentValidator { get; } = new Fragments.PostgresFragmentValidator();
 
     /// <inheritdoc />
     /// <remarks>Returns <c>SET lock_timeout = '{ms}ms';</c>
@@ -64,6 +68,7 @@ public sealed partial class PostgresDialect : IMigrationDialect
             DropSchema c => PlanDropSchema(c, f),
             CreateEnumType c => PlanCreateEnum(c, f),
             AddEnumValue c => PlanAddEnumValue(c, f),
+            RenameEnumValue c => PlanRenameEnumValue(c, f),
             DropEnumType c => PlanDropEnum(c, f),
             CreateTable c => PlanCreateTable(c, f),
             DropTable c => PlanDropTable(c, f),

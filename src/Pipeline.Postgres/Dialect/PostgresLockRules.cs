@@ -130,6 +130,25 @@ public enum PgStatementKind
 
     /// <summary><c>ALTER INDEX parent_index ATTACH PARTITION partition_index</c>.</summary>
     AttachIndexPartition,
+
+    /// <summary><c>ALTER SEQUENCE s.t_c_seq AS bigint</c> on a serial column's owned sequence (in a DO block that
+    /// finds it with <c>pg_get_serial_sequence()</c>): locks the sequence, not the table.</summary>
+    AlterSequenceType,
+
+    /// <summary><c>CREATE SEQUENCE s.t_c_seq AS integer OWNED BY s.t.c</c> (integer → serial): no table lock
+    /// that blocks anyone.</summary>
+    CreateOwnedSequence,
+
+    /// <summary><c>DROP SEQUENCE</c> of a serial column's owned sequence, after its default was dropped (serial →
+    /// integer).</summary>
+    DropOwnedSequence,
+
+    /// <summary><c>ALTER TYPE s.t RENAME VALUE 'a' TO 'b'</c> (PostgreSQL 10+): locks the type, not tables.</summary>
+    RenameEnumValue,
+
+    /// <summary><c>ALTER TABLE … ADD CONSTRAINT … UNIQUE (…)</c> on a table created by the same plan (empty): a
+    /// unique constraint that repeats another key's columns, which CREATE TABLE would merge away.</summary>
+    AddUniqueToNewTable,
 }
 
 /// <summary>
@@ -208,6 +227,15 @@ public static class PostgresLockRules
 
     /// <summary>Transaction control in procedures and DO blocks (COMMIT inside DO, PostgreSQL 11+).</summary>
     public const string PlpgsqlTransactionsDocs = "https://www.postgresql.org/docs/current/plpgsql-transactions.html";
+
+    /// <summary>ALTER SEQUENCE.</summary>
+    public const string AlterSequenceDocs = "https://www.postgresql.org/docs/current/sql-altersequence.html";
+
+    /// <summary>CREATE SEQUENCE.</summary>
+    public const string CreateSequenceDocs = "https://www.postgresql.org/docs/current/sql-createsequence.html";
+
+    /// <summary>DROP SEQUENCE.</summary>
+    public const string DropSequenceDocs = "https://www.postgresql.org/docs/current/sql-dropsequence.html";
 
     /// <summary>Function volatility categories.</summary>
     public const string VolatilityDocs = "https://www.postgresql.org/docs/current/xfunc-volatility.html";
@@ -320,6 +348,21 @@ public static class PostgresLockRules
         PgStatementKind.AttachIndexPartition => new(statement, "ALTER INDEX s.i ATTACH PARTITION s.i_p1;", LockMode.AccessShare,
             LockMode.AccessShare, TableWork.CatalogOnly, AlterIndexDocs,
             "Observed ACCESS SHARE on the partition and the parent, SHARE UPDATE EXCLUSIVE on the parent index, ACCESS EXCLUSIVE on the attached index; a no-op when already attached."),
+        PgStatementKind.AlterSequenceType => new(statement, "ALTER SEQUENCE s.t_id_seq AS bigint;", LockMode.None, LockMode.None,
+            TableWork.CatalogOnly, AlterSequenceDocs,
+            "Observed on PostgreSQL 15: SHARE ROW EXCLUSIVE on the sequence only, no lock on the table; catalog-only. A maximum equal to the old type's maximum moves to the new type's (PostgreSQL 10+)."),
+        PgStatementKind.CreateOwnedSequence => new(statement, "CREATE SEQUENCE s.t_id_seq AS integer OWNED BY s.t.id;", LockMode.AccessShare,
+            LockMode.None, TableWork.CatalogOnly, CreateSequenceDocs,
+            "Observed on PostgreSQL 15: ACCESS SHARE on the owning table (OWNED BY) and ACCESS EXCLUSIVE on the new sequence."),
+        PgStatementKind.DropOwnedSequence => new(statement, "DROP SEQUENCE IF EXISTS s.t_id_seq;", LockMode.None, LockMode.None,
+            TableWork.CatalogOnly, DropSequenceDocs,
+            "Observed on PostgreSQL 15: ACCESS EXCLUSIVE on the sequence only, after the column's nextval() default was dropped (else it fails: the default depends on it)."),
+        PgStatementKind.RenameEnumValue => new(statement, "ALTER TYPE s.t RENAME VALUE 'sent' TO 'shipped';", LockMode.None, LockMode.None,
+            TableWork.CatalogOnly, AlterTypeDocs,
+            "PostgreSQL 10+. Observed on PostgreSQL 15: no table lock, even with columns of the type; catalog-only (rows store the label's OID, so they keep their value under the new name: pg_relation_filenode unchanged); an object lock on the type; runs in a transaction block."),
+        PgStatementKind.AddUniqueToNewTable => new(statement, "ALTER TABLE s.t ADD CONSTRAINT k UNIQUE (c);", LockMode.AccessExclusive,
+            LockMode.None, TableWork.CatalogOnly, AlterTableDocs,
+            "ACCESS EXCLUSIVE and an index build (observed, SHARE as well); the table was created by this plan and is empty, so both are instant. Used because CREATE TABLE drops a UNIQUE that repeats the primary key's or another unique constraint's columns (observed on PostgreSQL 15)."),
         _ => throw new ArgumentOutOfRangeException(nameof(statement), statement, "Unknown statement kind."),
     };
 

@@ -54,6 +54,9 @@ public sealed class PostgresNormalizer : ISqlNormalizer
         ArgumentNullException.ThrowIfNull(expression);
         var tokens = ExpressionTokenizer.Tokenize(expression);
         tokens = UnquoteIdentifiers(tokens);
+
+        // PostgreSQL deparses a constant in a check as "(0)::numeric": unwrap it before looking at casts on literals.
+        tokens = DropParenthesesAroundSingleTokens(tokens);
         tokens = FoldCasts(tokens);
         if (columnType is not null)
         {

@@ -67,8 +67,8 @@ internal static class PostgresSql
         return sql;
     }
 
-    /// <summary>Index key parts: bare column names are quoted (an already double-quoted name is kept), parenthesised
-    /// expressions are kept, a trailing
+    /// <summary>Index key parts: column names (as stored: <c>Order Id</c>, <c>"x"</c> for a name holding quotes) are
+    /// quoted as identifiers, parenthesised expressions are kept, a trailing
     /// <c>ASC</c>/<c>DESC</c> (and <c>NULLS FIRST|LAST</c>) is kept.</summary>
     public static string IndexKey(string key)
     {
@@ -78,21 +78,9 @@ internal static class PostgresSql
             return text;
         }
 
-        var words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var suffixStart = words.Length;
-        for (var i = 1; i < words.Length; i++)
-        {
-            if (words[i].ToUpperInvariant() is "ASC" or "DESC" or "NULLS")
-            {
-                suffixStart = i;
-                break;
-            }
-        }
-
-        var name = string.Join(' ', words[..suffixStart]);
-        var suffix = string.Join(' ', words[suffixStart..].Select(w => w.ToUpperInvariant()));
-        var quoted = name.Length > 1 && name[0] == '"' && name[^1] == '"' ? name : SqlIdentifiers.Quote(name);
-        return quoted + (suffix.Length > 0 ? " " + suffix : string.Empty);
+        var (name, options) = IndexKeyParts.SplitColumnKey(text);
+        var suffix = string.Join(' ', options.Select(w => w.ToUpperInvariant()));
+        return SqlIdentifiers.Quote(name) + (suffix.Length > 0 ? " " + suffix : string.Empty);
     }
 
     /// <summary>

@@ -13,6 +13,8 @@ internal sealed class FakeDialect : IMigrationDialect
 
     public ISqlNormalizer Normalizer { get; } = new LowerCaseNormalizer();
 
+    public Pipeline.Core.Fragments.ISqlFragmentValidator FragmentValidator { get; } = new SemicolonValidator();
+
     public IReadOnlyList<PlanStep> PlanChange(SchemaChange change, PlanContext context, ICollection<PlanDiagnostic> diagnostics)
     {
         var impact = new LockImpact([], TableWork.CatalogOnly, 1, RiskLevel.Low, "test");
@@ -24,6 +26,15 @@ internal sealed class FakeDialect : IMigrationDialect
     }
 
     public string LockTimeoutStatement(int milliseconds) => $"SET lock_timeout = '{milliseconds}ms';";
+
+    /// <summary>Rejects a fragment holding a semicolon, so the core's plumbing can be tested without a dialect.</summary>
+    private sealed class SemicolonValidator : Pipeline.Core.Fragments.ISqlFragmentValidator
+    {
+        public IReadOnlyList<Pipeline.Core.Fragments.SqlFragmentProblem> Validate(Pipeline.Core.Fragments.SqlFragment fragment) =>
+            fragment.Text.IndexOf(';', StringComparison.Ordinal) is var i and >= 0
+                ? [new("PIPE0020", "holds a semicolon", i)]
+                : [];
+    }
 
     private sealed class LowerCaseNormalizer : ISqlNormalizer
     {

@@ -45,6 +45,7 @@ public class JsonSchemaTests
     {
         { "", [.. YamlKeys.Root] },
         { "schema", [.. YamlKeys.Schema] },
+        { "enumLabel", [.. YamlKeys.EnumLabel] },
         { "table", [.. YamlKeys.Table] },
         { "column", [.. YamlKeys.Column] },
         { "primaryKey", [.. YamlKeys.PrimaryKey] },

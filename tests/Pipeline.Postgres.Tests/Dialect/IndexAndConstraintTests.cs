@@ -42,11 +42,13 @@ public class IndexAndConstraintTests
     }
 
     [Fact]
-    public void Quoted_key_is_kept_and_awkward_names_are_quoted()
+    public void Key_column_names_are_quoted_as_stored_including_names_that_hold_quotes()
     {
-        var index = new IndexModel("Orders By Status", ["\"Status\"", "order DESC NULLS LAST"]);
+        // Keys hold column names as the catalog stores them (as `pipeline inspect` writes them): "Status" is the
+        // column Status, '"x"' is a column whose name holds double quotes.
+        var index = new IndexModel("Orders By Status", ["Status", "order DESC NULLS LAST", "\"x\" DESC"]);
         var (steps, _) = Plan(new CreateIndex(new QualifiedName("Sales", "orders"), index, OrdersTable()));
-        Assert.Equal("CREATE INDEX CONCURRENTLY IF NOT EXISTS \"Orders By Status\" ON \"Sales\".orders USING btree (\"Status\", \"order\" DESC NULLS LAST);", steps[1].Sql);
+        Assert.Equal("CREATE INDEX CONCURRENTLY IF NOT EXISTS \"Orders By Status\" ON \"Sales\".orders USING btree (\"Status\", \"order\" DESC NULLS LAST, \"\"\"x\"\"\" DESC);", steps[1].Sql);
         Assert.Contains("n.nspname = 'Sales' AND c.relname = 'Orders By Status'", steps[0].Sql);
     }
 
