@@ -36,6 +36,10 @@ public sealed class PipelinePlanTask : PipelineCliTask
     /// <summary>Rows per backfill batch. Default 1000.</summary>
     public int BackfillBatchSize { get; set; } = 1000;
 
+    /// <summary>Kinds of unmodelled table properties to plan changes despite (<c>--allow-unmodelled</c>), e.g.
+    /// <c>trigger</c> or <c>trigger,publication</c>; optional.</summary>
+    public string? AllowUnmodelled { get; set; }
+
     /// <summary>Report blocked steps as warnings instead of failing the build. Default false.</summary>
     public bool BlockedAsWarnings { get; set; }
 
@@ -79,6 +83,11 @@ public sealed class PipelinePlanTask : PipelineCliTask
         if (AllowDataLoss)
         {
             builder.AppendSwitch("--allow-data-loss");
+        }
+
+        if (!string.IsNullOrWhiteSpace(AllowUnmodelled))
+        {
+            builder.AppendSwitchIfNotNull("--allow-unmodelled ", AllowUnmodelled.Trim().Replace(';', ','));
         }
 
         builder.AppendSwitchIfNotNull("--lock-timeout ", string.IsNullOrWhiteSpace(LockTimeout) ? "2s" : LockTimeout.Trim());

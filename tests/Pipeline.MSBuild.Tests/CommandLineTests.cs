@@ -25,6 +25,7 @@ public class CommandLineTests
         task.BlockedAsWarnings = true;
         task.LockTimeout = "500ms";
         task.BackfillBatchSize = 250;
+        task.AllowUnmodelled = "trigger;publication";
 
         var commandLine = task.BuildCommandLine();
 
@@ -34,6 +35,7 @@ public class CommandLineTests
         Assert.Contains("--lock-timeout 500ms", commandLine, StringComparison.Ordinal);
         Assert.Contains("--batch-size 250", commandLine, StringComparison.Ordinal);
         Assert.Contains("--blocked-as-warnings", commandLine, StringComparison.Ordinal);
+        Assert.Contains("--allow-unmodelled trigger,publication", commandLine.Replace("\"", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.DoesNotContain("--out /repo/plan/", commandLine, StringComparison.Ordinal);
     }
 

@@ -55,6 +55,22 @@ internal static class PlanCommand
                 result.AddError("--batch-size must be at least 1");
             }
         });
+        var allowUnmodelled = new Option<string[]>("--allow-unmodelled")
+        {
+            Description = "Plan changes despite these unmodelled table properties (e.g. trigger, row-level-security, publication); comma-separated or repeated.",
+            HelpName = "KIND",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        allowUnmodelled.Validators.Add(result =>
+        {
+            foreach (var name in SplitKinds(result.GetValueOrDefault<string[]>()))
+            {
+                if (UnmodelledKinds.FromOptionName(name) is null)
+                {
+                    result.AddError($"--allow-unmodelled: unknown kind '{name}'; known: {string.Join(", ", Enum.GetValues<UnmodelledKind>().Select(UnmodelledKinds.OptionName))}");
+                }
+            }
+        });
         var blockedAsWarnings = new Option<bool>("--blocked-as-warnings")
         {
             Description = "Report blocked steps as warnings and exit 0 (the plan still marks them blocked).",
@@ -84,7 +100,7 @@ internal static class PlanCommand
 
         var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
         {
-            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, blockedAsWarnings, failOn, repoRoot, docsUrl, ifChanged,
+            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, allowUnmodelled, blockedAsWarnings, failOn, repoRoot, docsUrl, ifChanged,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -93,7 +109,8 @@ internal static class PlanCommand
                 parse.GetValue(connection),
                 parse.GetValue(snapshot),
                 parse.GetValue(output)!,
-                new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize)),
+                new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize),
+                    AllowUnmodelled: SplitKinds(parse.GetValue(allowUnmodelled)).Select(n => UnmodelledKinds.FromOptionName(n)!.Value).Distinct().ToList()),
                 parse.GetValue(blockedAsWarnings),
                 parse.GetValue(failOn) ?? FailPolicy.DefaultText,
                 parse.GetValue(repoRoot),
@@ -281,6 +298,10 @@ internal static class PlanCommand
 
     /// <summary>The source of one plan: a snapshot file, a live database, or neither (an empty database).</summary>
     private sealed record PlanTarget(string? SnapshotPath, string? ConnectionString, string Description);
+
+    /// <summary>The kind names of <c>--allow-unmodelled</c> values (each may hold several, comma-separated).</summary>
+    private static IEnumerable<string> SplitKinds(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>The parsed arguments of one <c>plan</c> run.</summary>
     private sealed record PlanRequest(

@@ -15,6 +15,10 @@ namespace Pipeline.Core.Model;
 /// dropping and creating. Never guessed.</param>
 /// <param name="Stats">Size statistics (actual model only), used to estimate lock durations.</param>
 /// <param name="Location">YAML location, if any.</param>
+/// <param name="Unmodelled">Properties the model does not carry, read from the catalog (actual model only).</param>
+/// <param name="Dependents">Objects the catalog records as depending on the table, its columns, constraints or
+/// indexes (actual model only).</param>
+/// <param name="Partitioning">How the table is partitioned, or <c>null</c> (actual model only).</param>
 public sealed record TableModel(
     string Name,
     IReadOnlyList<ColumnModel> Columns,
@@ -26,8 +30,17 @@ public sealed record TableModel(
     string? Comment = null,
     string? RenamedFrom = null,
     TableStats? Stats = null,
-    SourceLocation? Location = null)
+    SourceLocation? Location = null,
+    IReadOnlyList<UnmodelledProperty>? Unmodelled = null,
+    IReadOnlyList<DependentObject>? Dependents = null,
+    PartitioningModel? Partitioning = null)
 {
+    /// <summary>Unmodelled properties; never <c>null</c>.</summary>
+    public IReadOnlyList<UnmodelledProperty> Unmodelled { get; init; } = Unmodelled ?? [];
+
+    /// <summary>Dependent objects; never <c>null</c>.</summary>
+    public IReadOnlyList<DependentObject> Dependents { get; init; } = Dependents ?? [];
+
     /// <summary>Unique constraints; never <c>null</c>.</summary>
     public IReadOnlyList<UniqueConstraintModel> Uniques { get; init; } = Uniques ?? [];
 

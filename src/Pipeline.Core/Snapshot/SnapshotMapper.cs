@@ -39,7 +39,15 @@ internal static class SnapshotMapper
         t.Checks.Select(c => new SnapshotCheck(c.Name, c.Expression)).ToList(),
         t.PrimaryKey is { } pk ? new SnapshotKey(pk.Name, pk.Columns) : null,
         t.Comment,
-        t.Stats is { } st ? new SnapshotStats(st.Rows, st.Pages, st.TotalBytes) : null);
+        t.Stats is { } st ? new SnapshotStats(st.Rows, st.Pages, st.TotalBytes) : null,
+        t.Partitioning is { } p
+            ? new SnapshotPartitioning(p.Strategy, p.Key, p.Partitions.Select(x => new SnapshotPartition(
+                x.Schema, x.Name, x.Bound, x.Partitioned, x.Stats is { } ps ? new SnapshotStats(ps.Rows, ps.Pages, ps.TotalBytes) : null)).ToList())
+            : null,
+        t.Unmodelled.Count == 0 ? null
+            : t.Unmodelled.Select(u => new SnapshotUnmodelled(u.Kind, u.Detail, u.Name, u.Columns.Count == 0 ? null : u.Columns)).ToList(),
+        t.Dependents.Count == 0 ? null
+            : t.Dependents.Select(d => new SnapshotDependent(d.Kind, d.Identity, d.Automatic, d.Column, d.OnObject, d.Table?.Schema, d.Table?.Name, d.Name)).ToList());
 
     private static TableModel ToTable(SnapshotTable t) => new(
         t.Name,
@@ -51,5 +59,11 @@ internal static class SnapshotMapper
             f.Name, f.Columns.ToList(), f.ReferencedSchema, f.ReferencedTable, f.ReferencedColumns.ToList(), f.OnDelete, f.OnUpdate)).ToList(),
         t.Checks.Select(c => new CheckConstraintModel(c.Name, c.Expression)).ToList(),
         t.Comment,
-        Stats: t.Stats is { } st ? new TableStats(st.Rows, st.Pages, st.TotalBytes) : null);
+        Stats: t.Stats is { } st ? new TableStats(st.Rows, st.Pages, st.TotalBytes) : null,
+        Unmodelled: t.Unmodelled?.Select(u => new UnmodelledProperty(u.Kind, u.Name, u.Detail, u.Columns?.ToList())).ToList(),
+        Dependents: t.Dependents?.Select(d => new DependentObject(d.Kind, d.Identity, d.Column, d.OnObject, d.Table is null ? null : new QualifiedName(d.TableSchema ?? "", d.Table), d.Name, d.Automatic)).ToList(),
+        Partitioning: t.Partitioning is { } p
+            ? new PartitioningModel(p.Strategy, p.Key, p.Partitions.Select(x => new PartitionModel(
+                x.Schema, x.Name, x.Bound, x.Partitioned, x.Stats is { } ps ? new TableStats(ps.Rows, ps.Pages, ps.TotalBytes) : null)).ToList())
+            : null);
 }

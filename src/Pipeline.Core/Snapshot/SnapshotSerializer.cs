@@ -16,7 +16,9 @@ namespace Pipeline.Core.Snapshot;
 /// "schemas":[{name,enums:[{name,values}],tables:[{name,comment?,stats?:{rows,pages,totalBytes},columns:[{name,type,
 /// nullable,default?,identity,comment?}],primaryKey?:{name,columns},uniques,indexes:[{name,keys,unique,where?,method,
 /// include}],foreignKeys:[{name,columns,referencedSchema,referencedTable,referencedColumns,onDelete,onUpdate}],
-/// checks:[{name,expression}]}]}]}</c>. camelCase names, enum values as camelCase strings (<c>none</c>,
+/// checks:[{name,expression}],partitioning?:{strategy,key,partitions:[{schema,name,bound,partitioned,stats?}]},
+/// unmodelled?:[{kind,name?,detail,columns?}],dependents?:[{kind,identity,column?,onObject?,tableSchema?,table?,name?,
+/// automatic}]}]}]}</c> (the last three only in snapshots of tables that have them). camelCase names, enum values as camelCase strings (<c>none</c>,
 /// <c>always</c>, <c>byDefault</c>), null values omitted, two-space indentation, <c>\n</c> line ends, list order as
 /// in the model. Source locations and desired-only fields (renamedFrom, backfill, using) are not stored.
 /// </remarks>

@@ -38,6 +38,8 @@ public class LockRulesTests
     [InlineData(PgStatementKind.Comment, LockMode.ShareUpdateExclusive, LockMode.None)]
     [InlineData(PgStatementKind.BackfillBatch, LockMode.RowExclusive, LockMode.None)]
     [InlineData(PgStatementKind.AlterColumnTypeRewrite, LockMode.AccessExclusive, LockMode.None)]
+    [InlineData(PgStatementKind.CreateIndexOnOnlyParent, LockMode.Share, LockMode.None)]
+    [InlineData(PgStatementKind.AttachIndexPartition, LockMode.AccessShare, LockMode.AccessShare)]
     public void Observed_modes(PgStatementKind kind, LockMode mode, LockMode referenced)
     {
         var rule = PostgresLockRules.For(kind, 15);

@@ -199,22 +199,20 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
 
         var release = Task.Run(async () =>
         {
-            // Held until the DDL has queued behind it, then 600 ms more (several 100 ms lock timeouts), however long the
-            // rehearsal's preparation takes on a busy machine.
-            await using (var probe = new Npgsql.NpgsqlConnection(server.ConnectionString(db)))
+            // Hold the lock until the rehearsal's DDL is seen waiting for it (the rehearsal first reads staging, which
+            // takes a while on a busy machine), then long enough for at least two lock_timeout retries.
+            await using var watcher = new Npgsql.NpgsqlConnection(server.ConnectionString(db));
+            await watcher.OpenAsync(Ct);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline)
             {
-                await probe.OpenAsync(Ct);
-                var deadline = DateTime.UtcNow.AddSeconds(60);
-                while (DateTime.UtcNow < deadline)
+                await using var waiting = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND NOT granted", watcher);
+                if ((long)(await waiting.ExecuteScalarAsync(Ct))! > 0)
                 {
-                    await using var waiting = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND NOT granted", probe);
-                    if ((long)(await waiting.ExecuteScalarAsync(Ct))! > 0)
-                    {
-                        break;
-                    }
-
-                    await Task.Delay(5, Ct);
+                    break;
                 }
+
+                await Task.Delay(10, Ct);
             }
 
             await Task.Delay(600, Ct);
