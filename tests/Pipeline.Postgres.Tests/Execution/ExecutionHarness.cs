@@ -51,6 +51,10 @@ internal sealed class ExecutionHarness(PostgresServer server)
         return (doc, desired);
     }
 
+    /// <summary>Schema fingerprint of a database as the executor records it (introspected, excluding the journal).</summary>
+    public async Task<string> FingerprintAsync(string db, IReadOnlyList<string>? exclude = null) =>
+        Fingerprints.OfSchema(await migration.InspectAsync(db, exclude));
+
     public async Task<bool> ReplanIsEmptyAsync(string db, DatabaseModel desired) =>
         (await migration.PlanAsync(desired, db)).IsEmpty;
 

@@ -111,10 +111,11 @@ public sealed class ExecutorPhaseTests(PostgresServer server)
         Assert.NotNull(contract.SchemaSnapshotAfter);
         Assert.Contains("\"email_lower\"", contract.SchemaSnapshotAfter, StringComparison.Ordinal);
         // After contract the database is the desired schema: the fingerprint the journal recorded (of the migrated
-        // database, introspected by the executor) is the one the planner computed from the YAML, which the plan carries;
-        // after expand it is neither the source's nor the desired one.
+        // database, introspected by the executor) is the one of a database created directly from the desired YAML with
+        // the same (unmodelled, fingerprinted) trigger; after expand it is neither the source's nor the desired one.
+        var reference = await h.CreateAsync(After, "exec_all_ref", Seed(0));
         Assert.Matches("^sha256:[0-9a-f]{64}$", contract.SchemaFingerprintAfter);
-        Assert.Equal(plan.DesiredFingerprint, contract.SchemaFingerprintAfter);
+        Assert.Equal(await h.FingerprintAsync(reference, desired.Exclude), contract.SchemaFingerprintAfter);
         var expand = Assert.Single(journal.Phases, p => p.Phase == Phase.Expand);
         Assert.NotEqual(plan.SourceFingerprint, expand.SchemaFingerprintAfter);
         Assert.NotEqual(plan.DesiredFingerprint, expand.SchemaFingerprintAfter);

@@ -237,7 +237,7 @@ public sealed class PostgresServer : IAsyncLifetime
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var port = FreePort();
-            var options = $"-p {port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
+            var options = $"-p {port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400";
             if (_primary is not null)
             {
                 // A standby reports its replay position at least every second (default 10 s), so the primary sees a
