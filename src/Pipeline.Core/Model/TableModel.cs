@@ -15,6 +15,7 @@ namespace Pipeline.Core.Model;
 /// dropping and creating. Never guessed.</param>
 /// <param name="Stats">Size statistics (actual model only), used to estimate lock durations.</param>
 /// <param name="Location">YAML location, if any.</param>
+/// <param name="Exclusions">Exclusion constraints (<c>EXCLUDE USING …</c>).</param>
 public sealed record TableModel(
     string Name,
     IReadOnlyList<ColumnModel> Columns,
@@ -26,8 +27,12 @@ public sealed record TableModel(
     string? Comment = null,
     string? RenamedFrom = null,
     TableStats? Stats = null,
-    SourceLocation? Location = null)
+    SourceLocation? Location = null,
+    IReadOnlyList<ExclusionConstraintModel>? Exclusions = null)
 {
+    /// <summary>Exclusion constraints; never <c>null</c>.</summary>
+    public IReadOnlyList<ExclusionConstraintModel> Exclusions { get; init; } = Exclusions ?? [];
+
     /// <summary>Unique constraints; never <c>null</c>.</summary>
     public IReadOnlyList<UniqueConstraintModel> Uniques { get; init; } = Uniques ?? [];
 
