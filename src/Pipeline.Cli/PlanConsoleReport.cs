@@ -61,7 +61,7 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
         {
             stdout.WriteLine(blockedAsWarnings
                 ? $"{blocked} blocked step(s) reported as warnings; they stay commented out in the scripts."
-                : $"Plan is blocked: {blocked} step(s) need --allow-data-loss (or a schema change) before it can run.");
+                : $"Plan is blocked: {blocked} step(s) cannot run as planned; the errors above say why and how to allow or avoid each.");
         }
 
         stdout.WriteLine(

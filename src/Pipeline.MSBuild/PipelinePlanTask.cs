@@ -36,8 +36,19 @@ public sealed class PipelinePlanTask : PipelineCliTask
     /// <summary>Rows per backfill batch. Default 1000.</summary>
     public int BackfillBatchSize { get; set; } = 1000;
 
+    /// <summary>Kinds of unmodelled table properties to plan changes despite (<c>--allow-unmodelled</c>), e.g.
+    /// <c>trigger</c> or <c>trigger,publication</c>; optional.</summary>
+    public string? AllowUnmodelled { get; set; }
+
     /// <summary>Report blocked steps as warnings instead of failing the build. Default false.</summary>
     public bool BlockedAsWarnings { get; set; }
+
+    /// <summary>
+    /// Live database only: the stamp file for <c>pipeline plan --if-changed</c>. The CLI reads one cheap catalog digest
+    /// and exits without planning when the YAML, the options and the target's schema are those the stamp records.
+    /// Ignored (not passed) without a connection: offline plans are incremental through MSBuild's Inputs/Outputs.
+    /// </summary>
+    public string? IfChangedStamp { get; set; }
 
     /// <summary>The fail policy, as the CLI's <c>--fail-on</c>: comma-separated rules such as <c>data-loss</c>,
     /// <c>rewrite</c>, <c>blocks-writes&gt;2s</c>, <c>risk&gt;=high</c>, <c>rewrite-rows&gt;1000000</c>. Blank: the CLI's
@@ -74,6 +85,11 @@ public sealed class PipelinePlanTask : PipelineCliTask
             builder.AppendSwitch("--allow-data-loss");
         }
 
+        if (!string.IsNullOrWhiteSpace(AllowUnmodelled))
+        {
+            builder.AppendSwitchIfNotNull("--allow-unmodelled ", AllowUnmodelled.Trim().Replace(';', ','));
+        }
+
         builder.AppendSwitchIfNotNull("--lock-timeout ", string.IsNullOrWhiteSpace(LockTimeout) ? "2s" : LockTimeout.Trim());
         builder.AppendSwitchIfNotNull("--batch-size ", BackfillBatchSize.ToString(CultureInfo.InvariantCulture));
         if (BlockedAsWarnings)
@@ -82,6 +98,11 @@ public sealed class PipelinePlanTask : PipelineCliTask
         }
 
         AppendOptional(builder, "--fail-on", FailOn);
+
+        if (HasConnection && !string.IsNullOrWhiteSpace(IfChangedStamp))
+        {
+            builder.AppendSwitchIfNotNull("--if-changed ", Path.GetFullPath(IfChangedStamp));
+        }
     }
 
     /// <inheritdoc />
@@ -101,5 +122,6 @@ public sealed class PipelinePlanTask : PipelineCliTask
         line.StartsWith("Plan written to ", StringComparison.Ordinal)
         || line.StartsWith("no database configured", StringComparison.Ordinal)
         || line.StartsWith("Plan is blocked", StringComparison.Ordinal)
+        || line.StartsWith("Plan up to date", StringComparison.Ordinal)
         || line.StartsWith("Verdict: ", StringComparison.Ordinal);
 }

@@ -47,6 +47,8 @@ public sealed class CiStepsTests(PostgresServer server)
             #!/usr/bin/env bash
             printf 'argv: %s\n' "$*" >> '{{argvLog}}'
             if [ -n "${PIPELINE_CONNECTION:-}${PIPELINE_STAGING_CONNECTION:-}" ]; then echo "connection in environment" >> '{{argvLog}}'; fi
+            # The scenario's counting trigger is the test's instrument: allowed, so its backfill is planned (not PIPE2020).
+            if [ "${1:-}" = "plan" ]; then set -- "$@" --allow-unmodelled trigger; fi
             exec dotnet '{{Path.Combine(AppContext.BaseDirectory, "pipeline.dll")}}' "$@"
             """);
         var lines = ReleaseScenario.Yaml.Split('\n');

@@ -61,8 +61,10 @@ public sealed class CrashResumeTests(PostgresServer server)
             .Split('\n').Select(l => l.Split('|')).ToList();
         Assert.Equal(plan.Steps.Count, journal.Count);
         Assert.All(journal, row => Assert.Equal("done", row[1]));
+        // A step after the first killed VALIDATE may already have started when the kill lands (the kill follows the
+        // probe by up to a few hundred ms on a loaded machine): it is then rerun, never done twice.
         Assert.All(journal.Where(r => int.Parse(r[0], System.Globalization.CultureInfo.InvariantCulture) is var o && o != indexStep.Ordinal && o != backfillStep.Ordinal && !validates.Contains(o)),
-            row => Assert.Equal("1", row[2]));
+            row => Assert.True(row[2] == "1" || (row[2] == "2" && int.Parse(row[0], System.Globalization.CultureInfo.InvariantCulture) > validates.Min()), $"step {row[0]} started {row[2]} times"));
         Assert.Equal("2", journal.Single(r => r[0] == indexStep.Ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture))[2]);
         Assert.Equal("2", journal.Single(r => r[0] == backfillStep.Ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture))[2]);
         Assert.Equal("3", await scenario.QueryAsync($"SELECT count(*) FROM pipeline.journal_phases WHERE plan_fingerprint = '{fp}' AND completed"));

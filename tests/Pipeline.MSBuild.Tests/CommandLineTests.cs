@@ -25,6 +25,7 @@ public class CommandLineTests
         task.BlockedAsWarnings = true;
         task.LockTimeout = "500ms";
         task.BackfillBatchSize = 250;
+        task.AllowUnmodelled = "trigger;publication";
 
         var commandLine = task.BuildCommandLine();
 
@@ -34,6 +35,7 @@ public class CommandLineTests
         Assert.Contains("--lock-timeout 500ms", commandLine, StringComparison.Ordinal);
         Assert.Contains("--batch-size 250", commandLine, StringComparison.Ordinal);
         Assert.Contains("--blocked-as-warnings", commandLine, StringComparison.Ordinal);
+        Assert.Contains("--allow-unmodelled trigger,publication", commandLine.Replace("\"", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.DoesNotContain("--out /repo/plan/", commandLine, StringComparison.Ordinal);
     }
 
@@ -75,5 +77,17 @@ public class CommandLineTests
         task.ApplyConnection(startInfo);
 
         Assert.False(startInfo.Environment.ContainsKey("PIPELINE_CONNECTION"));
+    }
+
+    [Fact]
+    public void Live_stamp_is_passed_only_with_a_connection()
+    {
+        var offline = NewTask(new Dictionary<string, string?>());
+        offline.IfChangedStamp = "/repo/obj/pipeline.live.stamp";
+        var live = NewTask(new Dictionary<string, string?> { ["PIPELINE_CONNECTION"] = Secret });
+        live.IfChangedStamp = "/repo/obj/pipeline.live.stamp";
+
+        Assert.DoesNotContain("--if-changed", offline.BuildCommandLine(), StringComparison.Ordinal);
+        Assert.Contains("--if-changed /repo/obj/pipeline.live.stamp", live.BuildCommandLine(), StringComparison.Ordinal);
     }
 }

@@ -141,7 +141,13 @@ internal static class ApplyCommand
         await stdout.WriteLineAsync($"{request.Phase.Name()} failed after {wall}; the journal records where it stopped: fix the cause and run the same command again to resume.").ConfigureAwait(false);
         foreach (var failed in result.Steps.Where(s => s.State == StepState.Failed))
         {
-            ErrorReporter.WriteError(context, null, ReleaseCodes.StepFailed, $"step {failed.Ordinal} ({failed.Summary}) failed: {failed.Error}");
+            var code = failed.GaveUpOn switch
+            {
+                FaultKind.Deadlock or FaultKind.SerializationFailure => ReleaseCodes.FaultRetriesExhausted,
+                FaultKind.ConnectionLost => ReleaseCodes.ConnectionNotRecovered,
+                _ => ReleaseCodes.StepFailed,
+            };
+            ErrorReporter.WriteError(context, null, code, $"step {failed.Ordinal} ({failed.Summary}) failed: {failed.Error}");
         }
 
         if (!result.Steps.Any(s => s.State == StepState.Failed))

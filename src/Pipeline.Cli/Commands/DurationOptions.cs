@@ -47,6 +47,21 @@ internal static class DurationOptions
         return option;
     }
 
+    /// <summary>An optional whole number (64-bit, e.g. bytes) of at least <paramref name="minimum"/>; <c>null</c>
+    /// when not given.</summary>
+    public static Option<long?> LongCount(string name, string description, long minimum)
+    {
+        var option = new Option<long?>(name) { Description = description, HelpName = "N" };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long?>() is { } value && value < minimum)
+            {
+                result.AddError($"{name} must be at least {minimum}");
+            }
+        });
+        return option;
+    }
+
     private static int? Parse(ArgumentResult result, string name, bool allowZero)
     {
         var text = result.Tokens.Count == 0 ? "" : result.Tokens[0].Value;

@@ -32,6 +32,18 @@ internal sealed class ExecutionOptionSet
     private readonly Option<int?> _maxReplicationLag = DurationOptions.Milliseconds(
         "--max-replication-lag", $"Backfill pauses while a replica's replay_lag exceeds this (default {Defaults.MaxReplicationLagMs / 1000} s).");
 
+    private readonly Option<long?> _maxReplicationLagBytes = DurationOptions.LongCount(
+        "--max-replication-lag-bytes", $"Backfill pauses while a replica's replay position is more than this many bytes of WAL behind (default {Defaults.MaxReplicationLagBytes / (1024 * 1024)} MiB).", 1);
+
+    private readonly Option<int?> _maxFaultRetries = DurationOptions.Count(
+        "--max-fault-retries", $"Retries of a transaction (a step, a backfill batch) aborted by a deadlock or a serialization failure (default {Defaults.MaxFaultRetries}).", 0);
+
+    private readonly Option<int?> _maxReconnects = DurationOptions.Count(
+        "--max-reconnects", $"Lost connections one step survives: reconnect and resume from the journal (default {Defaults.MaxReconnects}).", 0);
+
+    private readonly Option<int?> _reconnectTimeout = DurationOptions.Milliseconds(
+        "--reconnect-timeout", $"How long one reconnection keeps trying, e.g. 60s, long enough to ride out a server restart (default {Defaults.ReconnectTimeoutMs / 1000} s).");
+
     private readonly Option<int?> _maxLockWaiters = DurationOptions.Count(
         "--max-lock-waiters", $"Backfill pauses while more sessions than this wait for a lock on the table (default {Defaults.MaxLockWaiters}).", 0);
 
@@ -55,7 +67,11 @@ internal sealed class ExecutionOptionSet
         command.Options.Add(_targetBatchTime);
         command.Options.Add(_batchPause);
         command.Options.Add(_maxReplicationLag);
+        command.Options.Add(_maxReplicationLagBytes);
         command.Options.Add(_maxLockWaiters);
+        command.Options.Add(_maxFaultRetries);
+        command.Options.Add(_maxReconnects);
+        command.Options.Add(_reconnectTimeout);
     }
 
     /// <summary>The options of a parsed command line.</summary>
@@ -90,6 +106,26 @@ internal sealed class ExecutionOptionSet
         if (parse.GetValue(_maxLockWaiters) is { } waiters)
         {
             options = options with { MaxLockWaiters = waiters };
+        }
+
+        if (parse.GetValue(_maxReplicationLagBytes) is { } lagBytes)
+        {
+            options = options with { MaxReplicationLagBytes = lagBytes };
+        }
+
+        if (parse.GetValue(_maxFaultRetries) is { } faultRetries)
+        {
+            options = options with { MaxFaultRetries = faultRetries };
+        }
+
+        if (parse.GetValue(_maxReconnects) is { } reconnects)
+        {
+            options = options with { MaxReconnects = reconnects };
+        }
+
+        if (parse.GetValue(_reconnectTimeout) is { } reconnectTimeout)
+        {
+            options = options with { ReconnectTimeoutMs = reconnectTimeout };
         }
 
         return options;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Core.Planning;
 using Pipeline.Core.Yaml;
 using Pipeline.Postgres;
 using Pipeline.Postgres.Introspection;
@@ -29,6 +30,12 @@ internal static class InspectCommand
             var connectionString = CommonOptions.RequireConnection(context, parse.GetValue(connection));
             var model = await PostgresIntrospector.IntrospectAsync(connectionString, parse.GetValue(exclude) ?? [], cancellationToken).ConfigureAwait(false);
             var yaml = SchemaYamlWriter.Write(model, parse.GetValue(jsonSchema));
+            // Warnings go to stderr: stdout may be the YAML itself.
+            foreach (var warning in UnmodelledReport.Warnings(model))
+            {
+                await context.Stderr.WriteLineAsync(warning.ToCanonical("inspect")).ConfigureAwait(false);
+            }
+
             var path = parse.GetValue(output);
             if (string.IsNullOrEmpty(path))
             {

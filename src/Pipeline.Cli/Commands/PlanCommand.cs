@@ -55,6 +55,22 @@ internal static class PlanCommand
                 result.AddError("--batch-size must be at least 1");
             }
         });
+        var allowUnmodelled = new Option<string[]>("--allow-unmodelled")
+        {
+            Description = "Plan changes despite these unmodelled table properties (e.g. trigger, row-level-security, publication); comma-separated or repeated.",
+            HelpName = "KIND",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        allowUnmodelled.Validators.Add(result =>
+        {
+            foreach (var name in SplitKinds(result.GetValueOrDefault<string[]>()))
+            {
+                if (UnmodelledKinds.FromOptionName(name) is null)
+                {
+                    result.AddError($"--allow-unmodelled: unknown kind '{name}'; known: {string.Join(", ", Enum.GetValues<UnmodelledKind>().Select(UnmodelledKinds.OptionName))}");
+                }
+            }
+        });
         var blockedAsWarnings = new Option<bool>("--blocked-as-warnings")
         {
             Description = "Report blocked steps as warnings and exit 0 (the plan still marks them blocked).",
@@ -76,10 +92,15 @@ internal static class PlanCommand
             Description = $"URL of the code reference (docs/codes.md) that reports link each PIPE code to (default $PIPELINE_DOCS_URL, else {ReportContext.DefaultDocsBaseUrl}).",
             HelpName = "URL",
         };
+        var ifChanged = new Option<string?>("--if-changed")
+        {
+            Description = "Incremental: skip planning (exit 0) when STAMP records this YAML, these options and the same target (a live database's catalog digest, one cheap query; a snapshot's contents); otherwise plan and, on success, update STAMP.",
+            HelpName = "STAMP",
+        };
 
         var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
         {
-            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, blockedAsWarnings, failOn, repoRoot, docsUrl,
+            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, allowUnmodelled, blockedAsWarnings, failOn, repoRoot, docsUrl, ifChanged,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
@@ -88,11 +109,14 @@ internal static class PlanCommand
                 parse.GetValue(connection),
                 parse.GetValue(snapshot),
                 parse.GetValue(output)!,
-                new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize)),
+                new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize),
+                    AllowUnmodelled: SplitKinds(parse.GetValue(allowUnmodelled)).Select(n => UnmodelledKinds.FromOptionName(n)!.Value).Distinct().ToList()),
                 parse.GetValue(blockedAsWarnings),
                 parse.GetValue(failOn) ?? FailPolicy.DefaultText,
                 parse.GetValue(repoRoot),
-                parse.GetValue(docsUrl)),
+                parse.GetValue(docsUrl),
+                parse.GetValue(ifChanged),
+                PlanStamp.ArgumentsText(parse.Tokens.Select(t => t.Value).ToList())),
             cancellationToken));
         return command;
     }
@@ -115,6 +139,21 @@ internal static class PlanCommand
             return ExitCodes.BadInput;
         }
 
+        var target = ResolveTarget(context, request);
+        string? stampKey = null;
+        if (!string.IsNullOrWhiteSpace(request.IfChangedStamp))
+        {
+            stampKey = await StampKeyAsync(request, target, cancellationToken).ConfigureAwait(false);
+            if (PlanStamp.IsCurrent(request.IfChangedStamp, stampKey, request.OutputDirectory))
+            {
+                await context.Stdout.WriteLineAsync(
+                    $"Plan up to date in {request.OutputDirectory} (schema and {target.Description} unchanged since the last plan)").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+
+            PlanStamp.Invalidate(request.IfChangedStamp);
+        }
+
         var document = SchemaYamlLoader.LoadDocumentFile(request.SchemaPath);
         var desired = document.Model;
         var dialect = new PostgresDialect();
@@ -123,7 +162,7 @@ internal static class PlanCommand
             return ExitCodes.BadInput;
         }
 
-        var (actual, source) = await ReadActualAsync(context, request, desired, cancellationToken).ConfigureAwait(false);
+        var (actual, source) = await ReadActualAsync(context, target, desired, cancellationToken).ConfigureAwait(false);
         if (source == LiveSource)
         {
             var connectionString = context.ResolveConnection(request.ConnectionOption)!;
@@ -153,7 +192,13 @@ internal static class PlanCommand
         CiOutput.Publish(context, review, reportContext, request.SchemaPath, Path.Combine(request.OutputDirectory, PlanWriter.ReportFileName));
         report.WriteSummary(plan, request.OutputDirectory);
         report.WriteVerdict(review);
-        return review.Verdict == Verdict.Fail ? ExitCodes.PlanBlocked : ExitCodes.Success;
+        var exitCode = review.Verdict == Verdict.Fail ? ExitCodes.PlanBlocked : ExitCodes.Success;
+        if (exitCode == ExitCodes.Success && stampKey is not null)
+        {
+            PlanStamp.Write(request.IfChangedStamp!, stampKey);
+        }
+
+        return exitCode;
     }
 
     /// <summary>The nearest folder above the schema file holding <c>.git</c> (a folder, or a file in a worktree), or
@@ -183,8 +228,8 @@ internal static class PlanCommand
         return errors.Count > 0;
     }
 
-    private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
-        CliContext context, PlanRequest request, DatabaseModel desired, CancellationToken cancellationToken)
+    /// <summary>What the plan is computed against; checks the sources are consistent.</summary>
+    private static PlanTarget ResolveTarget(CliContext context, PlanRequest request)
     {
         if (!string.IsNullOrWhiteSpace(request.SnapshotPath))
         {
@@ -199,21 +244,48 @@ internal static class PlanCommand
                 throw new CliInputException("snapshot file not found", request.SnapshotPath);
             }
 
-            var json = await File.ReadAllTextAsync(request.SnapshotPath, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                var model = SnapshotSerializer.Deserialize(json, request.SnapshotPath);
-                await context.Stdout.WriteLineAsync($"Planning against snapshot {request.SnapshotPath}").ConfigureAwait(false);
-                return (model, Path.GetFileName(request.SnapshotPath));
-            }
-            catch (SnapshotFormatException ex)
-            {
-                throw new CliInputException(ex.Message, request.SnapshotPath, ex);
-            }
+            return new PlanTarget(request.SnapshotPath, null, "snapshot");
         }
 
         var connectionString = context.ResolveConnection(request.ConnectionOption);
-        if (connectionString is not null)
+        return connectionString is not null
+            ? new PlanTarget(null, connectionString, "live database")
+            : new PlanTarget(null, null, "empty database");
+    }
+
+    /// <summary>The <c>--if-changed</c> key: the YAML, the options and the target (one catalog query when live).</summary>
+    private static async Task<string> StampKeyAsync(PlanRequest request, PlanTarget target, CancellationToken cancellationToken)
+    {
+        var yaml = await File.ReadAllBytesAsync(request.SchemaPath, cancellationToken).ConfigureAwait(false);
+        var source = target switch
+        {
+            { SnapshotPath: { } path } => "snapshot:" + PlanStamp.FileHash(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)),
+            { ConnectionString: { } cs } => "live:" + await CatalogDigest.ReadAsync(cs, cancellationToken).ConfigureAwait(false),
+            _ => "empty",
+        };
+        var options = $"{request.ArgumentsText}\nout={Path.GetFullPath(request.OutputDirectory)}\ncwd={Environment.CurrentDirectory}";
+        return PlanStamp.Key(yaml, options, source);
+    }
+
+    private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
+        CliContext context, PlanTarget target, DatabaseModel desired, CancellationToken cancellationToken)
+    {
+        if (target.SnapshotPath is { } snapshotPath)
+        {
+            var json = await File.ReadAllTextAsync(snapshotPath, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var model = SnapshotSerializer.Deserialize(json, snapshotPath);
+                await context.Stdout.WriteLineAsync($"Planning against snapshot {snapshotPath}").ConfigureAwait(false);
+                return (model, Path.GetFileName(snapshotPath));
+            }
+            catch (SnapshotFormatException ex)
+            {
+                throw new CliInputException(ex.Message, snapshotPath, ex);
+            }
+        }
+
+        if (target.ConnectionString is { } connectionString)
         {
             await context.Stdout.WriteLineAsync($"Planning against live database {ConnectionStrings.Describe(connectionString)}").ConfigureAwait(false);
             var model = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, cancellationToken).ConfigureAwait(false);
@@ -223,6 +295,13 @@ internal static class PlanCommand
         await context.Stdout.WriteLineAsync("no database configured: planning against an empty database").ConfigureAwait(false);
         return (DatabaseModel.Empty, "empty database");
     }
+
+    /// <summary>The source of one plan: a snapshot file, a live database, or neither (an empty database).</summary>
+    private sealed record PlanTarget(string? SnapshotPath, string? ConnectionString, string Description);
+
+    /// <summary>The kind names of <c>--allow-unmodelled</c> values (each may hold several, comma-separated).</summary>
+    private static IEnumerable<string> SplitKinds(string[]? values) =>
+        (values ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>The parsed arguments of one <c>plan</c> run.</summary>
     private sealed record PlanRequest(
@@ -234,5 +313,7 @@ internal static class PlanCommand
         bool BlockedAsWarnings,
         string FailOn,
         string? RepositoryRoot,
-        string? DocsUrl);
+        string? DocsUrl,
+        string? IfChangedStamp,
+        string ArgumentsText);
 }

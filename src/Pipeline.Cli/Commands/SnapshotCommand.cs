@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Core.Planning;
 using Pipeline.Core.Snapshot;
 using Pipeline.Postgres;
 using Pipeline.Postgres.Introspection;
@@ -21,6 +22,11 @@ internal static class SnapshotCommand
             var model = await PostgresIntrospector.IntrospectAsync(connectionString, parse.GetValue(exclude) ?? [], cancellationToken).ConfigureAwait(false);
             var path = parse.GetValue(output)!;
             await OutputFiles.WriteTextAsync(path, SnapshotSerializer.Serialize(model), cancellationToken).ConfigureAwait(false);
+            foreach (var warning in UnmodelledReport.Warnings(model))
+            {
+                await context.Stdout.WriteLineAsync(warning.ToCanonical("snapshot")).ConfigureAwait(false);
+            }
+
             var tables = model.Schemas.Sum(s => s.Tables.Count);
             await context.Stdout.WriteLineAsync($"Snapshot of {ConnectionStrings.Describe(connectionString)} ({tables} tables) written to {path}").ConfigureAwait(false);
             return ExitCodes.Success;

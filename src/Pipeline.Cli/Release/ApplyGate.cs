@@ -116,7 +116,7 @@ internal static class ApplyGate
         // Diff(desired: current, actual: expected) = the changes that turn the expected schema into the current one,
         // i.e. what was done to the target behind the plan's back.
         var changes = SchemaDiffer.Diff(current with { Exclude = exclude }, expected, new PostgresDialect().Normalizer);
-        return changes.Select(c => c.Describe()).ToList();
+        return [.. changes.Select(c => c.Describe()), .. CatalogFactsDiff.Describe(expected, current)];
     }
 
     private static (string Fingerprint, DatabaseModel? Model) Expected(

@@ -146,6 +146,11 @@ internal sealed class ConsoleExecutionObserver : IExecutionObserver
             details.Add($"waited {ReleaseText.Duration(result.LockRetryWaitMs)} between retries");
         }
 
+        if (result.Faults.Total > 0)
+        {
+            details.Add($"survived {result.Faults}");
+        }
+
         if (result.Batches > 0 || result.RowsAffected > 0)
         {
             details.Add($"{ReleaseText.Count(result.RowsAffected)} rows, {ReleaseText.Count(result.Batches)} batches");

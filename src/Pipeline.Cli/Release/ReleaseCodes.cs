@@ -33,4 +33,11 @@ internal static class ReleaseCodes
 
     /// <summary>Another plan's phase is unfinished on the target database.</summary>
     public const string OtherPlanUnfinished = "PIPE3013";
+
+    /// <summary>A step failed because its deadlock / serialization-failure retries ran out.</summary>
+    public const string FaultRetriesExhausted = "PIPE3020";
+
+    /// <summary>A step failed because the connection was lost and could not be re-established (or was lost more often
+    /// than <c>--max-reconnects</c>).</summary>
+    public const string ConnectionNotRecovered = "PIPE3021";
 }

@@ -10,10 +10,11 @@ namespace Pipeline.Cli.Release;
 /// <summary>The summary tables of <c>apply</c> and <c>rehearse</c> (Spectre.Console, ASCII borders, no colour).</summary>
 internal static class ReleaseTables
 {
-    /// <summary>One row per step of the phase: state, wall time, lock retries and their waits, rows, batches, throttling.</summary>
+    /// <summary>One row per step of the phase: state, wall time, lock retries and their waits, other transient faults
+    /// retried (deadlocks, serialization failures, reconnects), rows, batches, throttling.</summary>
     public static void WriteApplySummary(TextWriter stdout, PlanDocument plan, PhaseResult result)
     {
-        var table = NewTable("#", "step", "state", "wall", "retries", "retry wait", "rows", "batches", "throttled");
+        var table = NewTable("#", "step", "state", "wall", "retries", "retry wait", "faults", "rows", "batches", "throttled");
         foreach (var step in result.Steps)
         {
             var planStep = plan.Steps.FirstOrDefault(s => s.Ordinal == step.Ordinal);
@@ -24,6 +25,7 @@ internal static class ReleaseTables
                 step.Skipped ? "-" : ReleaseText.Duration(step.WallMs),
                 step.LockRetries.ToString(CultureInfo.InvariantCulture),
                 step.LockRetries == 0 ? "-" : ReleaseText.Duration(step.LockRetryWaitMs),
+                step.Faults.Total == 0 ? "-" : step.Faults.ToString(),
                 step.RowsAffected == 0 && step.Batches == 0 ? "-" : ReleaseText.Count(step.RowsAffected),
                 step.Batches == 0 ? "-" : ReleaseText.Count(step.Batches),
                 step.ThrottledMs == 0 ? "-" : ReleaseText.Duration(step.ThrottledMs)));

@@ -13,6 +13,8 @@ public static class Fingerprints
     /// Fingerprint of a schema's structure: schemas, tables and enums in name order, columns in physical order,
     /// constraints and indexes in name order. Ignores statistics, server info, YAML locations and the desired-only
     /// hints (renamedFrom, backfill, using), so a live database and a snapshot of it have the same fingerprint.
+    /// Unmodelled properties, partitioning and dependent objects count (a view created since the plan was made is
+    /// drift): the plan's refusals and orderings were computed from them.
     /// </summary>
     public static string OfSchema(DatabaseModel model)
     {
@@ -116,6 +118,24 @@ public static class Fingerprints
             text.Append("  exclude ").Append(x.Name).Append(' ').Append(x.Method).Append(" elements=")
                 .AppendJoin(',', x.Elements.Select(e => e.Key + " WITH " + e.Operator)).Append(" include=").AppendJoin(',', x.Include)
                 .Append(" where=").Append(x.Where).Append(With(x.With)).Append(Timing(x.Deferrable, x.InitiallyDeferred)).Append('\n');
+        }
+
+        // Catalog facts the model does not manage; written only when present, so fingerprints of tables without
+        // them are unchanged.
+        if (table.Partitioning is { } p)
+        {
+            text.Append("  partitioned ").Append(p.Key).Append(" partitions=")
+                .AppendJoin(',', p.Partitions.Select(x => $"{x.Schema}.{x.Name} {x.Bound}")).Append('\n');
+        }
+
+        foreach (var u in table.Unmodelled.Select(u => $"  unmodelled {u.Kind} {u.Name} {string.Join(',', u.Columns)} {u.Detail}").Order(StringComparer.Ordinal))
+        {
+            text.Append(u).Append('\n');
+        }
+
+        foreach (var d in table.Dependents.Select(d => $"  dependent {d.Kind} {d.Identity} on {d.Column}/{d.OnObject} auto={d.Automatic}").Order(StringComparer.Ordinal))
+        {
+            text.Append(d).Append('\n');
         }
     }
 

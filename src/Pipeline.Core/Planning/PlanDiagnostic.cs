@@ -63,4 +63,27 @@ public static class DiagnosticCodes
 
     /// <summary>A change the dialect cannot express (e.g. removing an enum label in use).</summary>
     public const string Unsupported = "PIPE2004";
+
+    /// <summary>A managed table has a property the model does not carry (a trigger, row-level security, …); inspect
+    /// and plan both report it.</summary>
+    public const string UnmodelledProperty = "PIPE1020";
+
+    /// <summary>A modelled dependent (a foreign key or index the plan drops) was moved before the change that needs
+    /// it gone, possibly into an earlier phase.</summary>
+    public const string DependentReordered = "PIPE1021";
+
+    /// <summary>A change the planner would refuse for an unmodelled property (PIPE2020) goes ahead because the kind
+    /// is allowed (<c>--allow-unmodelled</c>).</summary>
+    public const string UnmodelledPropertyAllowed = "PIPE1022";
+
+    /// <summary>A change is refused because the table has an unmodelled property the change could affect.</summary>
+    public const string UnmodelledPropertyBlocks = "PIPE2020";
+
+    /// <summary>A drop or type change is blocked because objects the model does not manage (views, functions with
+    /// SQL-standard bodies, triggers, policies, rules, or foreign keys and indexes of excluded tables) depend on it.</summary>
+    public const string DependentObjectsBlock = "PIPE2021";
+
+    /// <summary>A change to a partitioned table that PostgreSQL cannot run on the parent the safe way (e.g.
+    /// <c>CREATE INDEX CONCURRENTLY</c>, a <c>NOT VALID</c> foreign key).</summary>
+    public const string PartitionedTableUnsupported = "PIPE2022";
 }

@@ -8,12 +8,19 @@ namespace Pipeline.Core.Planning;
 /// <param name="LockTimeoutMs">The <c>lock_timeout</c> set before every DDL statement, in ms. Default 2000.</param>
 /// <param name="BackfillBatchSize">Rows per backfill batch (one transaction each). Default 1000.</param>
 /// <param name="Durations">Throughput constants for lock-duration estimates.</param>
+/// <param name="AllowUnmodelled">Kinds of unmodelled table properties (triggers, row-level security, …) whose
+/// refusals (PIPE2020) become warnings (PIPE1022): the user has checked that the changes are safe despite them.
+/// Default none.</param>
 public sealed record PlanOptions(
     bool AllowDataLoss = false,
     int LockTimeoutMs = 2000,
     int BackfillBatchSize = 1000,
-    Locking.DurationModel? Durations = null)
+    Locking.DurationModel? Durations = null,
+    IReadOnlyList<Model.UnmodelledKind>? AllowUnmodelled = null)
 {
+    /// <summary>Allowed unmodelled kinds; never <c>null</c>.</summary>
+    public IReadOnlyList<Model.UnmodelledKind> AllowUnmodelled { get; init; } = AllowUnmodelled ?? [];
+
     /// <summary>The duration model in force.</summary>
     public Locking.DurationModel Durations { get; init; } = Durations ?? Locking.DurationModel.Default;
 }

@@ -20,6 +20,19 @@ namespace Pipeline.Core.Release;
 /// <param name="MaxReplicationLagMs">Backfill pauses while any replica's replay_lag exceeds this, in ms. Default 5,000.</param>
 /// <param name="MaxLockWaiters">Backfill pauses while more sessions than this wait for a lock on the table. Default 2.</param>
 /// <param name="ThrottleSleepMs">Sleep while throttled, in ms. Default 500.</param>
+/// <param name="MaxFaultRetries">How often one transaction (a transactional step, one backfill batch) aborted by a
+/// deadlock (40P01) or a serialization failure (40001) is retried, with the same backoff as lock timeouts, before the
+/// step fails. Default 10.</param>
+/// <param name="MaxReconnects">How many lost connections (class 08, 57P01–57P03, broken socket) one step survives:
+/// each time the executor reconnects, re-takes the plan's advisory lock, reads the journal and resumes the step
+/// where it stopped. Default 10.</param>
+/// <param name="ReconnectTimeoutMs">How long one reconnection keeps trying (with backoff) before the step fails, ms;
+/// long enough to ride out a server restart. Default 60,000.</param>
+/// <param name="MaxReplicationLagBytes">Backfill pauses while any replica's replay position is more than this many
+/// bytes of WAL behind the primary's current position (<c>pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)</c>).
+/// Complements <paramref name="MaxReplicationLagMs"/>: <c>replay_lag</c> measures how old the oldest unreplayed WAL
+/// is (it grows while a standby's replay is paused, and is NULL when WAL is idle), the byte distance how much there is
+/// to replay, so a burst of WAL is caught before it is old. Default 64 MiB.</param>
 public sealed record ExecutionOptions(
     int? LockTimeoutMs = null,
     int StatementTimeoutMs = 30 * 60 * 1000,
@@ -33,4 +46,8 @@ public sealed record ExecutionOptions(
     int BatchPauseMs = 10,
     double MaxReplicationLagMs = 5_000,
     int MaxLockWaiters = 2,
-    int ThrottleSleepMs = 500);
+    int ThrottleSleepMs = 500,
+    int MaxFaultRetries = 10,
+    int MaxReconnects = 10,
+    int ReconnectTimeoutMs = 60_000,
+    long MaxReplicationLagBytes = 64L * 1024 * 1024);

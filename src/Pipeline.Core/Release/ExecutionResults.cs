@@ -46,7 +46,16 @@ public sealed record StepResult(
     long RowsAffected = 0,
     int Batches = 0,
     double ThrottledMs = 0,
-    string? Error = null);
+    string? Error = null)
+{
+    /// <summary>Deadlocks, serialization failures and lost connections this step met in this run and retried
+    /// (lock timeouts are <see cref="LockRetries"/>).</summary>
+    public FaultRetries Faults { get; init; } = FaultRetries.None;
+
+    /// <summary>When the step failed because the retries of one kind of transient fault ran out (or a lost connection
+    /// could not be re-established in time), that kind; otherwise <c>null</c>.</summary>
+    public FaultKind? GaveUpOn { get; init; }
+}
 
 /// <summary>
 /// The outcome of running one phase of a plan.

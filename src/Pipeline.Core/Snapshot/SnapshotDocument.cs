@@ -37,7 +37,39 @@ internal sealed record SnapshotTable(
     [property: JsonPropertyOrder(4)] SnapshotKey? PrimaryKey = null,
     [property: JsonPropertyOrder(1)] string? Comment = null,
     [property: JsonPropertyOrder(2)] SnapshotStats? Stats = null,
-    [property: JsonPropertyOrder(9)] IReadOnlyList<SnapshotExclusion>? Exclusions = null);
+    [property: JsonPropertyOrder(9)] IReadOnlyList<SnapshotExclusion>? Exclusions = null,
+    [property: JsonPropertyOrder(10)] SnapshotPartitioning? Partitioning = null,
+    [property: JsonPropertyOrder(11)] IReadOnlyList<SnapshotUnmodelled>? Unmodelled = null,
+    [property: JsonPropertyOrder(12)] IReadOnlyList<SnapshotDependent>? Dependents = null);
+
+/// <summary><see cref="PartitioningModel"/>.</summary>
+internal sealed record SnapshotPartitioning(string Strategy, string Key, IReadOnlyList<SnapshotPartition> Partitions);
+
+/// <summary><see cref="PartitionModel"/>.</summary>
+internal sealed record SnapshotPartition(
+    [property: JsonPropertyOrder(0)] string Schema,
+    [property: JsonPropertyOrder(1)] string Name,
+    [property: JsonPropertyOrder(2)] string Bound,
+    [property: JsonPropertyOrder(3)] bool Partitioned,
+    [property: JsonPropertyOrder(4)] SnapshotStats? Stats = null);
+
+/// <summary><see cref="UnmodelledProperty"/>; the kind as a camelCase string.</summary>
+internal sealed record SnapshotUnmodelled(
+    [property: JsonPropertyOrder(0)] UnmodelledKind Kind,
+    [property: JsonPropertyOrder(2)] string Detail,
+    [property: JsonPropertyOrder(1)] string? Name = null,
+    [property: JsonPropertyOrder(3)] IReadOnlyList<string>? Columns = null);
+
+/// <summary><see cref="DependentObject"/>.</summary>
+internal sealed record SnapshotDependent(
+    [property: JsonPropertyOrder(0)] string Kind,
+    [property: JsonPropertyOrder(1)] string Identity,
+    [property: JsonPropertyOrder(7)] bool Automatic,
+    [property: JsonPropertyOrder(2)] string? Column = null,
+    [property: JsonPropertyOrder(3)] string? OnObject = null,
+    [property: JsonPropertyOrder(4)] string? TableSchema = null,
+    [property: JsonPropertyOrder(5)] string? Table = null,
+    [property: JsonPropertyOrder(6)] string? Name = null);
 
 /// <summary><see cref="TableStats"/>: rows, 8 KiB pages, total bytes.</summary>
 internal sealed record SnapshotStats(long Rows, long Pages, long TotalBytes);

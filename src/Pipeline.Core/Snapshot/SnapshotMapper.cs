@@ -52,7 +52,15 @@ internal static class SnapshotMapper
                 x.Where,
                 With(x.With),
                 True(x.Deferrable),
-                True(x.InitiallyDeferred))).ToList());
+                True(x.InitiallyDeferred))).ToList(),
+        t.Partitioning is { } p
+            ? new SnapshotPartitioning(p.Strategy, p.Key, p.Partitions.Select(x => new SnapshotPartition(
+                x.Schema, x.Name, x.Bound, x.Partitioned, x.Stats is { } ps ? new SnapshotStats(ps.Rows, ps.Pages, ps.TotalBytes) : null)).ToList())
+            : null,
+        t.Unmodelled.Count == 0 ? null
+            : t.Unmodelled.Select(u => new SnapshotUnmodelled(u.Kind, u.Detail, u.Name, u.Columns.Count == 0 ? null : u.Columns)).ToList(),
+        t.Dependents.Count == 0 ? null
+            : t.Dependents.Select(d => new SnapshotDependent(d.Kind, d.Identity, d.Automatic, d.Column, d.OnObject, d.Table?.Schema, d.Table?.Name, d.Name)).ToList());
 
     private static TableModel ToTable(SnapshotTable t) => new(
         t.Name,
@@ -77,7 +85,13 @@ internal static class SnapshotMapper
             x.Where,
             Parameters(x.With),
             x.Deferrable ?? false,
-            x.InitiallyDeferred ?? false)).ToList());
+            x.InitiallyDeferred ?? false)).ToList(),
+        Unmodelled: t.Unmodelled?.Select(u => new UnmodelledProperty(u.Kind, u.Name, u.Detail, u.Columns?.ToList())).ToList(),
+        Dependents: t.Dependents?.Select(d => new DependentObject(d.Kind, d.Identity, d.Column, d.OnObject, d.Table is null ? null : new QualifiedName(d.TableSchema ?? "", d.Table), d.Name, d.Automatic)).ToList(),
+        Partitioning: t.Partitioning is { } p
+            ? new PartitioningModel(p.Strategy, p.Key, p.Partitions.Select(x => new PartitionModel(
+                x.Schema, x.Name, x.Bound, x.Partitioned, x.Stats is { } ps ? new TableStats(ps.Rows, ps.Pages, ps.TotalBytes) : null)).ToList())
+            : null);
 
     private static bool? True(bool value) => value ? true : null;
 

@@ -18,7 +18,10 @@ namespace Pipeline.Core.Snapshot;
 /// uniques:[{name,columns,nullsNotDistinct?,deferrable?,initiallyDeferred?}],indexes:[{name,keys,unique,where?,method,
 /// include,with?,nullsNotDistinct?}],foreignKeys:[{name,columns,referencedSchema,referencedTable,referencedColumns,
 /// onDelete,onUpdate,match?,deferrable?,initiallyDeferred?}],checks:[{name,expression,noInherit?}],
-/// exclusions?:[{name,method,elements:[{key,operator}],include,where?,with?,deferrable?,initiallyDeferred?}]}]}]}</c>.
+/// exclusions?:[{name,method,elements:[{key,operator}],include,where?,with?,deferrable?,initiallyDeferred?}],
+/// partitioning?:{strategy,key,partitions:[{schema,name,bound,partitioned,stats?}]},unmodelled?:[{kind,name?,detail,
+/// columns?}],dependents?:[{kind,identity,column?,onObject?,tableSchema?,table?,name?,automatic}]}]}]}</c> (the last
+/// three only in snapshots of tables that have them).
 /// An index key is a string (<c>"email"</c>, <c>"(lower(email))"</c>, <c>"created_at DESC"</c>) or, with a collation,
 /// operator class or NULLS order, an object <c>{column|expression,collation?,opclass?,descending?,nullsFirst?}</c>;
 /// <c>with</c> maps storage parameter names to values. Optional flags are written only when true, so snapshots of

@@ -57,6 +57,11 @@ public sealed partial class PostgresDialect : IMigrationDialect
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(diagnostics);
         var f = new StepFactory(context, diagnostics, change);
+        if (PlanPartitioned(change, f) is { } partitioned)
+        {
+            return partitioned;
+        }
+
         return change switch
         {
             CreateSchema c => PlanCreateSchema(c, f),

@@ -125,6 +125,12 @@ public enum PgStatementKind
     /// <summary>One batch of a backfill: <c>UPDATE … WHERE key range</c>.</summary>
     BackfillBatch,
 
+    /// <summary><c>CREATE INDEX IF NOT EXISTS i ON ONLY parent (…)</c> on a partitioned table.</summary>
+    CreateIndexOnOnlyParent,
+
+    /// <summary><c>ALTER INDEX parent_index ATTACH PARTITION partition_index</c>.</summary>
+    AttachIndexPartition,
+
     /// <summary><c>ALTER SEQUENCE s.t_c_seq AS bigint</c> on a serial column's owned sequence (in a DO block that
     /// finds it with <c>pg_get_serial_sequence()</c>): locks the sequence, not the table.</summary>
     AlterSequenceType,
@@ -210,6 +216,12 @@ public static class PostgresLockRules
     /// <summary>DROP INDEX CONCURRENTLY.</summary>
     public const string DropIndexDocs = "https://www.postgresql.org/docs/current/sql-dropindex.html";
 
+    /// <summary>Indexes on partitioned tables (CREATE INDEX … ON ONLY, then ATTACH PARTITION).</summary>
+    public const string PartitionedIndexDocs = "https://www.postgresql.org/docs/current/ddl-partitioning.html#DDL-PARTITIONING-DECLARATIVE-MAINTENANCE";
+
+    /// <summary>ALTER INDEX … ATTACH PARTITION.</summary>
+    public const string AlterIndexDocs = "https://www.postgresql.org/docs/current/sql-alterindex.html";
+
     /// <summary>COMMENT.</summary>
     public const string CommentDocs = "https://www.postgresql.org/docs/current/sql-comment.html";
 
@@ -248,9 +260,6 @@ public static class PostgresLockRules
 
     /// <summary>ALTER TABLE, ADD table_constraint (exclusion constraints, ALTER CONSTRAINT).</summary>
     public const string AddTableConstraintDocs = "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT";
-
-    /// <summary>ALTER INDEX.</summary>
-    public const string AlterIndexDocs = "https://www.postgresql.org/docs/current/sql-alterindex.html";
 
     /// <summary>Generated columns.</summary>
     public const string GeneratedColumnsDocs = "https://www.postgresql.org/docs/current/ddl-generated-columns.html";
@@ -360,6 +369,12 @@ public static class PostgresLockRules
         PgStatementKind.BackfillBatch => new(statement, "UPDATE s.t SET c = … WHERE key range AND c IS NULL;",
             LockMode.RowExclusive, LockMode.None, TableWork.RowUpdate, PlpgsqlTransactionsDocs,
             "ROW EXCLUSIVE (observed) plus row locks on the batch; one transaction per batch (COMMIT inside DO, PostgreSQL 11+)."),
+        PgStatementKind.CreateIndexOnOnlyParent => new(statement, "CREATE INDEX IF NOT EXISTS i ON ONLY s.parent (c);", LockMode.Share,
+            LockMode.None, TableWork.CatalogOnly, PartitionedIndexDocs,
+            "Observed SHARE on the parent (ACCESS EXCLUSIVE on the new index only), nothing built: the partitioned index is invalid until every partition's index is attached."),
+        PgStatementKind.AttachIndexPartition => new(statement, "ALTER INDEX s.i ATTACH PARTITION s.i_p1;", LockMode.AccessShare,
+            LockMode.AccessShare, TableWork.CatalogOnly, AlterIndexDocs,
+            "Observed ACCESS SHARE on the partition and the parent, SHARE UPDATE EXCLUSIVE on the parent index, ACCESS EXCLUSIVE on the attached index; a no-op when already attached."),
         PgStatementKind.AlterSequenceType => new(statement, "ALTER SEQUENCE s.t_id_seq AS bigint;", LockMode.None, LockMode.None,
             TableWork.CatalogOnly, AlterSequenceDocs,
             "Observed on PostgreSQL 15: SHARE ROW EXCLUSIVE on the sequence only, no lock on the table; catalog-only. A maximum equal to the old type's maximum moves to the new type's (PostgreSQL 10+)."),

@@ -8,15 +8,22 @@ using Pipeline.Postgres.Observation;
 namespace Pipeline.Postgres.Execution;
 
 /// <summary>
-/// Pauses a backfill between batches while replicas lag (<c>pg_stat_replication.replay_lag</c> above
-/// <c>MaxReplicationLagMs</c>) or too many sessions wait for locks on the table (more than <c>MaxLockWaiters</c>),
-/// sleeping <c>ThrottleSleepMs</c> at a time. Two cheap catalog queries per batch
-/// (<see cref="LockWaiters"/>). When the role cannot see replication state, lag checks are switched off with one log
-/// line.
+/// Pauses a backfill between batches while replicas lag — <c>pg_stat_replication.replay_lag</c> above
+/// <c>MaxReplicationLagMs</c>, or a standby's replay position more than <c>MaxReplicationLagBytes</c> of WAL behind
+/// (<see cref="LockWaiters.ReplicationLagAsync"/>) — or while too many sessions wait for locks on the table (more than
+/// <c>MaxLockWaiters</c>), sleeping <c>ThrottleSleepMs</c> at a time. Two cheap catalog queries per batch. When the
+/// role cannot see replication state, lag checks are switched off with one log line. The largest lag seen is kept
+/// (<see cref="MaxLagMsSeen"/>, <see cref="MaxLagBytesSeen"/>) and logged when a pause ends.
 /// </summary>
 internal sealed class BackfillThrottle(NpgsqlConnection connection, QualifiedName table, ExecutionOptions options, IExecutionObserver observer, string label)
 {
     private bool lagVisible = true;
+
+    /// <summary>The largest replay_lag seen while this backfill ran, ms.</summary>
+    public double MaxLagMsSeen { get; private set; }
+
+    /// <summary>The largest replay distance seen while this backfill ran, bytes of WAL.</summary>
+    public long MaxLagBytesSeen { get; private set; }
 
     /// <summary>Waits until neither threshold is exceeded; returns the time paused, ms.</summary>
     public async Task<double> WaitWhileBusyAsync(CancellationToken ct)
@@ -40,7 +47,8 @@ internal sealed class BackfillThrottle(NpgsqlConnection connection, QualifiedNam
         }
 
         var ms = paused.Elapsed.TotalMilliseconds;
-        observer.Log(string.Create(CultureInfo.InvariantCulture, $"{label}: resuming after {ms:0} ms throttled"));
+        observer.Log(string.Create(CultureInfo.InvariantCulture,
+            $"{label}: resuming after {ms:0} ms throttled (largest replication lag seen so far: {MaxLagMsSeen:0} ms, {MaxLagBytesSeen} bytes)"));
         return ms;
     }
 
@@ -50,10 +58,19 @@ internal sealed class BackfillThrottle(NpgsqlConnection connection, QualifiedNam
         {
             try
             {
-                var lag = await LockWaiters.ReplicationLagMsAsync(connection, ct);
-                if (lag > options.MaxReplicationLagMs)
+                if (await LockWaiters.ReplicationLagAsync(connection, ct) is { } lag)
                 {
-                    return string.Create(CultureInfo.InvariantCulture, $"replication lag {lag:0} ms > {options.MaxReplicationLagMs:0} ms");
+                    MaxLagMsSeen = Math.Max(MaxLagMsSeen, lag.ReplayLagMs);
+                    MaxLagBytesSeen = Math.Max(MaxLagBytesSeen, lag.ReplayLagBytes);
+                    if (lag.ReplayLagMs > options.MaxReplicationLagMs)
+                    {
+                        return string.Create(CultureInfo.InvariantCulture, $"replication lag {lag.ReplayLagMs:0} ms > {options.MaxReplicationLagMs:0} ms");
+                    }
+
+                    if (lag.ReplayLagBytes > options.MaxReplicationLagBytes)
+                    {
+                        return string.Create(CultureInfo.InvariantCulture, $"a standby's replay is {lag.ReplayLagBytes} bytes of WAL behind (> {options.MaxReplicationLagBytes})");
+                    }
                 }
             }
             catch (InvalidOperationException ex)

@@ -17,7 +17,8 @@ public static class Journal
     /// <summary>
     /// Reads the journal of one plan; an absent journal (schema or tables missing) reads as empty. Tables:
     /// <c>pipeline.journal_steps</c> (plan_fingerprint, ordinal, phase, summary, state, attempts, lock_retries,
-    /// lock_retry_wait_ms, started_at, finished_at, rows_done, high_water jsonb, error; key (plan_fingerprint, ordinal))
+    /// lock_retry_wait_ms, deadlock_retries, serialization_retries, reconnects, fault_wait_ms, started_at, finished_at,
+    /// rows_done, high_water jsonb, error; key (plan_fingerprint, ordinal))
     /// and <c>pipeline.journal_phases</c> (plan_fingerprint, phase, started_at, finished_at, completed,
     /// schema_fingerprint_after, schema_snapshot_after; key (plan_fingerprint, phase)).
     /// </summary>
@@ -77,6 +78,10 @@ public sealed record JournalStep(
 {
     /// <summary>Total backoff time between lock_timeout retries, in ms, over all runs.</summary>
     public double LockRetryWaitMs { get; init; }
+
+    /// <summary>Deadlocks, serialization failures and lost connections retried, over all runs (columns
+    /// deadlock_retries, serialization_retries, reconnects, fault_wait_ms).</summary>
+    public FaultRetries Faults { get; init; } = FaultRetries.None;
 }
 
 /// <summary>One phase run's journal row.</summary>

@@ -23,6 +23,10 @@ internal static class JournalSql
             attempts integer NOT NULL DEFAULT 0,
             lock_retries integer NOT NULL DEFAULT 0,
             lock_retry_wait_ms double precision NOT NULL DEFAULT 0,
+            deadlock_retries integer NOT NULL DEFAULT 0,
+            serialization_retries integer NOT NULL DEFAULT 0,
+            reconnects integer NOT NULL DEFAULT 0,
+            fault_wait_ms double precision NOT NULL DEFAULT 0,
             started_at timestamptz,
             finished_at timestamptz,
             rows_done bigint NOT NULL DEFAULT 0,
@@ -40,9 +44,26 @@ internal static class JournalSql
             PRIMARY KEY (plan_fingerprint, phase));
         """;
 
+    /// <summary>Adds the columns of later versions to a journal created by an earlier one (run after
+    /// <see cref="Create"/>, in its transaction).</summary>
+    public const string Upgrade = """
+        ALTER TABLE pipeline.journal_steps
+            ADD COLUMN IF NOT EXISTS deadlock_retries integer NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS serialization_retries integer NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS reconnects integer NOT NULL DEFAULT 0,
+            ADD COLUMN IF NOT EXISTS fault_wait_ms double precision NOT NULL DEFAULT 0
+        """;
+
     /// <summary>Whether the journal exists: one boolean.</summary>
     public const string Exists =
         "SELECT to_regclass('pipeline.journal_steps') IS NOT NULL AND to_regclass('pipeline.journal_phases') IS NOT NULL";
+
+    /// <summary>Whether the journal exists with every column this version writes: one boolean.</summary>
+    public const string IsCurrent = """
+        SELECT to_regclass('pipeline.journal_phases') IS NOT NULL
+           AND EXISTS (SELECT FROM pg_attribute
+                       WHERE attrelid = to_regclass('pipeline.journal_steps') AND attname = 'fault_wait_ms' AND NOT attisdropped)
+        """;
 
     /// <summary>Session advisory lock on a plan ($1 = plan fingerprint): one executor per plan and database.</summary>
     public const string TryLockPlan = "SELECT pg_try_advisory_lock(hashtextextended('pipeline plan ' || $1, 0))";
@@ -97,6 +118,14 @@ internal static class JournalSql
         WHERE plan_fingerprint = $1 AND ordinal = $2
         """;
 
+    /// <summary>Counts one retried transient fault and the time it cost ($1 fp, $2 ordinal, $3 wait ms);
+    /// <paramref name="column"/> is deadlock_retries, serialization_retries or reconnects, chosen by the caller from a
+    /// fixed list.</summary>
+    public static string AddFaultRetry(string column) => $"""
+        UPDATE pipeline.journal_steps SET {column} = {column} + 1, fault_wait_ms = fault_wait_ms + $3
+        WHERE plan_fingerprint = $1 AND ordinal = $2
+        """;
+
     /// <summary>Records a committed backfill batch, in the batch's transaction ($1 fp, $2 ordinal, $3 rows in the
     /// batch, $4 new high-water mark as JSON text or NULL to keep it, $5 whether this was the last batch).</summary>
     public const string RecordBatch = """
@@ -109,11 +138,16 @@ internal static class JournalSql
         RETURNING rows_done
         """;
 
-    /// <summary>The steps of a plan ($1 fp).</summary>
+    /// <summary>The steps of a plan ($1 fp). The fault columns are read through <c>to_jsonb</c>, so a journal written
+    /// by an earlier version (without them) reads as zero faults until the executor upgrades it.</summary>
     public const string ReadSteps = """
         SELECT ordinal, phase, summary, state, attempts, lock_retries, started_at, finished_at, rows_done,
-               high_water::text, error, lock_retry_wait_ms
-        FROM pipeline.journal_steps WHERE plan_fingerprint = $1 ORDER BY ordinal
+               high_water::text, error, lock_retry_wait_ms,
+               coalesce((to_jsonb(s) ->> 'deadlock_retries')::int, 0),
+               coalesce((to_jsonb(s) ->> 'serialization_retries')::int, 0),
+               coalesce((to_jsonb(s) ->> 'reconnects')::int, 0),
+               coalesce((to_jsonb(s) ->> 'fault_wait_ms')::float8, 0)
+        FROM pipeline.journal_steps AS s WHERE plan_fingerprint = $1 ORDER BY ordinal
         """;
 
     /// <summary>The phases of a plan ($1 fp).</summary>

@@ -15,10 +15,11 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
     /// <summary>The plan whose journal this is.</summary>
     public string PlanFingerprint => planFingerprint;
 
-    /// <summary>Creates the journal schema and tables if missing (own transaction).</summary>
+    /// <summary>Creates the journal schema and tables if missing, and adds the columns of this version to a journal
+    /// created by an earlier one (own transaction).</summary>
     public static async Task EnsureAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        await using (var exists = new NpgsqlCommand(JournalSql.Exists, connection))
+        await using (var exists = new NpgsqlCommand(JournalSql.IsCurrent, connection))
         {
             if (await exists.ExecuteScalarAsync(ct) is true)
             {
@@ -27,7 +28,7 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
         }
 
         await using var tx = await connection.BeginTransactionAsync(ct);
-        foreach (var statement in SqlScriptSplitter.Split(JournalSql.Create))
+        foreach (var statement in SqlScriptSplitter.Split(JournalSql.Create).Append(JournalSql.Upgrade))
         {
             await using var command = new NpgsqlCommand(statement, connection, tx);
             await command.ExecuteNonQueryAsync(ct);
@@ -67,6 +68,7 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
                     r.IsDBNull(10) ? null : r.GetString(10))
                 {
                     LockRetryWaitMs = r.GetDouble(11),
+                    Faults = new FaultRetries(r.GetInt32(12), r.GetInt32(13), r.GetInt32(14), r.GetDouble(15)),
                 });
             }
         }
@@ -159,6 +161,25 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
     /// <summary>Counts one lock_timeout retry and its backoff wait (ms).</summary>
     public Task AddLockRetryAsync(int ordinal, double waitMs, CancellationToken ct) =>
         ExecuteAsync(JournalSql.AddLockRetry, ct, Text(planFingerprint), Int(ordinal), new NpgsqlParameter { Value = waitMs, NpgsqlDbType = NpgsqlDbType.Double });
+
+    /// <summary>Counts one retried deadlock, serialization failure or lost connection and the time it cost (ms).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="kind"/> is a lock timeout (see
+    /// <see cref="AddLockRetryAsync"/>).</exception>
+    public Task AddFaultRetryAsync(int ordinal, FaultKind kind, double waitMs, CancellationToken ct)
+    {
+        var column = kind switch
+        {
+            FaultKind.Deadlock => "deadlock_retries",
+            FaultKind.SerializationFailure => "serialization_retries",
+            FaultKind.ConnectionLost => "reconnects",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "lock timeouts are counted by AddLockRetryAsync"),
+        };
+        return ExecuteAsync(JournalSql.AddFaultRetry(column), ct, Text(planFingerprint), Int(ordinal), new NpgsqlParameter { Value = waitMs, NpgsqlDbType = NpgsqlDbType.Double });
+    }
+
+    /// <summary>The journal row of step <paramref name="ordinal"/>, or <c>null</c>.</summary>
+    public async Task<JournalStep?> ReadStepAsync(int ordinal, CancellationToken ct) =>
+        (await ReadAsync(ct)).Steps.FirstOrDefault(s => s.Ordinal == ordinal);
 
     /// <summary>Records a backfill batch inside its transaction; returns rows done in all.</summary>
     public async Task<long> RecordBatchAsync(int ordinal, long rows, string? highWaterJson, bool last, CancellationToken ct)

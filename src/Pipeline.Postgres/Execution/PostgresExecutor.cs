@@ -20,7 +20,11 @@ namespace Pipeline.Postgres.Execution;
 /// <item>Backfills commit batch by batch with the journal's high-water mark in the same transaction.</item>
 /// <item>Every statement runs under <c>lock_timeout</c> (options, else the plan's) and <c>statement_timeout</c>;
 /// SQLSTATE 55P03 is retried with exponential backoff and full jitter up to <c>MaxLockRetries</c>
-/// (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT).</item>
+/// (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT); deadlocks (40P01) and
+/// serialization failures (40001) likewise up to <c>MaxFaultRetries</c> per transaction.</item>
+/// <item>A lost connection (server restart, <c>pg_terminate_backend</c>, network) is re-established with backoff for
+/// up to <c>ReconnectTimeoutMs</c>, the advisory lock re-taken, and the step resumed from the journal (up to
+/// <c>MaxReconnects</c> times per step).</item>
 /// <item>One executor per plan and database at a time (session advisory lock).</item>
 /// </list>
 /// </summary>
@@ -50,7 +54,9 @@ public sealed class PostgresExecutor
     /// journal records as done are skipped (<see cref="StepResult.Skipped"/>). The first failing step stops the phase
     /// (<see cref="PhaseResult.Succeeded"/> false; later steps are reported pending). When every step is done, the
     /// schema is introspected and the phase recorded as completed with the schema's fingerprint and snapshot.
-    /// A lost connection during a step fails the step and the phase; the journal stays consistent.
+    /// A lost connection during a step is re-established and the step resumed from the journal (see
+    /// <see cref="ExecutionOptions.MaxReconnects"/>); only when that fails do the step and the phase fail, the journal
+    /// consistent either way.
     /// </summary>
     /// <exception cref="InvalidOperationException">The plan is blocked; an earlier phase of the plan (one with steps)
     /// is not completed in the journal; or another executor is running this plan on this database.</exception>
@@ -131,7 +137,7 @@ public sealed class PostgresExecutor
             if (row is { State: StepState.Done })
             {
                 var skipped = new StepResult(step.Ordinal, phase, step.Summary, StepState.Done, true, 0,
-                    row.LockRetries, row.LockRetryWaitMs, row.RowsDone);
+                    row.LockRetries, row.LockRetryWaitMs, row.RowsDone) { Faults = row.Faults };
                 results.Add(skipped);
                 await Observer.StepFinishedAsync(step, skipped, ct);
                 continue;
@@ -146,13 +152,13 @@ public sealed class PostgresExecutor
         string? fingerprint = null;
         if (!failed)
         {
-            fingerprint = await ConnectionStrings.GuardAsync("Cannot record the completed phase at", target, async () =>
+            fingerprint = await WithReconnectsAsync(runner, () => ConnectionStrings.GuardAsync("Cannot record the completed phase at", target, async () =>
             {
                 var model = await PostgresIntrospector.IntrospectAsync(connection, exclude, ct);
                 var fp = Fingerprints.OfSchema(model);
                 await journal.FinishPhaseAsync(phase, true, fp, SnapshotSerializer.Serialize(model), ct);
                 return fp;
-            });
+            }), ct);
             Observer.Log($"phase {phase.Name()} completed; schema fingerprint {fingerprint}");
         }
         else if (IsUsable(connection))
@@ -163,57 +169,157 @@ public sealed class PostgresExecutor
         return new PhaseResult(phase, plan.Fingerprint, !failed, results, started, DateTimeOffset.UtcNow, fingerprint);
     }
 
+    /// <summary>
+    /// Runs one step. A lost connection (<see cref="ExecutionErrors.IsSessionLost"/>) does not fail it: up to
+    /// <c>MaxReconnects</c> times the runner reconnects (<see cref="StepRunner.ReconnectAsync"/>: backoff, advisory
+    /// lock re-taken), the step's journal row is read again and the step resumes from it — done if its transaction (or
+    /// its last backfill batch) committed before the connection went, a backfill from its high-water mark (which
+    /// commits with each batch, so a batch whose COMMIT was in flight is decided by the journal), a
+    /// <c>CONCURRENTLY</c> step by its cleanup (dropping the INVALID index the interruption left) and a rebuild.
+    /// </summary>
     private async Task<StepResult> RunStepAsync(
         StepRunner runner, IReadOnlyList<PlanDocumentStep> phaseSteps, PlanDocumentStep step, JournalStep? row, CancellationToken ct)
     {
         var tally = new StepTally();
         var clock = Stopwatch.StartNew();
         var resuming = row is { Attempts: > 0 };
-        try
+        var reconnected = false;
+        while (true)
         {
-            if (resuming)
+            Exception failure;
+            try
             {
-                Observer.Log($"step {step.Ordinal} ({step.Summary}): resuming (journal: {row!.State.ToString().ToLowerInvariant()} after {row.Attempts} attempt(s))");
-            }
-
-            await runner.Journal.MarkRunningAsync(step.Ordinal, ct);
-            await Observer.StepStartingAsync(step, runner.Connection.ProcessID, ct);
-            switch (step.Kind)
-            {
-                case StepKind.Backfill:
-                    await runner.RunBackfillAsync(step, row, tally, ct);
-                    break;
-                case StepKind.Cleanup:
-                    await runner.RunCleanupAsync(step, tally, ct);
-                    break;
-                default:
-                    if (step.Transactional)
+                if (reconnected)
+                {
+                    row = await runner.Journal.ReadStepAsync(step.Ordinal, ct);
+                    if (row is { State: StepState.Done })
                     {
-                        await runner.RunTransactionalAsync(step, tally, ct);
-                    }
-                    else
-                    {
-                        await runner.RunNonTransactionalAsync(step, PrecedingCleanups(phaseSteps, step), resuming, tally, ct);
+                        Observer.Log($"step {step.Ordinal} ({step.Summary}): the journal records it done (committed before the connection was lost)");
+                        return Result(step, StepState.Done, clock, tally, null);
                     }
 
-                    break;
+                    resuming = true;
+                    Observer.Log($"step {step.Ordinal} ({step.Summary}): resuming from the journal after the reconnect");
+                    if (row is null or { State: StepState.Pending })
+                    {
+                        await runner.Journal.MarkRunningAsync(step.Ordinal, ct); // the first mark was lost with the connection
+                    }
+                }
+                else
+                {
+                    if (resuming)
+                    {
+                        Observer.Log($"step {step.Ordinal} ({step.Summary}): resuming (journal: {row!.State.ToString().ToLowerInvariant()} after {row.Attempts} attempt(s))");
+                    }
+
+                    await runner.Journal.MarkRunningAsync(step.Ordinal, ct);
+                }
+
+                await Observer.StepStartingAsync(step, runner.Connection.ProcessID, ct);
+                await RunStepOnceAsync(runner, phaseSteps, step, row, resuming, tally, ct);
+                return Result(step, StepState.Done, clock, tally, null);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                failure = ex;
             }
 
-            return Result(step, StepState.Done, clock, tally, null);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            var error = ExecutionErrors.Describe(ex, runner.Target)
-                + (ExecutionErrors.IsLockTimeout(ex) ? $" (lock_timeout {runner.LockTimeoutMs} ms; gave up after {tally.LockRetries} retries)" : "");
+            var reconnectFailed = false;
+            if (ExecutionErrors.IsSessionLost(failure, runner.Connection) && !ct.IsCancellationRequested)
+            {
+                if (tally.Faults.ConnectionLosses >= Options.MaxReconnects)
+                {
+                    tally.GaveUpOn = FaultKind.ConnectionLost;
+                }
+                else
+                {
+                    Observer.Log($"step {step.Ordinal} ({step.Summary}): {ExecutionErrors.Describe(failure, runner.Target)}; reconnecting ({tally.Faults.ConnectionLosses + 1}/{Options.MaxReconnects})");
+                    try
+                    {
+                        var waited = await runner.ReconnectAsync(ct);
+                        tally.Faults = tally.Faults.Add(FaultKind.ConnectionLost, waited);
+                        await runner.Journal.AddFaultRetryAsync(step.Ordinal, FaultKind.ConnectionLost, waited, ct);
+                        reconnected = true;
+                        continue;
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                    {
+                        // Lost again right after reconnecting: counted, and tried again while reconnects remain.
+                        if (ExecutionErrors.IsSessionLost(ex, runner.Connection) && ex is not PipelineConnectionException)
+                        {
+                            tally.Faults = tally.Faults.Add(FaultKind.ConnectionLost, 0);
+                            reconnected = true;
+                            continue;
+                        }
+
+                        tally.GaveUpOn = FaultKind.ConnectionLost;
+                        reconnectFailed = true;
+                        failure = ex;
+                    }
+                }
+            }
+
+            var error = ExecutionErrors.Describe(failure, runner.Target)
+                + (ExecutionErrors.IsLockTimeout(failure) ? $" (lock_timeout {runner.LockTimeoutMs} ms; gave up after {tally.LockRetries} retries)" : "")
+                + (tally.GaveUpOn is FaultKind.Deadlock or FaultKind.SerializationFailure ? $" (gave up after {tally.Faults.Deadlocks + tally.Faults.SerializationFailures} retries)" : "")
+                + (tally.GaveUpOn is FaultKind.ConnectionLost && !reconnectFailed ? $" (gave up after {tally.Faults.ConnectionLosses} reconnects)" : "");
             Observer.Log($"step {step.Ordinal} ({step.Summary}) failed: {error}");
             await RecordFailureAsync(runner, step, error);
             return Result(step, StepState.Failed, clock, tally, error);
         }
     }
 
+    /// <summary>Runs idempotent bookkeeping <paramref name="work"/>, reconnecting (up to <c>MaxReconnects</c> times)
+    /// and running it again when the session is lost meanwhile.</summary>
+    private async Task<T> WithReconnectsAsync<T>(StepRunner runner, Func<Task<T>> work, CancellationToken ct)
+    {
+        for (var losses = 0; ; losses++)
+        {
+            try
+            {
+                return await work();
+            }
+            catch (Exception ex) when (losses < Options.MaxReconnects && !ct.IsCancellationRequested && ExecutionErrors.IsSessionLost(ex, runner.Connection))
+            {
+                Observer.Log($"{ExecutionErrors.Describe(ex, runner.Target)}; reconnecting ({losses + 1}/{Options.MaxReconnects})");
+            }
+
+            await runner.ReconnectAsync(ct);
+        }
+    }
+
+    private static async Task RunStepOnceAsync(
+        StepRunner runner, IReadOnlyList<PlanDocumentStep> phaseSteps, PlanDocumentStep step, JournalStep? row, bool resuming, StepTally tally, CancellationToken ct)
+    {
+        switch (step.Kind)
+        {
+            case StepKind.Backfill:
+                await runner.RunBackfillAsync(step, row, tally, ct);
+                break;
+            case StepKind.Cleanup:
+                await runner.RunCleanupAsync(step, tally, ct);
+                break;
+            default:
+                if (step.Transactional)
+                {
+                    await runner.RunTransactionalAsync(step, tally, ct);
+                }
+                else
+                {
+                    await runner.RunNonTransactionalAsync(step, PrecedingCleanups(phaseSteps, step), resuming, tally, ct);
+                }
+
+                break;
+        }
+    }
+
     private static StepResult Result(PlanDocumentStep step, StepState state, Stopwatch clock, StepTally tally, string? error) =>
         new(step.Ordinal, step.Phase, step.Summary, state, false, clock.Elapsed.TotalMilliseconds,
-            tally.LockRetries, tally.LockRetryWaitMs, tally.Rows, tally.Batches, tally.ThrottledMs, error);
+            tally.LockRetries, tally.LockRetryWaitMs, tally.Rows, tally.Batches, tally.ThrottledMs, error)
+        {
+            Faults = tally.Faults,
+            GaveUpOn = state == StepState.Failed ? tally.GaveUpOn : null,
+        };
 
     /// <summary>Records the failure on the executor's connection, or, when it was lost, on a fresh one; a journal that
     /// cannot be reached keeps the step 'running', which a rerun treats the same way.</summary>

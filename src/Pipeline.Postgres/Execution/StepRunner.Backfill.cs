@@ -44,7 +44,7 @@ internal sealed partial class StepRunner
             var batch = Stopwatch.StartNew();
             string[]? upper = null;
             long rows = 0;
-            await WithLockRetriesAsync(step, tally, async () =>
+            await WithRetriesAsync(step, tally, async () =>
             {
                 upper = await QueryRowAsync(sql.UpperKey(highWater is not null, size), ct, KeyParameters(highWater));
                 await using var tx = await Connection.BeginTransactionAsync(ct);

@@ -16,7 +16,7 @@ internal sealed partial class StepRunner
     /// UPDATE journal … 'done'; COMMIT</c>, so after a crash the step is either done and recorded or not done at all.
     /// </summary>
     public Task RunTransactionalAsync(PlanDocumentStep step, StepTally tally, CancellationToken ct) =>
-        WithLockRetriesAsync(step, tally, async () =>
+        WithRetriesAsync(step, tally, async () =>
         {
             await using var tx = await Connection.BeginTransactionAsync(ct);
             await SetTimeoutsAsync(local: true, ct);
@@ -68,7 +68,7 @@ internal sealed partial class StepRunner
     {
         var cleanFirst = resuming;
         var statements = SqlScriptSplitter.Split(step.Sql);
-        await WithLockRetriesAsync(step, tally, async () =>
+        await WithRetriesAsync(step, tally, async () =>
         {
             if (cleanFirst)
             {
@@ -96,7 +96,7 @@ internal sealed partial class StepRunner
     /// </summary>
     public async Task RunCleanupAsync(PlanDocumentStep step, StepTally tally, CancellationToken ct)
     {
-        await WithLockRetriesAsync(step, tally, () => RunCleanupStatementsAsync(step, ct), null, ct);
+        await WithRetriesAsync(step, tally, () => RunCleanupStatementsAsync(step, ct), null, ct);
         await Journal.MarkDoneAsync(step.Ordinal, ct);
     }
 

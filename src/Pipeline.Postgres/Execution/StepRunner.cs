@@ -10,8 +10,10 @@ namespace Pipeline.Postgres.Execution;
 /// transaction together with their journal update; non-transactional steps and cleanups are marked running before
 /// and done after; backfills commit each batch with its high-water mark (see <see cref="RunBackfillAsync"/>).
 /// Every statement runs under <c>lock_timeout</c> and <c>statement_timeout</c>
-/// (https://www.postgresql.org/docs/current/runtime-config-client.html); a lock_timeout expiry (SQLSTATE 55P03) is
-/// rolled back and retried with exponential backoff and full jitter.
+/// (https://www.postgresql.org/docs/current/runtime-config-client.html); a lock_timeout expiry (SQLSTATE 55P03), a
+/// deadlock (40P01) or a serialization failure (40001) is rolled back and retried with exponential backoff and full
+/// jitter (<see cref="WithRetriesAsync"/>). A lost connection is handled one level up: the executor reconnects
+/// (<see cref="ReconnectAsync"/>) and resumes the step from the journal.
 /// </summary>
 internal sealed partial class StepRunner(
     NpgsqlConnection connection,
@@ -99,29 +101,58 @@ internal sealed partial class StepRunner(
     }
 
     /// <summary>
-    /// Runs <paramref name="attempt"/>, retrying it after a lock_timeout expiry up to <c>MaxLockRetries</c> times with
-    /// backoff; each retry is counted in <paramref name="tally"/> and the journal and logged. The attempt must leave no
-    /// transaction open when it throws (an <c>await using</c> transaction rolls back on dispose).
-    /// <paramref name="beforeRetry"/> runs before each retry (e.g. the cleanup of an index build).
+    /// Runs <paramref name="attempt"/>, retrying it when the server rolled it back for a transient reason: a
+    /// lock_timeout expiry (up to <c>MaxLockRetries</c> times), a deadlock or a serialization failure (together up to
+    /// <c>MaxFaultRetries</c> times), each after an exponential backoff with full jitter (<see cref="LockRetry"/>).
+    /// Every retry is counted in <paramref name="tally"/> and the journal and logged. The attempt must leave no
+    /// transaction open when it throws (an <c>await using</c> transaction rolls back on dispose), so the next attempt
+    /// starts from a clean state. <paramref name="beforeRetry"/> runs before each retry (e.g. re-reading the journal).
     /// </summary>
-    public async Task WithLockRetriesAsync(
+    /// <exception cref="PostgresException">A retryable error whose retries ran out (<see cref="StepTally.GaveUpOn"/>
+    /// says which kind), or any other server error.</exception>
+    public async Task WithRetriesAsync(
         PlanDocumentStep step, StepTally tally, Func<Task> attempt, Func<Task>? beforeRetry, CancellationToken ct)
     {
-        for (var retry = 0; ; retry++)
+        var lockRetries = 0;
+        var faultRetries = 0;
+        while (true)
         {
             try
             {
                 await attempt();
                 return;
             }
-            catch (PostgresException ex) when (ExecutionErrors.IsLockTimeout(ex) && retry < options.MaxLockRetries)
+            catch (PostgresException ex) when (ExecutionErrors.Fault(ex) is FaultKind.LockTimeout or FaultKind.Deadlock or FaultKind.SerializationFailure)
             {
-                var wait = LockRetry.DelayMs(retry, options, random);
-                tally.LockRetries++;
-                tally.LockRetryWaitMs += wait;
-                await journal.AddLockRetryAsync(step.Ordinal, wait, ct);
-                observer.Log(string.Create(CultureInfo.InvariantCulture,
-                    $"step {step.Ordinal} ({step.Summary}): lock_timeout {lockTimeoutMs} ms expired, retry {retry + 1}/{options.MaxLockRetries} in {wait:0} ms"));
+                var kind = ExecutionErrors.Fault(ex)!.Value;
+                var lockTimeout = kind == FaultKind.LockTimeout;
+                var used = lockTimeout ? lockRetries : faultRetries;
+                var limit = lockTimeout ? options.MaxLockRetries : options.MaxFaultRetries;
+                if (used >= limit)
+                {
+                    tally.GaveUpOn = kind;
+                    throw;
+                }
+
+                var wait = LockRetry.DelayMs(used, options, random);
+                if (lockTimeout)
+                {
+                    lockRetries++;
+                    tally.LockRetries++;
+                    tally.LockRetryWaitMs += wait;
+                    await journal.AddLockRetryAsync(step.Ordinal, wait, ct);
+                    observer.Log(string.Create(CultureInfo.InvariantCulture,
+                        $"step {step.Ordinal} ({step.Summary}): lock_timeout {lockTimeoutMs} ms expired, retry {lockRetries}/{options.MaxLockRetries} in {wait:0} ms"));
+                }
+                else
+                {
+                    faultRetries++;
+                    tally.Faults = tally.Faults.Add(kind, wait);
+                    await journal.AddFaultRetryAsync(step.Ordinal, kind, wait, ct);
+                    observer.Log(string.Create(CultureInfo.InvariantCulture,
+                        $"step {step.Ordinal} ({step.Summary}): {FaultName(kind)} ({ex.SqlState}), transaction rolled back; retry {faultRetries}/{options.MaxFaultRetries} in {wait:0} ms"));
+                }
+
                 await Task.Delay(TimeSpan.FromMilliseconds(wait), ct);
                 if (beforeRetry is not null)
                 {
@@ -130,6 +161,15 @@ internal sealed partial class StepRunner(
             }
         }
     }
+
+    /// <summary>A fault's name in log lines.</summary>
+    internal static string FaultName(FaultKind kind) => kind switch
+    {
+        FaultKind.LockTimeout => "lock timeout",
+        FaultKind.Deadlock => "deadlock",
+        FaultKind.SerializationFailure => "serialization failure",
+        _ => "connection lost",
+    };
 
     private static string Ms(int ms) => Math.Max(0, ms).ToString(CultureInfo.InvariantCulture);
 }

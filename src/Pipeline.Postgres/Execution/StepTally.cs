@@ -1,3 +1,5 @@
+using Pipeline.Core.Release;
+
 namespace Pipeline.Postgres.Execution;
 
 /// <summary>What one step did in one run (mutable while the step runs; turned into a StepResult at the end).</summary>
@@ -17,4 +19,10 @@ internal sealed class StepTally
 
     /// <summary>Time the backfill was paused by throttling, ms.</summary>
     public double ThrottledMs { get; set; }
+
+    /// <summary>Deadlocks, serialization failures and lost connections retried in this run.</summary>
+    public FaultRetries Faults { get; set; } = FaultRetries.None;
+
+    /// <summary>The kind of fault whose retries ran out, when the step failed that way.</summary>
+    public FaultKind? GaveUpOn { get; set; }
 }

@@ -51,7 +51,15 @@ internal static class CatalogReader
                 r.GetBoolean(14), NullableString(r, 15), r.GetFieldValue<string[]>(16), r.GetBoolean(17), r.GetBoolean(18)), ct);
             await reader.NextResultAsync(ct);
             var enums = await ReadRowsAsync(reader, r => new EnumRow(r.GetString(0), r.GetString(1), r.GetFieldValue<string[]>(2)), ct);
-            snapshot = new CatalogSnapshot(server[0].Num, server[0].Text, schemas, tables, columns, constraints, indexes, enums);
+            await reader.NextResultAsync(ct);
+            var unmodelled = await ReadRowsAsync(reader, r => new UnmodelledRow(
+                r.GetFieldValue<uint>(0), r.GetString(1), NullableString(r, 2), NullableString(r, 3) ?? "",
+                r.IsDBNull(4) ? [] : r.GetFieldValue<string[]>(4), NullableString(r, 5)), ct);
+            await reader.NextResultAsync(ct);
+            var dependents = await ReadRowsAsync(reader, r => new DependentRow(
+                r.GetFieldValue<uint>(0), NullableString(r, 1), NullableString(r, 2), r.GetString(3), r.GetString(4),
+                NullableString(r, 5), NullableString(r, 6), NullableString(r, 7), r.GetBoolean(8)), ct);
+            snapshot = new CatalogSnapshot(server[0].Num, server[0].Text, schemas, tables, columns, constraints, indexes, enums, unmodelled, dependents);
         }
 
         await tx.CommitAsync(ct);

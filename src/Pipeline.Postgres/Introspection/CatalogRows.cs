@@ -52,6 +52,22 @@ internal sealed record IndexRow(
 /// <summary>One row of <see cref="CatalogQueries.Enums"/>.</summary>
 internal sealed record EnumRow(string Schema, string Name, IReadOnlyList<string> Labels);
 
+/// <summary>One row of <see cref="CatalogQueries.Unmodelled"/>; <see cref="Parts"/> is the jsonb text of a
+/// partitioned table's partitions.</summary>
+internal sealed record UnmodelledRow(uint TableOid, string Kind, string? Name, string Detail, IReadOnlyList<string> Columns, string? Parts);
+
+/// <summary>One row of <see cref="CatalogQueries.Dependents"/>.</summary>
+internal sealed record DependentRow(
+    uint TableOid,
+    string? OnColumn,
+    string? OnObject,
+    string Kind,
+    string Identity,
+    string? OwnerSchema,
+    string? OwnerTable,
+    string? Name,
+    bool Automatic);
+
 /// <summary>Everything one introspection read, before it is shaped into a model.</summary>
 internal sealed record CatalogSnapshot(
     int VersionNum,
@@ -61,4 +77,6 @@ internal sealed record CatalogSnapshot(
     IReadOnlyList<ColumnRow> Columns,
     IReadOnlyList<ConstraintRow> Constraints,
     IReadOnlyList<IndexRow> Indexes,
-    IReadOnlyList<EnumRow> Enums);
+    IReadOnlyList<EnumRow> Enums,
+    IReadOnlyList<UnmodelledRow> Unmodelled,
+    IReadOnlyList<DependentRow> Dependents);

@@ -14,6 +14,8 @@ internal static class ModelAssembler
         var columnsByTable = catalog.Columns.ToLookup(c => c.TableOid);
         var constraintsByTable = catalog.Constraints.ToLookup(c => c.TableOid);
         var indexesByTable = catalog.Indexes.Where(i => i.Valid).ToLookup(i => i.TableOid);
+        var unmodelledByTable = catalog.Unmodelled.ToLookup(u => u.TableOid);
+        var dependentsByTable = catalog.Dependents.ToLookup(d => d.TableOid);
         var tablesBySchema = catalog.Tables
             .Where(t => !NamePattern.IsExcluded(exclude, t.Schema, t.Name))
             .ToLookup(t => t.Schema);
@@ -27,7 +29,12 @@ internal static class ModelAssembler
                 schema,
                 tablesBySchema[schema]
                     .OrderBy(t => t.Name, StringComparer.Ordinal)
-                    .Select(t => BuildTable(t, columnsByTable[t.Oid], constraintsByTable[t.Oid], indexesByTable[t.Oid]))
+                    .Select(t => BuildTable(t, columnsByTable[t.Oid], constraintsByTable[t.Oid], indexesByTable[t.Oid]) with
+                    {
+                        Unmodelled = CatalogFactsAssembler.Properties(unmodelledByTable[t.Oid]),
+                        Dependents = CatalogFactsAssembler.Dependents(dependentsByTable[t.Oid]),
+                        Partitioning = CatalogFactsAssembler.Partitioning(unmodelledByTable[t.Oid]),
+                    })
                     .ToList(),
                 enumsBySchema[schema]
                     .OrderBy(e => e.Name, StringComparer.Ordinal)

@@ -51,14 +51,36 @@ public static class LockWaiters
     /// <exception cref="InvalidOperationException">Standbys are connected but their state is hidden: the role needs
     /// <c>pg_read_all_stats</c> (or <c>pg_monitor</c>, or superuser).</exception>
     /// <exception cref="PipelineConnectionException">The server cannot be reached or reports an error.</exception>
-    public static async Task<double?> ReplicationLagMsAsync(NpgsqlConnection connection, CancellationToken ct)
+    public static async Task<double?> ReplicationLagMsAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        await ReplicationLagAsync(connection, ct) is { } lag ? lag.ReplayLagMs : null;
+
+    /// <summary>
+    /// How far the connected standbys (and logical replication walsenders) are behind, from
+    /// <c>pg_stat_replication</c>
+    /// (https://www.postgresql.org/docs/current/monitoring-stats.html#MONITORING-PG-STAT-REPLICATION-VIEW): the largest
+    /// <c>replay_lag</c> (ms) and the largest WAL distance from this server's current position to a standby's replay
+    /// position (bytes). <c>null</c> when no standby is connected. Both are reported because they measure different
+    /// things: <c>replay_lag</c> is how old the oldest unreplayed WAL is (measured on PostgreSQL 15 with replay paused
+    /// by <c>pg_wal_replay_pause()</c>: it kept growing with the pause, ~2.2 s after 2 s), but it is NULL once WAL is
+    /// idle and says nothing about how much there is to replay; the byte distance grows with every WAL record the
+    /// standby has not replayed (~600 kB after 2 s of a throttled backfill), so a burst of WAL is caught before it
+    /// is old.
+    /// </summary>
+    /// <param name="connection">Connection to the primary.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="InvalidOperationException">Standbys are connected but their state is hidden: the role needs
+    /// <c>pg_read_all_stats</c> (or <c>pg_monitor</c>, or superuser).</exception>
+    /// <exception cref="PipelineConnectionException">The server cannot be reached or reports an error.</exception>
+    public static async Task<ReplicationLag?> ReplicationLagAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        var (senders, visible, lagMs) = await WithOpenConnectionAsync(connection, "Cannot read replication lag at", async () =>
+        var (senders, visible, lagMs, lagBytes) = await WithOpenConnectionAsync(connection, "Cannot read replication lag at", async () =>
         {
             await using var command = new NpgsqlCommand(ObservationQueries.ReplicationLag, connection);
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            return (reader.GetInt32(0), reader.GetInt32(1), reader.IsDBNull(2) ? (double?)null : reader.GetDouble(2));
+            return (reader.GetInt32(0), reader.GetInt32(1),
+                reader.IsDBNull(2) ? (double?)null : reader.GetDouble(2),
+                reader.IsDBNull(3) ? (double?)null : reader.GetDouble(3));
         }, ct);
         if (senders == 0)
         {
@@ -71,7 +93,7 @@ public static class LockWaiters
                 "Replication lag is hidden from this role: grant it pg_read_all_stats or pg_monitor (https://www.postgresql.org/docs/current/predefined-roles.html).");
         }
 
-        return lagMs ?? 0;
+        return new ReplicationLag(senders, lagMs ?? 0, (long)Math.Max(0, lagBytes ?? 0));
     }
 
     private static async Task<T> WithOpenConnectionAsync<T>(NpgsqlConnection connection, string doing, Func<Task<T>> work, CancellationToken ct)
@@ -101,3 +123,10 @@ public static class LockWaiters
         }
     }
 }
+
+/// <summary>How far the standbys of a primary are behind (<see cref="LockWaiters.ReplicationLagAsync"/>).</summary>
+/// <param name="Standbys">Connected WAL senders.</param>
+/// <param name="ReplayLagMs">Largest <c>replay_lag</c>, ms (0 when none is reported).</param>
+/// <param name="ReplayLagBytes">Largest distance from the primary's current WAL position to a standby's replay
+/// position, bytes.</param>
+public sealed record ReplicationLag(int Standbys, double ReplayLagMs, long ReplayLagBytes);

@@ -88,11 +88,15 @@ internal static class ObservationQueries
         """;
 
     /// <summary>
-    /// Columns: number of WAL senders, number whose state is visible (NULL without pg_read_all_stats), and the
-    /// largest replay_lag in ms (NULL when none is reported).
+    /// Columns: number of WAL senders, number whose state is visible (NULL without pg_read_all_stats), the largest
+    /// replay_lag in ms (NULL when none is reported), and the largest distance in bytes between this server's current
+    /// WAL position and a standby's replay position (<c>pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)</c>; NULL
+    /// when hidden, or when this server is itself a standby, where <c>pg_current_wal_lsn()</c> is not available:
+    /// https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-BACKUP).
     /// </summary>
     public const string ReplicationLag = """
-        SELECT count(*)::int, count(r.state)::int, (max(extract(epoch FROM r.replay_lag)) * 1000)::float8
+        SELECT count(*)::int, count(r.state)::int, (max(extract(epoch FROM r.replay_lag)) * 1000)::float8,
+               max(pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END, r.replay_lsn))::float8
         FROM pg_stat_replication AS r
         """;
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Npgsql;
 using Pipeline.Core.Diff;
 using Pipeline.Core.Model;
+using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 using Pipeline.Postgres.Dialect;
 using Pipeline.Postgres.Execution;
@@ -164,7 +165,7 @@ internal static class StagingValidator
             return new RehearsalValidation(SourceCheck, true, $"staging schema fingerprint {stagingFingerprint}");
         }
 
-        var differences = Differences(source, staging);
+        IReadOnlyList<string> differences = [.. Differences(source, staging), .. CatalogFactsDiff.Describe(staging, source)];
         var what = differences.Count == 0
             ? "no structural difference was found, so expressions or types are spelled differently (another server version?)"
             : "changes that would turn staging into the planned source: " + List(differences);

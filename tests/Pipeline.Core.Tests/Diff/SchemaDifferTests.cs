@@ -100,6 +100,7 @@ public class SchemaDifferTests
         var a = Table("a", Col("id"), Col("b_id")) with { ForeignKeys = [new ForeignKeyModel("a_b_fkey", ["b_id"], "public", "b", ["id"])] };
         var actual = Db(a, Table("b", Col("id")));
         var changes = Diff(DatabaseModel.Empty with { Schemas = [new SchemaModel("public", [], [])] }, actual);
+        Assert.Equal(3, changes.Count); // the foreign key, then tables a and b
         Assert.IsType<DropForeignKey>(changes[0]);
         Assert.All(changes.Skip(1), c => Assert.IsType<DropTable>(c));
     }

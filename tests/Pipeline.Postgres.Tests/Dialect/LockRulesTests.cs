@@ -47,6 +47,8 @@ public class LockRulesTests
     [InlineData(PgStatementKind.AddGeneratedColumn, LockMode.AccessExclusive, LockMode.None)]
     [InlineData(PgStatementKind.ReplaceGeneratedColumn, LockMode.AccessExclusive, LockMode.None)]
     [InlineData(PgStatementKind.DropGeneratedExpression, LockMode.AccessExclusive, LockMode.None)]
+    [InlineData(PgStatementKind.CreateIndexOnOnlyParent, LockMode.Share, LockMode.None)]
+    [InlineData(PgStatementKind.AttachIndexPartition, LockMode.AccessShare, LockMode.AccessShare)]
     public void Observed_modes(PgStatementKind kind, LockMode mode, LockMode referenced)
     {
         var rule = PostgresLockRules.For(kind, 15);

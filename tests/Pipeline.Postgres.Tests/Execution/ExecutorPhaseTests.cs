@@ -109,9 +109,15 @@ public sealed class ExecutorPhaseTests(PostgresServer server)
         Assert.Equal(rows, backfill.RowsDone);
         var contract = Assert.Single(journal.Phases, p => p.Phase == Phase.Contract);
         Assert.NotNull(contract.SchemaSnapshotAfter);
-        Assert.Equal(
-            Fingerprints.OfSchema(await Pipeline.Postgres.Introspection.PostgresIntrospector.IntrospectAsync(h.ConnectionString(db), desired.Exclude, ExecutionHarness.Ct)),
-            contract.SchemaFingerprintAfter);
+        Assert.Contains("\"email_lower\"", contract.SchemaSnapshotAfter, StringComparison.Ordinal);
+        // After contract the database is the desired schema: the fingerprint the journal recorded (of the migrated
+        // database, introspected by the executor) is the one the planner computed from the YAML, which the plan carries;
+        // after expand it is neither the source's nor the desired one.
+        Assert.Matches("^sha256:[0-9a-f]{64}$", contract.SchemaFingerprintAfter);
+        Assert.Equal(plan.DesiredFingerprint, contract.SchemaFingerprintAfter);
+        var expand = Assert.Single(journal.Phases, p => p.Phase == Phase.Expand);
+        Assert.NotEqual(plan.SourceFingerprint, expand.SchemaFingerprintAfter);
+        Assert.NotEqual(plan.DesiredFingerprint, expand.SchemaFingerprintAfter);
 
         // Rerun: every step is skipped, nothing runs twice.
         foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
@@ -193,7 +199,22 @@ public sealed class ExecutorPhaseTests(PostgresServer server)
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => h.Executor(db).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, ExecutionHarness.Ct));
         Assert.Contains("Another executor", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(ExecutionHarness.Secret, ex.Message, StringComparison.Ordinal);
-        Assert.All((await h.JournalAsync(db, plan)).Steps, s => Assert.Equal(0, s.Attempts));
+        // Refused before anything was registered or run: no step row, no phase row, no new column.
+        var refused = await h.JournalAsync(db, plan);
+        Assert.Empty(refused.Steps);
+        Assert.Empty(refused.Phases);
+        Assert.Equal(0, await h.ScalarAsync(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = 'orders' AND column_name = 'email_lower'"));
+
+        // Once the other session lets go, the same call runs: the refusal was the lock, nothing else.
+        await using (var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock_all()", other))
+        {
+            await release.ExecuteNonQueryAsync(ExecutionHarness.Ct);
+        }
+
+        var result = await h.Executor(db).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, ExecutionHarness.Ct);
+        Assert.True(result.Succeeded, ExecutionHarness.Describe(result));
+        var ran = await h.JournalAsync(db, plan);
+        Assert.Equal(plan.Steps.Count(s => s.Phase == Phase.Expand), ran.Steps.Count(s => s.Phase == Phase.Expand && s.State == StepState.Done && s.Attempts == 1));
     }
 
     [Fact]

@@ -10,7 +10,9 @@ namespace Pipeline.Postgres.Tests.Execution;
 /// <summary>
 /// Lock queues and crashes: a DDL behind a conflicting transaction times out, retries and succeeds without stalling
 /// readers; a backfill killed mid-way resumes from its high-water mark (every row updated exactly once); an index
-/// build killed mid-way is cleaned up and rebuilt VALID.
+/// build killed mid-way is cleaned up and rebuilt VALID. The kills here run with reconnects switched off
+/// (<see cref="NoReconnects"/>), so they test what a rerun does after a run that could not recover by itself;
+/// <c>ExecutorFaultTests</c> tests the same run recovering.
 /// </summary>
 public sealed class ExecutorResilienceTests(PostgresServer server)
 {
@@ -56,6 +58,9 @@ public sealed class ExecutorResilienceTests(PostgresServer server)
     private readonly ExecutionHarness h = new(server);
 
     private static CancellationToken Ct => ExecutionHarness.Ct;
+
+    /// <summary>Fast options with reconnects switched off: a lost connection fails the step.</summary>
+    private static ExecutionOptions NoReconnects => ExecutionHarness.Fast with { MaxReconnects = 0 };
 
     [Fact]
     public async Task Ddl_behind_a_lock_holder_times_out_retries_and_succeeds_without_stalling_readers()
@@ -117,7 +122,7 @@ public sealed class ExecutorResilienceTests(PostgresServer server)
         }
 
         var observer = new RecordingObserver();
-        var run = h.Executor(db, ExecutionHarness.Fast with { LockTimeoutMs = 60_000 }, observer).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct);
+        var run = h.Executor(db, NoReconnects with { LockTimeoutMs = 60_000 }, observer).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct);
         await WaitForAsync(async () => observer.LastPid != 0
             && await h.ScalarAsync(db, $"SELECT count(*) FROM pg_stat_activity WHERE pid = {observer.LastPid} AND wait_event_type = 'Lock'") == 1, "the DDL to wait");
         await h.Server.QueryAsync(db, $"SELECT pg_terminate_backend({observer.LastPid})");
@@ -171,7 +176,7 @@ public sealed class ExecutorResilienceTests(PostgresServer server)
         const int rows = 3000;
         var db = await h.CreateAsync(ExecutorPhaseTests.Before, "exec_crashbf", ExecutorPhaseTests.Seed(rows));
         var (plan, desired) = await h.PlanAsync(db, ExecutorPhaseTests.After);
-        var options = ExecutionHarness.Fast with { BatchSize = 50, MinBatchSize = 50, MaxBatchSize = 50, BatchPauseMs = 15 };
+        var options = NoReconnects with { BatchSize = 50, MinBatchSize = 50, MaxBatchSize = 50, BatchPauseMs = 15 };
         Assert.True((await h.Executor(db, options).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct)).Succeeded);
 
         var observer = new RecordingObserver();
@@ -183,6 +188,7 @@ public sealed class ExecutorResilienceTests(PostgresServer server)
         Assert.False(killed.Succeeded);
         var failed = Assert.Single(killed.Steps);
         Assert.Equal(StepState.Failed, failed.State);
+        Assert.Equal(FaultKind.ConnectionLost, failed.GaveUpOn);
         Assert.DoesNotContain(ExecutionHarness.Secret, failed.Error, StringComparison.Ordinal);
         var mid = Assert.Single((await h.JournalAsync(db, plan)).Steps, s => s.Phase == Phase.Backfill);
         Assert.InRange(mid.RowsDone, 500, rows - 1);
@@ -225,7 +231,7 @@ public sealed class ExecutorResilienceTests(PostgresServer server)
         }
 
         var observer = new RecordingObserver();
-        var run = h.Executor(db, ExecutionHarness.Fast with { LockTimeoutMs = 60_000 }, observer).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct);
+        var run = h.Executor(db, NoReconnects with { LockTimeoutMs = 60_000 }, observer).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct);
         await WaitForAsync(async () => await InvalidIndexCountAsync(db) == 1 && observer.Started.Any(s => s.Ordinal == build.Ordinal), "an INVALID items_name_idx");
         await h.Server.QueryAsync(db, $"SELECT pg_terminate_backend({observer.LastPid})");
         var killed = await run;

@@ -15,15 +15,29 @@ namespace Pipeline.Testing;
 /// If the server cannot be started, every member throws <see cref="InvalidOperationException"/> with the reason, so
 /// tests that need it fail with a clear message (a missing server is a failure, not a skip) while other tests run.
 /// Uses only child processes (no Npgsql), so any test project can link this folder.
+/// Tests that disturb the server (<see cref="RestartAsync"/>, a standby from <see cref="StartStandbyAsync"/>) create
+/// their own instance (<c>new PostgresServer()</c> + <see cref="InitializeAsync"/>) so that other tests sharing the
+/// assembly's server are not affected.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
     private const string Superuser = "postgres";
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(5);
+    private readonly PostgresServer? _primary;
     private int _databaseCounter;
     private string? _root;
     private string? _startError;
     private int _port;
+
+    /// <summary>A server of its own (initdb), started by <see cref="InitializeAsync"/>.</summary>
+    public PostgresServer()
+    {
+    }
+
+    private PostgresServer(PostgresServer primary) => _primary = primary;
+
+    /// <summary>Whether this server is a streaming standby (<see cref="StartStandbyAsync"/>).</summary>
+    public bool IsStandby => _primary is not null;
 
     /// <summary>Directory holding initdb, pg_ctl and postgres.</summary>
     public string BinDirectory { get; private set; } = "";
@@ -109,6 +123,48 @@ public sealed class PostgresServer : IAsyncLifetime
         return TestProcess.RunAsync(PsqlPath, args, _root, CleanEnvironment(), CommandTimeout, ct);
     }
 
+    /// <summary>
+    /// Restarts the server with <c>pg_ctl restart -m MODE</c> (default <c>fast</c>: every session is terminated with
+    /// SQLSTATE 57P01, then the server shuts down cleanly and starts again on the same port with the same options,
+    /// https://www.postgresql.org/docs/current/app-pg-ctl.html); returns once it accepts connections again.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">pg_ctl failed (its output and the log's tail in the message).</exception>
+    public async Task RestartAsync(string mode = "fast")
+    {
+        var root = Ready()._root!;
+        var log = Path.Combine(root, "server.log");
+        var restart = await RunServerToolAsync("pg_ctl", ["-D", Path.Combine(root, "data"), "-l", log, "-m", mode, "-w", "-t", "60", "restart"]);
+        if (!restart.Succeeded)
+        {
+            var logText = File.Exists(log) ? await File.ReadAllTextAsync(log) : "";
+            throw new InvalidOperationException($"pg_ctl restart failed (exit {restart.ExitCode}): {restart.StandardError.Trim()} {Tail(logText)}");
+        }
+    }
+
+    /// <summary>
+    /// Starts a streaming standby of this server on another loopback port: a replication entry is added to this
+    /// server's <c>pg_hba.conf</c> (reloaded), <c>pg_basebackup -R -X stream</c> copies the cluster and writes
+    /// <c>standby.signal</c> and <c>primary_conninfo</c> (https://www.postgresql.org/docs/current/app-pgbasebackup.html),
+    /// and the copy is started as a hot standby (wal_level is <c>replica</c>, PostgreSQL's default). Dispose it
+    /// before this server. Queries on it run read-only, e.g. <c>SELECT pg_wal_replay_pause()</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The standby could not be created or started.</exception>
+    public async Task<PostgresServer> StartStandbyAsync()
+    {
+        var root = Ready()._root!;
+        await File.AppendAllTextAsync(Path.Combine(root, "data", "pg_hba.conf"), $"\nhost replication {Superuser} 127.0.0.1/32 trust\n");
+        var reload = await RunServerToolAsync("pg_ctl", ["-D", Path.Combine(root, "data"), "reload"]);
+        if (!reload.Succeeded)
+        {
+            throw new InvalidOperationException($"pg_ctl reload failed (exit {reload.ExitCode}): {reload.StandardError.Trim()}");
+        }
+
+        var standby = new PostgresServer(this);
+        await standby.InitializeAsync();
+        standby.Ready();
+        return standby;
+    }
+
     /// <inheritdoc />
     public async ValueTask InitializeAsync()
     {
@@ -160,10 +216,21 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         var data = Path.Combine(_root, "data");
-        var init = await RunServerToolAsync("initdb", ["-D", data, "-A", "trust", "-U", Superuser, "-E", "UTF8", "--locale=C", "-N"]);
-        if (!init.Succeeded)
+        if (_primary is null)
         {
-            throw new InvalidOperationException($"initdb failed (exit {init.ExitCode}): {init.StandardError.Trim()} {init.StandardOutput.Trim()}");
+            var init = await RunServerToolAsync("initdb", ["-D", data, "-A", "trust", "-U", Superuser, "-E", "UTF8", "--locale=C", "-N"]);
+            if (!init.Succeeded)
+            {
+                throw new InvalidOperationException($"initdb failed (exit {init.ExitCode}): {init.StandardError.Trim()} {init.StandardOutput.Trim()}");
+            }
+        }
+        else
+        {
+            var copy = await RunServerToolAsync("pg_basebackup", ["-D", data, "-R", "-X", "stream", "-c", "fast", "-h", Host, "-p", _primary.Port.ToString(CultureInfo.InvariantCulture), "-U", Superuser]);
+            if (!copy.Succeeded)
+            {
+                throw new InvalidOperationException($"pg_basebackup failed (exit {copy.ExitCode}): {copy.StandardError.Trim()} {copy.StandardOutput.Trim()}");
+            }
         }
 
         string lastError = "";
@@ -171,6 +238,13 @@ public sealed class PostgresServer : IAsyncLifetime
         {
             var port = FreePort();
             var options = $"-p {port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200";
+            if (_primary is not null)
+            {
+                // A standby reports its replay position at least every second (default 10 s), so the primary sees a
+                // resumed replay catch up promptly.
+                options += " -c hot_standby=on -c wal_receiver_status_interval=1";
+            }
+
             var log = Path.Combine(_root, "server.log");
             var start = await RunServerToolAsync("pg_ctl", ["-D", data, "-l", log, "-w", "-t", "60", "-o", options, "start"]);
             if (start.Succeeded)

@@ -20,5 +20,16 @@ internal static class ModelJson
         },
         Options);
 
+    /// <summary>As <see cref="WithoutStats"/>, also without the catalog facts the model does not manage
+    /// (unmodelled properties, dependents, partitioning), which tests check on their own.</summary>
+    public static string WithoutStatsAndCatalogFacts(DatabaseModel model) => WithoutStats(
+        model with
+        {
+            Schemas = model.Schemas.Select(s => s with
+            {
+                Tables = s.Tables.Select(t => t with { Unmodelled = [], Dependents = [], Partitioning = null }).ToList(),
+            }).ToList(),
+        });
+
     public static string Of(object value) => JsonSerializer.Serialize(value, Options);
 }

@@ -15,13 +15,12 @@ public sealed class PagilaIntrospectionTests(PostgresServer server)
     [Fact]
     public async Task Pagila_is_read_with_partitions_folded_into_payment()
     {
-        var dir = Corpora.Find("pagila");
-        Assert.SkipWhen(dir is null, $"Pagila corpus not found ({Corpora.SearchDescription}); skipping the Pagila introspection test.");
+        var dir = Corpora.Require("pagila");
         var ct = TestContext.Current.CancellationToken;
         var db = await server.CreateDatabaseAsync("pagila");
         foreach (var file in new[] { "pagila-schema.sql", "pagila-data.sql" })
         {
-            var result = await server.RunPsqlFileAsync(db, Path.Combine(dir!, file), ct);
+            var result = await server.RunPsqlFileAsync(db, Path.Combine(dir, file), ct);
             Assert.True(result.Succeeded, $"{file}: {result.StandardError}");
         }
 

@@ -199,6 +199,22 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
 
         var release = Task.Run(async () =>
         {
+            // Hold the lock until the rehearsal's DDL is seen waiting for it (the rehearsal first reads staging, which
+            // takes a while on a busy machine), then long enough for at least two lock_timeout retries.
+            await using var watcher = new Npgsql.NpgsqlConnection(server.ConnectionString(db));
+            await watcher.OpenAsync(Ct);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (DateTime.UtcNow < deadline)
+            {
+                await using var waiting = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE relation = 'orders'::regclass AND NOT granted", watcher);
+                if ((long)(await waiting.ExecuteScalarAsync(Ct))! > 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(10, Ct);
+            }
+
             await Task.Delay(600, Ct);
             await using var commit = new Npgsql.NpgsqlCommand("COMMIT", blocker);
             await commit.ExecuteNonQueryAsync(Ct);

@@ -1,0 +1,57 @@
+using Xunit;
+
+namespace Pipeline.Testing;
+
+/// <summary>A PostgreSQL server of a test class's own (class fixture), for tests that restart it: other tests share
+/// the assembly's server and must not see it go away.</summary>
+public sealed class DedicatedServer : IAsyncLifetime
+{
+    /// <summary>The server.</summary>
+    public PostgresServer Server { get; } = new();
+
+    /// <inheritdoc />
+    public ValueTask InitializeAsync() => Server.InitializeAsync();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}
+
+/// <summary>A primary of a test class's own with one streaming standby on another loopback port (class fixture), for
+/// replication-lag tests: pausing the standby's replay must not affect other tests.</summary>
+public sealed class ReplicatedServer : IAsyncLifetime
+{
+    private PostgresServer? _standby;
+    private string? _standbyError;
+
+    /// <summary>The primary.</summary>
+    public PostgresServer Primary { get; } = new();
+
+    /// <summary>The standby (hot standby, read-only).</summary>
+    /// <exception cref="InvalidOperationException">It could not be started (the reason in the message).</exception>
+    public PostgresServer Standby => _standby ?? throw new InvalidOperationException("The standby is not available: " + _standbyError);
+
+    /// <inheritdoc />
+    public async ValueTask InitializeAsync()
+    {
+        await Primary.InitializeAsync();
+        try
+        {
+            _standby = await Primary.StartStandbyAsync();
+        }
+        catch (InvalidOperationException ex)
+        {
+            _standbyError = ex.Message;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_standby is not null)
+        {
+            await _standby.DisposeAsync();
+        }
+
+        await Primary.DisposeAsync();
+    }
+}
