@@ -190,21 +190,12 @@ internal static class KeyDependents
         var columns = new List<string>();
         foreach (var key in index.Keys)
         {
-            if (key.StartsWith('('))
+            if (key.IsExpression || key.Collation is not null || key.OperatorClass is not null)
             {
                 return null;
             }
 
-            var text = key.Trim();
-            foreach (var suffix in new[] { " DESC", " ASC" })
-            {
-                if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
-                {
-                    text = text[..^suffix.Length];
-                }
-            }
-
-            columns.Add(text.Length > 1 && text[0] == '"' && text[^1] == '"' ? text[1..^1].Replace("\"\"", "\"", StringComparison.Ordinal) : text);
+            columns.Add(key.Column!);
         }
 
         return columns;

@@ -347,3 +347,84 @@ public sealed record RenameConstraint(QualifiedName Table, string From, string T
     /// <inheritdoc />
     public override string Describe() => $"rename constraint {From} on {Table} to {To}";
 }
+
+/// <summary>Add an exclusion constraint (<c>ALTER TABLE … ADD CONSTRAINT … EXCLUDE</c>). <paramref name="ActualTable"/>
+/// is <c>null</c> when the table is new (the constraint is then part of <see cref="CreateTable"/>).</summary>
+public sealed record AddExclusion(QualifiedName Table, ExclusionConstraintModel Exclusion, TableModel? ActualTable)
+    : TableChange(Table, Exclusion.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"add exclusion constraint {Exclusion.Name} on {Table}";
+}
+
+/// <summary>Drop an exclusion constraint.</summary>
+public sealed record DropExclusion(QualifiedName Table, ExclusionConstraintModel Exclusion, SourceLocation? Location) : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop exclusion constraint {Exclusion.Name} on {Table}";
+
+    /// <inheritdoc />
+    public override bool IsDestructive => !Replacement;
+
+    /// <summary>Whether the object is dropped only to be re-created with a new definition under the same name (not a
+    /// data loss; the planner puts the drop in expand right before the re-creation).</summary>
+    public bool Replacement { get; init; }
+}
+
+/// <summary>Change only the timing of a foreign key (<c>ALTER TABLE … ALTER CONSTRAINT … [NOT] DEFERRABLE
+/// [INITIALLY DEFERRED|IMMEDIATE]</c>; PostgreSQL can alter foreign keys only, so unique and primary keys are
+/// replaced instead).</summary>
+public sealed record AlterConstraintDeferrability(
+    QualifiedName Table, string Constraint, bool Deferrable, bool InitiallyDeferred, SourceLocation? Location)
+    : TableChange(Table, Location)
+{
+    /// <inheritdoc />
+    public override string Describe() =>
+        $"make constraint {Constraint} on {Table} {(Deferrable ? (InitiallyDeferred ? "deferrable, initially deferred" : "deferrable, initially immediate") : "not deferrable")}";
+}
+
+/// <summary>
+/// Make a column a stored generated column, or change its expression: PostgreSQL 15 cannot change the expression of
+/// a generated column (no <c>SET EXPRESSION</c> before 17) nor turn an ordinary column into one, so the column is
+/// dropped and added again with <c>GENERATED ALWAYS AS (…) STORED</c>, which rewrites the table.
+/// </summary>
+/// <param name="Table">The table.</param>
+/// <param name="From">The actual column.</param>
+/// <param name="To">The desired (generated) column.</param>
+/// <param name="ActualTable">The actual table (size for the estimate).</param>
+/// <param name="Dependents">Indexes and constraints of the table that use the column (they would be dropped with
+/// it), described for messages; the dialect refuses the change while any exist.</param>
+public sealed record ReplaceGeneratedColumn(
+    QualifiedName Table, ColumnModel From, ColumnModel To, TableModel ActualTable, IReadOnlyList<string> Dependents)
+    : TableChange(Table, To.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => From.Generated is null
+        ? $"make {Table}.{To.Name} a generated column"
+        : $"change the generation expression of {Table}.{To.Name}";
+
+    /// <summary>Turning an ordinary column into a generated one replaces its stored values: a data loss. Changing the
+    /// expression of a generated column loses nothing (the values are derived).</summary>
+    public override bool IsDestructive => From.Generated is null;
+}
+
+/// <summary>Turn a stored generated column into an ordinary one, keeping its values
+/// (<c>ALTER COLUMN … DROP EXPRESSION</c>, PostgreSQL 13+).</summary>
+public sealed record DropGeneratedExpression(QualifiedName Table, ColumnModel Column, TableModel ActualTable) : TableChange(Table, Column.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"drop the generation expression of {Table}.{Column.Name}";
+}
+
+/// <summary>Change only the storage parameters (<c>WITH (…)</c>) of an existing index; the dialect alters them in
+/// place where the server allows it cheaply, otherwise rebuilds the index.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Index">The desired index.</param>
+/// <param name="Actual">The index as it is.</param>
+/// <param name="ActualTable">The actual table (size for the estimate of a rebuild).</param>
+public sealed record AlterIndexStorage(QualifiedName Table, IndexModel Index, IndexModel Actual, TableModel ActualTable)
+    : TableChange(Table, Index.Location)
+{
+    /// <inheritdoc />
+    public override string Describe() => $"change storage parameters of index {Table.Schema}.{Index.Name}";
+}

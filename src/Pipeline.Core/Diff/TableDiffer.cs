@@ -22,20 +22,25 @@ internal sealed class TableDiffer(
     {
         DiffColumns();
         DiffPrimaryKey();
-        DiffByName(desired.Uniques, actual.Uniques, u => u.Name, (d, a) => Same(d.Columns, Renamed(a.Columns)),
+        DiffByName(desired.Uniques, actual.Uniques, u => u.Name,
+            (d, a) => Same(d.Columns, Renamed(a.Columns)) && d.NullsNotDistinct == a.NullsNotDistinct
+                && d.Deferrable == a.Deferrable && d.InitiallyDeferred == a.InitiallyDeferred,
             d => new AddUnique(name, d, actual),
             (a, replacement) => new DropUnique(name, a, desired.Location) { Replacement = replacement });
-        DiffByName(desired.Indexes, actual.Indexes, i => i.Name, SameIndex,
+        DiffByName(desired.Indexes, actual.Indexes, i => i.Name, SameIndexOrRestore,
             d => new CreateIndex(name, d, actual),
             (a, replacement) => new DropIndex(name, a, desired.Location) { Replacement = replacement });
         DiffByName(desired.Checks, actual.Checks, c => c.Name,
-            (d, a) => normalizer.NormalizeExpression(d.Expression) == normalizer.NormalizeExpression(a.Expression),
+            (d, a) => normalizer.NormalizeExpression(d.Expression) == normalizer.NormalizeExpression(a.Expression) && d.NoInherit == a.NoInherit,
             d => new AddCheck(name, d, actual),
             (a, replacement) => new DropCheck(name, a, desired.Location) { Replacement = replacement });
-        DiffByName(desired.ForeignKeys, actual.ForeignKeys, f => f.Name, SameForeignKey,
+        DiffByName(desired.ForeignKeys, actual.ForeignKeys, f => f.Name, SameForeignKeyOrRetime,
             d => new AddForeignKey(name, d, actual, actualModel.FindTable(d.ReferencedSchema, d.ReferencedTable)
                 ?? FindRenamedSource(d.ReferencedSchema, d.ReferencedTable)),
             (a, replacement) => new DropForeignKey(name, a, desired.Location) { Replacement = replacement });
+        DiffByName(desired.Exclusions, actual.Exclusions, x => x.Name, SameExclusion,
+            d => new AddExclusion(name, d, actual),
+            (a, replacement) => new DropExclusion(name, a, desired.Location) { Replacement = replacement });
 
         if (desired.Comment != actual.Comment)
         {
@@ -76,6 +81,18 @@ internal sealed class TableDiffer(
 
     private void DiffColumn(ColumnModel column, ColumnModel existing)
     {
+        if (column.Generated is not null
+            && (existing.Generated is null || normalizer.NormalizeExpression(column.Generated) != normalizer.NormalizeExpression(existing.Generated)))
+        {
+            changes.Add(new ReplaceGeneratedColumn(name, existing, column, actual, DependentsOf(existing.Name)));
+            return;
+        }
+
+        if (column.Generated is null && existing.Generated is not null)
+        {
+            changes.Add(new DropGeneratedExpression(name, column, actual));
+        }
+
         var desiredType = normalizer.NormalizeType(column.Type);
         var defaultChanged = !Same(column.Default, existing.Default, desiredType);
         if (desiredType != normalizer.NormalizeType(existing.Type))
@@ -112,7 +129,8 @@ internal sealed class TableDiffer(
     {
         var d = desired.PrimaryKey;
         var a = actual.PrimaryKey;
-        if (d is not null && a is not null && Same(d.Columns, Renamed(a.Columns)))
+        if (d is not null && a is not null && Same(d.Columns, Renamed(a.Columns))
+            && d.Deferrable == a.Deferrable && d.InitiallyDeferred == a.InitiallyDeferred)
         {
             if (d.Name != a.Name && desired.RenamedFrom == actual.Name)
             {
@@ -135,6 +153,23 @@ internal sealed class TableDiffer(
         {
             changes.Add(new AddPrimaryKey(name, d, desired, actual));
         }
+    }
+
+    /// <summary>A foreign key whose only difference is DEFERRABLE / INITIALLY DEFERRED is altered in place
+    /// (<c>ALTER CONSTRAINT</c>); any other difference replaces it.</summary>
+    private bool SameForeignKeyOrRetime(ForeignKeyModel d, ForeignKeyModel a)
+    {
+        if (!SameForeignKey(d, a))
+        {
+            return false;
+        }
+
+        if (d.Deferrable != a.Deferrable || d.InitiallyDeferred != a.InitiallyDeferred)
+        {
+            changes.Add(new AlterConstraintDeferrability(name, d.Name, d.Deferrable, d.InitiallyDeferred, d.Location));
+        }
+
+        return true;
     }
 
     private void DiffByName<T>(
@@ -165,12 +200,75 @@ internal sealed class TableDiffer(
         }
     }
 
+    /// <summary>An index whose only difference is its storage parameters gets an <see cref="AlterIndexStorage"/>
+    /// change; any other difference replaces it.</summary>
+    private bool SameIndexOrRestore(IndexModel d, IndexModel a)
+    {
+        if (!SameIndex(d, a with { With = d.With }))
+        {
+            return false;
+        }
+
+        if (!SameParameters(d.With, a.With))
+        {
+            changes.Add(new AlterIndexStorage(name, d, a, actual));
+        }
+
+        return true;
+    }
+
     private bool SameIndex(IndexModel d, IndexModel a) =>
         d.Unique == a.Unique
+        && d.NullsNotDistinct == a.NullsNotDistinct
         && string.Equals(d.Method, a.Method, StringComparison.OrdinalIgnoreCase)
-        && Same(d.Keys.Select(NormalizeKey).ToList(), Renamed(a.Keys).Select(NormalizeKey).ToList())
+        && SameKeys(d.Keys, a.Keys)
         && Same(d.Include, Renamed(a.Include))
-        && Same(d.Where, a.Where, null);
+        && Same(d.Where, a.Where, null)
+        && SameParameters(d.With, a.With);
+
+    private bool SameExclusion(ExclusionConstraintModel d, ExclusionConstraintModel a) =>
+        string.Equals(d.Method, a.Method, StringComparison.OrdinalIgnoreCase)
+        && d.Elements.Count == a.Elements.Count
+        && d.Elements.Zip(a.Elements).All(p => SameKey(p.First.Key, p.Second.Key) && p.First.Operator.Trim() == p.Second.Operator.Trim())
+        && Same(d.Include, Renamed(a.Include))
+        && Same(d.Where, a.Where, null)
+        && SameParameters(d.With, a.With)
+        && d.Deferrable == a.Deferrable
+        && d.InitiallyDeferred == a.InitiallyDeferred;
+
+    private bool SameKeys(IReadOnlyList<IndexKeyModel> d, IReadOnlyList<IndexKeyModel> a) =>
+        d.Count == a.Count && d.Zip(a).All(p => SameKey(p.First, p.Second));
+
+    /// <summary>Same column (through declared renames) or same normalised expression, same collation, operator class
+    /// (case-insensitive, <c>pg_catalog.</c> ignored), direction and NULLS order.</summary>
+    private bool SameKey(IndexKeyModel d, IndexKeyModel a)
+    {
+        var actualColumn = a.Column is not null && renamedColumns.TryGetValue(a.Column, out var to) ? to : a.Column;
+        return d.Column == actualColumn
+            && (d.Expression is null) == (a.Expression is null)
+            && (d.Expression is null || normalizer.NormalizeExpression(d.Expression) == normalizer.NormalizeExpression(a.Expression!))
+            && d.Collation == a.Collation
+            && string.Equals(OperatorClass(d.OperatorClass), OperatorClass(a.OperatorClass), StringComparison.OrdinalIgnoreCase)
+            && d.Descending == a.Descending
+            && d.NullsFirst == a.NullsFirst;
+    }
+
+    private static string? OperatorClass(string? name) =>
+        name is not null && name.StartsWith("pg_catalog.", StringComparison.OrdinalIgnoreCase) ? name["pg_catalog.".Length..] : name;
+
+    /// <summary>Same storage parameters by name; values compared case-insensitively, with PostgreSQL's boolean
+    /// spellings (on/off, true/false, yes/no) made equal.</summary>
+    private static bool SameParameters(IReadOnlyList<StorageParameter> d, IReadOnlyList<StorageParameter> a) =>
+        d.Count == a.Count
+        && d.OrderBy(p => p.Name, StringComparer.Ordinal).Zip(a.OrderBy(p => p.Name, StringComparer.Ordinal))
+            .All(p => p.First.Name == p.Second.Name && ParameterValue(p.First.Value) == ParameterValue(p.Second.Value));
+
+    private static string ParameterValue(string value) => value.Trim().Trim('\'').ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => "true",
+        "off" or "false" or "no" => "false",
+        var v => v,
+    };
 
     private bool SameForeignKey(ForeignKeyModel d, ForeignKeyModel a) =>
         Same(d.Columns, Renamed(a.Columns))
@@ -178,7 +276,8 @@ internal sealed class TableDiffer(
         && (d.ReferencedTable == a.ReferencedTable || RenamedTableSource(d) == a.ReferencedTable)
         && Same(d.ReferencedColumns, a.ReferencedColumns)
         && d.OnDelete == a.OnDelete
-        && d.OnUpdate == a.OnUpdate;
+        && d.OnUpdate == a.OnUpdate
+        && d.Match == a.Match;
 
     private string? RenamedTableSource(ForeignKeyModel d) =>
         desiredModel.FindTable(d.ReferencedSchema, d.ReferencedTable)?.RenamedFrom;
@@ -186,8 +285,30 @@ internal sealed class TableDiffer(
     private TableModel? FindRenamedSource(string schema, string table) =>
         desiredModel.FindTable(schema, table)?.RenamedFrom is { } old ? actualModel.FindTable(schema, old) : null;
 
-    private string NormalizeKey(string key) =>
-        key.StartsWith('(') ? normalizer.NormalizeExpression(key) : key;
+    /// <summary>Indexes and constraints of the actual table that use <paramref name="column"/> (by name, or by
+    /// mention in an expression), described for messages.</summary>
+    private List<string> DependentsOf(string column)
+    {
+        var mention = new System.Text.RegularExpressions.Regex(
+            "(?<![A-Za-z0-9_$\"])" + System.Text.RegularExpressions.Regex.Escape(column) + "(?![A-Za-z0-9_$\"])"
+            + "|\"" + System.Text.RegularExpressions.Regex.Escape(column.Replace("\"", "\"\"", StringComparison.Ordinal)) + "\"",
+            System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        bool InText(string? text) => text is not null && mention.IsMatch(text);
+        bool InKeys(IEnumerable<IndexKeyModel> keys) => keys.Any(k => k.Column == column || InText(k.Expression));
+        var result = new List<string>();
+        result.AddRange(actual.Indexes.Where(i => InKeys(i.Keys) || i.Include.Contains(column) || InText(i.Where)).Select(i => $"index {i.Name}"));
+        if (actual.PrimaryKey is { } pk && pk.Columns.Contains(column))
+        {
+            result.Add($"primary key {pk.Name}");
+        }
+
+        result.AddRange(actual.Uniques.Where(u => u.Columns.Contains(column)).Select(u => $"unique constraint {u.Name}"));
+        result.AddRange(actual.ForeignKeys.Where(f => f.Columns.Contains(column)).Select(f => $"foreign key {f.Name}"));
+        result.AddRange(actual.Checks.Where(c => InText(c.Expression)).Select(c => $"check constraint {c.Name}"));
+        result.AddRange(actual.Exclusions.Where(x => InKeys(x.Elements.Select(e => e.Key)) || x.Include.Contains(column) || InText(x.Where))
+            .Select(x => $"exclusion constraint {x.Name}"));
+        return result;
+    }
 
     private List<string> Renamed(IReadOnlyList<string> columns) =>
         columns.Select(c => renamedColumns.TryGetValue(c, out var to) ? to : c).ToList();

@@ -60,7 +60,7 @@ internal static partial class TypeChangeDependents
     }
 
     private static bool UsesInExpression(IndexModel index, string column) =>
-        index.Keys.Any(k => k.StartsWith('(') && Uses(k, column)) || (index.Where is not null && Uses(index.Where, column));
+        index.Keys.Any(k => k.IsExpression && Uses(k.Expression!, column)) || (index.Where is not null && Uses(index.Where, column));
 
     /// <summary>Whether <paramref name="expression"/> mentions <paramref name="column"/> as an identifier: quoted
     /// (<c>"Code"</c>), or bare as a whole word outside string literals. Errs on the side of yes.</summary>

@@ -28,5 +28,17 @@ public static class SqlFragmentFields
         new(Table + "indexes[].columns[]", SqlFragmentKind.IndexKey),
         new(Table + "indexes[].where", SqlFragmentKind.Expression),
         new(Table + "indexes[].method", SqlFragmentKind.Identifier),
+        new(Table + "columns[].generated", SqlFragmentKind.Expression),
+        new(Table + "indexes[].columns[].expression", SqlFragmentKind.Expression),
+        new(Table + "indexes[].columns[].collation", SqlFragmentKind.QualifiedName),
+        new(Table + "indexes[].columns[].opclass", SqlFragmentKind.QualifiedName),
+        new(Table + "indexes[].with.*", SqlFragmentKind.OptionValue),
+        new(Table + "exclusions[].where", SqlFragmentKind.Expression),
+        new(Table + "exclusions[].method", SqlFragmentKind.Identifier),
+        new(Table + "exclusions[].with.*", SqlFragmentKind.OptionValue),
+        new(Table + "exclusions[].elements[].expression", SqlFragmentKind.Expression),
+        new(Table + "exclusions[].elements[].collation", SqlFragmentKind.QualifiedName),
+        new(Table + "exclusions[].elements[].opclass", SqlFragmentKind.QualifiedName),
+        new(Table + "exclusions[].elements[].operator", SqlFragmentKind.Operator),
     ];
 }

@@ -17,6 +17,9 @@ namespace Pipeline.Core.Model;
 /// <param name="Using">SQL expression converting existing values on a type change (desired model only), as in
 /// <c>ALTER COLUMN … TYPE … USING</c>.</param>
 /// <param name="Location">YAML location, if any.</param>
+/// <param name="Generated">Expression of a stored generated column (<c>GENERATED ALWAYS AS (expr) STORED</c>,
+/// https://www.postgresql.org/docs/current/ddl-generated-columns.html), without the parentheses; <c>null</c> for an
+/// ordinary column. A generated column has no default and no identity.</param>
 public sealed record ColumnModel(
     string Name,
     string Type,
@@ -27,7 +30,8 @@ public sealed record ColumnModel(
     string? RenamedFrom = null,
     string? Backfill = null,
     string? Using = null,
-    SourceLocation? Location = null);
+    SourceLocation? Location = null,
+    string? Generated = null);
 
 /// <summary>
 /// Identity column generation (<c>GENERATED … AS IDENTITY</c>).

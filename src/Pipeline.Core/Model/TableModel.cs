@@ -15,6 +15,7 @@ namespace Pipeline.Core.Model;
 /// dropping and creating. Never guessed.</param>
 /// <param name="Stats">Size statistics (actual model only), used to estimate lock durations.</param>
 /// <param name="Location">YAML location, if any.</param>
+/// <param name="Exclusions">Exclusion constraints (<c>EXCLUDE USING …</c>).</param>
 /// <param name="Unmodelled">Properties the model does not carry, read from the catalog (actual model only).</param>
 /// <param name="Dependents">Objects the catalog records as depending on the table, its columns, constraints or
 /// indexes (actual model only).</param>
@@ -31,10 +32,14 @@ public sealed record TableModel(
     string? RenamedFrom = null,
     TableStats? Stats = null,
     SourceLocation? Location = null,
+    IReadOnlyList<ExclusionConstraintModel>? Exclusions = null,
     IReadOnlyList<UnmodelledProperty>? Unmodelled = null,
     IReadOnlyList<DependentObject>? Dependents = null,
     PartitioningModel? Partitioning = null)
 {
+    /// <summary>Exclusion constraints; never <c>null</c>.</summary>
+    public IReadOnlyList<ExclusionConstraintModel> Exclusions { get; init; } = Exclusions ?? [];
+
     /// <summary>Unmodelled properties; never <c>null</c>.</summary>
     public IReadOnlyList<UnmodelledProperty> Unmodelled { get; init; } = Unmodelled ?? [];
 

@@ -24,9 +24,11 @@ internal static class ChangeOrder
         RenameColumn or RenameConstraint => 5,
         AddColumn => 6,
         AlterColumnIdentity { To: IdentityKind.None } => 6.5, // before a type change that may give the column a serial default
+        ReplaceGeneratedColumn => 6.6,
         DropIndex { BeforeTypeChange: true } => 6.7, // expressions re-parsed against the new type
         DropCheck { BeforeTypeChange: true } => 6.8,
         AlterColumnType => 7,
+        DropGeneratedExpression => 7.5,
         DropNotNull { AfterKeyDrop: true } => 10.55, // after the primary key it was part of
         AlterColumnDefault or DropNotNull => 8,
         SetComment => 9,
@@ -39,11 +41,16 @@ internal static class ChangeOrder
         AddUnique => 12,
         DropIndex { Replacement: true } or DropIndex { Early: true } => 12.5,
         CreateIndex => 13,
+        AlterIndexStorage => 13.1,
         DropCheck { Replacement: true } => 13.5,
         AddCheck => 14,
+        DropExclusion { Replacement: true } => 14.5,
+        AddExclusion => 14.6,
         AddForeignKey => 15,
+        AlterConstraintDeferrability => 15.5,
         DropForeignKey => 20,
         DropCheck => 21,
+        DropExclusion => 21.5,
         DropIndex => 22,
         DropUnique => 23,
         DropPrimaryKey => 24,
@@ -63,6 +70,7 @@ internal static class ChangeOrder
         DropIndex d => d.Replacement || d.Early || d.BeforeTypeChange,
         DropCheck d => d.Replacement || d.BeforeTypeChange,
         DropForeignKey d => d.Replacement || d.Early,
+        DropExclusion d => d.Replacement,
         _ => false,
     };
 }

@@ -73,36 +73,51 @@ public static class Fingerprints
         {
             text.Append("  column ").Append(c.Name).Append(' ').Append(c.Type).Append(" null=").Append(c.Nullable)
                 .Append(" default=").Append(c.Default).Append(" identity=").Append(c.Identity)
-                .Append(" comment=").Append(c.Comment).Append('\n');
+                .Append(" comment=").Append(c.Comment);
+            if (c.Generated is not null)
+            {
+                text.Append(" generated=").Append(c.Generated);
+            }
+
+            text.Append('\n');
         }
 
         if (table.PrimaryKey is { } pk)
         {
-            text.Append("  pk ").Append(pk.Name).Append(' ').AppendJoin(',', pk.Columns).Append('\n');
+            text.Append("  pk ").Append(pk.Name).Append(' ').AppendJoin(',', pk.Columns).Append(Timing(pk.Deferrable, pk.InitiallyDeferred)).Append('\n');
         }
 
         foreach (var u in table.Uniques.OrderBy(u => u.Name, StringComparer.Ordinal))
         {
-            text.Append("  unique ").Append(u.Name).Append(' ').AppendJoin(',', u.Columns).Append('\n');
+            text.Append("  unique ").Append(u.Name).Append(' ').AppendJoin(',', u.Columns)
+                .Append(u.NullsNotDistinct ? " nulls-not-distinct" : "").Append(Timing(u.Deferrable, u.InitiallyDeferred)).Append('\n');
         }
 
         foreach (var i in table.Indexes.OrderBy(i => i.Name, StringComparer.Ordinal))
         {
             text.Append("  index ").Append(i.Name).Append(' ').Append(i.Method).Append(" unique=").Append(i.Unique)
                 .Append(" keys=").AppendJoin(',', i.Keys).Append(" include=").AppendJoin(',', i.Include)
-                .Append(" where=").Append(i.Where).Append('\n');
+                .Append(" where=").Append(i.Where).Append(i.NullsNotDistinct ? " nulls-not-distinct" : "").Append(With(i.With)).Append('\n');
         }
 
         foreach (var f in table.ForeignKeys.OrderBy(f => f.Name, StringComparer.Ordinal))
         {
             text.Append("  fk ").Append(f.Name).Append(' ').AppendJoin(',', f.Columns).Append(" -> ")
                 .Append(f.ReferencedSchema).Append('.').Append(f.ReferencedTable).Append('(').AppendJoin(',', f.ReferencedColumns)
-                .Append(") delete=").Append(f.OnDelete).Append(" update=").Append(f.OnUpdate).Append('\n');
+                .Append(") delete=").Append(f.OnDelete).Append(" update=").Append(f.OnUpdate)
+                .Append(f.Match == "simple" ? "" : " match=" + f.Match).Append(Timing(f.Deferrable, f.InitiallyDeferred)).Append('\n');
         }
 
         foreach (var c in table.Checks.OrderBy(c => c.Name, StringComparer.Ordinal))
         {
-            text.Append("  check ").Append(c.Name).Append(' ').Append(c.Expression).Append('\n');
+            text.Append("  check ").Append(c.Name).Append(' ').Append(c.Expression).Append(c.NoInherit ? " no-inherit" : "").Append('\n');
+        }
+
+        foreach (var x in table.Exclusions.OrderBy(x => x.Name, StringComparer.Ordinal))
+        {
+            text.Append("  exclude ").Append(x.Name).Append(' ').Append(x.Method).Append(" elements=")
+                .AppendJoin(',', x.Elements.Select(e => e.Key + " WITH " + e.Operator)).Append(" include=").AppendJoin(',', x.Include)
+                .Append(" where=").Append(x.Where).Append(With(x.With)).Append(Timing(x.Deferrable, x.InitiallyDeferred)).Append('\n');
         }
 
         // Catalog facts the model does not manage; written only when present, so fingerprints of tables without
@@ -123,6 +138,12 @@ public static class Fingerprints
             text.Append(d).Append('\n');
         }
     }
+
+    private static string Timing(bool deferrable, bool initiallyDeferred) =>
+        deferrable ? (initiallyDeferred ? " deferrable-deferred" : " deferrable") : "";
+
+    private static string With(IReadOnlyList<StorageParameter> parameters) =>
+        parameters.Count == 0 ? "" : " with=" + string.Join(',', parameters.Select(p => p.Name + "=" + p.Value));
 
     private static string Hash(string text) =>
         "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

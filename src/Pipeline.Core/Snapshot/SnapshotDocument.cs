@@ -37,9 +37,10 @@ internal sealed record SnapshotTable(
     [property: JsonPropertyOrder(4)] SnapshotKey? PrimaryKey = null,
     [property: JsonPropertyOrder(1)] string? Comment = null,
     [property: JsonPropertyOrder(2)] SnapshotStats? Stats = null,
-    [property: JsonPropertyOrder(9)] SnapshotPartitioning? Partitioning = null,
-    [property: JsonPropertyOrder(10)] IReadOnlyList<SnapshotUnmodelled>? Unmodelled = null,
-    [property: JsonPropertyOrder(11)] IReadOnlyList<SnapshotDependent>? Dependents = null);
+    [property: JsonPropertyOrder(9)] IReadOnlyList<SnapshotExclusion>? Exclusions = null,
+    [property: JsonPropertyOrder(10)] SnapshotPartitioning? Partitioning = null,
+    [property: JsonPropertyOrder(11)] IReadOnlyList<SnapshotUnmodelled>? Unmodelled = null,
+    [property: JsonPropertyOrder(12)] IReadOnlyList<SnapshotDependent>? Dependents = null);
 
 /// <summary><see cref="PartitioningModel"/>.</summary>
 internal sealed record SnapshotPartitioning(string Strategy, string Key, IReadOnlyList<SnapshotPartition> Partitions);
@@ -80,19 +81,27 @@ internal sealed record SnapshotColumn(
     [property: JsonPropertyOrder(2)] bool Nullable,
     [property: JsonPropertyOrder(4)] IdentityKind Identity,
     [property: JsonPropertyOrder(3)] string? Default = null,
-    [property: JsonPropertyOrder(5)] string? Comment = null);
+    [property: JsonPropertyOrder(5)] string? Comment = null,
+    [property: JsonPropertyOrder(6)] string? Generated = null);
 
-/// <summary>A primary key or unique constraint.</summary>
-internal sealed record SnapshotKey(string Name, IReadOnlyList<string> Columns);
+/// <summary>A primary key or unique constraint; the optional flags are written only when true.</summary>
+internal sealed record SnapshotKey(
+    string Name,
+    IReadOnlyList<string> Columns,
+    bool? NullsNotDistinct = null,
+    bool? Deferrable = null,
+    bool? InitiallyDeferred = null);
 
 /// <summary><see cref="IndexModel"/>.</summary>
 internal sealed record SnapshotIndex(
     [property: JsonPropertyOrder(0)] string Name,
-    [property: JsonPropertyOrder(1)] IReadOnlyList<string> Keys,
+    [property: JsonPropertyOrder(1)] IReadOnlyList<SnapshotKeyPart> Keys,
     [property: JsonPropertyOrder(2)] bool Unique,
     [property: JsonPropertyOrder(4)] string Method,
     [property: JsonPropertyOrder(5)] IReadOnlyList<string> Include,
-    [property: JsonPropertyOrder(3)] string? Where = null);
+    [property: JsonPropertyOrder(3)] string? Where = null,
+    [property: JsonPropertyOrder(6)] IReadOnlyDictionary<string, string>? With = null,
+    [property: JsonPropertyOrder(7)] bool? NullsNotDistinct = null);
 
 /// <summary><see cref="ForeignKeyModel"/>.</summary>
 internal sealed record SnapshotForeignKey(
@@ -102,7 +111,24 @@ internal sealed record SnapshotForeignKey(
     string ReferencedTable,
     IReadOnlyList<string> ReferencedColumns,
     string OnDelete,
-    string OnUpdate);
+    string OnUpdate,
+    string? Match = null,
+    bool? Deferrable = null,
+    bool? InitiallyDeferred = null);
 
 /// <summary><see cref="CheckConstraintModel"/>.</summary>
-internal sealed record SnapshotCheck(string Name, string Expression);
+internal sealed record SnapshotCheck(string Name, string Expression, bool? NoInherit = null);
+
+/// <summary><see cref="ExclusionConstraintModel"/>.</summary>
+internal sealed record SnapshotExclusion(
+    string Name,
+    string Method,
+    IReadOnlyList<SnapshotExclusionElement> Elements,
+    IReadOnlyList<string> Include,
+    string? Where = null,
+    IReadOnlyDictionary<string, string>? With = null,
+    bool? Deferrable = null,
+    bool? InitiallyDeferred = null);
+
+/// <summary><see cref="ExclusionElementModel"/>.</summary>
+internal sealed record SnapshotExclusionElement(SnapshotKeyPart Key, string Operator);

@@ -31,15 +31,28 @@ internal static class SnapshotMapper
 
     private static SnapshotTable ToTable(TableModel t) => new(
         t.Name,
-        t.Columns.Select(c => new SnapshotColumn(c.Name, c.Type, c.Nullable, c.Identity, c.Default, c.Comment)).ToList(),
-        t.Uniques.Select(u => new SnapshotKey(u.Name, u.Columns)).ToList(),
-        t.Indexes.Select(i => new SnapshotIndex(i.Name, i.Keys, i.Unique, i.Method, i.Include, i.Where)).ToList(),
+        t.Columns.Select(c => new SnapshotColumn(c.Name, c.Type, c.Nullable, c.Identity, c.Default, c.Comment, c.Generated)).ToList(),
+        t.Uniques.Select(u => new SnapshotKey(u.Name, u.Columns, True(u.NullsNotDistinct), True(u.Deferrable), True(u.InitiallyDeferred))).ToList(),
+        t.Indexes.Select(i => new SnapshotIndex(
+            i.Name, Parts(i.Keys), i.Unique, i.Method, i.Include, i.Where, With(i.With), True(i.NullsNotDistinct))).ToList(),
         t.ForeignKeys.Select(f => new SnapshotForeignKey(
-            f.Name, f.Columns, f.ReferencedSchema, f.ReferencedTable, f.ReferencedColumns, f.OnDelete, f.OnUpdate)).ToList(),
-        t.Checks.Select(c => new SnapshotCheck(c.Name, c.Expression)).ToList(),
-        t.PrimaryKey is { } pk ? new SnapshotKey(pk.Name, pk.Columns) : null,
+            f.Name, f.Columns, f.ReferencedSchema, f.ReferencedTable, f.ReferencedColumns, f.OnDelete, f.OnUpdate,
+            f.Match == "simple" ? null : f.Match, True(f.Deferrable), True(f.InitiallyDeferred))).ToList(),
+        t.Checks.Select(c => new SnapshotCheck(c.Name, c.Expression, True(c.NoInherit))).ToList(),
+        t.PrimaryKey is { } pk ? new SnapshotKey(pk.Name, pk.Columns, null, True(pk.Deferrable), True(pk.InitiallyDeferred)) : null,
         t.Comment,
         t.Stats is { } st ? new SnapshotStats(st.Rows, st.Pages, st.TotalBytes) : null,
+        t.Exclusions.Count == 0
+            ? null
+            : t.Exclusions.Select(x => new SnapshotExclusion(
+                x.Name,
+                x.Method,
+                x.Elements.Select(e => new SnapshotExclusionElement(new SnapshotKeyPart(e.Key), e.Operator)).ToList(),
+                x.Include,
+                x.Where,
+                With(x.With),
+                True(x.Deferrable),
+                True(x.InitiallyDeferred))).ToList(),
         t.Partitioning is { } p
             ? new SnapshotPartitioning(p.Strategy, p.Key, p.Partitions.Select(x => new SnapshotPartition(
                 x.Schema, x.Name, x.Bound, x.Partitioned, x.Stats is { } ps ? new SnapshotStats(ps.Rows, ps.Pages, ps.TotalBytes) : null)).ToList())
@@ -51,19 +64,42 @@ internal static class SnapshotMapper
 
     private static TableModel ToTable(SnapshotTable t) => new(
         t.Name,
-        t.Columns.Select(c => new ColumnModel(c.Name, c.Type, c.Nullable, c.Default, c.Identity, c.Comment)).ToList(),
-        t.PrimaryKey is { } pk ? new PrimaryKeyModel(pk.Name, pk.Columns.ToList()) : null,
-        t.Uniques.Select(u => new UniqueConstraintModel(u.Name, u.Columns.ToList())).ToList(),
-        t.Indexes.Select(i => new IndexModel(i.Name, i.Keys.ToList(), i.Unique, i.Where, i.Method, i.Include.ToList())).ToList(),
+        t.Columns.Select(c => new ColumnModel(c.Name, c.Type, c.Nullable, c.Default, c.Identity, c.Comment, Generated: c.Generated)).ToList(),
+        t.PrimaryKey is { } pk ? new PrimaryKeyModel(pk.Name, pk.Columns.ToList(), null, pk.Deferrable ?? false, pk.InitiallyDeferred ?? false) : null,
+        t.Uniques.Select(u => new UniqueConstraintModel(
+            u.Name, u.Columns.ToList(), null, u.NullsNotDistinct ?? false, u.Deferrable ?? false, u.InitiallyDeferred ?? false)).ToList(),
+        t.Indexes.Select(i => new IndexModel(
+            i.Name, i.Keys.Select(k => k.Key).ToList(), i.Unique, i.Where, i.Method, i.Include.ToList(), null, Parameters(i.With),
+            i.NullsNotDistinct ?? false)).ToList(),
         t.ForeignKeys.Select(f => new ForeignKeyModel(
-            f.Name, f.Columns.ToList(), f.ReferencedSchema, f.ReferencedTable, f.ReferencedColumns.ToList(), f.OnDelete, f.OnUpdate)).ToList(),
-        t.Checks.Select(c => new CheckConstraintModel(c.Name, c.Expression)).ToList(),
+            f.Name, f.Columns.ToList(), f.ReferencedSchema, f.ReferencedTable, f.ReferencedColumns.ToList(), f.OnDelete, f.OnUpdate,
+            null, f.Match ?? "simple", f.Deferrable ?? false, f.InitiallyDeferred ?? false)).ToList(),
+        t.Checks.Select(c => new CheckConstraintModel(c.Name, c.Expression, null, c.NoInherit ?? false)).ToList(),
         t.Comment,
         Stats: t.Stats is { } st ? new TableStats(st.Rows, st.Pages, st.TotalBytes) : null,
+        Exclusions: t.Exclusions?.Select(x => new ExclusionConstraintModel(
+            x.Name,
+            x.Method,
+            x.Elements.Select(e => new ExclusionElementModel(e.Key.Key, e.Operator)).ToList(),
+            x.Include.ToList(),
+            x.Where,
+            Parameters(x.With),
+            x.Deferrable ?? false,
+            x.InitiallyDeferred ?? false)).ToList(),
         Unmodelled: t.Unmodelled?.Select(u => new UnmodelledProperty(u.Kind, u.Name, u.Detail, u.Columns?.ToList())).ToList(),
         Dependents: t.Dependents?.Select(d => new DependentObject(d.Kind, d.Identity, d.Column, d.OnObject, d.Table is null ? null : new QualifiedName(d.TableSchema ?? "", d.Table), d.Name, d.Automatic)).ToList(),
         Partitioning: t.Partitioning is { } p
             ? new PartitioningModel(p.Strategy, p.Key, p.Partitions.Select(x => new PartitionModel(
                 x.Schema, x.Name, x.Bound, x.Partitioned, x.Stats is { } ps ? new TableStats(ps.Rows, ps.Pages, ps.TotalBytes) : null)).ToList())
             : null);
+
+    private static bool? True(bool value) => value ? true : null;
+
+    private static List<SnapshotKeyPart> Parts(IReadOnlyList<IndexKeyModel> keys) => keys.Select(k => new SnapshotKeyPart(k)).ToList();
+
+    private static Dictionary<string, string>? With(IReadOnlyList<StorageParameter> parameters) =>
+        parameters.Count == 0 ? null : parameters.ToDictionary(p => p.Name, p => p.Value, StringComparer.Ordinal);
+
+    private static List<StorageParameter> Parameters(IReadOnlyDictionary<string, string>? with) =>
+        with is null ? [] : with.Select(kv => new StorageParameter(kv.Key, kv.Value)).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
 }

@@ -14,11 +14,18 @@ namespace Pipeline.Core.Snapshot;
 /// <remarks>
 /// Shape: <c>{"format":"pipeline-snapshot","version":1,"server":{dialect,versionNum,version},"exclude":[…],
 /// "schemas":[{name,enums:[{name,values}],tables:[{name,comment?,stats?:{rows,pages,totalBytes},columns:[{name,type,
-/// nullable,default?,identity,comment?}],primaryKey?:{name,columns},uniques,indexes:[{name,keys,unique,where?,method,
-/// include}],foreignKeys:[{name,columns,referencedSchema,referencedTable,referencedColumns,onDelete,onUpdate}],
-/// checks:[{name,expression}],partitioning?:{strategy,key,partitions:[{schema,name,bound,partitioned,stats?}]},
-/// unmodelled?:[{kind,name?,detail,columns?}],dependents?:[{kind,identity,column?,onObject?,tableSchema?,table?,name?,
-/// automatic}]}]}]}</c> (the last three only in snapshots of tables that have them). camelCase names, enum values as camelCase strings (<c>none</c>,
+/// nullable,default?,identity,comment?,generated?}],primaryKey?:{name,columns,deferrable?,initiallyDeferred?},
+/// uniques:[{name,columns,nullsNotDistinct?,deferrable?,initiallyDeferred?}],indexes:[{name,keys,unique,where?,method,
+/// include,with?,nullsNotDistinct?}],foreignKeys:[{name,columns,referencedSchema,referencedTable,referencedColumns,
+/// onDelete,onUpdate,match?,deferrable?,initiallyDeferred?}],checks:[{name,expression,noInherit?}],
+/// exclusions?:[{name,method,elements:[{key,operator}],include,where?,with?,deferrable?,initiallyDeferred?}],
+/// partitioning?:{strategy,key,partitions:[{schema,name,bound,partitioned,stats?}]},unmodelled?:[{kind,name?,detail,
+/// columns?}],dependents?:[{kind,identity,column?,onObject?,tableSchema?,table?,name?,automatic}]}]}]}</c> (the last
+/// three only in snapshots of tables that have them).
+/// An index key is a string (<c>"email"</c>, <c>"(lower(email))"</c>, <c>"created_at DESC"</c>) or, with a collation,
+/// operator class or NULLS order, an object <c>{column|expression,collation?,opclass?,descending?,nullsFirst?}</c>;
+/// <c>with</c> maps storage parameter names to values. Optional flags are written only when true, so snapshots of
+/// schemas without these options are unchanged. camelCase names, enum values as camelCase strings (<c>none</c>,
 /// <c>always</c>, <c>byDefault</c>), null values omitted, two-space indentation, <c>\n</c> line ends, list order as
 /// in the model. Source locations and desired-only fields (renamedFrom, backfill, using) are not stored.
 /// </remarks>

@@ -38,5 +38,23 @@ internal sealed record PendingReference(
                 throw Error(node, $"foreign key references column '{column}', which table '{Schema}.{Table}' does not have");
             }
         }
+
+        // PostgreSQL needs a non-deferrable unique key on the referenced columns (sql-createtable.html, REFERENCES).
+        var wanted = Columns.Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        bool Matches(IEnumerable<string> columns) => wanted.SetEquals(columns);
+        var keys = new List<(string Name, IReadOnlyList<string> Columns, bool Deferrable)>();
+        if (table.PrimaryKey is { } pk)
+        {
+            keys.Add((pk.Name, pk.Columns, pk.Deferrable));
+        }
+
+        keys.AddRange(table.Uniques.Select(u => (u.Name, u.Columns, u.Deferrable)));
+        var deferrable = keys.FirstOrDefault(k => k.Deferrable && Matches(k.Columns));
+        var usable = keys.Any(k => !k.Deferrable && Matches(k.Columns))
+            || table.Indexes.Any(i => i.Unique && i.Where is null && i.Keys.All(k => k.Column is not null) && Matches(i.Keys.Select(k => k.Column!)));
+        if (deferrable.Name is not null && !usable)
+        {
+            throw Error(TableNode, $"foreign key references the columns of deferrable constraint '{deferrable.Name}' of table '{Schema}.{Table}'; PostgreSQL cannot use a deferrable key for a foreign key: make it not deferrable or add a non-deferrable unique constraint on the columns");
+        }
     }
 }

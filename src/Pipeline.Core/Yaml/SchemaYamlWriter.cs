@@ -120,7 +120,7 @@ public static class SchemaYamlWriter
 
         if (table.PrimaryKey is { } pk)
         {
-            if (pk.Name == DefaultConstraintNames.PrimaryKey(table.Name))
+            if (pk.Name == DefaultConstraintNames.PrimaryKey(table.Name) && !pk.Deferrable)
             {
                 w.FlowList("primaryKey", pk.Columns);
             }
@@ -128,8 +128,9 @@ public static class SchemaYamlWriter
             {
                 w.String("primaryKey");
                 w.BeginMapping();
-                w.Entry("name", pk.Name);
+                WriteName(w, pk.Name, DefaultConstraintNames.PrimaryKey(table.Name));
                 w.FlowList("columns", pk.Columns);
+                WriteDeferrable(w, pk.Deferrable, pk.InitiallyDeferred);
                 w.EndMapping();
             }
         }
@@ -138,14 +139,18 @@ public static class SchemaYamlWriter
         {
             WriteName(w, u.Name, DefaultConstraintNames.Unique(table.Name, u.Columns));
             w.FlowList("columns", u.Columns);
+            WriteTrue(w, "nullsNotDistinct", u.NullsNotDistinct);
+            WriteDeferrable(w, u.Deferrable, u.InitiallyDeferred);
         });
-        WriteItems(w, "indexes", table.Indexes, i => WriteIndex(w, i));
+        WriteItems(w, "indexes", table.Indexes, i => WriteIndex(w, table, i));
         WriteItems(w, "foreignKeys", table.ForeignKeys, fk => WriteForeignKey(w, table.Name, fk));
         WriteItems(w, "checks", table.Checks, c =>
         {
             w.Entry("name", c.Name);
             w.Entry("expression", c.Expression);
+            WriteTrue(w, "noInherit", c.NoInherit);
         });
+        WriteItems(w, "exclusions", table.Exclusions, x => WriteExclusion(w, x));
         w.EndMapping();
     }
 
@@ -162,6 +167,7 @@ public static class SchemaYamlWriter
         }
 
         WriteOptional(w, "default", column.Default);
+        WriteOptional(w, "generated", column.Generated);
         WriteOptional(w, "comment", column.Comment);
         WriteOptional(w, "renamedFrom", column.RenamedFrom);
         WriteOptional(w, "backfill", column.Backfill);
@@ -169,16 +175,17 @@ public static class SchemaYamlWriter
         w.EndMapping();
     }
 
-    private static void WriteIndex(YamlEventWriter w, IndexModel index)
+    private static void WriteIndex(YamlEventWriter w, TableModel table, IndexModel index)
     {
         w.Entry("name", index.Name);
-        w.FlowList("columns", index.Keys);
+        WriteKeys(w, table, "columns", index.Keys);
         if (index.Unique)
         {
             w.String("unique");
             w.Literal("true");
         }
 
+        WriteTrue(w, "nullsNotDistinct", index.NullsNotDistinct);
         WriteOptional(w, "where", index.Where);
         if (index.Method != "btree")
         {
@@ -188,6 +195,141 @@ public static class SchemaYamlWriter
         if (index.Include.Count > 0)
         {
             w.FlowList("include", index.Include);
+        }
+
+        WriteWith(w, index.With);
+    }
+
+    private static void WriteExclusion(YamlEventWriter w, ExclusionConstraintModel x)
+    {
+        w.Entry("name", x.Name);
+        if (x.Method != "gist")
+        {
+            w.Entry("method", x.Method);
+        }
+
+        w.String("elements");
+        w.BeginSequence();
+        foreach (var element in x.Elements)
+        {
+            w.BeginMapping(flow: true);
+            WriteKeyFields(w, element.Key);
+            w.Entry("operator", element.Operator);
+            w.EndMapping();
+        }
+
+        w.EndSequence();
+        if (x.Include.Count > 0)
+        {
+            w.FlowList("include", x.Include);
+        }
+
+        WriteOptional(w, "where", x.Where);
+        WriteWith(w, x.With);
+        WriteDeferrable(w, x.Deferrable, x.InitiallyDeferred);
+    }
+
+    /// <summary>Keys in the short string form when it reads back to the same key (<c>email</c>,
+    /// <c>(lower(email))</c>, <c>created_at DESC</c>), else in the mapping form.</summary>
+    private static void WriteKeys(YamlEventWriter w, TableModel table, string name, IReadOnlyList<IndexKeyModel> keys)
+    {
+        bool IsColumn(string c) => table.FindColumn(c) is not null;
+        var texts = keys.Select(k => ShortForm(k, IsColumn)).ToList();
+        if (texts.All(t => t is not null))
+        {
+            w.FlowList(name, texts!);
+            return;
+        }
+
+        w.String(name);
+        w.BeginSequence();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            if (texts[i] is { } text)
+            {
+                w.String(text);
+                continue;
+            }
+
+            w.BeginMapping(flow: true);
+            WriteKeyFields(w, keys[i]);
+            w.EndMapping();
+        }
+
+        w.EndSequence();
+    }
+
+    private static string? ShortForm(IndexKeyModel key, Func<string, bool> isColumn)
+    {
+        if (!key.IsSimple)
+        {
+            return null;
+        }
+
+        var text = key.ToString();
+        try
+        {
+            return IndexKeyModel.Parse(text, isColumn) == key with { Location = null } ? text : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static void WriteKeyFields(YamlEventWriter w, IndexKeyModel key)
+    {
+        if (key.Column is not null)
+        {
+            w.Entry("column", key.Column);
+        }
+        else
+        {
+            w.Entry("expression", key.Expression ?? string.Empty);
+        }
+
+        WriteOptional(w, "collation", key.Collation);
+        WriteOptional(w, "opclass", key.OperatorClass);
+        if (key.Descending)
+        {
+            w.Entry("order", "desc");
+        }
+
+        if (key.NullsFirst is { } first)
+        {
+            w.Entry("nulls", first ? "first" : "last");
+        }
+    }
+
+    private static void WriteWith(YamlEventWriter w, IReadOnlyList<StorageParameter> parameters)
+    {
+        if (parameters.Count == 0)
+        {
+            return;
+        }
+
+        w.String("with");
+        w.BeginMapping(flow: true);
+        foreach (var p in parameters)
+        {
+            w.Entry(p.Name, p.Value);
+        }
+
+        w.EndMapping();
+    }
+
+    private static void WriteDeferrable(YamlEventWriter w, bool deferrable, bool initiallyDeferred)
+    {
+        WriteTrue(w, "deferrable", deferrable);
+        WriteTrue(w, "initiallyDeferred", initiallyDeferred);
+    }
+
+    private static void WriteTrue(YamlEventWriter w, string key, bool value)
+    {
+        if (value)
+        {
+            w.String(key);
+            w.Literal("true");
         }
     }
 
@@ -210,6 +352,13 @@ public static class SchemaYamlWriter
         {
             w.Entry("onUpdate", fk.OnUpdate);
         }
+
+        if (fk.Match != "simple")
+        {
+            w.Entry("match", fk.Match);
+        }
+
+        WriteDeferrable(w, fk.Deferrable, fk.InitiallyDeferred);
     }
 
     private static void WriteItems<T>(YamlEventWriter w, string key, IReadOnlyList<T> items, Action<T> writeBody)

@@ -80,7 +80,7 @@ internal static class SqlFragmentCollector
             }
             else if (last)
             {
-                Add(value, kind, $"'{key}' of {Describe(labels)}", scope, result);
+                Add(value, kind, key == "*" ? Describe(labels) : $"'{key}' of {Describe(labels)}", scope, result);
             }
             else
             {
@@ -125,6 +125,9 @@ internal static class SqlFragmentCollector
     private static string Singular(string list) => list switch
     {
         "indexes" => "index",
+        "with" => "storage parameter",
+        "exclusions" => "exclusion constraint",
+        "elements" => "element",
         "checks" => "check",
         "columns" => "column",
         "tables" => "table",

@@ -43,6 +43,7 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         var indexes = ReadList(mapping, "indexes", ReadIndex);
         var foreignKeys = ReadList(mapping, "foreignKeys", ReadForeignKey);
         var checks = ReadList(mapping, "checks", ReadCheck);
+        var exclusions = ReadList(mapping, "exclusions", ReadExclusion);
 
         return new TableModel(
             _table,
@@ -54,7 +55,8 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
             checks,
             OptionalText(mapping, "comment", _what),
             OptionalName(mapping, "renamedFrom", _what),
-            Location: key.Location);
+            Location: key.Location,
+            Exclusions: exclusions);
     }
 
     private void ReadColumn(YNode node, Dictionary<string, YNode> explicitNullable)
@@ -86,6 +88,23 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
                 $"{what} cannot have a default: {(isSerial ? "a serial column gets it from its sequence" : "an identity column generates its values")}");
         }
 
+        var generated = OptionalText(mapping, "generated", what);
+        if (generated is not null)
+        {
+            var generatedNode = Optional(mapping, "generated")!;
+            if (generated.Trim().Length == 0)
+            {
+                throw Error(generatedNode, $"'generated' of {what} must not be empty");
+            }
+
+            var conflict = defaultValue is not null ? "a default" : identity != IdentityKind.None ? "an identity" : isSerial ? "a serial type"
+                : Optional(mapping, "backfill") is not null ? "a backfill" : null;
+            if (conflict is not null)
+            {
+                throw Error(generatedNode, $"{what} is a generated column and cannot also have {conflict} (its values come from the expression)");
+            }
+        }
+
         var nullable = OptionalBool(mapping, "nullable", what);
         if (nullable is not null)
         {
@@ -102,7 +121,8 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
             OptionalName(mapping, "renamedFrom", what),
             OptionalText(mapping, "backfill", what),
             OptionalText(mapping, "using", what),
-            mapping.Location);
+            mapping.Location,
+            generated);
         _columns.Add(column);
         if (identity != IdentityKind.None)
         {
@@ -157,9 +177,11 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         string name;
         YNode columnsNode;
         YNode nameNode = key;
+        var timing = (Deferrable: false, InitiallyDeferred: false);
         if (value is YMapping mapping)
         {
             CheckKeys(mapping, YamlKeys.PrimaryKey, what);
+            timing = KeyPartReader.ReadDeferrable(mapping, what);
             name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.PrimaryKey(_table);
             nameNode = Optional(mapping, "name") ?? key;
             columnsNode = Required(mapping, "columns", what);
@@ -177,7 +199,7 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         var columns = ColumnList(columnsNode, $"the columns of {what}");
         ClaimConstraintName(name, nameNode);
         builder.ClaimRelationName(schema, name, nameNode);
-        return new PrimaryKeyModel(name, columns, key.Location);
+        return new PrimaryKeyModel(name, columns, key.Location, timing.Deferrable, timing.InitiallyDeferred);
     }
 
     private UniqueConstraintModel ReadUnique(YMapping mapping)
@@ -189,7 +211,9 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         var nameNode = Optional(mapping, "name") ?? mapping;
         ClaimConstraintName(name, nameNode);
         builder.ClaimRelationName(schema, name, nameNode);
-        return new UniqueConstraintModel(name, columns, mapping.Location);
+        var (deferrable, deferred) = KeyPartReader.ReadDeferrable(mapping, what);
+        return new UniqueConstraintModel(
+            name, columns, mapping.Location, OptionalBool(mapping, "nullsNotDistinct", what) ?? false, deferrable, deferred);
     }
 
     private IndexModel ReadIndex(YMapping mapping)
@@ -199,13 +223,18 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         var nameNode = Required(mapping, "name", what);
         var name = Name(nameNode, $"the name of {what}");
         what = $"index '{name}' of {_what}";
-        var keys = NameList(Required(mapping, "columns", what), $"the columns of {what}");
-        foreach (var (keyText, node) in keys)
+        var keysNode = Sequence(Required(mapping, "columns", what), $"the columns of {what}");
+        if (keysNode.Items.Count == 0)
         {
-            if (!IsKeyOfThisTable(keyText))
-            {
-                throw Error(node, $"index key '{keyText}' is not a column of {_what} (write an expression in parentheses, e.g. '(lower(email))')");
-            }
+            throw Error(keysNode, $"the columns of {what} must not be empty");
+        }
+
+        var keys = keysNode.Items.Select(node => KeyPartReader.ReadKey(node, IsColumn, _what, what)).ToList();
+        var unique = OptionalBool(mapping, "unique", what) ?? false;
+        var nullsNotDistinct = OptionalBool(mapping, "nullsNotDistinct", what) ?? false;
+        if (nullsNotDistinct && !unique)
+        {
+            throw Error(Optional(mapping, "nullsNotDistinct")!, $"{what}: 'nullsNotDistinct' applies to unique indexes only; add 'unique: true'");
         }
 
         var include = Optional(mapping, "include") is { } includeNode
@@ -221,11 +250,51 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         builder.ClaimRelationName(schema, name, nameNode);
         return new IndexModel(
             name,
-            keys.Select(k => k.Value).ToList(),
-            OptionalBool(mapping, "unique", what) ?? false,
+            keys,
+            unique,
             OptionalText(mapping, "where", what),
             method ?? "btree",
             include,
+            mapping.Location,
+            KeyPartReader.ReadWith(mapping, what),
+            nullsNotDistinct);
+    }
+
+    private ExclusionConstraintModel ReadExclusion(YMapping mapping)
+    {
+        var what = $"an exclusion constraint of {_what}";
+        CheckKeys(mapping, YamlKeys.Exclusion, what);
+        var nameNode = Required(mapping, "name", what);
+        var name = Name(nameNode, $"the name of {what}");
+        what = $"exclusion constraint '{name}' of {_what}";
+        var elementsNode = Sequence(Required(mapping, "elements", what), $"the elements of {what}");
+        if (elementsNode.Items.Count == 0)
+        {
+            throw Error(elementsNode, $"the elements of {what} must not be empty");
+        }
+
+        var elements = elementsNode.Items.Select(node => KeyPartReader.ReadElement(node, IsColumn, _what, what)).ToList();
+        var include = Optional(mapping, "include") is { } includeNode
+            ? ColumnList(includeNode, $"'include' of {what}", allowEmpty: true)
+            : [];
+        var method = OptionalText(mapping, "method", what)?.Trim().ToLowerInvariant();
+        if (method is { Length: 0 })
+        {
+            throw Error(Optional(mapping, "method")!, $"'method' of {what} must not be empty");
+        }
+
+        var (deferrable, deferred) = KeyPartReader.ReadDeferrable(mapping, what);
+        ClaimConstraintName(name, nameNode);
+        builder.ClaimRelationName(schema, name, nameNode);
+        return new ExclusionConstraintModel(
+            name,
+            method ?? "gist",
+            elements,
+            include,
+            OptionalText(mapping, "where", what),
+            KeyPartReader.ReadWith(mapping, what),
+            deferrable,
+            deferred,
             mapping.Location);
     }
 
@@ -251,6 +320,17 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
 
         builder.AddReference(new PendingReference(refSchema, refTable, refTableNode, refColumns));
         ClaimConstraintName(name, Optional(mapping, "name") ?? mapping);
+        var match = "simple";
+        if (Optional(mapping, "match") is { } matchNode)
+        {
+            match = Normalize(Text(matchNode, $"'match' of {what}"));
+            if (!YamlKeys.MatchTypes.Contains(match))
+            {
+                throw Error(matchNode, $"invalid match {Describe(matchNode)} for {what}; expected one of: {string.Join(", ", YamlKeys.MatchTypes)} (MATCH PARTIAL is not implemented by PostgreSQL)");
+            }
+        }
+
+        var (deferrable, deferred) = KeyPartReader.ReadDeferrable(mapping, what);
         return new ForeignKeyModel(
             name,
             columns,
@@ -259,7 +339,10 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
             refColumns.Select(c => c.Value).ToList(),
             ReadAction(mapping, "onDelete", what),
             ReadAction(mapping, "onUpdate", what),
-            mapping.Location);
+            mapping.Location,
+            match,
+            deferrable,
+            deferred);
     }
 
     private CheckConstraintModel ReadCheck(YMapping mapping)
@@ -270,7 +353,7 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         var name = Name(nameNode, $"the name of {what}");
         var expression = Text(Required(mapping, "expression", $"check '{name}' of {_what}"), $"the expression of check '{name}'");
         ClaimConstraintName(name, nameNode);
-        return new CheckConstraintModel(name, expression, mapping.Location);
+        return new CheckConstraintModel(name, expression, mapping.Location, OptionalBool(mapping, "noInherit", $"check '{name}' of {_what}") ?? false);
     }
 
     private static string ReadAction(YMapping mapping, string key, string what)
@@ -316,13 +399,7 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         return result;
     }
 
-    /// <summary>An index key is an expression in parentheses, or a column name optionally followed by a space
-    /// and modifiers (<c>DESC</c>, <c>NULLS LAST</c>, an operator class).</summary>
-    private bool IsKeyOfThisTable(string key)
-    {
-        return key.TrimStart().StartsWith('(')
-            || _columns.Any(c => key == c.Name || key.StartsWith(c.Name + " ", StringComparison.Ordinal));
-    }
+    private bool IsColumn(string name) => _columns.Any(c => c.Name == name);
 
     private void ClaimConstraintName(string name, YNode node)
     {

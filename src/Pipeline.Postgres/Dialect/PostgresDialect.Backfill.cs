@@ -48,8 +48,8 @@ public sealed partial class PostgresDialect
 
         candidates.AddRange(actual.Uniques.Select(u => u.Columns));
         candidates.AddRange(actual.Indexes
-            .Where(i => i.Unique && i.Where is null && i.Keys.All(k => !k.TrimStart().StartsWith('(')))
-            .Select(i => (IReadOnlyList<string>)i.Keys.Select(k => k.Trim().Split(' ')[0]).ToList()));
+            .Where(i => i.Unique && i.Where is null && i.Keys.All(k => k.Column is not null))
+            .Select(i => (IReadOnlyList<string>)i.Keys.Select(k => k.Column!).ToList()));
 
         foreach (var cols in candidates)
         {

@@ -33,6 +33,10 @@ public sealed partial class PostgresDialect
         var name = SqlIdentifiers.Quote(col.Name);
         var label = $"{table}.{col.Name}";
         var steps = new List<PlanStep>();
+        if (col.Generated is not null)
+        {
+            return PlanAddGeneratedColumn(c, f);
+        }
 
         if (PostgresSql.SerialTypes.Contains(type) || col.Identity != IdentityKind.None)
         {

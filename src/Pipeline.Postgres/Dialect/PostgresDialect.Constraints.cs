@@ -18,6 +18,7 @@ public sealed partial class PostgresDialect
     /// </summary>
     private static List<PlanStep> PlanCreateIndex(CreateIndex c, StepFactory f)
     {
+        RequireNullsNotDistinct(c.Index.NullsNotDistinct, $"index {c.Index.Name} on {c.Table}", f);
         if (c.ActualTable is null)
         {
             return
@@ -60,10 +61,11 @@ public sealed partial class PostgresDialect
     private static List<PlanStep> PlanAddUnique(AddUnique c, StepFactory f)
     {
         var u = c.Unique;
-        var index = new IndexModel(u.Name, u.Columns, Unique: true);
+        RequireNullsNotDistinct(u.NullsNotDistinct, $"unique constraint {u.Name} on {c.Table}", f);
+        var index = new IndexModel(u.Name, u.Columns.Select(IndexKeyModel.OfColumn).ToList(), Unique: true, NullsNotDistinct: u.NullsNotDistinct);
         var steps = ConcurrentIndexSteps(c.Table, index, c.ActualTable.Stats, f, $"create unique index {u.Name} on {c.Table}");
         steps.Add(f.Step(Phase.Expand, PgStatementKind.AddConstraintUsingIndex, $"add unique constraint {u.Name} on {c.Table} using its index",
-            $"{PostgresSql.AlterTable(c.Table)}ADD CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE USING INDEX {SqlIdentifiers.Quote(u.Name)};",
+            $"{PostgresSql.AlterTable(c.Table)}ADD CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE USING INDEX {SqlIdentifiers.Quote(u.Name)}{PostgresSql.Timing(u.Deferrable, u.InitiallyDeferred)};",
             "The unique index already exists, so attaching it as a constraint is catalog-only.", c.Table, c.ActualTable.Stats));
         return steps;
     }
@@ -80,9 +82,9 @@ public sealed partial class PostgresDialect
         var key = c.Key;
         var stats = c.ActualTable.Stats;
         var alter = PostgresSql.AlterTable(c.Table);
-        var index = new IndexModel(key.Name, key.Columns, Unique: true);
+        var index = new IndexModel(key.Name, key.Columns.Select(IndexKeyModel.OfColumn).ToList(), Unique: true);
         var steps = ConcurrentIndexSteps(c.Table, index, stats, f, $"create unique index {key.Name} on {c.Table}");
-        var attachSql = $"{alter}ADD CONSTRAINT {SqlIdentifiers.Quote(key.Name)} PRIMARY KEY USING INDEX {SqlIdentifiers.Quote(key.Name)};";
+        var attachSql = $"{alter}ADD CONSTRAINT {SqlIdentifiers.Quote(key.Name)} PRIMARY KEY USING INDEX {SqlIdentifiers.Quote(key.Name)}{PostgresSql.Timing(key.Deferrable, key.InitiallyDeferred)};";
         var nullable = key.Columns.Where(col => c.ActualTable.FindColumn(col) is not { Nullable: false }).ToList();
         if (nullable.Count == 0)
         {
@@ -172,7 +174,7 @@ public sealed partial class PostgresDialect
         return
         [
             f.Step(Phase.Expand, PgStatementKind.AddCheckNotValid, $"add check constraint {c.Check.Name} on {c.Table} (not valid)",
-                $"{alter}ADD CONSTRAINT {name} CHECK ({c.Check.Expression}) NOT VALID;",
+                $"{alter}ADD CONSTRAINT {name} {PostgresSql.CheckClause(c.Check)} NOT VALID;",
                 "NOT VALID skips the scan of existing rows; new and updated rows are checked at once.", c.Table, stats),
             f.Step(Phase.Contract, PgStatementKind.ValidateCheck, $"validate check constraint {c.Check.Name} on {c.Table}",
                 $"{alter}VALIDATE CONSTRAINT {name};",

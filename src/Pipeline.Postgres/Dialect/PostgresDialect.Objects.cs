@@ -101,7 +101,7 @@ public sealed partial class PostgresDialect
         var lines = t.Columns.Select(col => PostgresSql.ColumnDefinition(col, includeDefault: true, includeNotNull: true)).ToList();
         if (t.PrimaryKey is not null)
         {
-            lines.Add($"CONSTRAINT {SqlIdentifiers.Quote(t.PrimaryKey.Name)} PRIMARY KEY ({PostgresSql.ColumnList(t.PrimaryKey.Columns)})");
+            lines.Add($"CONSTRAINT {SqlIdentifiers.Quote(t.PrimaryKey.Name)} {PostgresSql.PrimaryKeyClause(t.PrimaryKey)}");
         }
 
         // CREATE TABLE silently drops a unique constraint whose columns repeat the primary key's or an earlier
@@ -115,9 +115,10 @@ public sealed partial class PostgresDialect
         var separate = new List<UniqueConstraintModel>();
         foreach (var u in t.Uniques)
         {
+            RequireNullsNotDistinct(u.NullsNotDistinct, $"unique constraint {u.Name} on {name}", f);
             if (inlineKeys.Add(string.Join("\0", u.Columns)))
             {
-                lines.Add($"CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE ({PostgresSql.ColumnList(u.Columns)})");
+                lines.Add($"CONSTRAINT {SqlIdentifiers.Quote(u.Name)} {PostgresSql.UniqueClause(u)}");
             }
             else
             {
@@ -125,18 +126,19 @@ public sealed partial class PostgresDialect
             }
         }
 
-        lines.AddRange(t.Checks.Select(k => $"CONSTRAINT {SqlIdentifiers.Quote(k.Name)} CHECK ({k.Expression})"));
+        lines.AddRange(t.Checks.Select(k => $"CONSTRAINT {SqlIdentifiers.Quote(k.Name)} {PostgresSql.CheckClause(k)}"));
+        lines.AddRange(t.Exclusions.Select(x => $"CONSTRAINT {SqlIdentifiers.Quote(x.Name)} {PostgresSql.ExclusionClause(x)}"));
         var sql = $"CREATE TABLE {SqlIdentifiers.Qualified(name)} (\n    {string.Join(",\n    ", lines)}\n);";
 
         var steps = new List<PlanStep>
         {
             f.Step(Phase.Expand, PgStatementKind.CreateTable, $"create table {name}", sql,
-                "A new, empty table: its constraints are checked against no rows and no other session can see it before commit.",
+                "A new, empty table: its constraints are checked against no rows (exclusion constraints build an empty index) and no other session can see it before commit.",
                 name, null),
         };
 
         steps.AddRange(separate.Select(u => f.Step(Phase.Expand, PgStatementKind.AddUniqueToNewTable, $"add unique constraint {u.Name} on {name} (new table)",
-            $"{PostgresSql.AlterTable(name)}ADD CONSTRAINT {SqlIdentifiers.Quote(u.Name)} UNIQUE ({PostgresSql.ColumnList(u.Columns)});",
+            $"{PostgresSql.AlterTable(name)}ADD CONSTRAINT {SqlIdentifiers.Quote(u.Name)} {PostgresSql.UniqueClause(u)};",
             "Its columns repeat another key of the new table, which CREATE TABLE would silently merge; the table is new and empty, so building its index is instant.",
             name, null)));
 

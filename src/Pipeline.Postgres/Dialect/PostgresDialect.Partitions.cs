@@ -161,7 +161,7 @@ public sealed partial class PostgresDialect
     /// index does not have as keys.</summary>
     private static List<string> MissingPartitionKeyColumns(IndexModel index, PartitioningModel partitioning)
     {
-        var keys = index.Keys.Select(k => k.EndsWith(" DESC", StringComparison.Ordinal) ? k[..^5] : k).ToHashSet(StringComparer.Ordinal);
+        var keys = index.Keys.Where(k => k.Column is not null).Select(k => k.Column!).ToHashSet(StringComparer.Ordinal);
         return PartitionKeyColumns(partitioning).Where(c => !keys.Contains(c)).ToList();
     }
 

@@ -93,6 +93,12 @@ public sealed partial class PostgresDialect : IMigrationDialect
             DropForeignKey c => PlanDropForeignKey(c, f),
             AddCheck c => PlanAddCheck(c, f),
             DropCheck c => PlanDropConstraint(c.Table, c.Check.Name, "check constraint", c, f),
+            AddExclusion c => PlanAddExclusion(c, f),
+            AlterIndexStorage c => PlanAlterIndexStorage(c, f),
+            DropExclusion c => PlanDropConstraint(c.Table, c.Exclusion.Name, "exclusion constraint", c, f),
+            AlterConstraintDeferrability c => PlanAlterConstraintDeferrability(c, f),
+            ReplaceGeneratedColumn c => PlanReplaceGeneratedColumn(c, f),
+            DropGeneratedExpression c => PlanDropGeneratedExpression(c, f),
             _ => PlanUnknown(change, f),
         };
     }

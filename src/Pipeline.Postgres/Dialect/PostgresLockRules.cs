@@ -149,6 +149,27 @@ public enum PgStatementKind
     /// <summary><c>ALTER TABLE … ADD CONSTRAINT … UNIQUE (…)</c> on a table created by the same plan (empty): a
     /// unique constraint that repeats another key's columns, which CREATE TABLE would merge away.</summary>
     AddUniqueToNewTable,
+
+    /// <summary><c>ALTER TABLE … ADD CONSTRAINT … EXCLUDE USING …</c>: builds the constraint's index under ACCESS
+    /// EXCLUSIVE (no concurrent form exists).</summary>
+    AddExclusionConstraint,
+
+    /// <summary><c>ALTER TABLE … ALTER CONSTRAINT … [NOT] DEFERRABLE [INITIALLY …]</c> (foreign keys only).</summary>
+    AlterConstraintDeferrability,
+
+    /// <summary><c>ADD COLUMN … GENERATED ALWAYS AS (…) STORED</c>: computes every row, a rewrite.</summary>
+    AddGeneratedColumn,
+
+    /// <summary><c>ALTER TABLE … DROP COLUMN c, ADD COLUMN c … GENERATED ALWAYS AS (…) STORED</c>: a new generation
+    /// expression (no SET EXPRESSION before PostgreSQL 17), a rewrite.</summary>
+    ReplaceGeneratedColumn,
+
+    /// <summary><c>ALTER COLUMN … DROP EXPRESSION</c> (PostgreSQL 13+): the generated column becomes ordinary.</summary>
+    DropGeneratedExpression,
+
+    /// <summary><c>ALTER INDEX … SET (fillfactor = …, deduplicate_items = …)</c> / <c>RESET (…)</c>: SHARE UPDATE
+    /// EXCLUSIVE on the index only.</summary>
+    AlterIndexStorage,
 }
 
 /// <summary>
@@ -236,6 +257,12 @@ public static class PostgresLockRules
 
     /// <summary>DROP SEQUENCE.</summary>
     public const string DropSequenceDocs = "https://www.postgresql.org/docs/current/sql-dropsequence.html";
+
+    /// <summary>ALTER TABLE, ADD table_constraint (exclusion constraints, ALTER CONSTRAINT).</summary>
+    public const string AddTableConstraintDocs = "https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-ADD-TABLE-CONSTRAINT";
+
+    /// <summary>Generated columns.</summary>
+    public const string GeneratedColumnsDocs = "https://www.postgresql.org/docs/current/ddl-generated-columns.html";
 
     /// <summary>Function volatility categories.</summary>
     public const string VolatilityDocs = "https://www.postgresql.org/docs/current/xfunc-volatility.html";
@@ -363,6 +390,24 @@ public static class PostgresLockRules
         PgStatementKind.AddUniqueToNewTable => new(statement, "ALTER TABLE s.t ADD CONSTRAINT k UNIQUE (c);", LockMode.AccessExclusive,
             LockMode.None, TableWork.CatalogOnly, AlterTableDocs,
             "ACCESS EXCLUSIVE and an index build (observed, SHARE as well); the table was created by this plan and is empty, so both are instant. Used because CREATE TABLE drops a UNIQUE that repeats the primary key's or another unique constraint's columns (observed on PostgreSQL 15)."),
+        PgStatementKind.AddExclusionConstraint => new(statement, "ALTER TABLE s.t ADD CONSTRAINT x EXCLUDE USING gist (room WITH =, tstzrange(s, e) WITH &&);",
+            LockMode.AccessExclusive, LockMode.None, TableWork.IndexBuild, AddTableConstraintDocs,
+            "Observed ACCESS EXCLUSIVE plus SHARE (the index build), scans, no rewrite; SHARE ROW EXCLUSIVE too when DEFERRABLE (a trigger). No concurrent form: USING INDEX accepts only unique and primary keys."),
+        PgStatementKind.AlterConstraintDeferrability => new(statement, "ALTER TABLE s.t ALTER CONSTRAINT f DEFERRABLE INITIALLY DEFERRED;",
+            LockMode.AccessExclusive, LockMode.None, TableWork.CatalogOnly, AlterTableDocs,
+            "Observed ACCESS EXCLUSIVE on the table only, no scan; PostgreSQL alters foreign keys only."),
+        PgStatementKind.AddGeneratedColumn => new(statement, "ALTER TABLE s.t ADD COLUMN g integer GENERATED ALWAYS AS (a * 2) STORED;",
+            LockMode.AccessExclusive, LockMode.None, TableWork.Rewrite, GeneratedColumnsDocs,
+            "Observed ACCESS EXCLUSIVE (+ SHARE for index rebuilds), rewrite (new relfilenode): every row gets its computed value."),
+        PgStatementKind.ReplaceGeneratedColumn => new(statement, "ALTER TABLE s.t DROP COLUMN g, ADD COLUMN g integer GENERATED ALWAYS AS (a * 3) STORED;",
+            LockMode.AccessExclusive, LockMode.None, TableWork.Rewrite, GeneratedColumnsDocs,
+            "Observed ACCESS EXCLUSIVE (+ SHARE), rewrite; one statement, so atomic. PostgreSQL 17 adds SET EXPRESSION (not used: the oldest supported server is 12)."),
+        PgStatementKind.DropGeneratedExpression => new(statement, "ALTER TABLE s.t ALTER COLUMN g DROP EXPRESSION;",
+            LockMode.AccessExclusive, LockMode.None, TableWork.CatalogOnly, AlterTableDocs,
+            "PostgreSQL 13+; observed ACCESS EXCLUSIVE, no rewrite: the stored values stay."),
+        PgStatementKind.AlterIndexStorage => new(statement, "ALTER INDEX s.i SET (fillfactor = 80, deduplicate_items = off);",
+            LockMode.ShareUpdateExclusive, LockMode.None, TableWork.CatalogOnly, AlterIndexDocs,
+            "Stated as the index's lock, attributed to its table as the rehearsal does. Observed: no lock on the table itself, SHARE UPDATE EXCLUSIVE on the index for fillfactor (btree, hash, gist, spgist) and deduplicate_items; ACCESS EXCLUSIVE on the index for gin fastupdate / gin_pending_list_limit, gist buffering and brin options, which the dialect therefore rebuilds instead. Existing pages are not repacked."),
         _ => throw new ArgumentOutOfRangeException(nameof(statement), statement, "Unknown statement kind."),
     };
 

@@ -26,11 +26,16 @@ internal static class PostgresSql
         _ => string.Empty,
     };
 
-    /// <summary>A column definition: <c>"name" type [GENERATED … AS IDENTITY] [DEFAULT expr] [NOT NULL]</c>.</summary>
+    /// <summary>A column definition: <c>"name" type [GENERATED … AS IDENTITY | GENERATED ALWAYS AS (expr) STORED |
+    /// DEFAULT expr] [NOT NULL]</c>.</summary>
     public static string ColumnDefinition(ColumnModel column, bool includeDefault, bool includeNotNull)
     {
         var parts = new List<string> { SqlIdentifiers.Quote(column.Name), Type(column.Type) };
-        if (column.Identity != IdentityKind.None)
+        if (column.Generated is not null)
+        {
+            parts.Add($"GENERATED ALWAYS AS ({column.Generated}) STORED");
+        }
+        else if (column.Identity != IdentityKind.None)
         {
             parts.Add(Identity(column.Identity));
         }
@@ -50,10 +55,16 @@ internal static class PostgresSql
     /// <summary><c>ALTER TABLE s.t </c> prefix.</summary>
     public static string AlterTable(QualifiedName table) => "ALTER TABLE " + SqlIdentifiers.Qualified(table) + " ";
 
-    /// <summary>The referential part of a foreign key: <c>FOREIGN KEY (a) REFERENCES s.t (id) [ON DELETE …] [ON UPDATE …]</c>.</summary>
+    /// <summary>The referential part of a foreign key: <c>FOREIGN KEY (a) REFERENCES s.t (id) [MATCH FULL] [ON DELETE …]
+    /// [ON UPDATE …] [DEFERRABLE [INITIALLY DEFERRED]]</c>.</summary>
     public static string ForeignKeyClause(ForeignKeyModel fk)
     {
         var sql = $"FOREIGN KEY ({ColumnList(fk.Columns)}) REFERENCES {SqlIdentifiers.Qualified(fk.ReferencedSchema, fk.ReferencedTable)} ({ColumnList(fk.ReferencedColumns)})";
+        if (string.Equals(fk.Match, "full", StringComparison.OrdinalIgnoreCase))
+        {
+            sql += " MATCH FULL";
+        }
+
         if (!IsNoAction(fk.OnDelete))
         {
             sql += " ON DELETE " + fk.OnDelete.Trim().ToUpperInvariant();
@@ -64,27 +75,93 @@ internal static class PostgresSql
             sql += " ON UPDATE " + fk.OnUpdate.Trim().ToUpperInvariant();
         }
 
+        return sql + Timing(fk.Deferrable, fk.InitiallyDeferred);
+    }
+
+    /// <summary><c> DEFERRABLE</c>, <c> DEFERRABLE INITIALLY DEFERRED</c>, or empty (the default, NOT DEFERRABLE).</summary>
+    public static string Timing(bool deferrable, bool initiallyDeferred) =>
+        deferrable || initiallyDeferred ? " DEFERRABLE" + (initiallyDeferred ? " INITIALLY DEFERRED" : string.Empty) : string.Empty;
+
+    /// <summary><c>CHECK (expr)</c> with <c> NO INHERIT</c> when set.</summary>
+    public static string CheckClause(CheckConstraintModel check) =>
+        $"CHECK ({check.Expression})" + (check.NoInherit ? " NO INHERIT" : string.Empty);
+
+    /// <summary><c>UNIQUE [NULLS NOT DISTINCT] (cols) [DEFERRABLE …]</c>.</summary>
+    public static string UniqueClause(UniqueConstraintModel unique) =>
+        "UNIQUE " + (unique.NullsNotDistinct ? "NULLS NOT DISTINCT " : string.Empty) + $"({ColumnList(unique.Columns)})"
+        + Timing(unique.Deferrable, unique.InitiallyDeferred);
+
+    /// <summary><c>PRIMARY KEY (cols) [DEFERRABLE …]</c>.</summary>
+    public static string PrimaryKeyClause(PrimaryKeyModel key) =>
+        $"PRIMARY KEY ({ColumnList(key.Columns)})" + Timing(key.Deferrable, key.InitiallyDeferred);
+
+    /// <summary>
+    /// <c>EXCLUDE USING method (key WITH op, …) [INCLUDE (…)] [WITH (…)] [WHERE (…)] [DEFERRABLE …]</c>
+    /// (https://www.postgresql.org/docs/current/sql-createtable.html#SQL-CREATETABLE-EXCLUDE).
+    /// </summary>
+    public static string ExclusionClause(ExclusionConstraintModel x)
+    {
+        var sql = "EXCLUDE USING " + (string.IsNullOrWhiteSpace(x.Method) ? "gist" : x.Method.Trim().ToLowerInvariant())
+            + " (" + string.Join(", ", x.Elements.Select(e => IndexKey(e.Key) + " WITH " + e.Operator.Trim())) + ")";
+        if (x.Include.Count > 0)
+        {
+            sql += " INCLUDE (" + ColumnList(x.Include) + ")";
+        }
+
+        sql += WithClause(x.With);
+        if (!string.IsNullOrWhiteSpace(x.Where))
+        {
+            sql += " WHERE (" + x.Where.Trim() + ")";
+        }
+
+        return sql + Timing(x.Deferrable, x.InitiallyDeferred);
+    }
+
+    /// <summary>One index key: the quoted column or the parenthesised expression, then
+    /// <c>[COLLATE c] [opclass] [DESC] [NULLS FIRST|LAST]</c>.</summary>
+    public static string IndexKey(IndexKeyModel key)
+    {
+        var sql = key.Column is not null ? SqlIdentifiers.Quote(key.Column) : "(" + key.Expression + ")";
+        if (key.Collation is not null)
+        {
+            sql += " COLLATE " + (key.Collation.Contains('.', StringComparison.Ordinal) || key.Collation.StartsWith('"')
+                ? key.Collation
+                : SqlIdentifiers.Quote(key.Collation));
+        }
+
+        if (key.OperatorClass is not null)
+        {
+            sql += " " + key.OperatorClass;
+        }
+
+        if (key.Descending)
+        {
+            sql += " DESC";
+        }
+
+        if (key.NullsFirst is { } first)
+        {
+            sql += first ? " NULLS FIRST" : " NULLS LAST";
+        }
+
         return sql;
     }
 
-    /// <summary>Index key parts: column names (as stored: <c>Order Id</c>, <c>"x"</c> for a name holding quotes) are
-    /// quoted as identifiers, parenthesised expressions are kept, a trailing
-    /// <c>ASC</c>/<c>DESC</c> (and <c>NULLS FIRST|LAST</c>) is kept.</summary>
-    public static string IndexKey(string key)
-    {
-        var text = key.Trim();
-        if (text.StartsWith('('))
-        {
-            return text;
-        }
+    /// <summary><c> WITH (name = value, …)</c>, or empty; values that are not plain words or numbers are quoted
+    /// (https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-STORAGE-PARAMETERS).</summary>
+    public static string WithClause(IReadOnlyList<StorageParameter> parameters) =>
+        parameters.Count == 0
+            ? string.Empty
+            : " WITH (" + string.Join(", ", parameters.Select(p => SqlIdentifiers.Quote(p.Name) + " = " + ParameterValue(p.Value))) + ")";
 
-        var (name, options) = IndexKeyParts.SplitColumnKey(text);
-        var suffix = string.Join(' ', options.Select(w => w.ToUpperInvariant()));
-        return SqlIdentifiers.Quote(name) + (suffix.Length > 0 ? " " + suffix : string.Empty);
-    }
+    private static string ParameterValue(string value) =>
+        value.Length > 0 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' or '+')
+            ? value
+            : SqlIdentifiers.Literal(value);
 
     /// <summary>
-    /// <c>CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON s.t USING method (keys) [INCLUDE (…)] [WHERE …];</c>
+    /// <c>CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON s.t USING method (keys) [INCLUDE (…)]
+    /// [NULLS NOT DISTINCT] [WITH (…)] [WHERE …];</c>
     /// </summary>
     public static string CreateIndex(QualifiedName table, IndexModel index, bool concurrently)
     {
@@ -98,6 +175,12 @@ internal static class PostgresSql
             sql += " INCLUDE (" + ColumnList(index.Include) + ")";
         }
 
+        if (index.NullsNotDistinct)
+        {
+            sql += " NULLS NOT DISTINCT";
+        }
+
+        sql += WithClause(index.With);
         if (!string.IsNullOrWhiteSpace(index.Where))
         {
             sql += " WHERE " + index.Where.Trim();

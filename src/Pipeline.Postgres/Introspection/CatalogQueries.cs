@@ -131,7 +131,8 @@ internal static class CatalogQueries
                      AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
                      AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'a'
                      AND pg_catalog.pg_get_expr(ad.adbin, ad.adrelid)
-                         = 'nextval(' || pg_catalog.quote_literal(s.oid::pg_catalog.regclass::text) || '::regclass)') AS owned_serial
+                         = 'nextval(' || pg_catalog.quote_literal(s.oid::pg_catalog.regclass::text) || '::regclass)') AS owned_serial,
+               CASE WHEN a.attgenerated = 's' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) END AS generated_expr
         FROM user_tables t
         JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid
         LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -155,7 +156,10 @@ internal static class CatalogQueries
                      ORDER BY k.ord) AS ref_columns,
                con.confdeltype::text AS on_delete,
                con.confupdtype::text AS on_update,
-               CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) END AS check_expr
+               CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid, true) END AS check_expr,
+               con.condeferrable, con.condeferred, con.confmatchtype::text AS match_type, con.connoinherit,
+               coalesce((SELECT (pg_catalog.to_jsonb(ix) ->> 'indnullsnotdistinct')::bool
+                         FROM pg_catalog.pg_index ix WHERE ix.indexrelid = con.conindid AND con.contype = 'u'), false) AS nulls_not_distinct
         FROM pg_catalog.pg_constraint con
         JOIN user_tables t ON t.oid = con.conrelid
         LEFT JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
@@ -163,8 +167,12 @@ internal static class CatalogQueries
         WHERE con.contype IN ('p', 'u', 'f', 'c') AND con.conparentid = 0
         """;
 
-    /// <summary>Indexes that back no primary key, unique or exclusion constraint, valid or not. Keys: the column name,
-    /// or <c>pg_get_indexdef(indexrelid, k, true)</c> for an expression; DESC from <c>indoption</c> bit 0.</summary>
+    /// <summary>Indexes that back no primary key or unique constraint, valid or not, and the indexes of exclusion
+    /// constraints (with the constraint's name, operators and timing). Keys: the column name, or
+    /// <c>pg_get_indexdef(indexrelid, k, true)</c> for an expression; DESC from <c>indoption</c> bit 0, NULLS FIRST
+    /// from bit 1; collation and operator class are read from the key list of <c>pg_get_indexdef(indexrelid, 0,
+    /// true)</c>, which prints them only when they differ from the defaults. <c>indnullsnotdistinct</c> (PostgreSQL
+    /// 15+) is read through <c>to_jsonb</c> so the query also runs on older servers.</summary>
     public const string Indexes = "WITH " + UserTablesCte + """
 
         SELECT i.indrelid, ic.relname::text AS index_name, i.indisunique, am.amname::text AS method, i.indisvalid,
@@ -179,14 +187,30 @@ internal static class CatalogQueries
                      FROM generate_series(i.indnkeyatts + 1, i.indnatts) k
                      JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
                      ORDER BY k) AS include,
-               pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) AS predicate
+               pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
+               pg_catalog.pg_get_indexdef(i.indexrelid, 0, true) AS definition,
+               ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS key_texts,
+               ARRAY(SELECT (i.indoption[k - 1] & 2) = 2 FROM generate_series(1, i.indnkeyatts) k ORDER BY k) AS key_nulls_first,
+               coalesce(ic.reloptions, '{}'::text[]) AS reloptions,
+               coalesce((pg_catalog.to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false) AS nulls_not_distinct,
+               xc.conname::text AS exclusion_name,
+               ARRAY(SELECT CASE WHEN pg_catalog.pg_operator_is_visible(o.oid) THEN o.oprname::text
+                                 ELSE 'OPERATOR(' || pg_catalog.quote_ident(n.nspname) || '.' || o.oprname || ')' END
+                     FROM unnest(xc.conexclop) WITH ORDINALITY u(op, ord)
+                     JOIN pg_catalog.pg_operator o ON o.oid = u.op
+                     JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+                     ORDER BY u.ord) AS exclusion_operators,
+               coalesce(xc.condeferrable, false) AS exclusion_deferrable,
+               coalesce(xc.condeferred, false) AS exclusion_deferred
         FROM pg_catalog.pg_index i
         JOIN user_tables t ON t.oid = i.indrelid
         JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
         JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+        LEFT JOIN pg_catalog.pg_constraint xc
+               ON xc.conindid = i.indexrelid AND xc.conrelid = i.indrelid AND xc.contype = 'x' AND xc.conparentid = 0
         WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                           WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
-                            AND con.contype IN ('p', 'u', 'x'))
+                            AND (con.contype IN ('p', 'u') OR (con.contype = 'x' AND con.conparentid <> 0)))
         """;
 
     /// <summary>Enum types with labels in <c>enumsortorder</c>.</summary>

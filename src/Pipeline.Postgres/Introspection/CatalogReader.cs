@@ -35,17 +35,20 @@ internal static class CatalogReader
             await reader.NextResultAsync(ct);
             var columns = await ReadRowsAsync(reader, r => new ColumnRow(
                 r.GetFieldValue<uint>(0), r.GetInt16(1), r.GetString(2), r.GetString(3), r.GetBoolean(4),
-                NullableString(r, 5), r.GetString(6), NullableString(r, 7), r.GetBoolean(8)), ct);
+                NullableString(r, 5), r.GetString(6), NullableString(r, 7), r.GetBoolean(8), NullableString(r, 9)), ct);
             await reader.NextResultAsync(ct);
             var constraints = await ReadRowsAsync(reader, r => new ConstraintRow(
                 r.GetFieldValue<uint>(0), r.GetString(1), r.GetString(2), r.GetFieldValue<string[]>(3),
                 NullableString(r, 4), NullableString(r, 5), r.GetFieldValue<string[]>(6),
-                r.GetString(7), r.GetString(8), NullableString(r, 9)), ct);
+                r.GetString(7), r.GetString(8), NullableString(r, 9),
+                r.GetBoolean(10), r.GetBoolean(11), r.GetString(12), r.GetBoolean(13), r.GetBoolean(14)), ct);
             await reader.NextResultAsync(ct);
             var indexes = await ReadRowsAsync(reader, r => new IndexRow(
                 r.GetFieldValue<uint>(0), r.GetString(1), r.GetBoolean(2), r.GetString(3), r.GetBoolean(4),
                 r.GetFieldValue<string[]>(5), r.GetFieldValue<bool[]>(6), r.GetFieldValue<bool[]>(7),
-                r.GetFieldValue<string[]>(8), NullableString(r, 9)), ct);
+                r.GetFieldValue<string[]>(8), NullableString(r, 9),
+                r.GetString(10), r.GetFieldValue<string[]>(11), r.GetFieldValue<bool[]>(12), r.GetFieldValue<string[]>(13),
+                r.GetBoolean(14), NullableString(r, 15), r.GetFieldValue<string[]>(16), r.GetBoolean(17), r.GetBoolean(18)), ct);
             await reader.NextResultAsync(ct);
             var enums = await ReadRowsAsync(reader, r => new EnumRow(r.GetString(0), r.GetString(1), r.GetFieldValue<string[]>(2)), ct);
             await reader.NextResultAsync(ct);

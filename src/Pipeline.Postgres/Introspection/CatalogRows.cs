@@ -5,7 +5,8 @@ internal sealed record TableRow(uint Oid, string Schema, string Name, string? Co
 
 /// <summary>One row of <see cref="CatalogQueries.Columns"/>.</summary>
 internal sealed record ColumnRow(
-    uint TableOid, short Number, string Name, string Type, bool NotNull, string? Default, string Identity, string? Comment, bool OwnedSerial);
+    uint TableOid, short Number, string Name, string Type, bool NotNull, string? Default, string Identity, string? Comment, bool OwnedSerial,
+    string? GeneratedExpression);
 
 /// <summary>One row of <see cref="CatalogQueries.Constraints"/>; <see cref="Kind"/> is <c>p</c>, <c>u</c>, <c>f</c>
 /// or <c>c</c>.</summary>
@@ -19,7 +20,12 @@ internal sealed record ConstraintRow(
     IReadOnlyList<string> ReferencedColumns,
     string OnDelete,
     string OnUpdate,
-    string? CheckExpression);
+    string? CheckExpression,
+    bool Deferrable,
+    bool InitiallyDeferred,
+    string MatchType,
+    bool NoInherit,
+    bool NullsNotDistinct);
 
 /// <summary>One row of <see cref="CatalogQueries.Indexes"/>.</summary>
 internal sealed record IndexRow(
@@ -32,7 +38,16 @@ internal sealed record IndexRow(
     IReadOnlyList<bool> KeyIsExpression,
     IReadOnlyList<bool> KeyDescending,
     IReadOnlyList<string> Include,
-    string? Predicate);
+    string? Predicate,
+    string Definition,
+    IReadOnlyList<string> KeyTexts,
+    IReadOnlyList<bool> KeyNullsFirst,
+    IReadOnlyList<string> Options,
+    bool NullsNotDistinct,
+    string? ExclusionName,
+    IReadOnlyList<string> ExclusionOperators,
+    bool ExclusionDeferrable,
+    bool ExclusionDeferred);
 
 /// <summary>One row of <see cref="CatalogQueries.Enums"/>.</summary>
 internal sealed record EnumRow(string Schema, string Name, IReadOnlyList<string> Labels);

@@ -57,16 +57,19 @@ internal static class ModelAssembler
     {
         var cons = constraints.OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
         var pk = cons.FirstOrDefault(c => c.Kind == "p");
+        var indexList = indexes.ToList();
         return new TableModel(
             table.Name,
             columns.OrderBy(c => c.Number).Select(BuildColumn).ToList(),
-            PrimaryKey: pk is null ? null : new PrimaryKeyModel(pk.Name, pk.Columns),
-            Uniques: cons.Where(c => c.Kind == "u").Select(c => new UniqueConstraintModel(c.Name, c.Columns)).ToList(),
-            Indexes: indexes.OrderBy(i => i.Name, StringComparer.Ordinal).Select(BuildIndex).ToList(),
+            PrimaryKey: pk is null ? null : new PrimaryKeyModel(pk.Name, pk.Columns, null, pk.Deferrable, pk.InitiallyDeferred),
+            Uniques: cons.Where(c => c.Kind == "u")
+                .Select(c => new UniqueConstraintModel(c.Name, c.Columns, null, c.NullsNotDistinct, c.Deferrable, c.InitiallyDeferred)).ToList(),
+            Indexes: indexList.Where(i => i.ExclusionName is null).OrderBy(i => i.Name, StringComparer.Ordinal).Select(BuildIndex).ToList(),
             ForeignKeys: cons.Where(c => c.Kind == "f").Select(BuildForeignKey).ToList(),
-            Checks: cons.Where(c => c.Kind == "c").Select(c => new CheckConstraintModel(c.Name, c.CheckExpression ?? "")).ToList(),
+            Checks: cons.Where(c => c.Kind == "c").Select(c => new CheckConstraintModel(c.Name, c.CheckExpression ?? "", null, c.NoInherit)).ToList(),
             Comment: table.Comment,
-            Stats: new TableStats((long)Math.Round(Math.Max(0, table.Rows)), Math.Max(0, table.Pages), Math.Max(0, table.TotalBytes)));
+            Stats: new TableStats((long)Math.Round(Math.Max(0, table.Rows)), Math.Max(0, table.Pages), Math.Max(0, table.TotalBytes)),
+            Exclusions: indexList.Where(i => i.ExclusionName is not null).OrderBy(i => i.ExclusionName, StringComparer.Ordinal).Select(BuildExclusion).ToList());
     }
 
     private static ColumnModel BuildColumn(ColumnRow c)
@@ -83,7 +86,8 @@ internal static class ModelAssembler
                 "d" => IdentityKind.ByDefault,
                 _ => IdentityKind.None,
             },
-            Comment: c.Comment);
+            Comment: c.Comment,
+            Generated: c.GeneratedExpression);
     }
 
     /// <summary>The serial pseudo-type matching an integer column type, or <c>null</c>
@@ -96,16 +100,24 @@ internal static class ModelAssembler
         _ => null,
     };
 
-    private static IndexModel BuildIndex(IndexRow i)
-    {
-        var keys = new List<string>(i.Keys.Count);
-        for (var k = 0; k < i.Keys.Count; k++)
-        {
-            keys.Add(IndexKeyText.Format(i.Keys[k], i.KeyIsExpression[k], i.KeyDescending[k]));
-        }
+    private static IndexModel BuildIndex(IndexRow i) =>
+        new(i.Name, IndexKeyText.Keys(i), i.Unique, i.Predicate, i.Method, i.Include, null, Options(i.Options), i.NullsNotDistinct);
 
-        return new IndexModel(i.Name, keys, i.Unique, i.Predicate, i.Method, i.Include);
+    private static ExclusionConstraintModel BuildExclusion(IndexRow i)
+    {
+        var keys = IndexKeyText.Keys(i);
+        var elements = keys.Select((k, n) => new ExclusionElementModel(k, n < i.ExclusionOperators.Count ? i.ExclusionOperators[n] : "=")).ToList();
+        return new ExclusionConstraintModel(
+            i.ExclusionName!, i.Method, elements, i.Include, i.Predicate, Options(i.Options), i.ExclusionDeferrable, i.ExclusionDeferred);
     }
+
+    /// <summary><c>pg_class.reloptions</c> entries (<c>name=value</c>) as storage parameters ordered by name.</summary>
+    private static List<StorageParameter> Options(IReadOnlyList<string> reloptions) =>
+        reloptions
+            .Select(o => o.Split('=', 2))
+            .Select(p => new StorageParameter(p[0], p.Length > 1 ? p[1] : string.Empty))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .ToList();
 
     private static ForeignKeyModel BuildForeignKey(ConstraintRow c) => new(
         c.Name,
@@ -114,7 +126,11 @@ internal static class ModelAssembler
         c.ReferencedTable ?? "",
         c.ReferencedColumns,
         ReferentialAction(c.OnDelete),
-        ReferentialAction(c.OnUpdate));
+        ReferentialAction(c.OnUpdate),
+        null,
+        c.MatchType == "f" ? "full" : "simple",
+        c.Deferrable,
+        c.InitiallyDeferred);
 
     /// <summary>Maps <c>pg_constraint.confdeltype</c>/<c>confupdtype</c> codes to the model's lower-case actions
     /// (https://www.postgresql.org/docs/current/catalog-pg-constraint.html).</summary>

@@ -20,6 +20,18 @@ internal static class FragmentYaml
         ["where"] = "z > 0",
         ["method"] = "btree",
         ["check"] = "z >= 0",
+        ["generated"] = "z * 2",
+        ["keyexpression"] = "z::text",
+        ["collation"] = "C",
+        ["opclass"] = "text_pattern_ops",
+        ["with"] = "70",
+        ["xmethod"] = "gist",
+        ["xexpression"] = "int4range(z, g)",
+        ["xcollation"] = "pg_catalog.default",
+        ["xopclass"] = "range_ops",
+        ["xoperator"] = "&&",
+        ["xwhere"] = "z > 0",
+        ["xwith"] = "80",
     };
 
     private const string Template = """
@@ -39,12 +51,32 @@ internal static class FragmentYaml
                     default: {default}
                     backfill: {backfill}
                     using: {using}
+                  - name: g
+                    type: integer
+                    generated: {generated}
                 primaryKey: [id]
                 indexes:
                   - name: t_z_idx
-                    columns: [{key}]
+                    columns:
+                      - {key}
+                      - expression: {keyexpression}
+                        collation: {collation}
+                        opclass: {opclass}
                     where: {where}
                     method: {method}
+                    with:
+                      fillfactor: {with}
+                exclusions:
+                  - name: t_z_excl
+                    method: {xmethod}
+                    elements:
+                      - expression: {xexpression}
+                        collation: {xcollation}
+                        opclass: {xopclass}
+                        operator: {xoperator}
+                    where: {xwhere}
+                    with:
+                      fillfactor: {xwith}
                 checks:
                   - name: t_z_check
                     expression: {check}

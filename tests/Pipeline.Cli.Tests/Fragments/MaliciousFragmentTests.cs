@@ -130,9 +130,91 @@ public class MaliciousFragmentTests
         "",
     ];
 
+    /// <summary>Expression fields added with structured keys, generated columns and exclusion constraints: a sample
+    /// of <see cref="BadExpressions"/> each (every third one) to keep the run short.</summary>
+    private static readonly string[] MoreExpressionFields = ["generated", "keyexpression", "xexpression", "xwhere"];
+
+    /// <summary>Bad collation or operator class names (a qualified name).</summary>
+    private static readonly string[] BadNames =
+    [
+        "C; DROP TABLE t",
+        "text_pattern_ops) ; DROP TABLE t; --",
+        "text_ops -- x",
+        "a b",
+        "public..x",
+        "\"unterminated",
+        "x\u037E",
+        "text_ops(siglen = 1)",
+        "'C'",
+        "",
+    ];
+
+    private static readonly string[] NameFields = ["collation", "opclass", "xcollation", "xopclass"];
+
+    private static readonly string[] BadOperators =
+    [
+        "&&; DROP TABLE t",
+        "= ) ; DROP TABLE t; --",
+        "&& -- x",
+        "OPERATOR(pg_catalog.=",
+        "= =",
+        "overlaps",
+        "&& 1",
+        "",
+    ];
+
+    private static readonly string[] BadOptionValues =
+    [
+        "70); DROP TABLE t; --",
+        "70 -- x",
+        "1, autovacuum_enabled = off",
+        "'unterminated",
+        "x y",
+        "(70)",
+    ];
+
     public static TheoryData<string, string> Corpus()
     {
         var data = new TheoryData<string, string>();
+        foreach (var field in MoreExpressionFields)
+        {
+            foreach (var value in BadExpressions.Where((_, i) => i % 3 == 0))
+            {
+                data.Add(field, value);
+            }
+        }
+
+        foreach (var field in NameFields)
+        {
+            foreach (var value in BadNames)
+            {
+                data.Add(field, value);
+            }
+        }
+
+        foreach (var value in BadOperators)
+        {
+            data.Add("xoperator", value);
+        }
+
+        foreach (var field in new[] { "with", "xwith" })
+        {
+            foreach (var value in BadOptionValues)
+            {
+                data.Add(field, value);
+            }
+        }
+
+        foreach (var value in BadMethods)
+        {
+            data.Add("xmethod", value);
+        }
+
+        return Original(data);
+    }
+
+    private static TheoryData<string, string> Original(TheoryData<string, string> data)
+    {
         foreach (var field in ExpressionFields)
         {
             foreach (var value in BadExpressions)

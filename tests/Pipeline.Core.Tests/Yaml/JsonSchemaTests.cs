@@ -54,7 +54,27 @@ public class JsonSchemaTests
         { "foreignKey", [.. YamlKeys.ForeignKey] },
         { "references", [.. YamlKeys.References] },
         { "check", [.. YamlKeys.Check] },
+        { "exclusion", [.. YamlKeys.Exclusion] },
+        { "exclusionElement", [.. YamlKeys.ExclusionElement] },
     };
+
+    [Fact]
+    public void Index_key_mapping_form_matches_the_loader_keys()
+    {
+        var key = Definition(LoadSchema(), "indexKey");
+        var forms = key.GetProperty("oneOf").EnumerateArray().ToList();
+        Assert.Equal("string", forms[0].GetProperty("type").GetString());
+        var mapping = forms[1];
+        Assert.False(mapping.GetProperty("additionalProperties").GetBoolean());
+        Assert.Equal(
+            YamlKeys.IndexKey.Order(StringComparer.Ordinal),
+            mapping.GetProperty("properties").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(YamlKeys.KeyOrders, mapping.GetProperty("properties").GetProperty("order").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(YamlKeys.NullsOrders, mapping.GetProperty("properties").GetProperty("nulls").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(
+            "#/definitions/indexKey",
+            Definition(LoadSchema(), "index").GetProperty("properties").GetProperty("columns").GetProperty("items").GetProperty("$ref").GetString());
+    }
 
     [Theory]
     [MemberData(nameof(KeySets))]
@@ -85,6 +105,8 @@ public class JsonSchemaTests
         {
             Assert.Equal(YamlKeys.ReferentialActions, fk.GetProperty(action).GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         }
+
+        Assert.Equal(YamlKeys.MatchTypes, fk.GetProperty("match").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
 
         Assert.Equal("http://json-schema.org/draft-07/schema#", schema.GetProperty("$schema").GetString());
         Assert.Equal(1, schema.GetProperty("properties").GetProperty("version").GetProperty("const").GetInt32());

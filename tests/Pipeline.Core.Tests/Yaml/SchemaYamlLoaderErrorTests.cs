@@ -49,7 +49,7 @@ public class SchemaYamlLoaderErrorTests
         { Table("columns:", "  - name: a", "    typ: int"), 8, 13, "unknown key 'typ' in column 'a' of table 't'; did you mean 'type'?" },
         { Table("columns:", "  - name: a", "    type: int", "    nulable: false"), 9, 13, "did you mean 'nullable'?" },
         { Table("columns:", "  - name: a", "    type: int", "    Nullable: false"), 9, 13, "did you mean 'nullable'?" },
-        { Table("columns:", "  - name: a", "    type: int", "    colour: red"), 9, 13, "(allowed: name, type, nullable, identity, default, comment, renamedFrom, backfill, using)" },
+        { Table("columns:", "  - name: a", "    type: int", "    colour: red"), 9, 13, "(allowed: name, type, nullable, identity, default, generated, comment, renamedFrom, backfill, using)" },
         { Table("columns:", "  - name: a"), 7, 13, "column 'a' of table 't' is missing the required key 'type'" },
         { Table("columns:", "  - type: int"), 7, 13, "missing the required key 'name'" },
         { Table("columns:", "  - name: ''", "    type: int"), 7, 19, "must not be empty" },
@@ -103,6 +103,27 @@ public class SchemaYamlLoaderErrorTests
         { Table(TwoColumns, "foreignKeys:", "  - {columns: [a], references: {table: t, columns: [a]}, onUpdate: setnull}"), 8, 76, "invalid onUpdate action 'setnull'" },
         { Table(TwoColumns, "foreignKeys:", "  - {columns: [a], references: {table: t, columns: [a]}, ondelete: cascade}"), 8, 66, "did you mean 'onDelete'?" },
         { Table(TwoColumns, "foreignKeys:", "  - {columns: [a], references: {table: t, columns: [a]}}", "  - {columns: [a], references: {table: t, columns: [b]}}"), 9, 13, "duplicate constraint or index name 't_a_fkey'" },
+
+        // Modelled PostgreSQL options: generated columns, index keys, storage parameters, timing, exclusions.
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "primaryKey: {columns: [a], deferrable: true}", "foreignKeys:", "  - {columns: [b], references: {table: t, columns: [a]}}"), 9, 48, "foreign key references the columns of deferrable constraint 't_pkey'" },
+        { Table("columns:", "  - {name: a, type: int, generated: 'a + 1', default: '1'}"), 7, 45, "is a generated column and cannot also have a default" },
+        { Table("columns:", "  - {name: a, type: int, identity: always, generated: 'a + 1'}"), 7, 63, "cannot also have an identity" },
+        { Table("columns:", "  - {name: a, type: int, generated: ' '}"), 7, 45, "'generated' of column 'a' of table 't' must not be empty" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "indexes:", "  - {name: i, columns: [a], nullsNotDistinct: true}"), 8, 55, "'nullsNotDistinct' applies to unique indexes only" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "indexes:", "  - {name: i, columns: [{column: a, expression: 'a + 1'}]}"), 8, 33, "needs exactly one of 'column' or 'expression'" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "indexes:", "  - {name: i, columns: [{column: c}]}"), 8, 42, "table 't' has no column 'c'" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "indexes:", "  - {name: i, columns: [{column: a, order: down}]}"), 8, 52, "invalid order 'down'" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "indexes:", "  - {name: i, columns: [{column: a, nulls: middle}]}"), 8, 52, "expected one of: first, last" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "indexes:", "  - {name: i, columns: [{column: a, opclas: x}]}"), 8, 45, "did you mean 'opclass'?" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "indexes:", "  - {name: i, columns: [a DESC NULLS SOMEWHERE]}"), 8, 33, "NULLS must be followed by FIRST or LAST" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "indexes:", "  - {name: i, columns: [a], with: [fillfactor]}"), 8, 43, "'with' of index 'i' of table 't' must be a mapping" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "unique:", "  - {columns: [a], deferrable: false, initiallyDeferred: true}"), 8, 66, "cannot be 'initiallyDeferred: true' with 'deferrable: false'" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "foreignKeys:", "  - {columns: [a], references: {table: t, columns: [a]}, match: partial}"), 8, 73, "invalid match 'partial'" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "exclusions:", "  - {name: x, elements: [{column: a}]}"), 8, 34, "is missing the required key 'operator'" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "exclusions:", "  - {elements: [{column: a, operator: '='}]}"), 8, 13, "is missing the required key 'name'" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "exclusions:", "  - {name: x, elements: []}"), 8, 33, "the elements of exclusion constraint 'x' of table 't' must not be empty" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "exclusions:", "  - {name: x, elements: [{column: a, operator: '='}], using: gist}"), 8, 63, "unknown key 'using' in an exclusion constraint of table 't' (allowed: name, method, elements" },
+        { Table("columns: [{name: a, type: int}, {name: b, type: int}]", "checks:", "  - {name: c, expression: 'a > 0', noInherit: yes}"), 8, 55, "must be true or false" },
     };
 
     [Theory]

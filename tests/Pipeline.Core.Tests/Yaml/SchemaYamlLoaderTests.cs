@@ -109,7 +109,9 @@ public class SchemaYamlLoaderTests
         Assert.Equal(["name", "country_id"], customers.Uniques[1].Columns);
 
         var index = Assert.Single(customers.Indexes);
-        Assert.Equal(["email", "(lower(email))", "created_at DESC"], index.Keys);
+        Assert.Equal(["email", "(lower(email))", "created_at DESC"], index.Keys.Select(k => k.ToString()));
+        Assert.Equal(new IndexKeyModel("created_at", Descending: true, Location: index.Keys[2].Location), index.Keys[2]);
+        Assert.Equal("lower(email)", index.Keys[1].Expression);
         Assert.True(index.Unique);
         Assert.Equal("created_at IS NOT NULL", index.Where);
         Assert.Equal("gin", index.Method);

@@ -241,7 +241,7 @@ internal sealed class RandomSchemas(int seed)
         var choice = random.Next(6);
         if (choice == 0 && info?.Method is { } method)
         {
-            index = new IndexModel(NewName("ix"), [column.Name], Method: method);
+            index = new IndexModel(NewName("ix"), [IndexKeyModel.OfColumn(column.Name)], Method: method);
         }
         else if (choice == 1 && info?.Expression is { } expression)
         {
@@ -250,8 +250,8 @@ internal sealed class RandomSchemas(int seed)
         else if (Keyable(column.Type))
         {
             var keys = Pick(table.Columns.Where(c => Keyable(c.Type)).Select(c => c.Name).ToList(), random.Next(1, 3))
-                .Select(k => random.Next(3) == 0 ? k + " DESC" : k).ToList();
-            var include = table.Columns.Where(c => Keyable(c.Type) && !keys.Any(k => k == c.Name || k == c.Name + " DESC")).Select(c => c.Name).ToList();
+                .Select(k => new IndexKeyModel(k, Descending: random.Next(3) == 0)).ToList();
+            var include = table.Columns.Where(c => Keyable(c.Type) && !keys.Any(k => k.Column == c.Name)).Select(c => c.Name).ToList();
             index = new IndexModel(NewName("ix"), keys, Unique: random.Next(3) == 0,
                 Where: random.Next(4) == 0 ? $"{quoted} IS NOT NULL" : null,
                 Include: random.Next(4) == 0 && include.Count > 0 ? [include[0]] : null);
@@ -379,13 +379,14 @@ internal sealed class RandomSchemas(int seed)
             return model;
         }
 
-        IReadOnlyList<string> R(IReadOnlyList<string> list) => list.Select(c => c == column.Name ? to : c == column.Name + " DESC" ? to + " DESC" : c).ToList();
+        IReadOnlyList<string> R(IReadOnlyList<string> list) => list.Select(c => c == column.Name ? to : c).ToList();
+        IReadOnlyList<IndexKeyModel> K(IReadOnlyList<IndexKeyModel> keys) => keys.Select(k => k.Column == column.Name ? k with { Column = to } : k).ToList();
         return ReplaceTable(model, schema, table.Name, t => t with
         {
             Columns = t.Columns.Select(c => c.Name == column.Name ? c with { Name = to, RenamedFrom = c.RenamedFrom ?? c.Name } : c).ToList(),
             PrimaryKey = t.PrimaryKey is null ? null : t.PrimaryKey with { Columns = R(t.PrimaryKey.Columns) },
             Uniques = t.Uniques.Select(u => u with { Columns = R(u.Columns) }).ToList(),
-            Indexes = t.Indexes.Select(i => i with { Keys = R(i.Keys), Include = R(i.Include) }).ToList(),
+            Indexes = t.Indexes.Select(i => i with { Keys = K(i.Keys), Include = R(i.Include) }).ToList(),
             ForeignKeys = t.ForeignKeys.Select(f => f with { Columns = R(f.Columns) }).ToList(),
         });
     }
@@ -461,7 +462,7 @@ internal sealed class RandomSchemas(int seed)
                 .Select(k => !k.Expression.Contains(quoted, StringComparison.Ordinal) ? k : info?.Check is { } check ? k with { Expression = check(quoted) } : null)
                 .OfType<CheckConstraintModel>().ToList(),
             Indexes = t.Indexes
-                .Select(i => !i.Keys.Any(k => k.StartsWith('(') && k.Contains(quoted, StringComparison.Ordinal)) ? i
+                .Select(i => !i.Keys.Any(k => k.IsExpression && k.Expression!.Contains(quoted, StringComparison.Ordinal)) ? i
                     : info?.Expression is { } expression ? i with { Keys = [expression(quoted)] } : null)
                 .OfType<IndexModel>().ToList(),
         });
@@ -590,7 +591,7 @@ internal sealed class RandomSchemas(int seed)
         {
             0 => AddIndex(table),
             1 when table.Indexes.Count > 0 => table with { Indexes = table.Indexes.Skip(1).ToList() },
-            _ when table.Indexes.Count > 0 && table.Indexes[0].Method == "btree" && !table.Indexes[0].Keys[0].StartsWith('(')
+            _ when table.Indexes.Count > 0 && table.Indexes[0].Method == "btree" && !table.Indexes[0].Keys[0].IsExpression
                 => table with { Indexes = [table.Indexes[0] with { Unique = !table.Indexes[0].Unique }, .. table.Indexes.Skip(1)] },
             _ => AddIndex(table),
         };
@@ -746,7 +747,7 @@ internal sealed class RandomSchemas(int seed)
             var kept = table.ForeignKeys.Where(f =>
                 model.FindTable(f.ReferencedSchema, f.ReferencedTable) is { } target
                 && (KeysOf(target).Any(k => k.ToHashSet().SetEquals(f.ReferencedColumns))
-                    || target.Indexes.Any(i => i.Unique && i.Where is null && i.Keys.ToHashSet().SetEquals(f.ReferencedColumns)))).ToList();
+                    || target.Indexes.Any(i => i.Unique && i.Where is null && i.Keys.All(k => k.Column is not null && k.IsSimple && !k.Descending) && i.Keys.Select(k => k.Column!).ToHashSet().SetEquals(f.ReferencedColumns)))).ToList();
             if (kept.Count != table.ForeignKeys.Count)
             {
                 model = ReplaceTable(model, schema, table.Name, t => t with { ForeignKeys = kept });
@@ -763,7 +764,7 @@ internal sealed class RandomSchemas(int seed)
     {
         var quoted = SqlIdentifiers.Quote(column);
         return table.Checks.Any(k => k.Expression.Contains(quoted, StringComparison.Ordinal))
-            || table.Indexes.Any(i => i.Keys.Any(k => k.StartsWith('(') && k.Contains(quoted, StringComparison.Ordinal))
+            || table.Indexes.Any(i => i.Keys.Any(k => k.IsExpression && k.Expression!.Contains(quoted, StringComparison.Ordinal))
                 || (i.Where?.Contains(quoted, StringComparison.Ordinal) ?? false));
     }
 
@@ -772,7 +773,7 @@ internal sealed class RandomSchemas(int seed)
         Columns = t.Columns.Where(c => c.Name != column).ToList(),
         PrimaryKey = t.PrimaryKey?.Columns.Contains(column) == true ? null : t.PrimaryKey,
         Uniques = t.Uniques.Where(u => !u.Columns.Contains(column)).ToList(),
-        Indexes = t.Indexes.Where(i => !i.Keys.Any(k => k == column || k == column + " DESC") && !i.Include.Contains(column)
+        Indexes = t.Indexes.Where(i => !i.Keys.Any(k => k.Column == column) && !i.Include.Contains(column)
             && !UsedInExpression(new TableModel(t.Name, [], Indexes: [i]), column)).ToList(),
         ForeignKeys = t.ForeignKeys.Where(f => !f.Columns.Contains(column)).ToList(),
         Checks = t.Checks.Where(k => !k.Expression.Contains(SqlIdentifiers.Quote(column), StringComparison.Ordinal)).ToList(),

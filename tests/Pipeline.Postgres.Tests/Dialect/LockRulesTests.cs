@@ -24,6 +24,10 @@ public class LockRulesTests
     [InlineData(PgStatementKind.SetNotNullWithValidCheck, 11, TableWork.Scan)]
     [InlineData(PgStatementKind.SetNotNullWithValidCheck, 12, TableWork.CatalogOnly)]
     [InlineData(PgStatementKind.SetNotNull, 15, TableWork.Scan)]
+    [InlineData(PgStatementKind.AddExclusionConstraint, 15, TableWork.IndexBuild)]
+    [InlineData(PgStatementKind.AddGeneratedColumn, 15, TableWork.Rewrite)]
+    [InlineData(PgStatementKind.ReplaceGeneratedColumn, 15, TableWork.Rewrite)]
+    [InlineData(PgStatementKind.DropGeneratedExpression, 15, TableWork.CatalogOnly)]
     public void Version_dependent_work(PgStatementKind kind, int major, TableWork expected) =>
         Assert.Equal(expected, PostgresLockRules.For(kind, major).Work);
 
@@ -38,6 +42,11 @@ public class LockRulesTests
     [InlineData(PgStatementKind.Comment, LockMode.ShareUpdateExclusive, LockMode.None)]
     [InlineData(PgStatementKind.BackfillBatch, LockMode.RowExclusive, LockMode.None)]
     [InlineData(PgStatementKind.AlterColumnTypeRewrite, LockMode.AccessExclusive, LockMode.None)]
+    [InlineData(PgStatementKind.AddExclusionConstraint, LockMode.AccessExclusive, LockMode.None)]
+    [InlineData(PgStatementKind.AlterConstraintDeferrability, LockMode.AccessExclusive, LockMode.None)]
+    [InlineData(PgStatementKind.AddGeneratedColumn, LockMode.AccessExclusive, LockMode.None)]
+    [InlineData(PgStatementKind.ReplaceGeneratedColumn, LockMode.AccessExclusive, LockMode.None)]
+    [InlineData(PgStatementKind.DropGeneratedExpression, LockMode.AccessExclusive, LockMode.None)]
     [InlineData(PgStatementKind.CreateIndexOnOnlyParent, LockMode.Share, LockMode.None)]
     [InlineData(PgStatementKind.AttachIndexPartition, LockMode.AccessShare, LockMode.AccessShare)]
     public void Observed_modes(PgStatementKind kind, LockMode mode, LockMode referenced)

@@ -39,7 +39,7 @@ public sealed class PagilaIntrospectionTests(PostgresServer server)
         Assert.Equal("'G'::mpaa_rating", rating.Default);
         Assert.Equal("year", film.FindColumn("release_year")!.Type);
         Assert.Equal("nextval('film_film_id_seq'::regclass)", film.FindColumn("film_id")!.Default); // sequence not OWNED BY
-        Assert.Contains(film.Indexes, i => i.Name == "film_fulltext_idx" && i.Method == "gist" && i.Keys.SequenceEqual(["fulltext"]));
+        Assert.Contains(film.Indexes, i => i.Name == "film_fulltext_idx" && i.Method == "gist" && i.Keys.Select(k => k.ToString()).SequenceEqual(["fulltext"]));
         Assert.Contains(film.ForeignKeys, f => f.Name == "film_language_id_fkey" && f.ReferencedTable == "language"
             && f.Columns.SequenceEqual(["language_id"]) && f.OnDelete == "restrict" && f.OnUpdate == "cascade");
 

@@ -17,7 +17,7 @@ internal static class RepresentativeModel
                     new ColumnModel("customer_id", "bigint", true),
                     new ColumnModel("région", "sales.region", true, "'eu'::sales.region"),
                     new ColumnModel("total", "numeric", true),
-                    new ColumnModel("doubled", "numeric", true),
+                    new ColumnModel("doubled", "numeric", true, Generated: "total * 2::numeric"),
                     new ColumnModel("created", "timestamp(3) without time zone", true, "(now() + '1 day'::interval)"),
                 ],
                 PrimaryKey: new PrimaryKeyModel("Orders_pkey", ["order_id"]),

@@ -1,4 +1,5 @@
 using Pipeline.Core.Fragments;
+using Pipeline.Core.Model;
 using Cursor = Pipeline.Postgres.Dialect.Fragments.TypeNameGrammar.Cursor;
 
 namespace Pipeline.Postgres.Dialect.Fragments;
@@ -9,29 +10,66 @@ namespace Pipeline.Postgres.Dialect.Fragments;
 /// </summary>
 internal static class ElementGrammar
 {
-    /// <summary>A column key as the statement writer reads it (<see cref="IndexKeyParts.SplitColumnKey"/>): the name
-    /// is quoted as an identifier when written, so any text is safe, but when <paramref name="columns"/> is known it
-    /// must be one of them; what follows must be <c>[ASC|DESC] [NULLS FIRST|LAST]</c>.</summary>
+    /// <summary>A column key in the short string form, read the way the loader reads it
+    /// (<see cref="IndexKeyModel.Parse"/> with the table's <paramref name="columns"/>, when known):
+    /// <c>name [COLLATE collation] [opclass] [ASC|DESC] [NULLS FIRST|LAST]</c>. The name is quoted as an identifier
+    /// when written, so any text is safe, but when <paramref name="columns"/> is known it must be one of them; the
+    /// collation and the operator class are pasted into the statement, so each must be a (qualified) name as the
+    /// statement writer (<see cref="PostgresSql.IndexKey"/>) writes it; anything else is refused.</summary>
     public static IReadOnlyList<SqlFragmentProblem> ColumnIndexKey(string text, IReadOnlyList<string> columns)
     {
-        var (name, options) = IndexKeyParts.SplitColumnKey(text);
-        if (name.Length == 0)
+        if (text.Trim().Length == 0)
         {
             return [new(FragmentCodes.Element, "is empty", 0)];
         }
 
-        if (columns.Count > 0 && !columns.Contains(name, StringComparer.Ordinal) && IndexKeyParts.AreColumnKeyOptions(options))
+        IndexKeyModel key;
+        try
         {
-            return [new(FragmentCodes.Element, $"'{name}' is not a column of the table (an expression key is written in parentheses, e.g. '(lower(email))')", 0)];
+            key = IndexKeyModel.Parse(text, columns.Count > 0 ? c => columns.Contains(c, StringComparer.Ordinal) : null);
+        }
+        catch (FormatException ex)
+        {
+            return [new(FragmentCodes.Element, ex.Message + " (write an expression key in parentheses)", 0)];
         }
 
-        if (!IndexKeyParts.AreColumnKeyOptions(options))
+        if (key.Column is null || key.Column.Trim().Length == 0)
         {
-            var at = text.IndexOf(options[0], text.IndexOf(name, StringComparison.Ordinal) + name.Length, StringComparison.Ordinal);
-            return [new(FragmentCodes.Element, $"after the column name only ASC, DESC, NULLS FIRST or NULLS LAST may follow, not '{string.Join(' ', options)}' (write an expression key in parentheses)", Math.Max(0, at))];
+            return [new(FragmentCodes.Element, "is empty", 0)];
         }
 
-        return [];
+        if (columns.Count > 0 && !columns.Contains(key.Column, StringComparer.Ordinal))
+        {
+            return [new(FragmentCodes.Element, $"'{key.Column}' is not a column of the table (an expression key is written in parentheses, e.g. '(lower(email))')", 0)];
+        }
+
+        var problems = new List<SqlFragmentProblem>();
+        // The writer quotes a collation unless it is already quoted or qualified; then it is pasted as it is.
+        if (key.Collation is { } collation && (collation.Contains('.', StringComparison.Ordinal) || collation.StartsWith('"')))
+        {
+            NameProblems(text, collation, "collation", problems);
+        }
+
+        if (key.OperatorClass is { } opclass)
+        {
+            NameProblems(text, opclass, "operator class", problems);
+        }
+
+        return problems;
+    }
+
+    /// <summary>Adds the problems of <paramref name="name"/>, a part of <paramref name="text"/>, as a qualified name.</summary>
+    private static void NameProblems(string text, string name, string what, List<SqlFragmentProblem> problems)
+    {
+        var own = new List<SqlFragmentProblem>();
+        var lexed = PostgresFragmentValidator.LexicalProblems(name, own);
+        if (own.Count == 0)
+        {
+            QualifiedName(lexed.Tokens, own);
+        }
+
+        var at = Math.Max(0, text.IndexOf(name, StringComparison.Ordinal));
+        problems.AddRange(own.Select(p => p with { Message = $"{what} '{name}': {p.Message}", Offset = at + p.Offset }));
     }
 
     /// <summary><c>( expression ) [COLLATE name] [opclass [( name = value, … )]] [ASC|DESC] [NULLS FIRST|LAST]</c>.</summary>

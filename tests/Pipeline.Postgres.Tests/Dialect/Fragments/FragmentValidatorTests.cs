@@ -109,8 +109,12 @@ public class FragmentValidatorTests
     [InlineData("(lower(email)) text_pattern_ops DESC NULLS FIRST")]
     [InlineData("((a || ' ' || b)) COLLATE \"C\" DESC")]
     [InlineData("(a) gist_trgm_ops(siglen = 32)")]
+    [InlineData("slug varchar_pattern_ops")]
+    [InlineData("code COLLATE \"C\" DESC NULLS LAST")]
+    [InlineData("code COLLATE pg_catalog.\"C\" public.text_pattern_ops ASC")]
+    [InlineData("(lower(title)) text_pattern_ops")]
     public void Index_keys_are_accepted(string key) =>
-        Assert.Empty(Check(SqlFragmentKind.IndexKey, key, "id", "semi;colon", "email", "a", "b"));
+        Assert.Empty(Check(SqlFragmentKind.IndexKey, key, "id", "semi;colon", "email", "a", "b", "slug", "code", "title"));
 
     [Theory]
     [InlineData("id DESC ); DROP TABLE users ; --")]
@@ -118,8 +122,15 @@ public class FragmentValidatorTests
     [InlineData("nope DESC")]
     [InlineData("(lower(email)) DESC; DROP TABLE t")]
     [InlineData("(email) NULLS")]
+    [InlineData("slug a;b")]
+    [InlineData("slug varchar_pattern_ops(siglen=1)")]
+    [InlineData("slug x y")]
+    [InlineData("code COLLATE")]
+    [InlineData("code COLLATE \"C.x; DROP TABLE t; --\"")]
+    [InlineData("code COLLATE \"C\" DESC NULLS LAST; DROP TABLE t")]
+    [InlineData("code text_pattern_ops -- x")]
     public void Other_index_keys_are_rejected(string key) =>
-        Assert.NotEmpty(Check(SqlFragmentKind.IndexKey, key, "id", "email"));
+        Assert.NotEmpty(Check(SqlFragmentKind.IndexKey, key, "id", "email", "slug", "code"));
 
     [Theory]
     [InlineData(SqlFragmentKind.Identifier, "btree", true)]

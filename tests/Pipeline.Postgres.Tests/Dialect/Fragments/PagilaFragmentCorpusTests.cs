@@ -73,8 +73,13 @@ public class PagilaFragmentCorpusTests(PostgresServer server)
         {
             while (await reader.ReadAsync(TestContext.Current.CancellationToken))
             {
-                // The model's spelling of a key, as introspection writes it into YAML (CatalogQueries: attname or the deparse).
-                corpus.Add((SqlFragmentKind.IndexKey, IndexKeyText.Format(reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2))));
+                // The model's spelling of a key, as introspection writes it into YAML (IndexKeyText.Keys: the attname, or
+                // the deparse without one outer pair of parentheses; the short form is IndexKeyModel.ToString()).
+                var text = reader.GetString(0);
+                var key = reader.GetBoolean(1)
+                    ? new IndexKeyModel(null, IndexKeyText.IsParenthesized(text) ? text[1..^1] : text, Descending: reader.GetBoolean(2))
+                    : new IndexKeyModel(text, Descending: reader.GetBoolean(2));
+                corpus.Add((SqlFragmentKind.IndexKey, key.ToString()));
             }
         }
 
