@@ -50,6 +50,12 @@ public sealed class ReplicationLagThrottleTests(ReplicatedServer replicated) : I
 
         await standby.QueryAsync("postgres", "SELECT pg_wal_replay_pause()");
         await FaultScenario.WaitForAsync(async () => await standby.QueryAsync("postgres", "SELECT pg_get_wal_replay_pause_state()") == "paused", "replay to pause");
+        // Let the lag exceed the limit before the backfill starts (on a quiet machine 6,000 rows take less than the 1 s
+        // replay_lag limit): WAL written elsewhere in the cluster waits unreplayed while replay is paused.
+        await replicated.Primary.QueryAsync("postgres", "CREATE TABLE IF NOT EXISTS lag_marker (x int); INSERT INTO lag_marker VALUES (1)");
+        await FaultScenario.WaitForAsync(
+            async () => !byTime || await replicated.Primary.QueryAsync("postgres", "SELECT coalesce(extract(epoch FROM max(replay_lag)) * 1000 > 1000, false) FROM pg_stat_replication") == "t",
+            "the standby's replay_lag to exceed 1 s");
         using var stopProbe = new CancellationTokenSource();
         var probe = ProbeReplicationAsync(db, stopProbe.Token);
         var observer = new RecordingObserver();

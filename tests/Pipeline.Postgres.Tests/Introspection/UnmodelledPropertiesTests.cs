@@ -58,9 +58,10 @@ public sealed class UnmodelledPropertiesTests(PostgresServer server)
         """;
 
     /// <summary>A tablespace of its own (the directory made by the server's own user through COPY … TO PROGRAM, so
-    /// no test process needs root), holding a table and an index of another.</summary>
+    /// no test process needs root; the program reads its input, else COPY can fail on a broken pipe), holding a table
+    /// and an index of another.</summary>
     private static string TablespaceDdl(string dataDirectory, string name) => $"""
-        COPY (SELECT 1) TO PROGRAM 'mkdir -p {dataDirectory}/{name}';
+        COPY (SELECT 1) TO PROGRAM 'mkdir -p {dataDirectory}/{name} && cat > /dev/null';
         CREATE TABLESPACE {name} LOCATION '{dataDirectory}/{name}';
         CREATE TABLE spaced (id int PRIMARY KEY, v int) TABLESPACE {name};
         CREATE INDEX plain_v_idx ON plain (v) TABLESPACE {name};
