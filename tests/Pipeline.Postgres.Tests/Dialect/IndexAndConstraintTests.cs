@@ -44,9 +44,9 @@ public class IndexAndConstraintTests
     [Fact]
     public void Key_column_names_are_quoted_as_stored_including_names_that_hold_quotes()
     {
-        // Keys hold column names as the catalog stores them (as `pipeline inspect` writes them): "Status" is the
-        // column Status, '"x"' is a column whose name holds double quotes.
-        var index = new IndexModel("Orders By Status", ["Status", "order DESC NULLS LAST", "\"x\" DESC"]);
+        // Key columns hold names as the catalog stores them: "Status" is the column Status, '"x"' a column whose name
+        // holds double quotes (in the YAML shorthand a double-quoted key is a quoted identifier, so it is built here).
+        var index = new IndexModel("Orders By Status", ["Status", "order DESC NULLS LAST", IndexKeyModel.OfColumn("\"x\"") with { Descending = true }]);
         var (steps, _) = Plan(new CreateIndex(new QualifiedName("Sales", "orders"), index, OrdersTable()));
         Assert.Equal("CREATE INDEX CONCURRENTLY IF NOT EXISTS \"Orders By Status\" ON \"Sales\".orders USING btree (\"Status\", \"order\" DESC NULLS LAST, \"\"\"x\"\"\" DESC);", steps[1].Sql);
         Assert.Contains("n.nspname = 'Sales' AND c.relname = 'Orders By Status'", steps[0].Sql);
