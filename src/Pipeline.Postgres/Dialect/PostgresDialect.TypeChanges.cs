@@ -30,6 +30,25 @@ public sealed partial class PostgresDialect
     /// </summary>
     private static List<PlanStep> PlanAlterColumnType(AlterColumnType c, StepFactory f)
     {
+        if (PlanShadowTypeChange(c, f, out var noShadow) is { } online)
+        {
+            return online;
+        }
+
+        var planned = PlanAlterColumnTypeInPlace(c, f);
+        if (noShadow is not null && planned.Any(s => s.Impact.Rewrites))
+        {
+            f.Report(DiagnosticSeverity.Warning, ShadowNotPossibleCode,
+                $"{c.Table}.{c.To.Name}: the type change cannot be planned online with a shadow column because {noShadow}; it rewrites the table under ACCESS EXCLUSIVE instead (PIPE1001)");
+        }
+
+        return planned;
+    }
+
+    /// <summary>The type change as one <c>ALTER COLUMN … TYPE</c> (catalog-only or a rewrite) with its serial
+    /// sequence steps.</summary>
+    private static List<PlanStep> PlanAlterColumnTypeInPlace(AlterColumnType c, StepFactory f)
+    {
         var from = PostgresTypeNames.Normalize(c.From.Type);
         var to = PostgresTypeNames.Normalize(c.To.Type);
         var fromSerial = SerialBase(from);

@@ -91,6 +91,8 @@ public sealed partial class PostgresDialect : IMigrationDialect
             DropIndex c => PlanDropIndex(c, f),
             AddForeignKey c => PlanAddForeignKey(c, f),
             DropForeignKey c => PlanDropForeignKey(c, f),
+            AddCheck c when ShadowGroups.CheckOwnedByShadow(c.Table, c.Check.Expression, context) => [],
+            DropCheck c when ShadowGroups.CheckOwnedByShadow(c.Table, c.Check.Expression, context) => [],
             AddCheck c => PlanAddCheck(c, f),
             DropCheck c => PlanDropConstraint(c.Table, c.Check.Name, "check constraint", c, f),
             AddExclusion c => PlanAddExclusion(c, f),
