@@ -170,6 +170,37 @@ public enum PgStatementKind
     /// <summary><c>ALTER INDEX … SET (fillfactor = …, deduplicate_items = …)</c> / <c>RESET (…)</c>: SHARE UPDATE
     /// EXCLUSIVE on the index only.</summary>
     AlterIndexStorage,
+
+    /// <summary><c>CREATE OR REPLACE FUNCTION s.pipeline_…() RETURNS trigger</c>: the function of a dual-write
+    /// trigger; no table lock.</summary>
+    CreateTriggerFunction,
+
+    /// <summary><c>CREATE TRIGGER … BEFORE INSERT OR UPDATE … FOR EACH ROW</c> (in a <c>DO</c> block that skips an
+    /// existing one): SHARE ROW EXCLUSIVE.</summary>
+    CreateTrigger,
+
+    /// <summary><c>DROP TRIGGER IF EXISTS … ON s.t</c>: ACCESS EXCLUSIVE, catalog-only.</summary>
+    DropTrigger,
+
+    /// <summary><c>DROP FUNCTION IF EXISTS s.pipeline_…()</c> once its trigger is gone: no table lock.</summary>
+    DropTriggerFunction,
+
+    /// <summary><c>ALTER TABLE s.old RENAME TO new</c> and <c>CREATE VIEW s.old AS SELECT * FROM s.new</c> in one
+    /// <c>DO</c> block: ACCESS EXCLUSIVE on the table, the old name stays usable as an auto-updatable view.</summary>
+    RenameTableKeepingView,
+
+    /// <summary><c>DROP VIEW IF EXISTS s.old</c> (the compatibility view of a renamed table): ACCESS EXCLUSIVE on the
+    /// view only.</summary>
+    DropCompatibilityView,
+
+    /// <summary><c>CREATE SCHEMA IF NOT EXISTS s_v</c> and <c>CREATE OR REPLACE VIEW s_v.t AS SELECT old AS new, …
+    /// FROM s.t</c> in one <c>DO</c> block: the new column names for the new application version; ACCESS SHARE on
+    /// the table.</summary>
+    CreateVersionView,
+
+    /// <summary><c>DROP VIEW IF EXISTS s_v.t</c>, <c>ALTER TABLE s.t RENAME COLUMN old TO new</c> and the drop of the
+    /// emptied version schema, in one <c>DO</c> block: ACCESS EXCLUSIVE on the table, catalog-only.</summary>
+    RenameColumnDroppingVersionView,
 }
 
 /// <summary>
@@ -199,7 +230,7 @@ public sealed record PgLockRule(
 /// <c>pg_stat_xact_user_tables.seq_scan</c> for scans, <c>pg_relation_filenode()</c> for rewrites; see
 /// <c>Dialect/LOCK-RULES.md</c>).
 /// </summary>
-public static class PostgresLockRules
+public static partial class PostgresLockRules
 {
     /// <summary>The oldest major version the rules assume when the server is unknown.</summary>
     public const int OldestSupportedMajor = 12;
@@ -408,7 +439,7 @@ public static class PostgresLockRules
         PgStatementKind.AlterIndexStorage => new(statement, "ALTER INDEX s.i SET (fillfactor = 80, deduplicate_items = off);",
             LockMode.ShareUpdateExclusive, LockMode.None, TableWork.CatalogOnly, AlterIndexDocs,
             "Stated as the index's lock, attributed to its table as the rehearsal does. Observed: no lock on the table itself, SHARE UPDATE EXCLUSIVE on the index for fillfactor (btree, hash, gist, spgist) and deduplicate_items; ACCESS EXCLUSIVE on the index for gin fastupdate / gin_pending_list_limit, gist buffering and brin options, which the dialect therefore rebuilds instead. Existing pages are not repacked."),
-        _ => throw new ArgumentOutOfRangeException(nameof(statement), statement, "Unknown statement kind."),
+        _ => DualWriteRule(statement),
     };
 
     /// <summary>All rules on PostgreSQL <paramref name="major"/>, in <see cref="PgStatementKind"/> order.</summary>

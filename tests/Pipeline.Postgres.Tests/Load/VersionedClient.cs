@@ -17,21 +17,23 @@ namespace Pipeline.Postgres.Tests.Load;
 /// <c>INSERT INTO public.orders (amount) VALUES (@v / 100.0) RETURNING id</c>.</param>
 /// <param name="UpdateSql">An <c>UPDATE … WHERE key = @k</c> using <c>@v</c>; it must match exactly one row.</param>
 /// <param name="ReadSql">A <c>SELECT</c> of one text value for key <c>@k</c>, in this version's names; for a row this
-/// client wrote last with value v it must return <see cref="ReadExpected"/>(v) (read your own writes).</param>
-/// <param name="ReadExpected">What <see cref="ReadSql"/> returns for a row this client last wrote with v.</param>
+/// client wrote it must return <see cref="ReadExpected"/> of the values written there (read your own writes).</param>
+/// <param name="ReadExpected">What <see cref="ReadSql"/> returns for a row this client wrote, given every value it
+/// wrote there, oldest (the insert's) first.</param>
 /// <param name="FinalExpected">What the final check (<see cref="VersionLedger.VerifyAsync"/>) must find for a row this
-/// client last wrote with v, once the migration is complete.</param>
+/// client wrote, given every value it wrote there (oldest first), once the migration is complete.</param>
 /// <param name="CrossReadSql">Optional: a <c>SELECT</c> of one text value for key <c>@k</c> of a row written by
 /// another client (of another version), through this version's names; it must return one of the values the writer's
-/// <see cref="FinalExpected"/> gives for what it wrote there (so a read racing an update passes either way). Only rows
+/// <see cref="FinalExpected"/> gives for the values it wrote there, after each write (so a read racing an update
+/// passes either way). Only rows
 /// the other client wrote after this one started are read.</param>
 internal sealed record AppVersion(
     string Label,
     string InsertSql,
     string UpdateSql,
     string ReadSql,
-    Func<long, string> ReadExpected,
-    Func<long, string> FinalExpected,
+    Func<IReadOnlyList<long>, string> ReadExpected,
+    Func<IReadOnlyList<long>, string> FinalExpected,
     string? CrossReadSql = null);
 
 /// <summary>Configuration of a <see cref="VersionedClient"/>.</summary>
@@ -393,7 +395,7 @@ internal sealed class VersionedClient : IAsyncDisposable
 
     private async Task<string?> ReadAsync(NpgsqlConnection connection, long key)
     {
-        var expected = _options.Version.ReadExpected(_ledger[key].Last);
+        var expected = _options.Version.ReadExpected(_ledger[key].Snapshot().Values);
         await using var command = Command(connection, _options.Version.ReadSql, null, key);
         var read = await ReadOneAsync(command);
         if (read != expected)
@@ -418,7 +420,8 @@ internal sealed class VersionedClient : IAsyncDisposable
         var row = rows[random.Next(rows.Count)];
         await using var command = Command(connection, _options.Version.CrossReadSql!, null, row.Key);
         var read = await ReadOneAsync(command);
-        var accepted = row.Snapshot(includePending: true).Values.Select(other.Version.FinalExpected).ToHashSet(StringComparer.Ordinal);
+        var history = row.Snapshot(includePending: true).Values;
+        var accepted = Enumerable.Range(1, history.Count).Select(n => other.Version.FinalExpected(history.Take(n).ToList())).ToHashSet(StringComparer.Ordinal);
         if (read is null || !accepted.Contains(read))
         {
             return $"key {row.Key} of [{other.Version.Label}] read {Show(read)}, expected one of {string.Join(", ", accepted)}";
@@ -453,17 +456,6 @@ internal sealed class VersionedClient : IAsyncDisposable
         public long Key { get; } = key;
 
         public double FirstWrittenMs { get; } = firstWrittenMs;
-
-        public long Last
-        {
-            get
-            {
-                lock (_values)
-                {
-                    return _values[^1];
-                }
-            }
-        }
 
         public void Writing(long value)
         {
@@ -552,7 +544,7 @@ internal static class VersionLedger
     /// <summary>Reads every row the clients wrote with <paramref name="finalSql"/> (in the final schema's names: two
     /// columns, the bigint key and a text value, for the keys in the bigint[] parameter <c>@keys</c>, e.g.
     /// <c>SELECT id, amount_cents::text FROM public.orders WHERE id = ANY(@keys)</c>) and compares each with the
-    /// writer's <see cref="AppVersion.FinalExpected"/> of the last value it wrote there. Call after the clients stopped.</summary>
+    /// writer's <see cref="AppVersion.FinalExpected"/> of the values it wrote there. Call after the clients stopped.</summary>
     /// <exception cref="NpgsqlException">The query failed.</exception>
     public static async Task<LedgerCheck> VerifyAsync(string connectionString, string finalSql, IEnumerable<VersionedClient> clients, CancellationToken ct)
     {
@@ -561,7 +553,7 @@ internal static class VersionLedger
         {
             foreach (var entry in client.Ledger)
             {
-                expected[entry.Key] = client.Version.FinalExpected(entry.Values[^1]);
+                expected[entry.Key] = client.Version.FinalExpected(entry.Values);
             }
         }
 

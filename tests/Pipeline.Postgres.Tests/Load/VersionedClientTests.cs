@@ -17,8 +17,8 @@ public sealed class VersionedClientTests(PostgresServer server)
         "INSERT INTO t (n) VALUES (@v) RETURNING id",
         "UPDATE t SET n = @v WHERE id = @k",
         "SELECT n FROM t WHERE id = @k",
-        v => v.ToString(CultureInfo.InvariantCulture),
-        v => v.ToString(CultureInfo.InvariantCulture),
+        v => v[^1].ToString(CultureInfo.InvariantCulture),
+        v => v[^1].ToString(CultureInfo.InvariantCulture),
         "SELECT n FROM t WHERE id = @k");
 
     private static readonly AppVersion B = new(
@@ -26,8 +26,8 @@ public sealed class VersionedClientTests(PostgresServer server)
         "INSERT INTO tv (m) VALUES (@v * 2) RETURNING id",
         "UPDATE tv SET m = @v * 2 WHERE id = @k",
         "SELECT m FROM tv WHERE id = @k",
-        v => (v * 2).ToString(CultureInfo.InvariantCulture),
-        v => v.ToString(CultureInfo.InvariantCulture),
+        v => (v[^1] * 2).ToString(CultureInfo.InvariantCulture),
+        v => v[^1].ToString(CultureInfo.InvariantCulture),
         "SELECT m / 2 FROM tv WHERE id = @k");
 
     private async Task<string> DatabaseAsync()
@@ -106,7 +106,7 @@ public sealed class VersionedClientTests(PostgresServer server)
     public async Task A_read_of_another_value_or_a_failing_write_is_a_client_error()
     {
         var db = await DatabaseAsync();
-        var wrongRead = A with { Label = "wrong-read", ReadExpected = v => (v + 1).ToString(CultureInfo.InvariantCulture) };
+        var wrongRead = A with { Label = "wrong-read", ReadExpected = v => (v[^1] + 1).ToString(CultureInfo.InvariantCulture) };
         var failingUpdate = B with { Label = "failing", UpdateSql = "UPDATE tv SET m = @v * 2 WHERE id = -@k" };
         var (_, a, b) = await RunBothAsync(db, wrongRead, failingUpdate);
 

@@ -89,11 +89,16 @@ internal sealed class VersionedMigrationRun(PostgresServer server)
                     break;
                 }
 
+                if (phase != Phase.Contract)
+                {
+                    // The old version keeps writing after each phase: rows behind the backfill's high-water mark.
+                    await oldClient.WaitForInsertsAsync(oldClient.Inserts + 20, TimeSpan.FromSeconds(10), ct);
+                }
+
                 if (phase == Phase.Expand)
                 {
                     newClient = await VersionedClient.StartAsync(adjust(new VersionedClientOptions(cs, @new)), group, ct);
                     await newClient.WaitForInsertsAsync(20, TimeSpan.FromSeconds(10), ct);
-                    await oldClient.WaitForInsertsAsync(oldClient.Inserts + 20, TimeSpan.FromSeconds(10), ct);
                 }
             }
 
@@ -127,8 +132,9 @@ internal sealed class VersionedMigrationRun(PostgresServer server)
     }
 
     /// <summary>Objects a dual-write window may leave behind: non-internal triggers on user tables, views, and
-    /// functions in user schemas (the <c>pipeline</c> journal schema and system schemas excepted), one per line as
-    /// <c>trigger schema.table.name</c> / <c>view schema.name</c> / <c>function schema.name</c>, sorted.</summary>
+    /// functions in user schemas, and schemas other than <c>public</c> (the <c>pipeline</c> journal schema and system
+    /// schemas excepted), one per line as <c>trigger schema.table.name</c> / <c>view schema.name</c> /
+    /// <c>schema name</c> / <c>function schema.name</c>, sorted.</summary>
     public async Task<IReadOnlyList<string>> LeftoversAsync(string database)
     {
         var text = await server.QueryAsync(database, """
@@ -139,6 +145,9 @@ internal sealed class VersionedMigrationRun(PostgresServer server)
               UNION ALL
               SELECT 'view ' || schemaname || '.' || viewname FROM pg_views
                WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'pipeline')
+              UNION ALL
+              SELECT 'schema ' || nspname FROM pg_namespace
+               WHERE nspname NOT IN ('public', 'pipeline', 'information_schema') AND nspname NOT LIKE 'pg\_%'
               UNION ALL
               SELECT 'function ' || n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pipeline') AND n.nspname NOT LIKE 'pg_toast%') s
