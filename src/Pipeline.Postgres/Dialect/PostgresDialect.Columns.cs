@@ -114,6 +114,11 @@ public sealed partial class PostgresDialect
         AddColumnComment(steps, c, f);
 
         var fill = col.Backfill ?? col.Default;
+        if (col.Backfill is not null)
+        {
+            steps.AddRange(FillTriggerSteps(table, col.Name, col.Backfill, stats, f));
+        }
+
         if (fill is not null)
         {
             steps.Add(BackfillStep(table, actual, col.Name, fill, label, f));
@@ -122,6 +127,11 @@ public sealed partial class PostgresDialect
         if (needsValue)
         {
             steps.AddRange(EnforceNotNull(table, col.Name, stats, f, null));
+        }
+
+        if (col.Backfill is not null)
+        {
+            steps.AddRange(DropFillTriggerSteps(table, col.Name, stats, f));
         }
 
         return steps;
@@ -145,10 +155,16 @@ public sealed partial class PostgresDialect
         var label = $"{c.Table}.{c.Column.Name}";
         if (c.Column.Backfill is not null)
         {
+            steps.AddRange(FillTriggerSteps(c.Table, c.Column.Name, c.Column.Backfill, c.ActualTable.Stats, f));
             steps.Add(BackfillStep(c.Table, c.ActualTable, c.Column.Name, c.Column.Backfill, label, f));
         }
 
         steps.AddRange(EnforceNotNull(c.Table, c.Column.Name, c.ActualTable.Stats, f, null));
+        if (c.Column.Backfill is not null)
+        {
+            steps.AddRange(DropFillTriggerSteps(c.Table, c.Column.Name, c.ActualTable.Stats, f));
+        }
+
         return steps;
     }
 

@@ -162,33 +162,6 @@ public sealed partial class PostgresDialect
         ];
     }
 
-    private static List<PlanStep> PlanRenameTable(RenameTable c, StepFactory f)
-    {
-        var from = new QualifiedName(c.Schema, c.From);
-        f.Report(DiagnosticSeverity.Warning, DiagnosticCodes.BreaksOldVersions,
-            $"renaming table {from} to {c.To} breaks application versions that still use the old name; deploy code that handles both first");
-        return
-        [
-            f.Step(Phase.Expand, PgStatementKind.RenameTable, $"rename table {from} to {c.To}",
-                $"ALTER TABLE {SqlIdentifiers.Qualified(from)} RENAME TO {SqlIdentifiers.Quote(c.To)};",
-                "Catalog-only rename under a brief ACCESS EXCLUSIVE lock; old application versions using the old name break (PIPE1002).",
-                from, f.Context.Actual.FindTable(c.Schema, c.From)?.Stats),
-        ];
-    }
-
-    private static List<PlanStep> PlanRenameColumn(RenameColumn c, StepFactory f)
-    {
-        f.Report(DiagnosticSeverity.Warning, DiagnosticCodes.BreaksOldVersions,
-            $"renaming column {c.Table}.{c.From} to {c.To} breaks application versions that still use the old name");
-        return
-        [
-            f.Step(Phase.Expand, PgStatementKind.RenameColumn, $"rename column {c.Table}.{c.From} to {c.To}",
-                $"{PostgresSql.AlterTable(c.Table)}RENAME COLUMN {SqlIdentifiers.Quote(c.From)} TO {SqlIdentifiers.Quote(c.To)};",
-                "Catalog-only rename under a brief ACCESS EXCLUSIVE lock; old application versions using the old name break (PIPE1002).",
-                c.Table, null),
-        ];
-    }
-
     /// <summary>
     /// Steps for renaming a constraint (<c>ALTER TABLE … RENAME CONSTRAINT a TO b</c>, which also renames its index):
     /// catalog-only under ACCESS EXCLUSIVE, expand. Exposed for a <c>RenameConstraint</c> change.

@@ -108,7 +108,7 @@ public sealed partial class PostgresDialect
                 $"{PostgresSql.AlterTable(m.Table)}DROP COLUMN IF EXISTS {SqlIdentifiers.Quote(m.OldName)};",
                 $"After the swap nothing reads or writes the old {m.FromBase} column (its values live on, converted, in {m.Name}); dropping it is catalog-only, its space is reclaimed by later updates and VACUUM.",
                 m.Table, null));
-            steps.Add(f.Step(Phase.Contract, PgStatementKind.DropShadowSyncFunction, $"drop the sync function {m.Table.Schema}.{m.FunctionName}",
+            steps.Add(f.Step(Phase.Contract, PgStatementKind.DropTriggerFunction, $"drop the sync function {m.Table.Schema}.{m.FunctionName}",
                 $"DROP FUNCTION IF EXISTS {SqlIdentifiers.Qualified(m.Table.Schema, m.FunctionName)}();",
                 "Its trigger went with the swap; no table lock.",
                 null, null));
@@ -138,11 +138,11 @@ public sealed partial class PostgresDialect
             $"{PostgresSql.AlterTable(m.Table)}ADD COLUMN IF NOT EXISTS {shadow} {m.ToBase};",
             $"{label} changes from {m.FromBase} to {m.ToBase}, which would rewrite {m.Table} under ACCESS EXCLUSIVE; instead the new type gets a nullable shadow column (catalog-only), filled by a trigger and a backfill and swapped in at contract.",
             m.Table, m.Actual.Stats);
-        yield return f.Step(Phase.Expand, PgStatementKind.CreateShadowSyncFunction, $"create the sync function {m.Table.Schema}.{m.FunctionName}",
+        yield return f.Step(Phase.Expand, PgStatementKind.CreateTriggerFunction, $"create the sync function {m.Table.Schema}.{m.FunctionName}",
             SyncFunctionSql(m),
             $"Sets {m.ShadowName} to {m.Conversion} on every insert, and on every update unless the update itself set {m.ShadowName} (the backfill does), so rows written by any application version are converted exactly once. A value the conversion rejects fails that write, as the later swap would.",
             null, null);
-        yield return f.Step(Phase.Expand, PgStatementKind.CreateShadowSyncTrigger, $"create the sync trigger {m.TriggerName} on {m.Table}",
+        yield return f.Step(Phase.Expand, PgStatementKind.CreateTrigger, $"create the sync trigger {m.TriggerName} on {m.Table}",
             $"CREATE TRIGGER {SqlIdentifiers.Quote(m.TriggerName)} BEFORE INSERT OR UPDATE ON {SqlIdentifiers.Qualified(m.Table)}\n    FOR EACH ROW EXECUTE FUNCTION {function}();",
             "From here on every write keeps the shadow column in sync, so the backfill's high-water mark leaves nothing behind.",
             m.Table, m.Actual.Stats);

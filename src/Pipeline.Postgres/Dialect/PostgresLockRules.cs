@@ -171,22 +171,41 @@ public enum PgStatementKind
     /// EXCLUSIVE on the index only.</summary>
     AlterIndexStorage,
 
-    /// <summary><c>CREATE OR REPLACE FUNCTION s._pipeline_sync_t_c() RETURNS trigger …</c>: the PL/pgSQL function
-    /// that keeps a shadow column in sync; no table lock.</summary>
-    CreateShadowSyncFunction,
+    /// <summary><c>CREATE OR REPLACE FUNCTION s.pipeline_…() RETURNS trigger</c>: the function of a dual-write
+    /// trigger; no table lock.</summary>
+    CreateTriggerFunction,
 
-    /// <summary><c>CREATE TRIGGER _pipeline_sync_c BEFORE INSERT OR UPDATE ON s.t FOR EACH ROW …</c>: SHARE ROW
-    /// EXCLUSIVE on the table.</summary>
-    CreateShadowSyncTrigger,
+    /// <summary><c>CREATE TRIGGER … BEFORE INSERT OR UPDATE … FOR EACH ROW</c> (in a <c>DO</c> block that skips an
+    /// existing one): SHARE ROW EXCLUSIVE.</summary>
+    CreateTrigger,
+
+    /// <summary><c>DROP TRIGGER IF EXISTS … ON s.t</c>: ACCESS EXCLUSIVE, catalog-only.</summary>
+    DropTrigger,
+
+    /// <summary><c>DROP FUNCTION IF EXISTS s.pipeline_…()</c> once its trigger is gone: no table lock.</summary>
+    DropTriggerFunction,
+
+    /// <summary><c>ALTER TABLE s.old RENAME TO new</c> and <c>CREATE VIEW s.old AS SELECT * FROM s.new</c> in one
+    /// <c>DO</c> block: ACCESS EXCLUSIVE on the table, the old name stays usable as an auto-updatable view.</summary>
+    RenameTableKeepingView,
+
+    /// <summary><c>DROP VIEW IF EXISTS s.old</c> (the compatibility view of a renamed table): ACCESS EXCLUSIVE on the
+    /// view only.</summary>
+    DropCompatibilityView,
+
+    /// <summary><c>CREATE SCHEMA IF NOT EXISTS s_v</c> and <c>CREATE OR REPLACE VIEW s_v.t AS SELECT old AS new, …
+    /// FROM s.t</c> in one <c>DO</c> block: the new column names for the new application version; ACCESS SHARE on
+    /// the table.</summary>
+    CreateVersionView,
+
+    /// <summary><c>DROP VIEW IF EXISTS s_v.t</c>, <c>ALTER TABLE s.t RENAME COLUMN old TO new</c> and the drop of the
+    /// emptied version schema, in one <c>DO</c> block: ACCESS EXCLUSIVE on the table, catalog-only.</summary>
+    RenameColumnDroppingVersionView,
 
     /// <summary>The swap of shadow columns: one <c>DO</c> block of catalog-only statements (<c>LOCK TABLE … IN ACCESS
     /// EXCLUSIVE MODE</c>, drops and renames of keys, indexes, triggers and columns, <c>SET NOT NULL</c> proven by a
     /// valid check, <c>ADD CONSTRAINT … USING INDEX</c>) in one transaction.</summary>
     ShadowSwap,
-
-    /// <summary><c>DROP FUNCTION IF EXISTS s._pipeline_sync_t_c()</c> after the swap dropped its trigger; no table
-    /// lock.</summary>
-    DropShadowSyncFunction,
 }
 
 /// <summary>
@@ -216,7 +235,7 @@ public sealed record PgLockRule(
 /// <c>pg_stat_xact_user_tables.seq_scan</c> for scans, <c>pg_relation_filenode()</c> for rewrites; see
 /// <c>Dialect/LOCK-RULES.md</c>).
 /// </summary>
-public static class PostgresLockRules
+public static partial class PostgresLockRules
 {
     /// <summary>The oldest major version the rules assume when the server is unknown.</summary>
     public const int OldestSupportedMajor = 12;
@@ -280,18 +299,6 @@ public static class PostgresLockRules
 
     /// <summary>Generated columns.</summary>
     public const string GeneratedColumnsDocs = "https://www.postgresql.org/docs/current/ddl-generated-columns.html";
-
-    /// <summary>CREATE FUNCTION.</summary>
-    public const string CreateFunctionDocs = "https://www.postgresql.org/docs/current/sql-createfunction.html";
-
-    /// <summary>CREATE TRIGGER.</summary>
-    public const string CreateTriggerDocs = "https://www.postgresql.org/docs/current/sql-createtrigger.html";
-
-    /// <summary>LOCK.</summary>
-    public const string LockDocs = "https://www.postgresql.org/docs/current/sql-lock.html";
-
-    /// <summary>DROP FUNCTION.</summary>
-    public const string DropFunctionDocs = "https://www.postgresql.org/docs/current/sql-dropfunction.html";
 
     /// <summary>Function volatility categories.</summary>
     public const string VolatilityDocs = "https://www.postgresql.org/docs/current/xfunc-volatility.html";
@@ -437,19 +444,8 @@ public static class PostgresLockRules
         PgStatementKind.AlterIndexStorage => new(statement, "ALTER INDEX s.i SET (fillfactor = 80, deduplicate_items = off);",
             PgLock.ShareUpdateExclusive, LockMode.None, TableWork.CatalogOnly, AlterIndexDocs,
             "Stated as the index's lock, attributed to its table as the rehearsal does. Observed: no lock on the table itself, SHARE UPDATE EXCLUSIVE on the index for fillfactor (btree, hash, gist, spgist) and deduplicate_items; ACCESS EXCLUSIVE on the index for gin fastupdate / gin_pending_list_limit, gist buffering and brin options, which the dialect therefore rebuilds instead. Existing pages are not repacked."),
-        PgStatementKind.CreateShadowSyncFunction => new(statement, "CREATE OR REPLACE FUNCTION s._pipeline_sync_t_c() RETURNS trigger LANGUAGE plpgsql AS …;",
-            LockMode.None, LockMode.None, TableWork.CatalogOnly, CreateFunctionDocs,
-            "No table lock (observed on PostgreSQL 15: only catalog rows of pg_proc); the body is checked at creation, its column references when it first runs."),
-        PgStatementKind.CreateShadowSyncTrigger => new(statement, "CREATE TRIGGER _pipeline_sync_c BEFORE INSERT OR UPDATE ON s.t FOR EACH ROW EXECUTE FUNCTION s._pipeline_sync_t_c();",
-            PgLock.ShareRowExclusive, LockMode.None, TableWork.CatalogOnly, CreateTriggerDocs,
-            "Observed on PostgreSQL 15: SHARE ROW EXCLUSIVE on the table (blocks writes, not reads, for the instant of the statement), no scan."),
-        PgStatementKind.ShadowSwap => new(statement, "DO $$ BEGIN LOCK TABLE ONLY s.t IN ACCESS EXCLUSIVE MODE; ALTER TABLE s.t DROP CONSTRAINT t_pkey; … RENAME COLUMN …; ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX …; END $$;",
-            PgLock.AccessExclusive, LockMode.None, TableWork.CatalogOnly, LockDocs,
-            "Observed on PostgreSQL 15: ACCESS EXCLUSIVE on every table of the swap (LOCK TABLE first, in name order, so two swaps cannot deadlock), no scan (SET NOT NULL and PRIMARY KEY USING INDEX are proven by the validated check: DEBUG1 \"existing constraints … are sufficient\"), no rewrite (pg_relation_filenode unchanged)."),
-        PgStatementKind.DropShadowSyncFunction => new(statement, "DROP FUNCTION IF EXISTS s._pipeline_sync_t_c();",
-            LockMode.None, LockMode.None, TableWork.CatalogOnly, DropFunctionDocs,
-            "No table lock (observed): its trigger was dropped by the swap."),
-        _ => throw new ArgumentOutOfRangeException(nameof(statement), statement, "Unknown statement kind."),
+        PgStatementKind.ShadowSwap => ShadowRule(statement),
+        _ => DualWriteRule(statement),
     };
 
     /// <summary>All rules on PostgreSQL <paramref name="major"/>, in <see cref="PgStatementKind"/> order.</summary>

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using Pipeline.Core.Planning;
+using Pipeline.Core.Release;
+using Pipeline.Core.Reports;
+using Pipeline.Postgres.Execution;
+using Pipeline.Postgres.Tests.Execution;
+using Pipeline.Testing;
+
+namespace Pipeline.Postgres.Tests.Load;
+
+/// <summary>What <see cref="VersionedMigrationRun.RunAsync"/> saw.</summary>
+/// <param name="Old">The old version's client, from before expand until contract starts.</param>
+/// <param name="New">The new version's client, from after expand until after contract.</param>
+/// <param name="Ledger">Every row either client wrote, compared with the final table.</param>
+/// <param name="Phases">Per phase: whether it succeeded, its wall time (ms) and the executor's per-step line.</param>
+/// <param name="Transcript">The executor's log lines.</param>
+internal sealed record VersionedRunResult(
+    VersionedClientResult Old,
+    VersionedClientResult New,
+    LedgerCheck Ledger,
+    IReadOnlyList<(Phase Phase, bool Succeeded, long WallMs, string Detail)> Phases,
+    string Transcript)
+{
+    /// <summary>Everything, for test output and failing assertions.</summary>
+    public string Describe() => string.Join(Environment.NewLine, new[] { Old.ToString(), New.ToString(), "ledger: " + Ledger }
+        .Concat(Phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Phase.Name()}: {(p.Succeeded ? "ok" : "FAILED")} in {p.WallMs} ms; {p.Detail}"))));
+}
+
+/// <summary>
+/// Runs a plan's expand → backfill → contract through the executor while two application versions use the database
+/// as a real rollout would: the <c>old</c> version (old names) writes and reads from before expand until contract
+/// starts; the <c>new</c> version (new names) starts once expand is done and runs until after contract. Each keeps a
+/// ledger (<see cref="VersionedClient"/>); at the end every row written is compared with the final table.
+/// </summary>
+/// <param name="server">The test server.</param>
+internal sealed class VersionedMigrationRun(PostgresServer server)
+{
+    /// <summary>Runs the plan under the two versions. Stops at the first failing phase (the result says which).</summary>
+    /// <param name="database">The database, in the plan's source state.</param>
+    /// <param name="plan">The plan to apply.</param>
+    /// <param name="exclude">The desired model's exclusions (as <c>apply</c> passes them).</param>
+    /// <param name="old">The old version's SQL.</param>
+    /// <param name="new">The new version's SQL.</param>
+    /// <param name="finalSql">The final check (see <see cref="VersionLedger.VerifyAsync"/>), in the new names.</param>
+    /// <param name="ct">Cancels the run.</param>
+    /// <param name="clientOptions">Adjusts each client's options (rate, connections); default as is.</param>
+    /// <param name="execution">Executor options; default <see cref="ExecutionOptions"/>'s defaults.</param>
+    public async Task<VersionedRunResult> RunAsync(
+        string database,
+        MigrationPlan plan,
+        IReadOnlyList<string> exclude,
+        AppVersion old,
+        AppVersion @new,
+        string finalSql,
+        CancellationToken ct,
+        Func<VersionedClientOptions, VersionedClientOptions>? clientOptions = null,
+        ExecutionOptions? execution = null)
+    {
+        var cs = server.ConnectionString(database);
+        var adjust = clientOptions ?? (o => o);
+        var document = PlanDocument.From(plan);
+        var observer = new RecordingObserver();
+        var executor = new PostgresExecutor(cs, execution ?? new ExecutionOptions(), observer);
+        var group = new VersionedClientGroup();
+        var phases = new List<(Phase, bool, long, string)>();
+        VersionedClientResult? oldResult = null;
+        VersionedClientResult? newResult = null;
+        var oldClient = await VersionedClient.StartAsync(adjust(new VersionedClientOptions(cs, old)), group, ct);
+        VersionedClient? newClient = null;
+        try
+        {
+            await oldClient.WaitForInsertsAsync(20, TimeSpan.FromSeconds(10), ct);
+            foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
+            {
+                if (phase == Phase.Contract)
+                {
+                    // Contract is the point after which the old version breaks: it is gone by then.
+                    oldResult = await oldClient.StopAsync();
+                }
+
+                var watch = Stopwatch.StartNew();
+                var result = await executor.RunPhaseAsync(document, phase, exclude, ct);
+                var detail = string.Join("; ", result.Steps.Select(s => string.Create(CultureInfo.InvariantCulture,
+                    $"#{s.Ordinal} {s.State} {s.WallMs:F0} ms retries={s.LockRetries} rows={s.RowsAffected}{(s.Error is null ? "" : " error=" + s.Error)}")));
+                phases.Add((phase, result.Succeeded, watch.ElapsedMilliseconds, detail));
+                if (!result.Succeeded)
+                {
+                    break;
+                }
+
+                if (phase != Phase.Contract)
+                {
+                    // The old version keeps writing after each phase: rows behind the backfill's high-water mark.
+                    await oldClient.WaitForInsertsAsync(oldClient.Inserts + 20, TimeSpan.FromSeconds(10), ct);
+                }
+
+                if (phase == Phase.Expand)
+                {
+                    newClient = await VersionedClient.StartAsync(adjust(new VersionedClientOptions(cs, @new)), group, ct);
+                    await newClient.WaitForInsertsAsync(20, TimeSpan.FromSeconds(10), ct);
+                }
+            }
+
+            if (newClient is not null)
+            {
+                await newClient.WaitForInsertsAsync(newClient.Inserts + 20, TimeSpan.FromSeconds(10), ct);
+            }
+        }
+        finally
+        {
+            oldResult ??= await oldClient.StopAsync();
+            if (newClient is not null)
+            {
+                newResult = await newClient.StopAsync();
+            }
+
+            await oldClient.DisposeAsync();
+            if (newClient is not null)
+            {
+                await newClient.DisposeAsync();
+            }
+        }
+
+        var ledger = await VersionLedger.VerifyAsync(cs, finalSql, group.Members, ct);
+        return new VersionedRunResult(
+            oldResult,
+            newResult ?? new VersionedClientResult(@new.Label, 0, 0, 0, 0, 0, 0, 0, [], 0, 0, 0),
+            ledger,
+            phases,
+            observer.Transcript);
+    }
+
+    /// <summary>Objects a dual-write window may leave behind: non-internal triggers on user tables, views, and
+    /// functions in user schemas, and schemas other than <c>public</c> (the <c>pipeline</c> journal schema and system
+    /// schemas excepted), one per line as <c>trigger schema.table.name</c> / <c>view schema.name</c> /
+    /// <c>schema name</c> / <c>function schema.name</c>, sorted.</summary>
+    public async Task<IReadOnlyList<string>> LeftoversAsync(string database)
+    {
+        var text = await server.QueryAsync(database, """
+            SELECT coalesce(string_agg(x, E'\n' ORDER BY x), '') FROM (
+              SELECT 'trigger ' || n.nspname || '.' || c.relname || '.' || t.tgname AS x
+                FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+               WHERE NOT t.tgisinternal AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pipeline')
+              UNION ALL
+              SELECT 'view ' || schemaname || '.' || viewname FROM pg_views
+               WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'pipeline')
+              UNION ALL
+              SELECT 'schema ' || nspname FROM pg_namespace
+               WHERE nspname NOT IN ('public', 'pipeline', 'information_schema') AND nspname NOT LIKE 'pg\_%'
+              UNION ALL
+              SELECT 'function ' || n.nspname || '.' || p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+               WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pipeline') AND n.nspname NOT LIKE 'pg_toast%') s
+            """);
+        return text.Length == 0 ? [] : text.Split('\n');
+    }
+}
