@@ -40,14 +40,19 @@ internal sealed class ReleaseScenario : IDisposable
     /// <param name="server">The test server.</param>
     /// <param name="rows">Accounts (and orders).</param>
     /// <param name="wide">Long e-mail addresses (~140 bytes), so index builds and scans take a while.</param>
-    public static async Task<ReleaseScenario> CreateAsync(PostgresServer server, int rows = 1000, bool wide = false)
+    public static Task<ReleaseScenario> CreateAsync(PostgresServer server, int rows = 1000, bool wide = false) =>
+        // The counting trigger on accounts is the test's instrument: allowed, so the backfill is planned.
+        CreateAsync(server, Ddl(rows, wide), Yaml, "--allow-unmodelled", "trigger");
+
+    /// <summary>Creates a database with <paramref name="ddl"/> and plans <paramref name="yaml"/> against it with the
+    /// extra <c>plan</c> options <paramref name="planArgs"/>.</summary>
+    public static async Task<ReleaseScenario> CreateAsync(PostgresServer server, string ddl, string yaml, params string[] planArgs)
     {
         var database = await server.CreateDatabaseAsync("rel");
         var scenario = new ReleaseScenario(server, database);
-        await server.ExecuteAsync(database, Ddl(rows, wide));
-        var schema = scenario._folder.File("app.schema.yaml", Yaml);
-        // The counting trigger on accounts is the test's instrument: allowed, so the backfill is planned.
-        var plan = await Cli.RunAsync(scenario.Environment, "plan", schema, "--out", scenario.PlanDirectory, "--allow-unmodelled", "trigger");
+        await server.ExecuteAsync(database, ddl);
+        var schema = scenario._folder.File("app.schema.yaml", yaml);
+        var plan = await Cli.RunAsync(scenario.Environment, ["plan", schema, "--out", scenario.PlanDirectory, .. planArgs]);
         Assert.True(plan.ExitCode == 0, plan.All);
         return scenario;
     }
