@@ -10,12 +10,13 @@ namespace Pipeline.Benchmark;
 /// <param name="LockTimeoutMs">lock_timeout of the plan, ms. Default 2000.</param>
 /// <param name="Execution">Executor options (batching flags).</param>
 /// <param name="Only">Run only <c>naive</c> or <c>pipeline</c>; <c>null</c> = both.</param>
-internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only)
+/// <param name="Scenario">The change measured (<c>--scenario</c>). Default <see cref="BenchScenario.Backfill"/>.</param>
+internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, BenchScenario Scenario)
 {
     public const string Usage = """
         usage: benchmark.sh [--rows N] [--clients N] [--rate N] [--lock-timeout-ms N]
                             [--batch-size N] [--target-batch-ms N] [--min-batch-size N] [--max-batch-size N] [--batch-pause-ms N]
-                            [--only naive|pipeline]
+                            [--only naive|pipeline] [--scenario backfill|bigint]
           --rows N             rows in public.orders (default 3000000)
           --clients N          concurrent client connections (default 4)
           --rate N             target statements/s per client, 0 = unthrottled (default 200)
@@ -26,13 +27,15 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
           --max-batch-size N   executor: upper bound of the batch size (default 50000)
           --batch-pause-ms N   executor: pause between batches (default 10)
           --only WHICH         run only the naive statements or only the pipeline plan
+          --scenario NAME      backfill: a new NOT NULL column backfilled, an index, a foreign key (default);
+                               bigint: an integer primary key referenced by a foreign key moved to bigint
         """;
 
     /// <summary>Parses the arguments.</summary>
     /// <exception cref="ArgumentException">An unknown option or a bad value; the message says which.</exception>
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new BenchmarkOptions(3_000_000, 4, 200, 2000, new ExecutionOptions(), null);
+        var options = new BenchmarkOptions(3_000_000, 4, 200, 2000, new ExecutionOptions(), null, BenchScenario.Backfill);
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -60,6 +63,7 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
                 "--max-batch-size" => options with { Execution = e with { MaxBatchSize = (int)Number(name, value, 1, 10_000_000) } },
                 "--batch-pause-ms" => options with { Execution = e with { BatchPauseMs = (int)Number(name, value, 0, 600_000) } },
                 "--only" when value is "naive" or "pipeline" => options with { Only = value },
+                "--scenario" => options with { Scenario = BenchScenario.Named(value) },
                 "--only" => throw new ArgumentException("--only takes naive or pipeline"),
                 _ => throw new ArgumentException($"unknown option {name}"),
             };

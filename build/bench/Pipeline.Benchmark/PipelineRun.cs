@@ -20,7 +20,7 @@ internal static class PipelineRun
 {
     public static async Task<RunFigures> RunAsync(string connectionString, BenchmarkOptions options, Action<string> progress, CancellationToken ct)
     {
-        var desired = SchemaYamlLoader.Load(OrdersScenario.AfterYaml, "after.yaml");
+        var desired = SchemaYamlLoader.Load(options.Scenario.AfterYaml, "after.yaml");
         var actual = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, ct);
         var plan = Planner.Plan(desired, actual, new PostgresDialect(), new PlanOptions(LockTimeoutMs: options.LockTimeoutMs), "benchmark database");
         if (plan.IsBlocked)
@@ -65,7 +65,7 @@ internal static class PipelineRun
             if (phase == Phase.Expand)
             {
                 workload.Mark("rollout");
-                await workload.SwitchShapeAsync(OrdersScenario.NewApp, ct);
+                await workload.SwitchShapeAsync(options.Scenario.NewApp, ct);
             }
         }
 

@@ -40,10 +40,10 @@ try
 {
     var server = await Database.ScalarAsync<string>(admin, "SELECT current_setting('server_version') || ', shared_buffers ' || current_setting('shared_buffers') || ', max_wal_size ' || current_setting('max_wal_size') || ', fsync ' || current_setting('fsync') || ', synchronous_commit ' || current_setting('synchronous_commit')", ct);
     Progress($"setting up ({options.Rows:N0} rows)");
-    await Setup.RunAsync(admin, options.Rows, Progress, ct);
+    await Setup.RunAsync(admin, options.Scenario, options.Rows, Progress, ct);
     var naiveCs = Database.For(admin, Setup.NaiveDb);
     var pipelineCs = Database.For(admin, Setup.PipelineDb);
-    var tableSize = await Database.ScalarAsync<string>(naiveCs, "SELECT pg_size_pretty(pg_total_relation_size('public.orders'))", ct);
+    var tableSize = await Database.ScalarAsync<string>(naiveCs, $"SELECT pg_size_pretty(pg_total_relation_size('{options.Scenario.Workload(naiveCs, 1, 1, 0).Table}'))", ct);
 
     RunFigures? naive = null, pipeline = null;
     if (options.Only is null or "naive")

@@ -14,9 +14,9 @@ internal static class Report
         var maxTarget = 100 + options.LockTimeoutMs;
 
         Line("");
-        Line(string.Create(inv, $"Benchmark: public.orders, {options.Rows:N0} rows ({tableSize}); {options.Clients} clients at {(options.RatePerClient > 0 ? options.RatePerClient.ToString("N0", inv) + " statements/s each" : "full speed")} (20% INSERT, 30% UPDATE by key, 50% SELECT by key)"));
+        Line(string.Create(inv, $"Benchmark: {options.Scenario.Name}: {options.Scenario.Workload("", 1, 1, 0).Table}, {options.Rows:N0} rows ({tableSize}); {options.Clients} clients at {(options.RatePerClient > 0 ? options.RatePerClient.ToString("N0", inv) + " statements/s each" : "full speed")} (20% INSERT, 30% UPDATE by key, 50% SELECT by key)"));
         Line(string.Create(inv, $"Server: {server}; lock_timeout {options.LockTimeoutMs} ms; executor: batch {(options.Execution.BatchSize?.ToString(inv) ?? "plan's")}, target {options.Execution.TargetBatchMs:F0} ms, min {options.Execution.MinBatchSize:N0}, max {options.Execution.MaxBatchSize:N0}, pause {options.Execution.BatchPauseMs} ms"));
-        Line("Change: ADD COLUMN amount_cents bigint NOT NULL backfilled from amount, CREATE INDEX on customer_id, FOREIGN KEY customer_id -> customers");
+        Line("Change: " + options.Scenario.Change);
         Line("");
         Line($"| {"",-36} | {"(a) naive",14} | {"(b) pipeline",14} | {"(b)/(a) or target",-40} |");
         Line($"|{new string('-', 38)}|{new string('-', 15)}:|{new string('-', 15)}:|{new string('-', 42)}|");
