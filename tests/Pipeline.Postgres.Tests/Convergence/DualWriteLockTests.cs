@@ -59,7 +59,7 @@ public sealed class DualWriteLockTests(PostgresServer server)
         foreach (var step in plan.Steps.Where(s => s.Transactional && s.Kind == StepKind.Ddl))
         {
             var held = observer.Held[step.Ordinal].Where(l => step.Tables.Contains(l.Table.ToString())).ToList();
-            var strongest = held.Count == 0 ? LockMode.None : held.Max(l => l.Mode);
+            var strongest = held.Select(l => l.Mode).Strongest();
             if (step.Sql.StartsWith("DROP VIEW", StringComparison.Ordinal))
             {
                 // The dropped view's own lock cannot be named any more (its pg_class row is gone); the table under it is not locked.
@@ -69,8 +69,8 @@ public sealed class DualWriteLockTests(PostgresServer server)
             }
 
             Assert.True(
-                strongest.DisplayName() == step.StrongestLock,
-                $"step {step.Ordinal} ({step.Summary}): rule says {step.StrongestLock}, held {string.Join(", ", observer.Held[step.Ordinal].Select(l => l.Table + " " + l.Mode.DisplayName()))}\n{step.Sql}");
+                strongest.DisplayName == step.StrongestLock,
+                $"step {step.Ordinal} ({step.Summary}): rule says {step.StrongestLock}, held {string.Join(", ", observer.Held[step.Ordinal].Select(l => l.Table + " " + l.Mode.DisplayName))}\n{step.Sql}");
             kinds.Add(step.Sql.Split(' ', 3)[0] + " " + step.StrongestLock);
         }
 

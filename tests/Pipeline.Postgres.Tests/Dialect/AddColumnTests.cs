@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Diff;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
@@ -17,7 +18,7 @@ public class AddColumnTests
         var step = Assert.Single(steps);
         Assert.Equal("ALTER TABLE public.orders ADD COLUMN note text;", step.Sql);
         Assert.Equal(Phase.Expand, step.Phase);
-        Assert.Equal(LockMode.AccessExclusive, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, step.Impact.StrongestMode);
         Assert.Equal(TableWork.CatalogOnly, step.Impact.Work);
         Assert.Equal(RiskLevel.Low, step.Impact.Risk);
         Assert.Contains("sql-altertable.html", step.Impact.Source);
@@ -112,7 +113,7 @@ public class AddColumnTests
         Assert.Contains("SELECT lower(status) INTO NEW.email_lower FROM (SELECT NEW.*) AS orders;", steps[2].Sql);
         Assert.Equal(LockMode.None, steps[2].Impact.StrongestMode);
         Assert.Contains("CREATE TRIGGER pipeline_fill_email_lower BEFORE INSERT OR UPDATE ON public.orders", steps[3].Sql);
-        Assert.Equal(LockMode.ShareRowExclusive, steps[3].Impact.StrongestMode);
+        Assert.Equal(PgLock.ShareRowExclusive, steps[3].Impact.StrongestMode);
         Assert.Equal(TableWork.CatalogOnly, steps[3].Impact.Work);
         Assert.All(steps.Take(4), s => Assert.Equal(Phase.Expand, s.Phase));
         Assert.Equal("email_lower = lower(status)", steps[4].Backfill!.SetClause);
@@ -128,11 +129,11 @@ public class AddColumnTests
             Sql(steps.Skip(5)));
         Assert.All(steps.Skip(5), s => Assert.Equal(Phase.Contract, s.Phase));
         Assert.Equal(StepKind.Validate, steps[6].Kind);
-        Assert.Equal(LockMode.ShareUpdateExclusive, steps[6].Impact.StrongestMode);
+        Assert.Equal(PgLock.ShareUpdateExclusive, steps[6].Impact.StrongestMode);
         Assert.Equal(TableWork.Scan, steps[6].Impact.Work);
         Assert.Equal(RiskLevel.Low, steps[6].Impact.Risk);
         Assert.Equal(TableWork.CatalogOnly, steps[7].Impact.Work);
-        Assert.Equal(LockMode.AccessExclusive, steps[9].Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, steps[9].Impact.StrongestMode);
         Assert.Equal(LockMode.None, steps[10].Impact.StrongestMode);
         Assert.Empty(diags);
     }
@@ -184,7 +185,7 @@ public class AddColumnTests
         Assert.Equal("ALTER TABLE public.orders ADD COLUMN seq bigserial NOT NULL;", step.Sql);
         Assert.True(step.Impact.Rewrites);
         Assert.Equal(RiskLevel.High, step.Impact.Risk);
-        Assert.Equal(LockMode.AccessExclusive, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, step.Impact.StrongestMode);
         Assert.Contains("394 MB", step.Why);
     }
 
@@ -204,7 +205,7 @@ public class AddColumnTests
         var col = new ColumnModel("note", "text", true, Comment: "it's free text");
         var (steps, _) = Plan(new AddColumn(Orders, col, OrdersTable()));
         Assert.Equal("COMMENT ON COLUMN public.orders.note IS 'it''s free text';", steps[1].Sql);
-        Assert.Equal(LockMode.ShareUpdateExclusive, steps[1].Impact.StrongestMode);
+        Assert.Equal(PgLock.ShareUpdateExclusive, steps[1].Impact.StrongestMode);
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public class ObjectAndTypeChangeTests
         Assert.Equal([Phase.Expand, Phase.Contract], steps.Select(s => s.Phase));
         Assert.Contains("ALTER TABLE public.clients RENAME TO customers;\n        CREATE VIEW public.clients AS SELECT * FROM public.customers;", steps[0].Sql);
         Assert.StartsWith("DO $pipeline$", steps[0].Sql);
-        Assert.Equal(LockMode.AccessExclusive, steps[0].Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, steps[0].Impact.StrongestMode);
         Assert.Equal("DROP VIEW IF EXISTS public.clients;", steps[1].Sql);
         var info = Assert.Single(diags);
         Assert.Equal((PostgresDialect.TableRenameViewCode, DiagnosticSeverity.Info), (info.Code, info.Severity));
@@ -92,10 +92,10 @@ public class ObjectAndTypeChangeTests
         Assert.Matches("^public_v[0-9a-f]{8}$", version);
         Assert.Equal([Phase.Expand, Phase.Contract], steps.Select(s => s.Phase));
         Assert.Contains($"CREATE OR REPLACE VIEW {version}.orders AS SELECT id, customer_id, status AS \"State\", amount FROM public.orders;", steps[0].Sql);
-        Assert.Equal(LockMode.AccessShare, steps[0].Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessShare, steps[0].Impact.StrongestMode);
         Assert.Contains($"DROP VIEW IF EXISTS {version}.orders;", steps[1].Sql);
         Assert.Contains("ALTER TABLE public.orders RENAME COLUMN status TO \"State\";", steps[1].Sql);
-        Assert.Equal(LockMode.AccessExclusive, steps[1].Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, steps[1].Impact.StrongestMode);
         info = Assert.Single(diags);
         Assert.Equal(PostgresDialect.ColumnRenameViewCode, info.Code);
         Assert.Contains($"search_path = {version}, public", info.Message);
@@ -107,7 +107,7 @@ public class ObjectAndTypeChangeTests
         var context = RenameContext(t => t with { Columns = t.Columns.Select(c => c.Name == "amount" ? c with { Type = "numeric(12,2)" } : c).ToList() });
         var (steps, diags) = Plan(new RenameColumn(Orders, "status", "State", null), context);
         Assert.Equal("ALTER TABLE public.orders RENAME COLUMN status TO \"State\";", Assert.Single(steps).Sql);
-        Assert.Equal(LockMode.AccessExclusive, steps[0].Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, steps[0].Impact.StrongestMode);
         Assert.Equal([DiagnosticCodes.BreaksOldVersions, PostgresDialect.RenameNotDualCode], diags.Select(d => d.Code));
         Assert.Contains("change type of public.orders.amount", diags[1].Message);
     }
@@ -145,7 +145,7 @@ public class ObjectAndTypeChangeTests
         var step = Assert.Single(Plan(change).Steps);
         Assert.True(step.Impact.Rewrites);
         Assert.Equal(RiskLevel.High, step.Impact.Risk);
-        Assert.Equal(LockMode.AccessExclusive, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, step.Impact.StrongestMode);
         Assert.Matches(@"rewrites public\.orders \(394 MB\) under ACCESS EXCLUSIVE for ~2\d(\.\d)? s", step.Why);
     }
 
@@ -185,7 +185,7 @@ public class ObjectAndTypeChangeTests
 
         var comment = Assert.Single(Plan(new SetComment(Orders, null, null, null)).Steps);
         Assert.Equal("COMMENT ON TABLE public.orders IS NULL;", comment.Sql);
-        Assert.Equal(LockMode.ShareUpdateExclusive, comment.Impact.StrongestMode);
+        Assert.Equal(PgLock.ShareUpdateExclusive, comment.Impact.StrongestMode);
     }
 
     [Fact]
