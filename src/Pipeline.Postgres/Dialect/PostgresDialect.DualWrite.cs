@@ -17,8 +17,11 @@ public sealed partial class PostgresDialect
     /// contract removes them all.</summary>
     public const string HelperPrefix = "pipeline_";
 
-    /// <summary>The fill trigger's name on its table: <c>pipeline_fill_{column}</c> (truncated to 63 bytes).</summary>
-    internal static string FillTriggerName(string column) => SqlIdentifiers.Truncate($"{HelperPrefix}fill_{column}");
+    /// <summary>The fill trigger's name on its table: <c>_pipeline_fill_{column}</c> (truncated to 63 bytes). Triggers
+    /// of one event fire in name order (https://www.postgresql.org/docs/current/trigger-definition.html); the leading
+    /// underscore sorts it before lower-case trigger names, so the application's own triggers see the filled value,
+    /// as they would see a column default.</summary>
+    internal static string FillTriggerName(string column) => SqlIdentifiers.Truncate($"_{HelperPrefix}fill_{column}");
 
     /// <summary>The fill trigger's function, in the table's schema: <c>pipeline_fill_{table}_{column}</c>.</summary>
     internal static string FillFunctionName(QualifiedName table, string column) => SqlIdentifiers.Truncate($"{HelperPrefix}fill_{table.Name}_{column}");

@@ -14,7 +14,7 @@ public class BackfillScriptTests
     {
         var col = new ColumnModel("status", "text", false, Backfill: "'new'");
         var (steps, _) = Plan(new SetNotNull(new QualifiedName("public", table.Name), col, table), Context(options: new PlanOptions(BackfillBatchSize: batch)));
-        return steps[0];
+        return steps.Single(s => s.Kind == StepKind.Backfill);
     }
 
     [Fact]
@@ -103,10 +103,10 @@ public class BackfillScriptTests
         var col = new ColumnModel("status", "text", false, Backfill: "'new'");
         var (steps, diags) = Plan(new SetNotNull(new QualifiedName("public", "t"), col, table));
 
-        Assert.True(steps[0].Blocked);
-        Assert.Equal(StepKind.Backfill, steps[0].Kind);
-        Assert.Null(steps[0].Backfill);
-        Assert.Contains("PIPE2003", steps[0].BlockedReason);
+        var backfill = steps.Single(s => s.Kind == StepKind.Backfill);
+        Assert.True(backfill.Blocked);
+        Assert.Null(backfill.Backfill);
+        Assert.Contains("PIPE2003", backfill.BlockedReason);
         var error = Assert.Single(diags);
         Assert.Equal(DiagnosticCodes.NoBackfillKey, error.Code);
         Assert.Equal(DiagnosticSeverity.Error, error.Severity);

@@ -49,10 +49,11 @@ public class NotNullTests
         var col = new ColumnModel("status", "character varying(20)", false, Backfill: "'new'");
         var (steps, _) = Plan(new SetNotNull(Orders, col, OrdersTable()));
 
-        Assert.Equal(StepKind.Backfill, steps[0].Kind);
-        Assert.Equal("status = 'new'", steps[0].Backfill!.SetClause);
-        Assert.Equal("status IS NULL", steps[0].Backfill!.Predicate);
-        Assert.Equal(5, steps.Count);
+        Assert.Equal([StepKind.Ddl, StepKind.Ddl, StepKind.Backfill], steps.Take(3).Select(s => s.Kind)); // fill trigger first
+        Assert.Equal("status = 'new'", steps[2].Backfill!.SetClause);
+        Assert.Equal("status IS NULL", steps[2].Backfill!.Predicate);
+        Assert.Equal(9, steps.Count);
+        Assert.Equal("DROP TRIGGER IF EXISTS _pipeline_fill_status ON public.orders;", steps[7].Sql);
     }
 
     [Fact]

@@ -63,17 +63,53 @@ public class ObjectAndTypeChangeTests
         Assert.Equal("ALTER TYPE public.order_status ADD VALUE IF NOT EXISTS 'draft' BEFORE 'pending';", Assert.Single(first).Sql);
     }
 
-    [Fact]
-    public void Renames_warn_PIPE1002()
+    private static PlanContext RenameContext(Func<TableModel, TableModel> changeOrders)
     {
-        var (steps, diags) = Plan(new RenameTable("public", "clients", "customers", null));
-        Assert.Equal("ALTER TABLE public.clients RENAME TO customers;", Assert.Single(steps).Sql);
-        Assert.Equal(DiagnosticCodes.BreaksOldVersions, Assert.Single(diags).Code);
+        var clients = new TableModel("clients", [new ColumnModel("id", "bigint", false)], PrimaryKey: new PrimaryKeyModel("clients_pkey", ["id"]), Stats: BigStats);
+        var actual = new DatabaseModel([new SchemaModel("public", [OrdersTable(), clients], [])], []) with { Server = Server(150018) };
+        var orders = OrdersTable();
+        var renamed = orders with { Columns = orders.Columns.Select(c => c.Name == "status" ? c with { Name = "State", RenamedFrom = "status" } : c).ToList() };
+        var customers = clients with { Name = "customers", RenamedFrom = "clients", PrimaryKey = new PrimaryKeyModel("customers_pkey", ["id"]) };
+        var desired = new DatabaseModel([new SchemaModel("public", [changeOrders(renamed), customers], [])], []);
+        return new PlanContext(desired, actual, new PlanOptions());
+    }
 
-        (steps, diags) = Plan(new RenameColumn(Orders, "status", "State", null));
+    [Fact]
+    public void Renames_keep_both_names_usable_until_contract()
+    {
+        var context = RenameContext(t => t);
+        var (steps, diags) = Plan(new RenameTable("public", "clients", "customers", null), context);
+        Assert.Equal([Phase.Expand, Phase.Contract], steps.Select(s => s.Phase));
+        Assert.Contains("ALTER TABLE public.clients RENAME TO customers;\n        CREATE VIEW public.clients AS SELECT * FROM public.customers;", steps[0].Sql);
+        Assert.StartsWith("DO $pipeline$", steps[0].Sql);
+        Assert.Equal(PgLock.AccessExclusive, steps[0].Impact.StrongestMode);
+        Assert.Equal("DROP VIEW IF EXISTS public.clients;", steps[1].Sql);
+        var info = Assert.Single(diags);
+        Assert.Equal((PostgresDialect.TableRenameViewCode, DiagnosticSeverity.Info), (info.Code, info.Severity));
+
+        (steps, diags) = Plan(new RenameColumn(Orders, "status", "State", null), context);
+        var version = PostgresDialect.VersionSchemaName("public", context.Desired);
+        Assert.Matches("^public_v[0-9a-f]{8}$", version);
+        Assert.Equal([Phase.Expand, Phase.Contract], steps.Select(s => s.Phase));
+        Assert.Contains($"CREATE OR REPLACE VIEW {version}.orders AS SELECT id, customer_id, status AS \"State\", amount FROM public.orders;", steps[0].Sql);
+        Assert.Equal(PgLock.AccessShare, steps[0].Impact.StrongestMode);
+        Assert.Contains($"DROP VIEW IF EXISTS {version}.orders;", steps[1].Sql);
+        Assert.Contains("ALTER TABLE public.orders RENAME COLUMN status TO \"State\";", steps[1].Sql);
+        Assert.Equal(PgLock.AccessExclusive, steps[1].Impact.StrongestMode);
+        info = Assert.Single(diags);
+        Assert.Equal(PostgresDialect.ColumnRenameViewCode, info.Code);
+        Assert.Contains($"search_path = {version}, public", info.Message);
+    }
+
+    [Fact]
+    public void A_rename_is_a_catalog_rename_warned_PIPE1002_when_the_same_plan_changes_the_table_otherwise()
+    {
+        var context = RenameContext(t => t with { Columns = t.Columns.Select(c => c.Name == "amount" ? c with { Type = "numeric(12,2)" } : c).ToList() });
+        var (steps, diags) = Plan(new RenameColumn(Orders, "status", "State", null), context);
         Assert.Equal("ALTER TABLE public.orders RENAME COLUMN status TO \"State\";", Assert.Single(steps).Sql);
         Assert.Equal(PgLock.AccessExclusive, steps[0].Impact.StrongestMode);
-        Assert.Equal(DiagnosticCodes.BreaksOldVersions, Assert.Single(diags).Code);
+        Assert.Equal([DiagnosticCodes.BreaksOldVersions, PostgresDialect.RenameNotDualCode], diags.Select(d => d.Code));
+        Assert.Contains("change type of public.orders.amount", diags[1].Message);
     }
 
     [Theory]
