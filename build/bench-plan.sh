@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: planning and inspect on a 500-table schema against `pg_dump -s` of the same database, in one run.
 #
-#   bash build/bench-plan.sh [--repeat N] [--schemas N] [--tables N] [--cli DIR] [--keep]
+#   bash build/bench-plan.sh [--repeat N] [--schemas N] [--tables N] [--cli DIR] [--compare DIR] [--keep]
 #
 # Publishes the CLI (Release, framework-dependent, as the Pipeline.Cli tool and the copy bundled in Pipeline.MSBuild
 # are) and starts its own throwaway PostgreSQL cluster on a free loopback port (initdb/pg_ctl as the postgres user
 # when run as root, as build/benchmark.sh does), removed at the end. It creates build/bench/plan-schema.sql's synthetic
-# schema (default 20 schemas x 25 tables = 500 tables) in database `bench`, and the same schema with the 50 changes
+# schema (default 2 schemas x 250 tables = 500 tables) in database `bench`, and the same schema with the 50 changes
 # of build/bench/plan-changes.sql in `bench_changed`; `pipeline inspect` of each gives the two desired YAML files.
 # Then, N times (default 5), in this order within each round:
 #   pg_dump -s bench                          the baseline
@@ -17,15 +17,18 @@
 # and prints min/median/max wall time and peak working set (max RSS, /usr/bin/time) of each, the ratios to pg_dump
 # (computed per round, so both sides of a ratio saw the same machine load) and the load average. `dotnet pipeline.dll`
 # is how the MSBuild task starts the bundled CLI; the tool's apphost adds nothing measurable to that.
-# --cli DIR times an already published CLI (DIR/pipeline.dll) instead, e.g. a build of an older commit.
+# --cli DIR times an already published CLI (DIR/pipeline.dll) instead. --compare DIR also times inspect and both
+# plans of a second published CLI (e.g. `dotnet publish src/Pipeline.Cli -c Release -p:UseAppHost=false -o DIR` at
+# an older commit) in the same rounds, for a before/after under the same machine load.
 # Targets: plan / pg_dump <= 1.0 and inspect / pg_dump <= 1.0. Figures only; nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 repeat=5
-schemas=20
-tables=25
+schemas=2
+tables=250
 cli=""
+compare=""
 keep=false
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,8 +36,9 @@ while [ $# -gt 0 ]; do
     --schemas) schemas=$2; shift 2 ;;
     --tables) tables=$2; shift 2 ;;
     --cli) cli=$2; shift 2 ;;
+    --compare) compare=$2; shift 2 ;;
     --keep) keep=true; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "error: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -60,6 +64,7 @@ if [ -z "$cli" ]; then
   cli="$work/cli"
 fi
 [ -f "$cli/pipeline.dll" ] || { echo "error: $cli/pipeline.dll not found" >&2; exit 2; }
+if [ -n "$compare" ]; then [ -f "$compare/pipeline.dll" ] || { echo "error: $compare/pipeline.dll not found" >&2; exit 2; }; fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 as_pg "$bindir/initdb" -D "$work/db" -A trust -U postgres -E UTF8 --locale=C >/dev/null
@@ -106,12 +111,18 @@ measure() {
 }
 
 names="pg_dump inspect plan_empty plan_50 help"
+if [ -n "$compare" ]; then names="$names inspect_cmp plan_empty_cmp plan_50_cmp"; fi
 run_round() {
   measure pg_dump "$bindir/pg_dump" -s -h 127.0.0.1 -p "$port" -U postgres -d bench -f "$work/dump.sql"
   measure inspect dotnet "$cli/pipeline.dll" inspect -c "$(connection bench)" -o "$work/inspect.yaml"
   measure plan_empty dotnet "$cli/pipeline.dll" plan "$work/same.yaml" -c "$(connection bench)" -o "$work/plan-empty"
   measure plan_50 dotnet "$cli/pipeline.dll" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/plan-50" --allow-data-loss
   measure help dotnet "$cli/pipeline.dll" --help
+  if [ -n "$compare" ]; then
+    measure inspect_cmp dotnet "$compare/pipeline.dll" inspect -c "$(connection bench)" -o "$work/inspect-cmp.yaml"
+    measure plan_empty_cmp dotnet "$compare/pipeline.dll" plan "$work/same.yaml" -c "$(connection bench)" -o "$work/plan-empty-cmp"
+    measure plan_50_cmp dotnet "$compare/pipeline.dll" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/plan-50-cmp" --allow-data-loss
+  fi
 }
 
 echo "Warm-up round (file cache, server catalog cache)..."
@@ -139,14 +150,18 @@ printf '  %-30s %22s   %22s   %22s\n' "" "wall time s" "CPU time s" "peak workin
 printf '  %-30s %22s   %22s   %22s\n' "" "min median    max" "min median    max" "min median    max"
 label() { case "$1" in
   pg_dump) echo "pg_dump -s" ;; inspect) echo "pipeline inspect" ;; plan_empty) echo "pipeline plan (no changes)" ;;
-  plan_50) echo "pipeline plan ($steps steps)" ;; help) echo "pipeline --help (start-up)" ;; esac; }
+  plan_50) echo "pipeline plan ($steps steps)" ;; help) echo "pipeline --help (start-up)" ;;
+  inspect_cmp) echo "--compare inspect" ;; plan_empty_cmp) echo "--compare plan (no changes)" ;;
+  plan_50_cmp) echo "--compare plan ($steps steps)" ;; esac; }
 for n in $names; do
   printf '  %-30s %22s   %22s   %22s\n' "$(label "$n")" "$(stats "$work/$n.times" 1 '%6.3f' 0.001)" \
     "$(stats "$work/$n.times" 3 '%6.3f' 0.001)" "$(stats "$work/$n.times" 2 '%6.0f' 0.0009765625)"
 done
 echo
 echo "Ratios to pg_dump -s of the same round (min median max):"
-for n in inspect plan_empty plan_50; do
+ratio_names="inspect plan_empty plan_50"
+if [ -n "$compare" ]; then ratio_names="$ratio_names inspect_cmp plan_empty_cmp plan_50_cmp"; fi
+for n in $ratio_names; do
   ratios "$n"
   med=$(sort -g "$work/$n.ratio" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
   printf '  %-40s %22s   target <= 1.0: %s\n' "$(label "$n") / pg_dump" "$(stats "$work/$n.ratio" 1 '%6.2f' 1)" \
