@@ -178,16 +178,26 @@ internal static class PlanCommand
             throw;
         }
 
+        // The YAML's types are resolved on the server (a second pooled connection) while the catalog is still read.
+        var typeCheck = target.ConnectionString is { } server
+            ? Task.Run(() => PostgresTypeCheck.CheckAsync(document, server, cancellationToken), cancellationToken)
+            : null;
         var desired = document.Model;
-        var (actual, source) = await ReadActualAsync(context, target, desired, catalog, cancellationToken).ConfigureAwait(false);
-        if (source == LiveSource)
+        DatabaseModel actual;
+        string source;
+        try
         {
-            var connectionString = context.ResolveConnection(request.ConnectionOption)!;
-            var unknownTypes = await PostgresTypeCheck.CheckAsync(document, connectionString, cancellationToken).ConfigureAwait(false);
-            if (ReportAll(context, unknownTypes))
-            {
-                return ExitCodes.BadInput;
-            }
+            (actual, source) = await ReadActualAsync(context, target, desired, catalog, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Forget(typeCheck);
+            throw;
+        }
+
+        if (typeCheck is not null && ReportAll(context, await typeCheck.ConfigureAwait(false)))
+        {
+            return ExitCodes.BadInput;
         }
 
         var plan = Planner.Plan(desired, actual, dialect, request.Options, source);
@@ -284,9 +294,9 @@ internal static class PlanCommand
         return PlanStamp.Key(yaml, options, source);
     }
 
-    /// <summary>Lets a catalog read that is no longer needed end on its own, its failure observed and dropped.</summary>
-    private static void Forget(Task<IntrospectedCatalog>? catalog) =>
-        catalog?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    /// <summary>Lets a database read that is no longer needed end on its own, its failure observed and dropped.</summary>
+    private static void Forget(Task? task) =>
+        task?.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
         CliContext context, PlanTarget target, DatabaseModel desired, Task<IntrospectedCatalog>? catalog, CancellationToken cancellationToken)
