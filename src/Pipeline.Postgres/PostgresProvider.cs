@@ -37,6 +37,18 @@ public sealed class PostgresProvider : IDialectProvider
         PostgresIntrospector.IntrospectAsync(connectionString, exclude, ct);
 
     /// <inheritdoc />
+    /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error
+    /// (from the task).</exception>
+    public Task<Func<IReadOnlyList<string>, DatabaseModel>?>? BeginReadLive(string connectionString, CancellationToken ct) =>
+        ReadCatalogAsync(connectionString, ct);
+
+    private static async Task<Func<IReadOnlyList<string>, DatabaseModel>?> ReadCatalogAsync(string connectionString, CancellationToken ct)
+    {
+        var catalog = await PostgresIntrospector.ReadCatalogAsync(connectionString, ct).ConfigureAwait(false);
+        return catalog.ToModel;
+    }
+
+    /// <inheritdoc />
     public string DescribeConnection(string connectionString) => ConnectionStrings.Describe(connectionString);
 
     /// <inheritdoc />

@@ -32,6 +32,15 @@ public interface IDialectProvider
     /// secret.</exception>
     Task<DatabaseModel> ReadLiveAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct);
 
+    /// <summary>Starts reading a live database's schema before the exclude patterns are known (the CLI loads the YAML,
+    /// which holds them, meanwhile); the task's function builds the model with them, as
+    /// <see cref="ReadLiveAsync"/> would. <c>null</c> (the default) when the dialect cannot split the read: the caller
+    /// then uses <see cref="ReadLiveAsync"/>.</summary>
+    /// <param name="connectionString">The connection string (a secret: never put it in messages).</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="DialectSourceException">The server cannot be reached or read (from the task).</exception>
+    Task<Func<IReadOnlyList<string>, DatabaseModel>?>? BeginReadLive(string connectionString, CancellationToken ct) => null;
+
     /// <summary>A file source of the current schema other than a JSON snapshot (SQL Server: a <c>.dacpac</c>), or
     /// <c>null</c> when the dialect has none.</summary>
     ISchemaFileSource? FileSource => null;

@@ -13,8 +13,42 @@ public sealed record SchemaModel(
     IReadOnlyList<EnumTypeModel> Enums,
     SourceLocation? Location = null)
 {
-    /// <summary>Finds a table by exact name, or <c>null</c>.</summary>
-    public TableModel? FindTable(string name) => Tables.FirstOrDefault(t => t.Name == name);
+    /// <summary>Finds a table by exact name, or <c>null</c>. The first table of that name when there are several.
+    /// Constant time on large schemas (the differ and planner look up every table): the index by name is built
+    /// once per <see cref="Tables"/> list, outside the record, so equality and <c>with</c> are unaffected.</summary>
+    public TableModel? FindTable(string name)
+    {
+        if (Tables.Count <= SmallList)
+        {
+            return Tables.FirstOrDefault(t => t.Name == name);
+        }
+
+        var index = TableIndexes.GetValue(Tables, BuildIndex);
+        if (index.Count != Tables.Count)
+        {
+            // The list changed after it was indexed (it should not: the model is immutable); index it again.
+            TableIndexes.AddOrUpdate(Tables, index = BuildIndex(Tables));
+        }
+
+        return index.Names.TryGetValue(name, out var table) ? table : null;
+    }
+
+    private const int SmallList = 16;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<TableModel>, TableIndex> TableIndexes = new();
+
+    private static TableIndex BuildIndex(IReadOnlyList<TableModel> tables)
+    {
+        var names = new Dictionary<string, TableModel>(tables.Count, StringComparer.Ordinal);
+        foreach (var table in tables)
+        {
+            names.TryAdd(table.Name, table);
+        }
+
+        return new TableIndex(tables.Count, names);
+    }
+
+    private sealed record TableIndex(int Count, Dictionary<string, TableModel> Names);
 
     /// <summary>Finds an enum type by exact name, or <c>null</c>.</summary>
     public EnumTypeModel? FindEnum(string name) => Enums.FirstOrDefault(e => e.Name == name);

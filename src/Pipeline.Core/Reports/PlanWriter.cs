@@ -39,6 +39,12 @@ public static class PlanWriter
     {
         ArgumentNullException.ThrowIfNull(review);
         var plan = review.Plan;
+
+        // The snapshots are the largest files (megabytes on a 500-table schema): serialised on another thread while
+        // the scripts and reports are written.
+        var snapshots = Task.Run(() => (
+            Source: plan.Source is null ? null : Snapshot.SnapshotSerializer.Serialize(plan.Source),
+            Desired: plan.Desired is null ? null : Snapshot.SnapshotSerializer.Serialize(plan.Desired)));
         Directory.CreateDirectory(directory);
         var written = new List<string>();
         void Put(string name, string text)
@@ -57,14 +63,15 @@ public static class PlanWriter
         Put(ReportFileName, MarkdownReportWriter.Write(review, context));
         Put(ReportDocument.FileName, ReportDocument.From(review, context).ToJson());
         Put(SarifReportWriter.FileName, SarifReportWriter.Write(review, context, schemaFile));
-        if (plan.Source is not null)
+        var (source, desired) = snapshots.GetAwaiter().GetResult();
+        if (source is not null)
         {
-            Put(SourceSnapshotFileName, Snapshot.SnapshotSerializer.Serialize(plan.Source));
+            Put(SourceSnapshotFileName, source);
         }
 
-        if (plan.Desired is not null)
+        if (desired is not null)
         {
-            Put(DesiredSnapshotFileName, Snapshot.SnapshotSerializer.Serialize(plan.Desired));
+            Put(DesiredSnapshotFileName, desired);
         }
 
         return written;

@@ -45,12 +45,14 @@ public static partial class SnapshotSerializer
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Disallow,
         AllowTrailingCommas = false,
+        TypeInfoResolver = SnapshotJsonContext.Default,
     };
 
     private static readonly JsonSerializerOptions HeaderOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        TypeInfoResolver = SnapshotJsonContext.Default,
     };
 
     /// <summary>Serialises a model to JSON text (indented, deterministic, ending with a newline).</summary>

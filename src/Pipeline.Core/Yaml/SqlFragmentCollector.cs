@@ -19,17 +19,28 @@ internal static class SqlFragmentCollector
             return result;
         }
 
+        // Per table node, its column names: every field walks the same tables (20 fields x 500 tables on a large
+        // schema), so they are read once.
+        var columnNames = new Dictionary<YNode, List<string>>(ReferenceEqualityComparer.Instance);
         foreach (var field in fields)
         {
             var segments = field.Path.Split('.');
-            Walk(root, segments, 0, field.Kind, [], [], result);
+            Walk(root, segments, 0, field.Kind, [], [], result, columnNames);
         }
 
         return result;
     }
 
+    /// <summary>One step of the path to a fragment: a mapping key's label (made at once, there are few), or a list
+    /// item's, made only when a fragment below it is found.</summary>
+    private readonly record struct Step(string? Text, string? List, YNode? Item, int Index)
+    {
+        public override string ToString() => Text ?? ItemLabel(List!, Item!, Index);
+    }
+
     private static void Walk(
-        YNode node, string[] segments, int index, SqlFragmentKind kind, List<string> labels, IReadOnlyList<string> columns, List<SqlFragment> result)
+        YNode node, string[] segments, int index, SqlFragmentKind kind, List<Step> labels, IReadOnlyList<string> columns,
+        List<SqlFragment> result, Dictionary<YNode, List<string>> columnNames)
     {
         var segment = segments[index];
         var last = index == segments.Length - 1;
@@ -51,10 +62,16 @@ internal static class SqlFragmentCollector
             if (key == "*")
             {
                 var parent = index > 0 ? segments[index - 1].TrimEnd('[', ']') : "";
-                labels.Add(Label(parent, keyNode.Value, labels));
+                labels.Add(new Step(Label(parent, keyNode.Value, labels), null, null, 0));
                 if (parent == "tables")
                 {
-                    scope = ColumnNames(value);
+                    if (!columnNames.TryGetValue(value, out var names))
+                    {
+                        names = ColumnNames(value);
+                        columnNames[value] = names;
+                    }
+
+                    scope = names;
                 }
             }
 
@@ -67,12 +84,12 @@ internal static class SqlFragmentCollector
                         var item = sequence.Items[i];
                         if (last)
                         {
-                            Add(item, kind, $"item {i + 1} of '{key}' of {Describe(labels)}", scope, result);
+                            Add(item, kind, () => $"item {i + 1} of '{key}' of {Describe(labels)}", scope, result);
                         }
                         else
                         {
-                            labels.Add(ItemLabel(key, item, i));
-                            Walk(item, segments, index + 1, kind, labels, scope, result);
+                            labels.Add(new Step(null, key, item, i));
+                            Walk(item, segments, index + 1, kind, labels, scope, result, columnNames);
                             labels.RemoveAt(labels.Count - 1);
                         }
                     }
@@ -80,11 +97,11 @@ internal static class SqlFragmentCollector
             }
             else if (last)
             {
-                Add(value, kind, key == "*" ? Describe(labels) : $"'{key}' of {Describe(labels)}", scope, result);
+                Add(value, kind, () => key == "*" ? Describe(labels) : $"'{key}' of {Describe(labels)}", scope, result);
             }
             else
             {
-                Walk(value, segments, index + 1, kind, labels, scope, result);
+                Walk(value, segments, index + 1, kind, labels, scope, result, columnNames);
             }
 
             if (key == "*")
@@ -94,11 +111,11 @@ internal static class SqlFragmentCollector
         }
     }
 
-    private static void Add(YNode node, SqlFragmentKind kind, string field, IReadOnlyList<string> columns, List<SqlFragment> result)
+    private static void Add(YNode node, SqlFragmentKind kind, Func<string> field, IReadOnlyList<string> columns, List<SqlFragment> result)
     {
         if (node is YScalar scalar && !scalar.IsNull)
         {
-            result.Add(new SqlFragment(kind, scalar.Value, scalar.Location, field, scalar.IsPlain && !scalar.Value.Contains('\n'), columns));
+            result.Add(new SqlFragment(kind, scalar.Value, scalar.Location, field(), scalar.IsPlain && !scalar.Value.Contains('\n'), columns));
         }
     }
 
@@ -109,10 +126,10 @@ internal static class SqlFragmentCollector
             : [];
 
     /// <summary>"schema 'public'", "table 'public.orders'" for a mapping key under <paramref name="parent"/>.</summary>
-    private static string Label(string parent, string name, List<string> labels) => parent switch
+    private static string Label(string parent, string name, List<Step> labels) => parent switch
     {
         "schemas" => "schema:" + name,
-        "tables" when labels.Count > 0 && labels[^1].StartsWith("schema:", StringComparison.Ordinal) => $"table '{labels[^1]["schema:".Length..]}.{name}'",
+        "tables" when labels.Count > 0 && labels[^1].Text is { } schema && schema.StartsWith("schema:", StringComparison.Ordinal) => $"table '{schema["schema:".Length..]}.{name}'",
         "" => name,
         _ => $"{Singular(parent)} '{name}'",
     };
@@ -136,8 +153,9 @@ internal static class SqlFragmentCollector
     };
 
     /// <summary>Innermost first: "column 'z' of table 'public.t'" (the schema label is folded into the table's).</summary>
-    private static string Describe(List<string> labels)
+    private static string Describe(List<Step> steps)
     {
+        var labels = steps.Select(s => s.ToString()).ToList();
         var parts = labels.Where(l => !l.StartsWith("schema:", StringComparison.Ordinal) || labels.Count == 1)
             .Select(l => l.StartsWith("schema:", StringComparison.Ordinal) ? $"schema '{l["schema:".Length..]}'" : l)
             .Reverse();

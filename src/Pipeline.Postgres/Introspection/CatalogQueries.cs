@@ -468,4 +468,30 @@ internal static class CatalogQueries
 
     /// <summary>The queries of one introspection, in the order their results are read. Fixed: 10 statements.</summary>
     public static IReadOnlyList<string> All { get; } = [SearchPath, Server, Schemas, Tables, Columns, Constraints, Indexes, Enums, Unmodelled, Dependents];
+
+    /// <summary>The columns the version-tolerant queries read through <c>to_jsonb(row)</c>, and their direct form
+    /// with the server version that has the column.</summary>
+    private static readonly (string Tolerant, string Direct, int SinceMajor)[] JsonbColumns =
+    [
+        ("coalesce((SELECT (pg_catalog.to_jsonb(ix) ->> 'indnullsnotdistinct')::bool", "coalesce((SELECT ix.indnullsnotdistinct", 15),
+        ("coalesce((pg_catalog.to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false)", "i.indnullsnotdistinct", 15),
+        ("CASE pg_catalog.to_jsonb(a) ->> 'attcompression' WHEN", "CASE a.attcompression::text WHEN", 14),
+    ];
+
+    private static readonly IReadOnlyList<string> Pg14 = Direct(14);
+    private static readonly IReadOnlyList<string> Pg15 = Direct(15);
+
+    /// <summary>
+    /// <see cref="All"/> for a server of major version <paramref name="major"/>: from PostgreSQL 14 (15) on, the
+    /// columns <c>attcompression</c> (<c>indnullsnotdistinct</c>) are read directly instead of through
+    /// <c>to_jsonb</c> of the whole catalog row, which converts every <c>pg_attribute</c> and <c>pg_index</c> row
+    /// (expression trees included) to JSON and was a large share of the queries' time on a 500-table schema. Same
+    /// results.
+    /// </summary>
+    public static IReadOnlyList<string> For(int major) => major >= 15 ? Pg15 : major >= 14 ? Pg14 : All;
+
+    private static List<string> Direct(int major) =>
+        All.Select(sql => JsonbColumns.Where(c => major >= c.SinceMajor)
+                .Aggregate(sql, (text, c) => text.Replace(c.Tolerant, c.Direct, StringComparison.Ordinal)))
+            .ToList();
 }

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Pipeline.Postgres.Introspection;
 
 /// <summary>
-/// Runs <see cref="CatalogQueries.All"/> as one batch in one repeatable-read transaction (a consistent snapshot, one
+/// Runs <see cref="CatalogQueries.For"/> (the server's version of <see cref="CatalogQueries.All"/>) as one batch in one repeatable-read transaction (a consistent snapshot, one
 /// round trip) and reads each result set into rows.
 /// </summary>
 internal static class CatalogReader
@@ -14,7 +14,7 @@ internal static class CatalogReader
     {
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await using var batch = new NpgsqlBatch(connection, tx);
-        foreach (var sql in CatalogQueries.All)
+        foreach (var sql in CatalogQueries.For(connection.PostgreSqlVersion.Major))
         {
             onCommand?.Invoke(sql);
             batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));

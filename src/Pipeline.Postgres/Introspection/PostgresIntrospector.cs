@@ -36,10 +36,45 @@ public static class PostgresIntrospector
     /// <param name="ct">Cancellation.</param>
     /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
     public static async Task<DatabaseModel> IntrospectAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
+        => (await ReadCatalogAsync(connectionString, ct)).ToModel(exclude);
+
+    /// <summary>
+    /// Reads the catalog of the database at <paramref name="connectionString"/> (the same queries as
+    /// <see cref="IntrospectAsync(string, IReadOnlyList{string}, CancellationToken)"/>) without knowing the exclude
+    /// patterns yet, so a caller can read its YAML (which holds them) while the server answers; the model is built
+    /// by <see cref="IntrospectedCatalog.ToModel"/>.
+    /// </summary>
+    /// <param name="connectionString">Connection string; never echoed in messages.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
+    public static async Task<IntrospectedCatalog> ReadCatalogAsync(string connectionString, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(ConnectionStrings.ToNpgsql(connectionString));
-        return await IntrospectAsync(connection, exclude, ct);
+        await using var connection = CatalogConnection(connectionString);
+        var catalog = await WithOpenConnectionAsync(connection, () => CatalogReader.ReadAsync(connection, null, ct), ct);
+        return new IntrospectedCatalog(catalog);
     }
+
+    /// <summary>
+    /// A connection for catalog reads of the database at <paramref name="connectionString"/>: from a data source
+    /// (one per connection string and process, pooled) with Npgsql's type loading turned off
+    /// (https://www.npgsql.org/doc/types/basic.html), because every catalog query returns only built-in types, and
+    /// loading the database's types (a query of its own, one row per table row type, array type and enum) grows
+    /// with the schema.
+    /// </summary>
+    /// <exception cref="PipelineConnectionException">The connection string cannot be parsed.</exception>
+    internal static NpgsqlConnection CatalogConnection(string connectionString)
+    {
+        var npgsql = ConnectionStrings.ToNpgsql(connectionString);
+        return CatalogDataSources.GetOrAdd(npgsql, cs =>
+        {
+            var builder = new NpgsqlDataSourceBuilder(cs);
+            builder.ConfigureTypeLoading(t => t.EnableTypeLoading(false));
+            return builder.Build();
+        }).CreateConnection();
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, NpgsqlDataSource> CatalogDataSources =
+        new(StringComparer.Ordinal);
 
     /// <summary>
     /// The INVALID indexes (<c>pg_index.indisvalid = false</c>, typically left by a failed or cancelled

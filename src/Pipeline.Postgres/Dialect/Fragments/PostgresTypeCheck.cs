@@ -4,6 +4,7 @@ using Pipeline.Core.Fragments;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Yaml;
+using Pipeline.Postgres.Introspection;
 
 namespace Pipeline.Postgres.Dialect.Fragments;
 
@@ -33,7 +34,8 @@ public static class PostgresTypeCheck
         }
 
         var names = types.Select(f => f.Text.Trim()).Distinct(StringComparer.Ordinal).ToArray();
-        await using var connection = new NpgsqlConnection(ConnectionStrings.ToNpgsql(connectionString));
+        // The introspection's connection settings, so the pooled connection it just used is reused.
+        await using var connection = PostgresIntrospector.CatalogConnection(connectionString);
         var target = ConnectionStrings.Describe(connection);
         var unknown = await ConnectionStrings.GuardAsync("Cannot resolve types on PostgreSQL at", target, async () =>
         {

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Benchmark: planning and inspect on a 500-table schema against `pg_dump -s` of the same database, in one run.
+#
+#   bash build/bench-plan.sh [--repeat N] [--schemas N] [--tables N] [--cli DIR] [--compare DIR] [--keep]
+#
+# Publishes the CLI (Release, framework-dependent, as the Pipeline.Cli tool and the copy bundled in Pipeline.MSBuild
+# are) and starts its own throwaway PostgreSQL cluster on a free loopback port (initdb/pg_ctl as the postgres user
+# when run as root, as build/benchmark.sh does), removed at the end. It creates build/bench/plan-schema.sql's synthetic
+# schema (default 2 schemas x 250 tables = 500 tables) in database `bench`, and the same schema with the 50 changes
+# of build/bench/plan-changes.sql in `bench_changed`; `pipeline inspect` of each gives the two desired YAML files.
+# Then, N times (default 5), in this order within each round:
+#   pg_dump -s bench                          the baseline
+#   pipeline inspect bench                    YAML to a file
+#   pipeline plan same.yaml   vs bench        the empty plan
+#   pipeline plan changed.yaml vs bench       a plan with the 50 changes
+#   pipeline --help                           start-up alone
+# and prints min/median/max wall time and peak working set (max RSS, /usr/bin/time) of each, the ratios to pg_dump
+# (computed per round, so both sides of a ratio saw the same machine load) and the load average. `dotnet pipeline.dll`
+# is how the MSBuild task starts the bundled CLI; the tool's apphost adds nothing measurable to that.
+# --cli DIR times an already published CLI (DIR/pipeline.dll) instead. --compare DIR also times inspect and both
+# plans of a second published CLI (e.g. `dotnet publish src/Pipeline.Cli -c Release -p:UseAppHost=false -o DIR` at
+# an older commit) in the same rounds, for a before/after under the same machine load.
+# Targets: plan / pg_dump <= 1.0 and inspect / pg_dump <= 1.0. Figures only; nothing is asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+repeat=5
+schemas=2
+tables=250
+cli=""
+compare=""
+keep=false
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --repeat) repeat=$2; shift 2 ;;
+    --schemas) schemas=$2; shift 2 ;;
+    --tables) tables=$2; shift 2 ;;
+    --cli) cli=$2; shift 2 ;;
+    --compare) compare=$2; shift 2 ;;
+    --keep) keep=true; shift ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    *) echo "error: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -x /usr/bin/time ] || { echo "error: /usr/bin/time (GNU time) is needed for the peak working set" >&2; exit 2; }
+
+bindir=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+[ -x "$bindir/initdb" ] || { echo "error: PostgreSQL server binaries not found (install the postgresql package)" >&2; exit 2; }
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+work=$(mktemp -d /tmp/pipeline-bench-plan.XXXXXX)
+chmod 755 "$work"; if [ "$(id -u)" = 0 ]; then chown postgres "$work"; fi
+cleanup() {
+  as_pg "$bindir/pg_ctl" -D "$work/db" -m immediate stop >/dev/null 2>&1 || true
+  if [ "$keep" = true ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+unset PIPELINE_CONNECTION
+
+if [ -z "$cli" ]; then
+  echo "Publishing the CLI (Release)..."
+  dotnet publish src/Pipeline.Cli -c Release -o "$work/cli" -p:UseAppHost=false --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  cli="$work/cli"
+fi
+[ -f "$cli/pipeline.dll" ] || { echo "error: $cli/pipeline.dll not found" >&2; exit 2; }
+if [ -n "$compare" ]; then [ -f "$compare/pipeline.dll" ] || { echo "error: $compare/pipeline.dll not found" >&2; exit 2; }; fi
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg "$bindir/initdb" -D "$work/db" -A trust -U postgres -E UTF8 --locale=C >/dev/null
+as_pg "$bindir/pg_ctl" -D "$work/db" -w -l "$work/log" \
+  -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_locks_per_transaction=256" \
+  start >/dev/null
+psql_() { "$bindir/psql" -X -q -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+connection() { echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=$1;Timeout=30;Command Timeout=300"; }
+
+echo "Creating the schema ($schemas schemas x $tables tables) twice..."
+for db in bench bench_changed; do
+  psql_ -d postgres -c "CREATE DATABASE $db" >/dev/null
+  psql_ -d "$db" -v schemas="$schemas" -v tables="$tables" -f build/bench/plan-schema.sql >/dev/null
+done
+psql_ -d bench_changed -c "SELECT set_config('bench.schemas', '$schemas', false)" -f build/bench/plan-changes.sql >/dev/null
+psql_ -d bench -At -F ' ' -c "
+  SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname LIKE 'app%' AND c.relkind = 'r'),
+         (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname LIKE 'app%' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped),
+         (SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname LIKE 'app%'),
+         (SELECT count(*) FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname LIKE 'app%' AND k.contype = 'f'),
+         (SELECT count(*) FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname LIKE 'app%' AND k.contype = 'c'),
+         (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname LIKE 'app%' AND t.typtype = 'e')" \
+  | { read -r t c i f k e; echo "Schema: $t tables, $c columns, $i indexes (primary keys and unique constraints included), $f foreign keys, $k checks, $e enums"; }
+
+pipeline() { dotnet "$cli/pipeline.dll" "$@"; }
+pipeline inspect -c "$(connection bench)" -o "$work/same.yaml" >/dev/null
+pipeline inspect -c "$(connection bench_changed)" -o "$work/changed.yaml" >/dev/null
+echo "YAML: $(wc -l < "$work/same.yaml") lines ($(wc -c < "$work/same.yaml") bytes); with the changes $(wc -l < "$work/changed.yaml") lines"
+
+# Runs "$@" once: appends "WALL_MS RSS_KB CPU_MS" (CPU: user + system of the process and its children) to
+# $work/$name.times; stdout and stderr to $work/$name.log.
+measure() {
+  local name=$1; shift
+  local start end
+  start=$(date +%s%N)
+  if ! /usr/bin/time -f '%M %U %S' -o "$work/$name.rss" "$@" > "$work/$name.log" 2>&1; then
+    cat "$work/$name.log" >&2
+    echo "error: $name failed" >&2
+    exit 1
+  fi
+  end=$(date +%s%N)
+  echo "$(( (end - start) / 1000000 )) $(tail -n 1 "$work/$name.rss" | awk '{ printf "%d %d", $1, ($2 + $3) * 1000 }')" >> "$work/$name.times"
+}
+
+names="pg_dump inspect plan_empty plan_50 help"
+if [ -n "$compare" ]; then names="$names inspect_cmp plan_empty_cmp plan_50_cmp"; fi
+run_round() {
+  measure pg_dump "$bindir/pg_dump" -s -h 127.0.0.1 -p "$port" -U postgres -d bench -f "$work/dump.sql"
+  measure inspect dotnet "$cli/pipeline.dll" inspect -c "$(connection bench)" -o "$work/inspect.yaml"
+  measure plan_empty dotnet "$cli/pipeline.dll" plan "$work/same.yaml" -c "$(connection bench)" -o "$work/plan-empty"
+  measure plan_50 dotnet "$cli/pipeline.dll" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/plan-50" --allow-data-loss
+  measure help dotnet "$cli/pipeline.dll" --help
+  if [ -n "$compare" ]; then
+    measure inspect_cmp dotnet "$compare/pipeline.dll" inspect -c "$(connection bench)" -o "$work/inspect-cmp.yaml"
+    measure plan_empty_cmp dotnet "$compare/pipeline.dll" plan "$work/same.yaml" -c "$(connection bench)" -o "$work/plan-empty-cmp"
+    measure plan_50_cmp dotnet "$compare/pipeline.dll" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/plan-50-cmp" --allow-data-loss
+  fi
+}
+
+echo "Warm-up round (file cache, server catalog cache)..."
+run_round
+for n in $names; do : > "$work/$n.times"; done
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "Timing $repeat rounds..."
+for i in $(seq 1 "$repeat"); do run_round; done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+grep -q 'No changes' "$work/plan_empty.log" || { echo "warning: the plan of the unchanged YAML is not empty:" >&2; tail -n 5 "$work/plan_empty.log" >&2; }
+steps=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$work/plan-50/plan.json")
+
+# min / median / max of column $2 of file $1, printed with format $3 after scaling by $4.
+stats() {
+  awk -v c="$2" '{ print $c }' "$1" | sort -g | awk -v f="$3" -v s="$4" '
+    { v[NR] = $1 * s }
+    END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf f "  " f "  " f, v[1], m, v[NR] }'
+}
+ratios() { paste -d' ' "$work/$1.times" "$work/pg_dump.times" | awk '{ print $1 / $4 }' > "$work/$1.ratio"; }
+
+echo
+echo "Planning and inspect, $repeat rounds ($(nproc) cores; load average $load_before before, $load_after after):"
+printf '  %-30s %22s   %22s   %22s\n' "" "wall time s" "CPU time s" "peak working set MB"
+printf '  %-30s %22s   %22s   %22s\n' "" "min median    max" "min median    max" "min median    max"
+label() { case "$1" in
+  pg_dump) echo "pg_dump -s" ;; inspect) echo "pipeline inspect" ;; plan_empty) echo "pipeline plan (no changes)" ;;
+  plan_50) echo "pipeline plan ($steps steps)" ;; help) echo "pipeline --help (start-up)" ;;
+  inspect_cmp) echo "--compare inspect" ;; plan_empty_cmp) echo "--compare plan (no changes)" ;;
+  plan_50_cmp) echo "--compare plan ($steps steps)" ;; esac; }
+for n in $names; do
+  printf '  %-30s %22s   %22s   %22s\n' "$(label "$n")" "$(stats "$work/$n.times" 1 '%6.3f' 0.001)" \
+    "$(stats "$work/$n.times" 3 '%6.3f' 0.001)" "$(stats "$work/$n.times" 2 '%6.0f' 0.0009765625)"
+done
+echo
+echo "Ratios to pg_dump -s of the same round (min median max):"
+ratio_names="inspect plan_empty plan_50"
+if [ -n "$compare" ]; then ratio_names="$ratio_names inspect_cmp plan_empty_cmp plan_50_cmp"; fi
+for n in $ratio_names; do
+  ratios "$n"
+  med=$(sort -g "$work/$n.ratio" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+  printf '  %-40s %22s   target <= 1.0: %s\n' "$(label "$n") / pg_dump" "$(stats "$work/$n.ratio" 1 '%6.2f' 1)" \
+    "$(awk -v m="$med" 'BEGIN { print (m <= 1.0 ? "met" : "NOT met") }')"
+done
