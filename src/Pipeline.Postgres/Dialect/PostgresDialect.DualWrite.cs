@@ -30,8 +30,10 @@ public sealed partial class PostgresDialect
     /// Expand steps installing the fill trigger of <paramref name="column"/>: the function (no table lock), then the
     /// trigger (SHARE ROW EXCLUSIVE, brief). The function evaluates <paramref name="expression"/> exactly as the
     /// backfill's UPDATE does, over the row being written (<c>SELECT expr FROM (SELECT NEW.*) AS table</c>, so the
-    /// expression's column references need no rewriting), and only when the column is NULL on INSERT, or stays NULL on
-    /// an UPDATE of a row that held NULL (an application that clears the value on purpose keeps its NULL).
+    /// expression's column references need no rewriting): on an INSERT that leaves the column NULL, and on an UPDATE
+    /// that does not change the column (an old version, which does not know it, changing other columns: the value is
+    /// computed again from the new row, so it never goes stale). An UPDATE that writes the column (the new version, the
+    /// backfill itself, or clearing it on purpose) keeps what it wrote.
     /// </summary>
     private static List<PlanStep> FillTriggerSteps(QualifiedName table, string column, string expression, TableStats? stats, StepFactory f)
     {
@@ -39,16 +41,16 @@ public sealed partial class PostgresDialect
         var function = SqlIdentifiers.Qualified(table.Schema, FillFunctionName(table, column));
         var trigger = FillTriggerName(column);
         var label = $"{table}.{column}";
+        var fill = $"SELECT {expression} INTO NEW.{col} FROM (SELECT NEW.*) AS {SqlIdentifiers.Quote(table.Name)};";
         var body = string.Join('\n',
             "#variable_conflict use_column",
             "BEGIN",
-            $"    IF NEW.{col} IS NULL THEN",
-            "        IF TG_OP = 'UPDATE' THEN",
-            $"            IF OLD.{col} IS NOT NULL THEN",
-            "                RETURN NEW; -- the application cleared the value on purpose",
-            "            END IF;",
+            "    IF TG_OP = 'INSERT' THEN",
+            $"        IF NEW.{col} IS NULL THEN -- inserted without the column",
+            $"            {fill}",
             "        END IF;",
-            $"        SELECT {expression} INTO NEW.{col} FROM (SELECT NEW.*) AS {SqlIdentifiers.Quote(table.Name)};",
+            $"    ELSIF NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN -- updated without writing the column",
+            $"        {fill}",
             "    END IF;",
             "    RETURN NEW;",
             "END");
