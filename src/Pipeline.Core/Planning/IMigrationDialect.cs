@@ -32,6 +32,11 @@ public interface IMigrationDialect
 
     /// <summary>A comment line in the dialect's syntax, e.g. <c>-- text</c>.</summary>
     string Comment(string text) => "-- " + text;
+
+    /// <summary>One statement, on one line, that always fails with <paramref name="message"/>: a rollback script whose
+    /// phase cannot be rolled back starts with it, so the client stops before changing anything.</summary>
+    /// <exception cref="NotSupportedException">The dialect has no such statement.</exception>
+    string RaiseStatement(string message) => throw new NotSupportedException($"the {Name} dialect cannot write a failing statement");
 }
 
 /// <summary>

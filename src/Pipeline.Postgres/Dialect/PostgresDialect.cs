@@ -50,6 +50,11 @@ public sealed partial class PostgresDialect : IMigrationDialect
         string.Join('\n', (text ?? string.Empty).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => "-- " + l));
 
     /// <inheritdoc />
+    /// <remarks>A <c>DO</c> block raising an exception (https://www.postgresql.org/docs/current/plpgsql-errors-and-messages.html).</remarks>
+    public string RaiseStatement(string message) =>
+        $"DO $pipeline$ BEGIN RAISE EXCEPTION USING MESSAGE = {SqlIdentifiers.Literal(string.Join(' ', (message ?? "").Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)))}; END $pipeline$;";
+
+    /// <inheritdoc />
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public IReadOnlyList<PlanStep> PlanChange(SchemaChange change, PlanContext context, ICollection<PlanDiagnostic> diagnostics)
     {
