@@ -64,10 +64,10 @@ public sealed partial class PostgresDialect : IMigrationDialect
         var f = new StepFactory(context, diagnostics, change);
         if (PlanPartitioned(change, f) is { } partitioned)
         {
-            return partitioned;
+            return WithRollbacks(partitioned, f);
         }
 
-        return change switch
+        var steps = change switch
         {
             CreateSchema c => PlanCreateSchema(c, f),
             DropSchema c => PlanDropSchema(c, f),
@@ -106,6 +106,7 @@ public sealed partial class PostgresDialect : IMigrationDialect
             DropGeneratedExpression c => PlanDropGeneratedExpression(c, f),
             _ => PlanUnknown(change, f),
         };
+        return WithRollbacks(steps, f);
     }
 
     private static List<PlanStep> PlanUnknown(SchemaChange change, StepFactory f)
