@@ -6,11 +6,15 @@ namespace Pipeline.Postgres.Execution;
 /// <summary>A phase of some plan that the journal shows started but not completed (running, failed or
 /// interrupted).</summary>
 /// <param name="PlanFingerprint">The plan.</param>
-/// <param name="Phase">The phase.</param>
+/// <param name="Phase">The phase (for a rollback, the phase it undoes: see <see cref="Rollback"/>).</param>
 /// <param name="Started">When it was first started (UTC).</param>
 /// <param name="Finished">When its last run ended without completing it, or <c>null</c> when it is running or was
 /// interrupted.</param>
-public sealed record UnfinishedPhase(string PlanFingerprint, Phase Phase, DateTimeOffset Started, DateTimeOffset? Finished);
+public sealed record UnfinishedPhase(string PlanFingerprint, Phase Phase, DateTimeOffset Started, DateTimeOffset? Finished)
+{
+    /// <summary>Whether it is the rollback of <see cref="Phase"/> that is unfinished.</summary>
+    public bool Rollback { get; init; }
+}
 
 /// <summary>
 /// What the journal (<c>pipeline.journal_phases</c>) says about plans other than the one about to run, so the release
@@ -22,7 +26,7 @@ public static class JournalOtherPlans
     private const string ReadUnfinished = """
         SELECT plan_fingerprint, phase, started_at, finished_at
         FROM pipeline.journal_phases
-        WHERE plan_fingerprint <> $1 AND NOT completed
+        WHERE plan_fingerprint <> $1 AND NOT completed AND (to_jsonb(journal_phases) ->> 'rolled_back_at') IS NULL
         ORDER BY started_at
         """;
 
@@ -64,7 +68,10 @@ public static class JournalOtherPlans
                     r.GetString(0),
                     JournalStore.ParsePhase(r.GetString(1)),
                     r.GetFieldValue<DateTimeOffset>(2),
-                    r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3)));
+                    r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3))
+                {
+                    Rollback = JournalStore.IsRollbackName(r.GetString(1)),
+                });
             }
 
             return phases;
