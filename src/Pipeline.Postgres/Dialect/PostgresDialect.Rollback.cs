@@ -81,8 +81,14 @@ public sealed partial class PostgresDialect
                 return StepRollback.Nothing($"removed with column {c.Table}.{c.Column.Name}, which the rollback drops.");
             case (PgStatementKind.AlterColumnDefault, AlterColumnDefault c):
             {
-                var old = f.Context.Actual.FindTable(c.Table.Schema, c.Table.Name)?.FindColumn(c.Column)?.Default;
+                var old = f.Context.Actual.FindTable(c.Table.Schema, c.Table.Name)?.FindColumn(c.Column)?.Default is { } d ? RenamedLabels(d, f.Context) : null;
                 var col = SqlIdentifiers.Quote(c.Column);
+                var normalizer = new PostgresNormalizer();
+                if (old is not null && c.Default is not null && normalizer.NormalizeExpression(old) == normalizer.NormalizeExpression(c.Default))
+                {
+                    return StepRollback.Nothing("the default only follows an enum label the plan renames; undoing the rename restores it.");
+                }
+
                 return StepRollback.Undo("Restores the default the column had before the plan.",
                     f.Step(Phase.Expand, PgStatementKind.AlterColumnDefault, old is null ? $"drop default of {c.Table}.{c.Column} again" : $"set default of {c.Table}.{c.Column} back to {old}",
                         $"{PostgresSql.AlterTable(c.Table)}ALTER COLUMN {col} {(old is null ? "DROP DEFAULT" : "SET DEFAULT " + old)};",
@@ -188,6 +194,12 @@ public sealed partial class PostgresDialect
         var from = PostgresTypeNames.Normalize(c.From.Type);
         var to = PostgresTypeNames.Normalize(c.To.Type);
         var col = SqlIdentifiers.Quote(c.To.Name);
+        if (!Lossless(from, to, c.Using))
+        {
+            return StepRollback.Irreversible(
+                $"{from} → {to}{(c.Using is null ? "" : $" USING {c.Using}")} converts the values in a way that cannot be computed back (only binary-coercible changes, integer widening and numeric widening are undone).");
+        }
+
         var isEnum = EnumLookup(f.Context);
         var need = TypeCastRules.Classify(to, from, isEnum);
         if (need == CastNeed.RequiresUsing)
@@ -201,7 +213,7 @@ public sealed partial class PostgresDialect
         var inPlace = TypeChangeRules.IsInPlace(to, from, null);
         var sql = $"{PostgresSql.AlterTable(c.Table)}ALTER COLUMN {col} DROP DEFAULT, ALTER COLUMN {col} TYPE {from}"
             + usingClause
-            + (c.From.Default is null ? "" : $", ALTER COLUMN {col} SET DEFAULT {c.From.Default}") + ";";
+            + (c.From.Default is null ? "" : $", ALTER COLUMN {col} SET DEFAULT {RenamedLabels(c.From.Default, f.Context)}") + ";";
         return StepRollback.Undo("Changes the column back to its type before the plan, with its old default; fails, changing nothing, if a value written since does not fit the old type.",
             f.Step(Phase.Expand, inPlace ? PgStatementKind.AlterColumnTypeInPlace : PgStatementKind.AlterColumnTypeRewrite,
                 $"change type of {c.Table}.{c.To.Name} back to {from}{(inPlace ? " (in place)" : " (rewrite)")}",
@@ -210,6 +222,76 @@ public sealed partial class PostgresDialect
                     ? "Binary-coercible: catalog-only under a brief ACCESS EXCLUSIVE lock; running it again changes nothing."
                     : $"Not binary-coercible: rewrites {c.Table} ({StepFactory.Size(c.ActualTable.Stats)}) under ACCESS EXCLUSIVE, as the forward change did.",
                 c.Table, c.ActualTable.Stats));
+    }
+
+    /// <summary>Whether every value of type <paramref name="from"/> survives the change to <paramref name="to"/> and
+    /// back unchanged: a binary-coercible change, smallint/integer → a wider integer, real → double precision, or a
+    /// numeric that keeps at least its integer digits and scale.</summary>
+    private static bool Lossless(string from, string to, string? usingExpression)
+    {
+        if (usingExpression is not null)
+        {
+            return false;
+        }
+
+        if (TypeChangeRules.IsInPlace(from, to, null))
+        {
+            return true;
+        }
+
+        string[] integers = ["smallint", "integer", "bigint"];
+        if (Array.IndexOf(integers, from) is var i and >= 0 && Array.IndexOf(integers, to) is var j and >= 0)
+        {
+            return j > i;
+        }
+
+        if (from == "real" && to == "double precision")
+        {
+            return true;
+        }
+
+        var (fromName, fromMods) = PostgresTypeNames.Split(from);
+        var (toName, toMods) = PostgresTypeNames.Split(to);
+        if (fromName == "numeric" && toName == "numeric")
+        {
+            if (toMods.Count == 0)
+            {
+                return true;
+            }
+
+            if (fromMods.Count == 0)
+            {
+                return false;
+            }
+
+            var (p, sc) = (fromMods[0], fromMods.Count > 1 ? fromMods[1] : 0);
+            var (p2, sc2) = (toMods[0], toMods.Count > 1 ? toMods[1] : 0);
+            return sc2 >= sc && p2 - sc2 >= p - sc;
+        }
+
+        return false;
+    }
+
+    /// <summary>A column default from before the plan, spelled with the enum labels as they are while the rollback
+    /// runs: label renames of the plan are undone only after the default (they ran before it), and a stored default
+    /// follows its label's rename by itself.</summary>
+    private static string RenamedLabels(string expression, PlanContext context)
+    {
+        foreach (var schema in context.Desired.Schemas)
+        {
+            foreach (var e in schema.Enums)
+            {
+                foreach (var rename in e.Renames)
+                {
+                    foreach (var type in new[] { SqlIdentifiers.Quote(e.Name), SqlIdentifiers.Qualified(schema.Name, e.Name) })
+                    {
+                        expression = expression.Replace($"{SqlIdentifiers.Literal(rename.From)}::{type}", $"{SqlIdentifiers.Literal(rename.To)}::{type}", StringComparison.Ordinal);
+                    }
+                }
+            }
+        }
+
+        return expression;
     }
 
     /// <summary>A <c>DO</c> block that runs <paramref name="statement"/> only when <paramref name="existsQuery"/>
