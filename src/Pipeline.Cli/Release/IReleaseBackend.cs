@@ -36,6 +36,17 @@ internal interface IReleaseBackend
         IReadOnlyList<string> exclude,
         CancellationToken ct);
 
+    /// <summary>Rolls back (or resumes the rollback of) one phase of the plan.</summary>
+    Task<PhaseResult> RollbackPhaseAsync(
+        string connectionString,
+        ExecutionOptions options,
+        IExecutionObserver observer,
+        PlanDocument plan,
+        Phase phase,
+        IReadOnlyList<string> exclude,
+        CancellationToken ct)
+        => new PostgresExecutor(connectionString, options, observer).RollbackPhaseAsync(plan, phase, exclude, ct);
+
     /// <summary>Rehearses the plan folder on a staging database; writes <c>rehearsal.json</c>.</summary>
     Task<RehearsalDocument> RehearseAsync(
         string planDirectory,
