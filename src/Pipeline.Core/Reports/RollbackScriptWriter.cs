@@ -5,7 +5,7 @@ namespace Pipeline.Core.Reports;
 
 /// <summary>
 /// Writes the rollback of one phase (<c>rollback-expand.sql</c>, <c>rollback-backfill.sql</c>) as a script runnable
-/// as-is with <c>psql -v ON_ERROR_STOP=1 -f FILE</c>: the same header as the forward scripts, then, for each forward
+/// as-is with the dialect's client (<see cref="ScriptLayout"/>, e.g. <c>psql -v ON_ERROR_STOP=1 -f FILE</c>): the same header as the forward scripts, then, for each forward
 /// step of the phase in reverse order, either the commented blocks and statements of its rollback steps (phase, lock,
 /// work, estimate, risk, the step it undoes, why) or a comment saying why nothing is run for it (nothing to undo,
 /// kept). Every rollback statement is idempotent, so the script can be run again after a failure, or twice. When a
@@ -38,13 +38,23 @@ public static class RollbackScriptWriter
         Comment($"Source schema:       {plan.SourceFingerprint} ({plan.SourceDescription})");
         Comment($"Desired schema:      {plan.DesiredFingerprint}");
         Comment($"Target server:       {(plan.Server is null ? "unknown" : $"{plan.Server.Dialect} {plan.Server.Version}")}");
+        var layout = dialect.Scripts;
         Comment(phase == Phase.Expand
-            ? $"Run with:            psql -v ON_ERROR_STOP=1 -f {Phase.Expand.RollbackScriptFileName()} (after {Phase.Backfill.RollbackScriptFileName()} if the backfill ran); never after {Phase.Contract.ScriptFileName()}"
-            : $"Run with:            psql -v ON_ERROR_STOP=1 -f {Phase.Backfill.RollbackScriptFileName()}, then {Phase.Expand.RollbackScriptFileName()} to undo expand too; never after {Phase.Contract.ScriptFileName()}");
+            ? $"Run with:            {layout.RunCommand(Phase.Expand.RollbackScriptFileName())} (after {Phase.Backfill.RollbackScriptFileName()} if the backfill ran); never after {Phase.Contract.ScriptFileName()}"
+            : $"Run with:            {layout.RunCommand(Phase.Backfill.RollbackScriptFileName())}, then {Phase.Expand.RollbackScriptFileName()} to undo expand too; never after {Phase.Contract.ScriptFileName()}");
         Comment("Contract is the point of no return: once it ran, neither phase can be rolled back.");
         Comment($"Steps in this rollback: {rollback.Count}, undoing the {forward.Count} {phase.Name()} step(s) in reverse order; every statement is idempotent (run it again, or twice).");
         Comment("Do not edit: the plan fingerprint covers every statement below.");
         Line();
+        foreach (var preamble in layout.Preamble)
+        {
+            Line(preamble);
+        }
+
+        if (layout.Preamble.Count > 0)
+        {
+            Line();
+        }
 
         if (irreversible.Count > 0)
         {
