@@ -28,7 +28,6 @@ public static class RollbackScriptWriter
         var forward = plan.StepsOf(phase).OrderByDescending(s => s.Ordinal).ToList();
         var rollback = plan.RollbackStepsOf(phase);
         var irreversible = plan.IrreversibleStepsOf(phase);
-        var total = plan.Steps.Count + plan.RollbackSteps.Count;
         var text = new StringBuilder();
         void Line(string s = "") => text.Append(s).Append('\n');
         void Comment(string s) => Line(dialect.Comment(s));
@@ -60,15 +59,43 @@ public static class RollbackScriptWriter
         {
             var names = string.Join("; ", irreversible.Select(s => $"step {s.Ordinal} ({s.Summary}): {s.RollbackOrUndefined.Why}"));
             Comment($"CANNOT ROLL BACK: {names}.");
-            Comment("The statement below fails on purpose, so psql stops before changing anything.");
-            Line(dialect.RaiseStatement($"rollback of {phase.Name()} is not possible: {irreversible.Count} step(s) cannot be undone (see {phase.RollbackScriptFileName()})"));
+            var raise = dialect.RaiseStatement($"rollback of {phase.Name()} is not possible: {irreversible.Count} step(s) cannot be undone (see {phase.RollbackScriptFileName()})");
+            if (raise is null)
+            {
+                // Without a failing statement, nothing below is executable: running the script changes nothing.
+                Comment($"Every statement below is written as a comment, so running this script changes nothing.");
+                Line();
+                var commented = new StringBuilder();
+                WriteBody(commented, plan, phase, dialect);
+                foreach (var line in commented.ToString().TrimEnd('\n').Split('\n'))
+                {
+                    Line(line.Length == 0 || line.StartsWith(dialect.Comment("").TrimEnd(), StringComparison.Ordinal) ? line : dialect.Comment(line));
+                }
+
+                return text.ToString();
+            }
+
+            Comment($"The statement below fails on purpose, so {layout.Client} stops before changing anything.");
+            Line(raise);
             Line();
         }
+
+        WriteBody(text, plan, phase, dialect);
+        return text.ToString();
+    }
+
+    private static void WriteBody(StringBuilder text, MigrationPlan plan, Phase phase, IMigrationDialect dialect)
+    {
+        var forward = plan.StepsOf(phase).OrderByDescending(s => s.Ordinal).ToList();
+        var rollback = plan.RollbackStepsOf(phase);
+        var total = plan.Steps.Count + plan.RollbackSteps.Count;
+        void Line(string s = "") => text.Append(s).Append('\n');
+        void Comment(string s) => Line(dialect.Comment(s));
 
         if (forward.Count == 0)
         {
             Comment("Nothing to roll back in this phase.");
-            return text.ToString();
+            return;
         }
 
         foreach (var step in forward)
@@ -100,8 +127,6 @@ public static class RollbackScriptWriter
             WriteNote(Comment, step, $"{verb}: {inverse.Why}");
             Line();
         }
-
-        return text.ToString();
     }
 
     private static void WriteNote(Action<string> comment, PlanStep step, string note)

@@ -56,7 +56,7 @@ public sealed partial class PostgresDialect : IMigrationDialect
 
     /// <inheritdoc />
     /// <remarks>A <c>DO</c> block raising an exception (https://www.postgresql.org/docs/current/plpgsql-errors-and-messages.html).</remarks>
-    public string RaiseStatement(string message) =>
+    public string? RaiseStatement(string message) =>
         $"DO $pipeline$ BEGIN RAISE EXCEPTION USING MESSAGE = {SqlIdentifiers.Literal(string.Join(' ', (message ?? "").Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)))}; END $pipeline$;";
 
     /// <inheritdoc />
