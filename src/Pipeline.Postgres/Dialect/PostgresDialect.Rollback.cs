@@ -26,7 +26,8 @@ public sealed partial class PostgresDialect
         for (var i = 0; i < steps.Count; i++)
         {
             var step = steps[i];
-            if (step.Rollback is null && RollbackNumbering.CanRollBack(step.Phase))
+            // Contract steps too: the planner moves replacement drops (a changed index or constraint) into expand.
+            if (step.Rollback is null)
             {
                 steps[i] = step.WithRollback(InverseOf(step, f.KindOf(step), f.Change, f) ?? StepRollback.Undefined);
             }
@@ -170,6 +171,38 @@ public sealed partial class PostgresDialect
                 return StepRollback.Undo("Builds the index the plan dropped again, with its definition from before the plan.", [.. steps]);
             }
 
+            case (PgStatementKind.DropConstraint, DropCheck c):
+            {
+                // A replaced check (its expression changed) is dropped in expand: the rollback adds the old one again.
+                var stats = f.Context.Actual.FindTable(c.Table.Schema, c.Table.Name)?.Stats;
+                var alter = PostgresSql.AlterTable(c.Table);
+                var name = SqlIdentifiers.Quote(c.Check.Name);
+                return StepRollback.Undo("Adds the check constraint the plan dropped again, with its definition from before the plan (NOT VALID, then VALIDATE).",
+                    f.Step(Phase.Expand, PgStatementKind.AddCheckNotValid, $"add check constraint {c.Check.Name} on {c.Table} again (not valid)",
+                        IfNoConstraint(c.Table, c.Check.Name, $"{alter}ADD CONSTRAINT {name} {PostgresSql.CheckClause(c.Check)} NOT VALID;"),
+                        "NOT VALID skips the scan; the DO block adds it only while it is missing, so it is idempotent.", c.Table, stats),
+                    f.Step(Phase.Expand, PgStatementKind.ValidateCheck, $"validate check constraint {c.Check.Name} on {c.Table} again",
+                        $"{alter}VALIDATE CONSTRAINT {name};",
+                        "Scans under SHARE UPDATE EXCLUSIVE (reads and writes continue); fails, changing nothing, if a row written since violates it.",
+                        c.Table, stats, stepKind: StepKind.Validate));
+            }
+
+            case (PgStatementKind.DropForeignKey, DropForeignKey c):
+            {
+                var stats = f.Context.Actual.FindTable(c.Table.Schema, c.Table.Name)?.Stats;
+                var alter = PostgresSql.AlterTable(c.Table);
+                var name = SqlIdentifiers.Quote(c.ForeignKey.Name);
+                var referenced = new QualifiedName(c.ForeignKey.ReferencedSchema, c.ForeignKey.ReferencedTable);
+                return StepRollback.Undo("Adds the foreign key the plan dropped again, with its definition from before the plan (NOT VALID, then VALIDATE).",
+                    f.Step(Phase.Expand, PgStatementKind.AddForeignKeyNotValid, $"add foreign key {c.ForeignKey.Name} on {c.Table} again (not valid)",
+                        IfNoConstraint(c.Table, c.ForeignKey.Name, $"{alter}ADD CONSTRAINT {name} {PostgresSql.ForeignKeyClause(c.ForeignKey)} NOT VALID;"),
+                        "NOT VALID skips the scan; the DO block adds it only while it is missing, so it is idempotent.", c.Table, stats, referenced),
+                    f.Step(Phase.Expand, PgStatementKind.ValidateForeignKey, $"validate foreign key {c.ForeignKey.Name} on {c.Table} again",
+                        $"{alter}VALIDATE CONSTRAINT {name};",
+                        "Checks existing rows under SHARE UPDATE EXCLUSIVE; fails, changing nothing, if orphans were written since.",
+                        c.Table, stats, referenced, stepKind: StepKind.Validate));
+            }
+
             default:
                 return null;
         }
@@ -294,9 +327,12 @@ public sealed partial class PostgresDialect
         return expression;
     }
 
+    private static string IfNoConstraint(QualifiedName table, string constraint, string statement) =>
+        IfCatalog($"SELECT FROM pg_constraint WHERE conrelid = to_regclass({SqlIdentifiers.Literal(SqlIdentifiers.Qualified(table))}) AND conname = {SqlIdentifiers.Literal(constraint)}", statement, exists: false);
+
     /// <summary>A <c>DO</c> block that runs <paramref name="statement"/> only when <paramref name="existsQuery"/>
-    /// returns a row (https://www.postgresql.org/docs/current/sql-do.html): an idempotent form of statements that have
-    /// no <c>IF EXISTS</c>, such as RENAME COLUMN.</summary>
-    private static string IfCatalog(string existsQuery, string statement) =>
-        $"DO $pipeline$ BEGIN\n    IF EXISTS ({existsQuery}) THEN\n        {statement}\n    END IF;\nEND $pipeline$;";
+    /// returns a row (or, with <paramref name="exists"/> false, returns none; https://www.postgresql.org/docs/current/sql-do.html):
+    /// an idempotent form of statements that have no <c>IF [NOT] EXISTS</c>, such as RENAME COLUMN or ADD CONSTRAINT.</summary>
+    private static string IfCatalog(string existsQuery, string statement, bool exists = true) =>
+        $"DO $pipeline$ BEGIN\n    IF {(exists ? "" : "NOT ")}EXISTS ({existsQuery}) THEN\n        {statement}\n    END IF;\nEND $pipeline$;";
 }
