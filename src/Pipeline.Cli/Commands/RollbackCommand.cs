@@ -2,8 +2,7 @@ using System.CommandLine;
 using Pipeline.Cli.Release;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
-using Pipeline.Postgres;
-using Pipeline.Postgres.Execution;
+using Pipeline.Core.Dialects;
 
 namespace Pipeline.Cli.Commands;
 
@@ -50,13 +49,15 @@ internal static class RollbackCommand
     private static async Task<int> RunAsync(CliContext context, string planDirectory, Phase phase, string? connectionOption, ExecutionOptions options, CancellationToken ct)
     {
         var folder = await PlanFolderReader.LoadAsync(planDirectory, ct).ConfigureAwait(false);
+        var provider = context.Dialect(folder.Plan.Dialect, folder.PathOf("plan.json"));
+        var backend = context.ReleaseFor(provider);
         var connectionString = CommonOptions.RequireConnection(context, connectionOption);
-        var target = ConnectionStrings.Describe(connectionString);
+        var target = provider.DescribeConnection(connectionString);
         var plan = folder.Plan;
         var stdout = context.Stdout;
         await stdout.WriteLineAsync($"Roll back {phase.Name()} of plan {plan.Fingerprint} on {target}").ConfigureAwait(false);
 
-        var gate = await RollbackGate.EvaluateAsync(context.Release, folder, connectionString, phase, ct).ConfigureAwait(false);
+        var gate = await RollbackGate.EvaluateAsync(backend, provider.Planning, folder, connectionString, phase, ct).ConfigureAwait(false);
         foreach (var note in gate.Notes)
         {
             await stdout.WriteLineAsync(note).ConfigureAwait(false);
@@ -75,7 +76,7 @@ internal static class RollbackCommand
 
         if (gate.NothingToDo)
         {
-            await WriteReportAsync(context, folder, phase, target, "nothing-to-do", null, gate.Journal, ct).ConfigureAwait(false);
+            await WriteReportAsync(context, backend, folder, phase, target, "nothing-to-do", null, gate.Journal, ct).ConfigureAwait(false);
             return ExitCodes.Success;
         }
 
@@ -88,16 +89,16 @@ internal static class RollbackCommand
             await stdout.WriteLineAsync($"  kept: step {kept.Ordinal} ({kept.Summary}): {kept.Rollback!.Why}").ConfigureAwait(false);
         }
 
-        var observer = new ConsoleExecutionObserver(context, plan, context.Release.Clock);
+        var observer = new ConsoleExecutionObserver(context, plan, backend.Clock);
         PhaseResult result;
         try
         {
-            result = await context.Release.RollbackPhaseAsync(connectionString, options, observer, plan, phase, folder.Exclude, ct).ConfigureAwait(false);
+            result = await backend.RollbackPhaseAsync(connectionString, options, observer, plan, phase, folder.Exclude, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             await observer.StopProgressAsync().ConfigureAwait(false);
-            await WriteReportAsync(context, folder, phase, target, "cancelled", null, await TryReadJournalAsync(context, connectionString, plan.Fingerprint).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
+            await WriteReportAsync(context, backend, folder, phase, target, "cancelled", null, await TryReadJournalAsync(context, backend, connectionString, plan.Fingerprint).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
             ErrorReporter.WriteError(context, null, ReleaseCodes.Cancelled, $"rollback of {phase.Name()} cancelled; rerun to resume");
             return ExitCodes.Failed;
         }
@@ -108,10 +109,10 @@ internal static class RollbackCommand
             ErrorReporter.WriteError(context, null, ReleaseCodes.RollbackOrder, context.Scrub(ex.Message));
             return ExitCodes.Failed;
         }
-        catch (Exception ex) when (ex is PipelineConnectionException or Npgsql.NpgsqlException or TimeoutException or IOException)
+        catch (Exception ex) when (provider.DescribeError(ex) is not null || ex is DialectSourceException or TimeoutException or IOException)
         {
             await observer.StopProgressAsync().ConfigureAwait(false);
-            await WriteReportAsync(context, folder, phase, target, "failed", null, await TryReadJournalAsync(context, connectionString, plan.Fingerprint).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
+            await WriteReportAsync(context, backend, folder, phase, target, "failed", null, await TryReadJournalAsync(context, backend, connectionString, plan.Fingerprint).ConfigureAwait(false), CancellationToken.None).ConfigureAwait(false);
             ErrorReporter.WriteError(context, null, ReleaseCodes.StepFailed, $"rollback of {phase.Name()} stopped: {ex.Message}");
             return ExitCodes.Failed;
         }
@@ -121,8 +122,8 @@ internal static class RollbackCommand
         }
 
         ReleaseTables.WriteApplySummary(stdout, plan, result);
-        var after = await TryReadJournalAsync(context, connectionString, plan.Fingerprint).ConfigureAwait(false);
-        await WriteReportAsync(context, folder, phase, target, result.Succeeded ? "succeeded" : "failed", result, after, ct).ConfigureAwait(false);
+        var after = await TryReadJournalAsync(context, backend, connectionString, plan.Fingerprint).ConfigureAwait(false);
+        await WriteReportAsync(context, backend, folder, phase, target, result.Succeeded ? "succeeded" : "failed", result, after, ct).ConfigureAwait(false);
         var wall = ReleaseText.Duration((result.Finished - result.Started).TotalMilliseconds);
         if (result.Succeeded)
         {
@@ -148,12 +149,12 @@ internal static class RollbackCommand
         return ExitCodes.Failed;
     }
 
-    private static async Task<JournalState?> TryReadJournalAsync(CliContext context, string connectionString, string planFingerprint)
+    private static async Task<JournalState?> TryReadJournalAsync(CliContext context, IReleaseBackend backend, string connectionString, string planFingerprint)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            return await context.Release.ReadJournalAsync(connectionString, planFingerprint, timeout.Token).ConfigureAwait(false);
+            return await backend.ReadJournalAsync(connectionString, planFingerprint, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -163,9 +164,9 @@ internal static class RollbackCommand
     }
 
     private static async Task WriteReportAsync(
-        CliContext context, PlanFolder folder, Phase phase, string target, string outcome, PhaseResult? run, JournalState? journal, CancellationToken ct)
+        CliContext context, IReleaseBackend backend, PlanFolder folder, Phase phase, string target, string outcome, PhaseResult? run, JournalState? journal, CancellationToken ct)
     {
-        var report = new ApplyReport("pipeline-rollback", 1, folder.Plan.Fingerprint, target, phase, outcome, context.Release.Clock.GetUtcNow(), run, journal);
+        var report = new ApplyReport("pipeline-rollback", 1, folder.Plan.Fingerprint, target, phase, outcome, backend.Clock.GetUtcNow(), run, journal);
         await OutputFiles.WriteTextAsync(folder.PathOf(ReportFileName), context.Scrub(report.ToJson()) + "\n", ct).ConfigureAwait(false);
     }
 }

@@ -42,8 +42,7 @@ internal interface IReleaseBackend
         PlanDocument plan,
         Phase phase,
         IReadOnlyList<string> exclude,
-        CancellationToken ct)
-        => new PostgresExecutor(connectionString, options, observer).RollbackPhaseAsync(plan, phase, exclude, ct);
+        CancellationToken ct);
 
     /// <summary>Rehearses the plan folder on a staging database; writes <c>rehearsal.json</c>.</summary>
     Task<RehearsalDocument> RehearseAsync(

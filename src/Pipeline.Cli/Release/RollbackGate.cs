@@ -1,7 +1,5 @@
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
-using Pipeline.Postgres.Dialect;
-using Pipeline.Postgres.Execution;
 
 namespace Pipeline.Cli.Release;
 
@@ -30,11 +28,11 @@ internal static class RollbackGate
 {
     /// <summary>Evaluates the gate for rolling back <paramref name="phase"/> of the plan in <paramref name="folder"/>.</summary>
     public static async Task<RollbackGateResult> EvaluateAsync(
-        IReleaseBackend backend, PlanFolder folder, string connectionString, Phase phase, CancellationToken ct)
+        IReleaseBackend backend, IMigrationDialect dialect, PlanFolder folder, string connectionString, Phase phase, CancellationToken ct)
     {
         var plan = folder.Plan;
         var refusals = new List<Refusal>();
-        var integrity = PlanIntegrity.Check(folder, new PostgresDialect());
+        var integrity = PlanIntegrity.Check(folder, dialect);
         refusals.AddRange(integrity.Problems.Select(p => new Refusal(p.Code, p.Message)));
         if (!RollbackNumbering.CanRollBack(phase))
         {
@@ -103,7 +101,7 @@ internal static class RollbackGate
             if (currentFingerprint != expected)
             {
                 var drift = row.SchemaSnapshotAfter is { Length: > 0 } snapshot
-                    ? ApplyGate.DescribeDrift(Core.Snapshot.SnapshotSerializer.Deserialize(snapshot, "journal"), current, folder.Exclude)
+                    ? ApplyGate.DescribeDrift(Core.Snapshot.SnapshotSerializer.Deserialize(snapshot, "journal"), current, folder.Exclude, dialect.Normalizer)
                     : [];
                 refusals.Add(new Refusal(ReleaseCodes.RollbackDrift,
                     $"the target schema changed since {phase.Name()} completed ({currentFingerprint}, not {expected})"
