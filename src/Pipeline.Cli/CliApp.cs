@@ -34,6 +34,7 @@ internal static class CliApp
             PlanCommand.Create(context),
             RehearseCommand.Create(context),
             ApplyCommand.Create(context),
+            RollbackCommand.Create(context),
         };
 
         try

@@ -67,6 +67,25 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
         stdout.WriteLine(
             $"Plan written to {outputDirectory} ({plan.Steps.Count} steps: {plan.StepsOf(Phase.Expand).Count} expand, " +
             $"{plan.StepsOf(Phase.Backfill).Count} backfill, {plan.StepsOf(Phase.Contract).Count} contract; fingerprint {plan.Fingerprint})");
+        if (plan.IsEmpty)
+        {
+            return;
+        }
+
+        var rollbacks = RollbackNumbering.RollbackPhases.Reverse().Where(p => plan.StepsOf(p).Count > 0).Select(p =>
+        {
+            var irreversible = plan.IrreversibleStepsOf(p).Count;
+            return $"{p.RollbackScriptFileName()} ({plan.RollbackStepsOf(p).Count} steps{(irreversible > 0 ? $"; cannot be rolled back: {irreversible} step(s) cannot be undone" : "")})";
+        }).ToList();
+        if (rollbacks.Count > 0)
+        {
+            stdout.WriteLine($"Rollback until contract starts: {string.Join(", ", rollbacks)}");
+        }
+
+        if (plan.StepsOf(Phase.Contract).Count > 0)
+        {
+            stdout.WriteLine(Core.Reports.PointOfNoReturn.Describe(plan));
+        }
     }
 
     private void WriteTable(MigrationPlan plan)

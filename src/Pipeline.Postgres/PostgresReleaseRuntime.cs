@@ -38,6 +38,17 @@ public sealed class PostgresReleaseRuntime : IReleaseRuntime
         new PostgresExecutor(connectionString, options, observer).RunPhaseAsync(plan, phase, exclude, ct);
 
     /// <inheritdoc />
+    public Task<PhaseResult> RollbackPhaseAsync(
+        string connectionString,
+        ExecutionOptions options,
+        IExecutionObserver observer,
+        PlanDocument plan,
+        Phase phase,
+        IReadOnlyList<string> exclude,
+        CancellationToken ct) =>
+        new PostgresExecutor(connectionString, options, observer).RollbackPhaseAsync(plan, phase, exclude, ct);
+
+    /// <inheritdoc />
     public Task<RehearsalDocument> RehearseAsync(
         string planDirectory,
         string connectionString,

@@ -45,6 +45,10 @@ internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseB
         string connectionString, ExecutionOptions options, IExecutionObserver observer, PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, CancellationToken ct)
         => Run is null ? Real.RunPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct) : Run(observer, plan, phase, ct);
 
+    public Task<PhaseResult> RollbackPhaseAsync(
+        string connectionString, ExecutionOptions options, IExecutionObserver observer, PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, CancellationToken ct)
+        => Real.RollbackPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct);
+
     public Task<RehearsalDocument> RehearseAsync(
         string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, IExecutionObserver observer, CancellationToken ct)
         => Rehearse is null ? Real.RehearseAsync(planDirectory, connectionString, budgets, options, observer, ct) : Rehearse(planDirectory, connectionString, budgets, observer);

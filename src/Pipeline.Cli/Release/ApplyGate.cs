@@ -60,6 +60,16 @@ internal static class ApplyGate
         var journal = await backend.ReadJournalAsync(connectionString, plan.Fingerprint, ct).ConfigureAwait(false);
         var completed = journal.CompletedPhases;
         var notes = new List<string>();
+        var unfinishedRollbacks = Enum.GetValues<Phase>().Where(journal.RollbackUnfinished).ToList();
+        if (unfinishedRollbacks.Count > 0)
+        {
+            // The schema is part-way between what the phase left and what it started from.
+            return new ApplyGateResult(
+                unfinishedRollbacks.Select(p => new Refusal(ReleaseCodes.RollbackUnfinished,
+                    $"the rollback of {p.Name()} of this plan is unfinished on the target: run `pipeline rollback {folder.Directory} --phase {p.Name()}` again to complete it, then apply")).ToList(),
+                notes, journal, AlreadyCompleted: false);
+        }
+
         if (completed.Contains(phase))
         {
             var when = journal.Phases.Where(p => p.Phase == phase && p.Completed).Select(p => p.Finished).Max();
@@ -131,7 +141,7 @@ internal static class ApplyGate
             return (currentFingerprint, null);
         }
 
-        var last = journal.Phases.Where(p => p.Completed).OrderBy(p => p.Phase).ThenBy(p => p.Finished).LastOrDefault();
+        var last = journal.Phases.Where(p => p.Completed && !p.Rollback).OrderBy(p => p.Phase).ThenBy(p => p.Finished).LastOrDefault();
         if (last is null)
         {
             return (folder.Plan.SourceFingerprint, folder.Source);

@@ -34,6 +34,16 @@ internal interface IReleaseBackend
         IReadOnlyList<string> exclude,
         CancellationToken ct);
 
+    /// <summary>Rolls back (or resumes the rollback of) one phase of the plan.</summary>
+    Task<PhaseResult> RollbackPhaseAsync(
+        string connectionString,
+        ExecutionOptions options,
+        IExecutionObserver observer,
+        PlanDocument plan,
+        Phase phase,
+        IReadOnlyList<string> exclude,
+        CancellationToken ct);
+
     /// <summary>Rehearses the plan folder on a staging database; writes <c>rehearsal.json</c>.</summary>
     Task<RehearsalDocument> RehearseAsync(
         string planDirectory,

@@ -40,4 +40,24 @@ internal static class ReleaseCodes
     /// <summary>A step failed because the connection was lost and could not be re-established (or was lost more often
     /// than <c>--max-reconnects</c>).</summary>
     public const string ConnectionNotRecovered = "PIPE3021";
+
+    /// <summary>Contract cannot be rolled back: it is the point of no return (also: contract has started on the
+    /// target, so no phase of the plan can be rolled back).</summary>
+    public const string PointOfNoReturn = "PIPE3040";
+
+    /// <summary>A step of the phase cannot be undone (no inverse, or one that would lose values): the rollback is
+    /// refused.</summary>
+    public const string Irreversible = "PIPE3041";
+
+    /// <summary>Rollback out of order: a later phase (backfill) ran and must be rolled back first.</summary>
+    public const string RollbackOrder = "PIPE3042";
+
+    /// <summary>The target schema changed since the phase completed: the rollback is refused.</summary>
+    public const string RollbackDrift = "PIPE3043";
+
+    /// <summary>A rollback of this plan is unfinished: apply is refused until the rollback is run to completion.</summary>
+    public const string RollbackUnfinished = "PIPE3044";
+
+    /// <summary>plan.json has no rollback steps (written before rollbacks existed).</summary>
+    public const string NoRollbackSteps = "PIPE3045";
 }

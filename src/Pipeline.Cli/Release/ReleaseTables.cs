@@ -17,7 +17,7 @@ internal static class ReleaseTables
         var table = NewTable("#", "step", "state", "wall", "retries", "retry wait", "faults", "rows", "batches", "throttled");
         foreach (var step in result.Steps)
         {
-            var planStep = plan.Steps.FirstOrDefault(s => s.Ordinal == step.Ordinal);
+            var planStep = ReleaseText.Find(plan, step.Ordinal);
             table.AddRow(Cells(
                 planStep is null ? step.Ordinal.ToString(CultureInfo.InvariantCulture) : ReleaseText.Label(plan, planStep).Trim('[', ']'),
                 step.Summary,

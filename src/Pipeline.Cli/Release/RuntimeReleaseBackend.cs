@@ -38,6 +38,17 @@ internal sealed class RuntimeReleaseBackend(IReleaseRuntime runtime) : IReleaseB
         => runtime.RunPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct);
 
     /// <inheritdoc />
+    public Task<PhaseResult> RollbackPhaseAsync(
+        string connectionString,
+        ExecutionOptions options,
+        IExecutionObserver observer,
+        PlanDocument plan,
+        Phase phase,
+        IReadOnlyList<string> exclude,
+        CancellationToken ct)
+        => runtime.RollbackPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct);
+
+    /// <inheritdoc />
     public Task<RehearsalDocument> RehearseAsync(
         string planDirectory,
         string connectionString,

@@ -32,6 +32,19 @@ public interface IReleaseRuntime
         IReadOnlyList<string> exclude,
         CancellationToken ct);
 
+    /// <summary>Rolls back (or resumes the rollback of) one phase of the plan (expand or backfill): runs its rollback
+    /// steps through the executor, recording them in the journal, and marks the phase rolled back so it can be
+    /// applied again.</summary>
+    /// <exception cref="NotSupportedException">The dialect's executor cannot roll back (the default).</exception>
+    Task<PhaseResult> RollbackPhaseAsync(
+        string connectionString,
+        ExecutionOptions options,
+        IExecutionObserver observer,
+        PlanDocument plan,
+        Phase phase,
+        IReadOnlyList<string> exclude,
+        CancellationToken ct) => throw new NotSupportedException("this dialect's executor cannot roll back a phase");
+
     /// <summary>Rehearses the plan folder on a staging database; writes <c>rehearsal.json</c>.</summary>
     Task<RehearsalDocument> RehearseAsync(
         string planDirectory,

@@ -10,15 +10,18 @@ namespace Pipeline.Core.Planning;
 /// </summary>
 /// <param name="LockTimeoutMs">The plan's <c>lock_timeout</c> set before every DDL, in ms.</param>
 /// <param name="BackfillBatchSize">The plan's rows per backfill batch (each backfill step also records its own).</param>
-/// <param name="Steps">The steps in the order they are listed (the executor runs them by phase, then ordinal).</param>
+/// <param name="Steps">The steps in the order they are listed (the executor runs them by phase, then ordinal): the
+/// forward steps, then the rollback steps (<see cref="ExecutedStep.Undoes"/> set), which <c>pipeline rollback</c>
+/// runs.</param>
 public sealed record ExecutedPlan(int LockTimeoutMs, int BackfillBatchSize, IReadOnlyList<ExecutedStep> Steps)
 {
     /// <summary>The executed parts of a plan the planner computed.</summary>
-    public static ExecutedPlan Of(MigrationPlan plan) => Of(plan.Options, plan.Steps);
+    public static ExecutedPlan Of(MigrationPlan plan) => Of(plan.Options, plan.Steps, plan.RollbackSteps);
 
-    /// <summary>The executed parts of <paramref name="steps"/> planned with <paramref name="options"/>.</summary>
-    public static ExecutedPlan Of(PlanOptions options, IEnumerable<PlanStep> steps) =>
-        new(options.LockTimeoutMs, options.BackfillBatchSize, steps.Select(ExecutedStep.Of).ToList());
+    /// <summary>The executed parts of <paramref name="steps"/> (and their <paramref name="rollbackSteps"/>) planned
+    /// with <paramref name="options"/>.</summary>
+    public static ExecutedPlan Of(PlanOptions options, IEnumerable<PlanStep> steps, IEnumerable<PlanStep>? rollbackSteps = null) =>
+        new(options.LockTimeoutMs, options.BackfillBatchSize, steps.Concat(rollbackSteps ?? []).Select(ExecutedStep.Of).ToList());
 
     /// <summary>Plan-wide fields, in fingerprint order: <c>lock_timeout</c> (ms) and <c>backfill batch size</c>.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Fields() =>
@@ -40,16 +43,30 @@ public sealed record ExecutedPlan(int LockTimeoutMs, int BackfillBatchSize, IRea
 /// <param name="Blocked">Whether the step is blocked (never run).</param>
 /// <param name="Sql">The SQL, as written to the scripts.</param>
 /// <param name="Backfill">The batch description of a backfill step, or <c>null</c>.</param>
-public sealed record ExecutedStep(int Ordinal, Phase Phase, StepKind Kind, bool Transactional, bool Blocked, string Sql, BackfillSpec? Backfill)
+/// <param name="Rollback">For a forward step of a phase that can be rolled back (expand, backfill), how its rollback
+/// treats it (an irreversible step makes <c>pipeline rollback</c> refuse the phase); <c>null</c> otherwise.</param>
+/// <param name="Undoes">For a rollback step, the ordinal of the forward step it undoes; <c>null</c> for forward steps.</param>
+public sealed record ExecutedStep(
+    int Ordinal, Phase Phase, StepKind Kind, bool Transactional, bool Blocked, string Sql, BackfillSpec? Backfill,
+    RollbackKind? Rollback = null, int? Undoes = null)
 {
     /// <summary>The executed parts of a planned step.</summary>
     public static ExecutedStep Of(PlanStep step) =>
-        new(step.Ordinal, step.Phase, step.Kind, step.Transactional, step.Blocked, step.Sql, step.Backfill);
+        new(step.Ordinal, step.Phase, step.Kind, step.Transactional, step.Blocked, step.Sql, step.Backfill, RollbackOf(step), step.Undoes);
+
+    /// <summary>The rollback kind recorded for <paramref name="step"/>: its kind for a forward, unblocked step of
+    /// expand or backfill; <c>null</c> for contract, blocked and rollback steps.</summary>
+    public static RollbackKind? RollbackOf(PlanStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        return step.Undoes is null && !step.Blocked && RollbackNumbering.CanRollBack(step.Phase) ? step.RollbackOrUndefined.Kind : null;
+    }
 
     /// <summary>The step's fields, in fingerprint order, as (name, text) pairs: <c>ordinal</c>, <c>phase</c>,
     /// <c>kind</c>, <c>transactional</c>, <c>blocked</c>, <c>sql</c>, then for a backfill <c>backfill table</c>,
     /// <c>backfill key</c>, <c>backfill key types</c>, <c>backfill SET clause</c>, <c>backfill predicate</c> and
-    /// <c>backfill batch size</c>.</summary>
+    /// <c>backfill batch size</c>, then <c>rollback</c> (a forward step's rollback kind) and <c>undoes</c> (a rollback
+    /// step's forward ordinal) when set.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Fields()
     {
         var fields = new List<KeyValuePair<string, string>>
@@ -70,6 +87,16 @@ public sealed record ExecutedStep(int Ordinal, Phase Phase, StepKind Kind, bool 
             fields.Add(new("backfill SET clause", b.SetClause ?? ""));
             fields.Add(new("backfill predicate", b.Predicate ?? ""));
             fields.Add(new("backfill batch size", b.BatchSize.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        if (Rollback is { } rollback)
+        {
+            fields.Add(new("rollback", rollback.ToString().ToLowerInvariant()));
+        }
+
+        if (Undoes is { } undoes)
+        {
+            fields.Add(new("undoes", undoes.ToString(CultureInfo.InvariantCulture)));
         }
 
         return fields;

@@ -39,7 +39,8 @@ public static class Fingerprints
     /// <summary>
     /// The plan fingerprint: a hash of everything that decides what runs (<see cref="ExecutedPlan.Fields"/> and, for
     /// every step in listed order, <see cref="ExecutedStep.Fields"/>: ordinal, phase, kind, transactional, blocked,
-    /// SQL, and a backfill's table, key, key types, SET clause, predicate and batch size). The planner computes it;
+    /// SQL, and a backfill's table, key, key types, SET clause, predicate and batch size; a forward step's rollback kind;
+    /// then the rollback steps the same way, each with the ordinal it undoes). The planner computes it;
     /// <c>pipeline rehearse</c> and <c>pipeline apply</c> recompute it from <c>plan.json</c> and refuse when it differs.
     /// Each field is written as <c>name:length:value</c>, so no value can be shifted into its neighbour.
     /// </summary>

@@ -33,6 +33,11 @@ public interface IMigrationDialect
     /// <summary>A comment line in the dialect's syntax, e.g. <c>-- text</c>.</summary>
     string Comment(string text) => "-- " + text;
 
+    /// <summary>One statement, on one line, that always fails with <paramref name="message"/>: a rollback script whose
+    /// phase cannot be rolled back starts with it, so the client stops before changing anything. <c>null</c> (the
+    /// default) when the dialect has none: such a rollback script is then written as comments only.</summary>
+    string? RaiseStatement(string message) => null;
+
     /// <summary>The schema an unqualified name belongs to: <c>public</c> (PostgreSQL), <c>dbo</c> (SQL Server).</summary>
     string DefaultSchema => "public";
 

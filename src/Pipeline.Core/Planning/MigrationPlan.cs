@@ -36,6 +36,18 @@ public sealed record MigrationPlan(
     /// ends up equal to it).</summary>
     public DatabaseModel? Desired { get; init; }
 
+    /// <summary>The rollback steps (<see cref="RollbackNumbering"/>): for expand and backfill, the inverses of their
+    /// steps in reverse order, numbered after the forward steps, each with the phase it undoes.</summary>
+    public IReadOnlyList<PlanStep> RollbackSteps { get; init; } = [];
+
+    /// <summary>The rollback steps of <paramref name="phase"/>, in the order they run.</summary>
+    public IReadOnlyList<PlanStep> RollbackStepsOf(Phase phase) => RollbackSteps.Where(s => s.Phase == phase).ToList();
+
+    /// <summary>The steps of <paramref name="phase"/> whose rollback is <see cref="RollbackKind.Irreversible"/> (or
+    /// undefined): while there is one, the phase cannot be rolled back.</summary>
+    public IReadOnlyList<PlanStep> IrreversibleStepsOf(Phase phase) =>
+        StepsOf(phase).Where(s => !s.Blocked && s.RollbackOrUndefined.Kind == RollbackKind.Irreversible).ToList();
+
     /// <summary>Whether any step is blocked or any diagnostic is an error.</summary>
     public bool IsBlocked => Steps.Any(s => s.Blocked) || Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
 

@@ -25,4 +25,8 @@ public static class PhaseExtensions
 
     /// <summary>Script file name: <c>01-expand.sql</c>, <c>02-backfill.sql</c>, <c>03-contract.sql</c>.</summary>
     public static string ScriptFileName(this Phase phase) => $"{(int)phase:00}-{phase.Name()}.sql";
+
+    /// <summary>Rollback script file name: <c>rollback-expand.sql</c>, <c>rollback-backfill.sql</c> (contract has
+    /// none: it is the point of no return).</summary>
+    public static string RollbackScriptFileName(this Phase phase) => $"rollback-{phase.Name()}.sql";
 }

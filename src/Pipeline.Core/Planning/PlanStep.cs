@@ -42,6 +42,20 @@ public sealed record PlanStep(
     /// <see cref="PlanOptions.AllowDataLoss"/>. Set by the planner.</summary>
     public bool LosesData { get; init; }
 
+    /// <summary>How the step is undone when its phase is rolled back, as its dialect defined it when planning it;
+    /// <c>null</c> (no inverse defined) counts as <see cref="RollbackKind.Irreversible"/>
+    /// (<see cref="RollbackOrUndefined"/>). Rollback steps themselves have none.</summary>
+    public StepRollback? Rollback { get; init; }
+
+    /// <summary>The step's rollback, <see cref="StepRollback.Undefined"/> when its dialect defined none.</summary>
+    public StepRollback RollbackOrUndefined => Rollback ?? StepRollback.Undefined;
+
+    /// <summary>For a rollback step: the ordinal of the forward step it undoes; <c>null</c> for forward steps.</summary>
+    public int? Undoes { get; init; }
+
+    /// <summary>This step with <paramref name="rollback"/> as its inverse.</summary>
+    public PlanStep WithRollback(StepRollback rollback) => this with { Rollback = rollback };
+
     /// <summary>Tables the step touches, from its locks.</summary>
     public IReadOnlyList<QualifiedName> Tables => Impact.Locks.Select(l => l.Table).Distinct().ToList();
 }

@@ -86,20 +86,22 @@ public static class Planner
             .ToList();
 
         AddRiskWarnings(ordered, diagnostics);
+        var (forward, rollback) = RollbackNumbering.Number(ordered);
 
         return new MigrationPlan(
             dialect.Name,
             Fingerprints.OfSchema(actual),
             Fingerprints.OfSchema(desired),
-            Fingerprints.OfPlan(ExecutedPlan.Of(options, ordered)),
+            Fingerprints.OfPlan(ExecutedPlan.Of(options, forward, rollback)),
             actual.Server,
-            ordered,
+            forward,
             diagnostics,
             options,
             sourceDescription)
         {
             Source = actual,
             Desired = desired,
+            RollbackSteps = rollback,
         };
     }
 

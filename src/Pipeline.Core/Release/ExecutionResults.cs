@@ -74,4 +74,8 @@ public sealed record PhaseResult(
     IReadOnlyList<StepResult> Steps,
     DateTimeOffset Started,
     DateTimeOffset Finished,
-    string? SchemaFingerprintAfter);
+    string? SchemaFingerprintAfter)
+{
+    /// <summary>Whether this was the rollback of <see cref="Phase"/> (<c>pipeline rollback</c>).</summary>
+    public bool Rollback { get; init; }
+}

@@ -9,7 +9,23 @@ namespace Pipeline.Core.Release;
 public sealed record JournalState(string PlanFingerprint, IReadOnlyList<JournalStep> Steps, IReadOnlyList<JournalPhase> Phases)
 {
     /// <summary>The phases that completed, in order.</summary>
-    public IReadOnlyList<Phase> CompletedPhases => Phases.Where(p => p.Completed).Select(p => p.Phase).Distinct().Order().ToList();
+    public IReadOnlyList<Phase> CompletedPhases => Phases.Where(p => p.Completed && !p.Rollback).Select(p => p.Phase).Distinct().Order().ToList();
+
+    /// <summary>The forward row of <paramref name="phase"/>, or <c>null</c>.</summary>
+    public JournalPhase? PhaseRow(Phase phase) => Phases.FirstOrDefault(p => p.Phase == phase && !p.Rollback);
+
+    /// <summary>The row of the rollback of <paramref name="phase"/>, or <c>null</c>.</summary>
+    public JournalPhase? RollbackRow(Phase phase) => Phases.FirstOrDefault(p => p.Phase == phase && p.Rollback);
+
+    /// <summary>Whether any forward step of <paramref name="phase"/> ran (done, running or failed): the phase has
+    /// something to roll back.</summary>
+    public bool Started(Phase phase) => Steps.Any(s => s.Phase == phase && !s.Rollback && s.State != StepState.Pending);
+
+    /// <summary>Whether the rollback of <paramref name="phase"/> completed and the phase was not applied again since.</summary>
+    public bool RolledBack(Phase phase) => RollbackRow(phase) is { Completed: true } && !Started(phase);
+
+    /// <summary>Whether a rollback of <paramref name="phase"/> started and did not complete.</summary>
+    public bool RollbackUnfinished(Phase phase) => RollbackRow(phase) is { Completed: false };
 }
 
 /// <summary>One step's journal row.</summary>
@@ -37,6 +53,10 @@ public sealed record JournalStep(
     string? HighWater,
     string? Error)
 {
+    /// <summary>Whether this is a rollback step (journal phase <c>rollback-expand</c> / <c>rollback-backfill</c>;
+    /// <see cref="Phase"/> is the phase it undoes).</summary>
+    public bool Rollback { get; init; }
+
     /// <summary>Total backoff time between lock_timeout retries, in ms, over all runs.</summary>
     public double LockRetryWaitMs { get; init; }
 
@@ -58,13 +78,25 @@ public sealed record JournalPhase(
     DateTimeOffset? Finished,
     bool Completed,
     string? SchemaFingerprintAfter,
-    string? SchemaSnapshotAfter);
+    string? SchemaSnapshotAfter)
+{
+    /// <summary>Whether this row records the rollback of <see cref="Phase"/> (journal phase <c>rollback-…</c>).</summary>
+    public bool Rollback { get; init; }
+
+    /// <summary>For a forward phase: when its last rollback completed, until it is applied again (column
+    /// <c>rolled_back_at</c>); <c>null</c> otherwise.</summary>
+    public DateTimeOffset? RolledBackAt { get; init; }
+}
 
 /// <summary>A phase of some plan that the journal shows started but not completed (running, failed or
 /// interrupted).</summary>
 /// <param name="PlanFingerprint">The plan.</param>
-/// <param name="Phase">The phase.</param>
+/// <param name="Phase">The phase (for a rollback, the phase it undoes: see <see cref="UnfinishedPhase.Rollback"/>).</param>
 /// <param name="Started">When it was first started (UTC).</param>
 /// <param name="Finished">When its last run ended without completing it, or <c>null</c> when it is running or was
 /// interrupted.</param>
-public sealed record UnfinishedPhase(string PlanFingerprint, Phase Phase, DateTimeOffset Started, DateTimeOffset? Finished);
+public sealed record UnfinishedPhase(string PlanFingerprint, Phase Phase, DateTimeOffset Started, DateTimeOffset? Finished)
+{
+    /// <summary>Whether it is the rollback of <see cref="Phase"/> that is unfinished.</summary>
+    public bool Rollback { get; init; }
+}

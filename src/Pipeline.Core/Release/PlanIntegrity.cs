@@ -30,8 +30,8 @@ public sealed record IntegrityResult(string Fingerprint, IReadOnlyList<Integrity
 /// (<see cref="Fingerprints.OfPlan"/> over <see cref="PlanDocument.Executed"/>); when it is not the fingerprint
 /// <c>plan.json</c> records, <c>plan.json</c> was edited (<see cref="EditedPlanCode"/>); the first differing step is
 /// named by comparing with the latest rehearsal of the recorded fingerprint when one recorded its steps.</item>
-/// <item>The three <c>.sql</c> scripts are written again from <c>plan.json</c> with the same
-/// <see cref="ScriptWriter"/> and compared with the files: every statement line (comments and blank lines aside) and
+/// <item>The three <c>.sql</c> scripts and the two rollback scripts are written again from <c>plan.json</c> with the
+/// same <see cref="ScriptWriter"/> and <see cref="RollbackScriptWriter"/> and compared with the files: every statement line (comments and blank lines aside) and
 /// the plan fingerprint in the header must match (<see cref="EditedScriptCode"/>, naming file, line and step).</item>
 /// </list>
 /// Comparing with the rehearsed plan is the gate's part (<see cref="ReleaseGate"/>). The checks are against edits
@@ -69,18 +69,29 @@ public static partial class PlanIntegrity
         var migration = ToMigrationPlan(plan);
         foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
         {
-            if (CompareScript(folder, phase, migration, dialect) is { } problem)
+            if (CompareScript(folder, phase.ScriptFileName(), ScriptWriter.Write(migration, phase, dialect), migration, dialect) is { } problem)
             {
                 problems.Add(new IntegrityProblem(EditedScriptCode, problem));
+            }
+        }
+
+        // A plan.json from before rollbacks existed has no rollback scripts to compare (and cannot be rolled back).
+        if (plan.RollbackSteps is not null)
+        {
+            foreach (var phase in RollbackNumbering.RollbackPhases)
+            {
+                if (CompareScript(folder, phase.RollbackScriptFileName(), RollbackScriptWriter.Write(migration, phase, dialect), migration, dialect) is { } problem)
+                {
+                    problems.Add(new IntegrityProblem(EditedScriptCode, problem));
+                }
             }
         }
 
         return new IntegrityResult(fingerprint, problems);
     }
 
-    private static string? CompareScript(PlanFolder folder, Phase phase, MigrationPlan plan, IMigrationDialect dialect)
+    private static string? CompareScript(PlanFolder folder, string name, string expectedText, MigrationPlan plan, IMigrationDialect dialect)
     {
-        var name = phase.ScriptFileName();
         var path = folder.PathOf(name);
         string actual;
         try
@@ -93,7 +104,6 @@ public static partial class PlanIntegrity
         }
 
         var comment = dialect.Comment("").TrimEnd();
-        var expectedText = ScriptWriter.Write(plan, phase, dialect);
         var expected = Statements(expectedText, comment);
         var found = Statements(actual, comment);
         var header = dialect.Comment($"Plan fingerprint:    {plan.Fingerprint}");
@@ -161,7 +171,7 @@ public static partial class PlanIntegrity
     /// compared.</summary>
     private static MigrationPlan ToMigrationPlan(PlanDocument plan)
     {
-        var steps = (plan.Steps ?? []).Select(s => new PlanStep(
+        static PlanStep Step(PlanDocumentStep s) => new PlanStep(
             s.Phase,
             s.Summary ?? "",
             s.Sql ?? "",
@@ -171,11 +181,25 @@ public static partial class PlanIntegrity
             Kind: s.Kind,
             Backfill: s.Backfill,
             BlockedReason: s.Blocked ? s.BlockedReason ?? "blocked" : null,
-            Ordinal: s.Ordinal)).ToList();
+            Ordinal: s.Ordinal)
+        {
+            Undoes = s.Undoes,
+        };
+
+        var rollback = (plan.RollbackSteps ?? []).Select(Step).ToList();
+        var steps = (plan.Steps ?? []).Select(s => Step(s) with
+        {
+            Rollback = s.Rollback is { } r
+                ? new StepRollback(r.Kind, rollback.Where(x => x.Undoes == s.Ordinal).ToList(), r.Why ?? "")
+                : null,
+        }).ToList();
         var options = new PlanOptions(plan.Options?.AllowDataLoss ?? false, plan.Options?.LockTimeoutMs ?? 0, plan.Options?.BackfillBatchSize ?? 0);
         var server = plan.ServerVersion is null ? null : new ServerInfo(plan.Dialect ?? "", 0, plan.ServerVersion);
         return new MigrationPlan(
-            plan.Dialect ?? "", plan.SourceFingerprint ?? "", plan.DesiredFingerprint ?? "", plan.Fingerprint ?? "", server, steps, [], options, plan.Source ?? "");
+            plan.Dialect ?? "", plan.SourceFingerprint ?? "", plan.DesiredFingerprint ?? "", plan.Fingerprint ?? "", server, steps, [], options, plan.Source ?? "")
+        {
+            RollbackSteps = rollback,
+        };
     }
 
     [GeneratedRegex(@"^\s*Step (\d+)/\d+ ")]

@@ -54,6 +54,7 @@ public static class MarkdownReportWriter
             WritePhaseTable(plan, phase, Line);
         }
 
+        RollbackReportSection.Write(plan, Line);
         WriteDestructive(plan, context, Line);
         WriteTimeline(plan, Line);
         WriteSql(plan, Line);
@@ -156,6 +157,12 @@ public static class MarkdownReportWriter
         if (rest.Count > 0)
         {
             line($"*{rest.Count} of {steps.Count} steps are grouped by lock, work and risk (the blocked, riskiest and longest are listed one by one); every step's SQL is in the full SQL below and in `{phase.ScriptFileName()}`.*");
+            line("");
+        }
+
+        if (phase == Phase.Contract)
+        {
+            line($"**⚠ {Escape(PointOfNoReturn.Describe(plan))}**");
             line("");
         }
     }
@@ -314,7 +321,7 @@ public static class MarkdownReportWriter
         }));
     }
 
-    private static string Mode(PlanStep s) => s.Impact.StrongestMode == LockMode.None ? "none" : s.Impact.StrongestMode.DisplayName;
+    internal static string Mode(PlanStep s) => s.Impact.StrongestMode == LockMode.None ? "none" : s.Impact.StrongestMode.DisplayName;
 
     private static string Work(LockImpact impact) => impact.Work switch
     {
@@ -325,7 +332,7 @@ public static class MarkdownReportWriter
         _ => "catalog only",
     };
 
-    private static string Risk(RiskLevel risk) => risk switch
+    internal static string Risk(RiskLevel risk) => risk switch
     {
         RiskLevel.High => "🔴 high",
         RiskLevel.Medium => "🟠 medium",
@@ -347,7 +354,7 @@ public static class MarkdownReportWriter
 
     private static string Count(int n, string noun) => $"{n.ToString(CultureInfo.InvariantCulture)} {noun}{(n == 1 ? "" : "s")}";
 
-    private static string Code(string text)
+    internal static string Code(string text)
     {
         var one = OneLine(text);
         if (one.Length > 70)
@@ -361,6 +368,6 @@ public static class MarkdownReportWriter
     private static string OneLine(string text) =>
         string.Join(' ', text.Split(['\r', '\n', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
 
-    private static string Escape(string text) =>
+    internal static string Escape(string text) =>
         OneLine(text).Replace("|", "\\|", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal);
 }

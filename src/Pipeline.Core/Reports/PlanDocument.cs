@@ -20,6 +20,9 @@ namespace Pipeline.Core.Reports;
 /// <param name="Summary">Step counts.</param>
 /// <param name="Steps">Steps in execution order.</param>
 /// <param name="Diagnostics">Warnings and errors.</param>
+/// <param name="RollbackSteps">The rollback steps of expand and backfill (<see cref="MigrationPlan.RollbackSteps"/>),
+/// in the order they run; each has the phase it undoes and <see cref="PlanDocumentStep.Undoes"/>. <c>null</c> in a
+/// plan.json written before rollbacks existed.</param>
 public sealed record PlanDocument(
     string Format,
     int Version,
@@ -33,7 +36,8 @@ public sealed record PlanDocument(
     PlanDocumentOptions Options,
     PlanDocumentSummary Summary,
     IReadOnlyList<PlanDocumentStep> Steps,
-    IReadOnlyList<PlanDocumentDiagnostic> Diagnostics)
+    IReadOnlyList<PlanDocumentDiagnostic> Diagnostics,
+    IReadOnlyList<PlanDocumentStep>? RollbackSteps = null)
 {
     /// <summary>The document of <paramref name="plan"/>.</summary>
     public static PlanDocument From(MigrationPlan plan) => new(
@@ -51,10 +55,22 @@ public sealed record PlanDocument(
             plan.StepsOf(Phase.Expand).Count,
             plan.StepsOf(Phase.Backfill).Count,
             plan.StepsOf(Phase.Contract).Count,
-            plan.Steps.Count(s => s.Blocked)),
+            plan.Steps.Count(s => s.Blocked),
+            plan.RollbackStepsOf(Phase.Expand).Count,
+            plan.RollbackStepsOf(Phase.Backfill).Count),
         plan.Steps.Select(PlanDocumentStep.From).ToList(),
         plan.Diagnostics.Select(d => new PlanDocumentDiagnostic(
-            d.Severity.ToString().ToLowerInvariant(), d.Code, d.Message, d.Location?.File, d.Location?.Line, d.Location?.Column)).ToList());
+            d.Severity.ToString().ToLowerInvariant(), d.Code, d.Message, d.Location?.File, d.Location?.Line, d.Location?.Column)).ToList(),
+        plan.RollbackSteps.Select(PlanDocumentStep.From).ToList());
+
+    /// <summary>The rollback steps of <paramref name="phase"/>, in the order they run (none for contract).</summary>
+    public IReadOnlyList<PlanDocumentStep> RollbackStepsOf(Phase phase) =>
+        (RollbackSteps ?? []).Where(s => s.Phase == phase).ToList();
+
+    /// <summary>The forward steps of <paramref name="phase"/> that its rollback cannot undo (recorded as
+    /// irreversible, or with no rollback recorded at all, as in a plan.json from before rollbacks).</summary>
+    public IReadOnlyList<PlanDocumentStep> IrreversibleStepsOf(Phase phase) =>
+        (Steps ?? []).Where(s => s.Phase == phase && !s.Blocked && s.Rollback is not { Kind: not RollbackKind.Irreversible }).ToList();
 
     /// <summary>The JSON text.</summary>
     public string ToJson() => DocumentJson.Serialize(this);
@@ -64,7 +80,8 @@ public sealed record PlanDocument(
     public ExecutedPlan Executed() => new(
         Options?.LockTimeoutMs ?? 0,
         Options?.BackfillBatchSize ?? 0,
-        (Steps ?? []).Select(s => new ExecutedStep(s.Ordinal, s.Phase, s.Kind, s.Transactional, s.Blocked, s.Sql ?? "", s.Backfill)).ToList());
+        (Steps ?? []).Concat(RollbackSteps ?? [])
+            .Select(s => new ExecutedStep(s.Ordinal, s.Phase, s.Kind, s.Transactional, s.Blocked, s.Sql ?? "", s.Backfill, s.Rollback?.Kind, s.Undoes)).ToList());
 
     /// <summary>Reads a <c>plan.json</c>.</summary>
     /// <exception cref="InvalidDataException">Not a plan document; the message names <paramref name="fileName"/>.</exception>
@@ -83,7 +100,15 @@ public sealed record PlanDocumentOptions(bool AllowDataLoss, int LockTimeoutMs, 
 /// <param name="Backfill">Steps in backfill.</param>
 /// <param name="Contract">Steps in contract.</param>
 /// <param name="Blocked">Blocked steps.</param>
-public sealed record PlanDocumentSummary(int Expand, int Backfill, int Contract, int Blocked);
+/// <param name="RollbackExpand">Steps of <c>rollback-expand.sql</c>.</param>
+/// <param name="RollbackBackfill">Steps of <c>rollback-backfill.sql</c>.</param>
+public sealed record PlanDocumentSummary(int Expand, int Backfill, int Contract, int Blocked, int RollbackExpand = 0, int RollbackBackfill = 0);
+
+/// <summary>How a forward step is treated when its phase is rolled back (<see cref="StepRollback"/>).</summary>
+/// <param name="Kind">undo, nothing, kept or irreversible.</param>
+/// <param name="Steps">Ordinals of the rollback steps that undo it (in <see cref="PlanDocument.RollbackSteps"/>).</param>
+/// <param name="Why">Why, for people.</param>
+public sealed record PlanDocumentRollback(RollbackKind Kind, IReadOnlyList<int> Steps, string Why);
 
 /// <summary>A lock on one table.</summary>
 /// <param name="Table">Schema-qualified table.</param>
@@ -112,6 +137,8 @@ public sealed record PlanDocumentLock(string Table, string Mode);
 /// <param name="Blocked">Whether the step is blocked.</param>
 /// <param name="BlockedReason">Why, and how to allow it.</param>
 /// <param name="Backfill">Batch description of a backfill step.</param>
+/// <param name="Rollback">For a forward step of expand or backfill: how its rollback treats it.</param>
+/// <param name="Undoes">For a rollback step: the ordinal of the forward step it undoes.</param>
 public sealed record PlanDocumentStep(
     int Ordinal,
     Phase Phase,
@@ -133,7 +160,9 @@ public sealed record PlanDocumentStep(
     int? SourceColumn,
     bool Blocked,
     string? BlockedReason,
-    BackfillSpec? Backfill)
+    BackfillSpec? Backfill,
+    PlanDocumentRollback? Rollback = null,
+    int? Undoes = null)
 {
     /// <summary>The document form of <paramref name="step"/>.</summary>
     public static PlanDocumentStep From(PlanStep step) => new(
@@ -157,7 +186,11 @@ public sealed record PlanDocumentStep(
         step.Source?.Column,
         step.Blocked,
         step.BlockedReason,
-        step.Backfill);
+        step.Backfill,
+        ExecutedStep.RollbackOf(step) is { } kind
+            ? new PlanDocumentRollback(kind, step.RollbackOrUndefined.Steps.Select(r => r.Ordinal).ToList(), step.RollbackOrUndefined.Why)
+            : null,
+        step.Undoes);
 }
 
 /// <summary>A diagnostic in <c>plan.json</c>.</summary>

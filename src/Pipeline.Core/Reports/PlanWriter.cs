@@ -3,7 +3,8 @@ using Pipeline.Core.Planning;
 namespace Pipeline.Core.Reports;
 
 /// <summary>
-/// Writes a plan folder: <c>01-expand.sql</c>, <c>02-backfill.sql</c>, <c>03-contract.sql</c>, <c>plan.json</c>,
+/// Writes a plan folder: <c>01-expand.sql</c>, <c>02-backfill.sql</c>, <c>03-contract.sql</c>, the rollbacks
+/// <c>rollback-expand.sql</c> and <c>rollback-backfill.sql</c>, <c>plan.json</c>,
 /// <c>report.md</c>, and the two schema snapshots the release step needs (<c>source.snapshot.json</c>,
 /// <c>desired.snapshot.json</c>).
 /// </summary>
@@ -29,7 +30,7 @@ public static class PlanWriter
         Write(Policy.PlanReview.Create(plan, Policy.FailPolicy.Default), dialect, directory, ReportContext.Default, "schema.yaml");
 
     /// <summary>Writes every file of the plan folder into <paramref name="directory"/> (created if missing) and
-    /// returns the paths written: the three scripts, <c>plan.json</c>, the reports (<c>report.md</c>,
+    /// returns the paths written: the three scripts, the two rollback scripts, <c>plan.json</c>, the reports (<c>report.md</c>,
     /// <c>report.json</c>, <c>report.sarif</c>) of <paramref name="review"/>, and the snapshots. Files are written with
     /// LF line endings, UTF-8 without BOM. <paramref name="schemaFile"/> is the YAML file SARIF results without a
     /// location point at.</summary>
@@ -57,6 +58,11 @@ public static class PlanWriter
         foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
         {
             Put(phase.ScriptFileName(), ScriptWriter.Write(plan, phase, dialect));
+        }
+
+        foreach (var phase in RollbackNumbering.RollbackPhases)
+        {
+            Put(phase.RollbackScriptFileName(), RollbackScriptWriter.Write(plan, phase, dialect));
         }
 
         Put(PlanJsonFileName, PlanDocument.From(plan).ToJson() + "\n");

@@ -49,11 +49,30 @@ public static class ScriptWriter
 
         foreach (var step in steps)
         {
+            WriteStep(text, plan, step, phase.Name(), plan.Steps.Count, dialect);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>One step's commented block (phase, lock, work, estimate, risk, source, why) and its statement, or the
+    /// statement as comments when the step is blocked.</summary>
+    internal static void WriteStep(StringBuilder text, MigrationPlan plan, PlanStep step, string label, int total, IMigrationDialect dialect)
+    {
+        void Line(string s = "") => text.Append(s).Append('\n');
+        void Comment(string s) => Line(dialect.Comment(s));
+        {
             Comment(new string('-', 100));
-            Comment($"Step {step.Ordinal}/{plan.Steps.Count} · {phase.Name()} · {step.Summary}");
+            Comment($"Step {step.Ordinal}/{total} · {label} · {step.Summary}");
             Comment($"Lock:     {StepText.Locks(step)}");
             Comment($"Work:     {StepText.Work(step.Impact)}");
             Comment($"Estimate: ~{DurationText.Format(step.Impact.EstimatedMs)} under the lock · risk {StepText.Risk(step.Impact.Risk)}");
+            if (step.Undoes is { } undoes)
+            {
+                var forward = plan.Steps.FirstOrDefault(s => s.Ordinal == undoes);
+                Comment($"Undoes:   step {undoes}{(forward is null ? "" : $" ({forward.Summary})")}");
+            }
+
             if (step.Source is not null)
             {
                 Comment($"Source:   {StepText.Location(step.Source)}");
@@ -86,7 +105,7 @@ public static class ScriptWriter
                 }
 
                 Line(step.Sql.TrimEnd());
-                if (layout.BatchSeparator is { } separator)
+                if (dialect.Scripts.BatchSeparator is { } separator)
                 {
                     Line(separator);
                 }
@@ -94,11 +113,9 @@ public static class ScriptWriter
 
             Line();
         }
-
-        return text.ToString();
     }
 
-    private static IEnumerable<string> Wrap(string text, int width)
+    internal static IEnumerable<string> Wrap(string text, int width)
     {
         var line = new StringBuilder();
         foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))

@@ -55,6 +55,11 @@ public sealed partial class PostgresDialect : IMigrationDialect
         string.Join('\n', (text ?? string.Empty).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => "-- " + l));
 
     /// <inheritdoc />
+    /// <remarks>A <c>DO</c> block raising an exception (https://www.postgresql.org/docs/current/plpgsql-errors-and-messages.html).</remarks>
+    public string? RaiseStatement(string message) =>
+        $"DO $pipeline$ BEGIN RAISE EXCEPTION USING MESSAGE = {SqlIdentifiers.Literal(string.Join(' ', (message ?? "").Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)))}; END $pipeline$;";
+
+    /// <inheritdoc />
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public IReadOnlyList<PlanStep> PlanChange(SchemaChange change, PlanContext context, ICollection<PlanDiagnostic> diagnostics)
     {
@@ -64,10 +69,10 @@ public sealed partial class PostgresDialect : IMigrationDialect
         var f = new StepFactory(context, diagnostics, change);
         if (PlanPartitioned(change, f) is { } partitioned)
         {
-            return partitioned;
+            return WithRollbacks(partitioned, f);
         }
 
-        return change switch
+        var steps = change switch
         {
             CreateSchema c => PlanCreateSchema(c, f),
             DropSchema c => PlanDropSchema(c, f),
@@ -108,6 +113,7 @@ public sealed partial class PostgresDialect : IMigrationDialect
             DropGeneratedExpression c => PlanDropGeneratedExpression(c, f),
             _ => PlanUnknown(change, f),
         };
+        return WithRollbacks(steps, f);
     }
 
     private static List<PlanStep> PlanUnknown(SchemaChange change, StepFactory f)

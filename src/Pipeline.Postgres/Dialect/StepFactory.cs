@@ -15,6 +15,7 @@ internal sealed class StepFactory
     private readonly PlanContext context;
     private readonly ICollection<PlanDiagnostic> diagnostics;
     private readonly SchemaChange change;
+    private readonly Dictionary<PlanStep, PgStatementKind> kinds = new(ReferenceEqualityComparer.Instance);
 
     public StepFactory(PlanContext context, ICollection<PlanDiagnostic> diagnostics, SchemaChange change)
     {
@@ -58,8 +59,17 @@ internal sealed class StepFactory
         var impact = Impact(rule, table, stats, referenced);
         // The script and report state lock, work, estimate and risk beside the step; Why says why it is safe and cites the rule.
         var fullWhy = $"{why} Source: {rule.Source}";
-        return new PlanStep(phase, summary, sql, transactional, impact, fullWhy, change.Location, stepKind, backfill, blockedReason);
+        var step = new PlanStep(phase, summary, sql, transactional, impact, fullWhy, change.Location, stepKind, backfill, blockedReason);
+        kinds[step] = kind;
+        return step;
     }
+
+    /// <summary>The statement kind <paramref name="step"/> was built with by this factory, or <c>null</c> (a step
+    /// changed after it was built, or built elsewhere).</summary>
+    public PgStatementKind? KindOf(PlanStep step) => kinds.TryGetValue(step, out var kind) ? kind : null;
+
+    /// <summary>The change being planned.</summary>
+    public SchemaChange Change => change;
 
     /// <summary>The lock impact of <paramref name="rule"/> on the given tables.</summary>
     public LockImpact Impact(PgLockRule rule, QualifiedName? table, TableStats? stats, QualifiedName? referenced)

@@ -14,7 +14,7 @@ public static class JournalOtherPlans
     private const string ReadUnfinished = """
         SELECT plan_fingerprint, phase, started_at, finished_at
         FROM pipeline.journal_phases
-        WHERE plan_fingerprint <> $1 AND NOT completed
+        WHERE plan_fingerprint <> $1 AND NOT completed AND (to_jsonb(journal_phases) ->> 'rolled_back_at') IS NULL
         ORDER BY started_at
         """;
 
@@ -56,7 +56,10 @@ public static class JournalOtherPlans
                     r.GetString(0),
                     JournalStore.ParsePhase(r.GetString(1)),
                     r.GetFieldValue<DateTimeOffset>(2),
-                    r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3)));
+                    r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3))
+                {
+                    Rollback = JournalStore.IsRollbackName(r.GetString(1)),
+                });
             }
 
             return phases;

@@ -41,6 +41,7 @@ internal static class JournalSql
             completed boolean NOT NULL DEFAULT false,
             schema_fingerprint_after text,
             schema_snapshot_after text,
+            rolled_back_at timestamptz,
             PRIMARY KEY (plan_fingerprint, phase));
         """;
 
@@ -51,7 +52,9 @@ internal static class JournalSql
             ADD COLUMN IF NOT EXISTS deadlock_retries integer NOT NULL DEFAULT 0,
             ADD COLUMN IF NOT EXISTS serialization_retries integer NOT NULL DEFAULT 0,
             ADD COLUMN IF NOT EXISTS reconnects integer NOT NULL DEFAULT 0,
-            ADD COLUMN IF NOT EXISTS fault_wait_ms double precision NOT NULL DEFAULT 0
+            ADD COLUMN IF NOT EXISTS fault_wait_ms double precision NOT NULL DEFAULT 0;
+        ALTER TABLE pipeline.journal_phases
+            ADD COLUMN IF NOT EXISTS rolled_back_at timestamptz
         """;
 
     /// <summary>Whether the journal exists: one boolean.</summary>
@@ -63,6 +66,8 @@ internal static class JournalSql
         SELECT to_regclass('pipeline.journal_phases') IS NOT NULL
            AND EXISTS (SELECT FROM pg_attribute
                        WHERE attrelid = to_regclass('pipeline.journal_steps') AND attname = 'fault_wait_ms' AND NOT attisdropped)
+           AND EXISTS (SELECT FROM pg_attribute
+                       WHERE attrelid = to_regclass('pipeline.journal_phases') AND attname = 'rolled_back_at' AND NOT attisdropped)
         """;
 
     /// <summary>Session advisory lock on a plan ($1 = plan fingerprint): one executor per plan and database.</summary>
@@ -77,10 +82,43 @@ internal static class JournalSql
         VALUES ($1, $2, $3, $4) ON CONFLICT (plan_fingerprint, ordinal) DO NOTHING
         """;
 
-    /// <summary>Records the start of a phase run ($1 fp, $2 phase); the first start is kept.</summary>
+    /// <summary>Records the start of a phase run ($1 fp, $2 phase); the first start is kept, except that a phase
+    /// applied again after it was rolled back starts anew (its <c>rolled_back_at</c> cleared, the rollback's own row
+    /// keeps the record).</summary>
     public const string StartPhase = """
         INSERT INTO pipeline.journal_phases (plan_fingerprint, phase, started_at)
-        VALUES ($1, $2, clock_timestamp()) ON CONFLICT (plan_fingerprint, phase) DO NOTHING
+        VALUES ($1, $2, clock_timestamp())
+        ON CONFLICT (plan_fingerprint, phase) DO UPDATE SET started_at = clock_timestamp(), finished_at = NULL, rolled_back_at = NULL
+        WHERE journal_phases.rolled_back_at IS NOT NULL
+        """;
+
+    /// <summary>Starts a new rollback of a phase whose previous rollback completed ($1 fp, $2 rollback phase name,
+    /// e.g. <c>rollback-expand</c>): its row and its steps' rows start over (the phase was applied again since).</summary>
+    public const string RestartRollbackPhase = """
+        UPDATE pipeline.journal_phases SET started_at = clock_timestamp(), finished_at = NULL, completed = false
+        WHERE plan_fingerprint = $1 AND phase = $2 AND completed
+        """;
+
+    /// <summary>The steps' part of <see cref="RestartRollbackPhase"/> (same parameters).</summary>
+    public const string RestartRollbackSteps = """
+        UPDATE pipeline.journal_steps
+        SET state = 'pending', started_at = NULL, finished_at = NULL, rows_done = 0, high_water = NULL, error = NULL
+        WHERE plan_fingerprint = $1 AND phase = $2
+        """;
+
+    /// <summary>Records, in the transaction that completes a rollback, that the forward phase is undone ($1 fp, $2
+    /// forward phase name): its steps are pending again (a backfill starts over: its high-water mark is cleared) and its
+    /// row is no longer completed and carries <c>rolled_back_at</c>, so the phase can be applied again.</summary>
+    public const string MarkRolledBackSteps = """
+        UPDATE pipeline.journal_steps
+        SET state = 'pending', finished_at = NULL, rows_done = 0, high_water = NULL, error = NULL
+        WHERE plan_fingerprint = $1 AND phase = $2
+        """;
+
+    /// <summary>The phase row's part of <see cref="MarkRolledBackSteps"/> (same parameters).</summary>
+    public const string MarkRolledBackPhase = """
+        UPDATE pipeline.journal_phases SET completed = false, rolled_back_at = clock_timestamp()
+        WHERE plan_fingerprint = $1 AND phase = $2
         """;
 
     /// <summary>Records the end of a phase run ($1 fp, $2 phase, $3 completed, $4 fingerprint, $5 snapshot).</summary>
@@ -152,7 +190,8 @@ internal static class JournalSql
 
     /// <summary>The phases of a plan ($1 fp).</summary>
     public const string ReadPhases = """
-        SELECT phase, started_at, finished_at, completed, schema_fingerprint_after, schema_snapshot_after
-        FROM pipeline.journal_phases WHERE plan_fingerprint = $1 ORDER BY started_at
+        SELECT phase, started_at, finished_at, completed, schema_fingerprint_after, schema_snapshot_after,
+               (to_jsonb(p) ->> 'rolled_back_at')::timestamptz
+        FROM pipeline.journal_phases AS p WHERE plan_fingerprint = $1 ORDER BY started_at
         """;
 }

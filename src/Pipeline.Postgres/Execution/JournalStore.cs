@@ -28,7 +28,7 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
         }
 
         await using var tx = await connection.BeginTransactionAsync(ct);
-        foreach (var statement in SqlScriptSplitter.Split(JournalSql.Create).Append(JournalSql.Upgrade))
+        foreach (var statement in SqlScriptSplitter.Split(JournalSql.Create).Concat(SqlScriptSplitter.Split(JournalSql.Upgrade)))
         {
             await using var command = new NpgsqlCommand(statement, connection, tx);
             await command.ExecuteNonQueryAsync(ct);
@@ -67,6 +67,7 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
                     r.IsDBNull(9) ? null : r.GetString(9),
                     r.IsDBNull(10) ? null : r.GetString(10))
                 {
+                    Rollback = IsRollbackName(r.GetString(1)),
                     LockRetryWaitMs = r.GetDouble(11),
                     Faults = new FaultRetries(r.GetInt32(12), r.GetInt32(13), r.GetInt32(14), r.GetDouble(15)),
                 });
@@ -85,7 +86,11 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
                     r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2),
                     r.GetBoolean(3),
                     r.IsDBNull(4) ? null : r.GetString(4),
-                    r.IsDBNull(5) ? null : r.GetString(5)));
+                    r.IsDBNull(5) ? null : r.GetString(5))
+                {
+                    Rollback = IsRollbackName(r.GetString(0)),
+                    RolledBackAt = r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6),
+                });
             }
         }
 
@@ -129,22 +134,46 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
         await command.ExecuteScalarAsync(ct);
     }
 
-    /// <summary>Registers the steps (pending, unless they already have a row).</summary>
-    public async Task RegisterAsync(IEnumerable<(int Ordinal, Phase Phase, string Summary)> steps, CancellationToken ct)
+    /// <summary>Registers the steps (pending, unless they already have a row); <paramref name="rollback"/> registers
+    /// them under the rollback of their phase (<see cref="NameOf"/>).</summary>
+    public async Task RegisterAsync(IEnumerable<(int Ordinal, Phase Phase, string Summary)> steps, CancellationToken ct, bool rollback = false)
     {
         foreach (var (ordinal, phase, summary) in steps)
         {
-            await ExecuteAsync(JournalSql.RegisterStep, ct, Text(planFingerprint), Int(ordinal), Text(phase.Name()), Text(summary));
+            await ExecuteAsync(JournalSql.RegisterStep, ct, Text(planFingerprint), Int(ordinal), Text(NameOf(phase, rollback)), Text(summary));
         }
     }
 
-    /// <summary>Records the start of a phase run.</summary>
-    public Task StartPhaseAsync(Phase phase, CancellationToken ct) =>
-        ExecuteAsync(JournalSql.StartPhase, ct, Text(planFingerprint), Text(phase.Name()));
+    /// <summary>Records the start of a phase run (or of its rollback).</summary>
+    public Task StartPhaseAsync(Phase phase, CancellationToken ct, bool rollback = false) =>
+        ExecuteAsync(JournalSql.StartPhase, ct, Text(planFingerprint), Text(NameOf(phase, rollback)));
 
-    /// <summary>Records the end of a phase run.</summary>
-    public Task FinishPhaseAsync(Phase phase, bool completed, string? fingerprint, string? snapshot, CancellationToken ct) =>
-        ExecuteAsync(JournalSql.FinishPhase, ct, Text(planFingerprint), Text(phase.Name()), Bool(completed), Text(fingerprint), Text(snapshot));
+    /// <summary>Records the end of a phase run (or of its rollback).</summary>
+    public Task FinishPhaseAsync(Phase phase, bool completed, string? fingerprint, string? snapshot, CancellationToken ct, bool rollback = false) =>
+        ExecuteAsync(JournalSql.FinishPhase, ct, Text(planFingerprint), Text(NameOf(phase, rollback)), Bool(completed), Text(fingerprint), Text(snapshot));
+
+    /// <summary>Starts the rollback of <paramref name="phase"/> over when its previous rollback completed.</summary>
+    public async Task RestartRollbackAsync(Phase phase, CancellationToken ct)
+    {
+        await ExecuteAsync(JournalSql.RestartRollbackPhase, ct, Text(planFingerprint), Text(NameOf(phase, rollback: true)));
+        await ExecuteAsync(JournalSql.RestartRollbackSteps, ct, Text(planFingerprint), Text(NameOf(phase, rollback: true)));
+    }
+
+    /// <summary>Records that <paramref name="phase"/> is rolled back (call in the transaction that records the
+    /// rollback as completed): its steps pending again, its row not completed, <c>rolled_back_at</c> set.</summary>
+    public async Task MarkRolledBackAsync(Phase phase, CancellationToken ct)
+    {
+        await ExecuteAsync(JournalSql.MarkRolledBackSteps, ct, Text(planFingerprint), Text(phase.Name()));
+        await ExecuteAsync(JournalSql.MarkRolledBackPhase, ct, Text(planFingerprint), Text(phase.Name()));
+    }
+
+    /// <summary>The journal's name of a phase, or of its rollback: <c>expand</c>, <c>rollback-expand</c>.</summary>
+    public static string NameOf(Phase phase, bool rollback) => rollback ? RollbackPrefix + phase.Name() : phase.Name();
+
+    /// <summary>Whether a journal phase name is a rollback's (<c>rollback-expand</c>, <c>rollback-backfill</c>).</summary>
+    public static bool IsRollbackName(string name) => name.StartsWith(RollbackPrefix, StringComparison.Ordinal);
+
+    private const string RollbackPrefix = "rollback-";
 
     /// <summary>Marks a step running and counts the attempt.</summary>
     public Task MarkRunningAsync(int ordinal, CancellationToken ct) =>
@@ -189,8 +218,9 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
         return await command.ExecuteScalarAsync(ct) is long total ? total : rows;
     }
 
-    /// <summary>The phase of its lower-case name.</summary>
-    public static Phase ParsePhase(string name) => Enum.Parse<Phase>(name, ignoreCase: true);
+    /// <summary>The phase of its lower-case journal name; for a rollback's name, the phase it undoes.</summary>
+    public static Phase ParsePhase(string name) =>
+        Enum.Parse<Phase>(IsRollbackName(name) ? name[RollbackPrefix.Length..] : name, ignoreCase: true);
 
     private static StepState ParseState(string state) => Enum.Parse<StepState>(state, ignoreCase: true);
 

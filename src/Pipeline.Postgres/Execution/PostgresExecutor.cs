@@ -75,6 +75,53 @@ public sealed class PostgresExecutor
         }
 
         var steps = plan.Steps.Where(s => s.Phase == phase).OrderBy(s => s.Ordinal).ToList();
+        return await RunAsync(plan, phase, rollback: false, steps, exclude, ct);
+    }
+
+    /// <summary>
+    /// Rolls back (or resumes the rollback of) <paramref name="phase"/> of <paramref name="plan"/>: runs its rollback
+    /// steps (<see cref="PlanDocument.RollbackStepsOf"/>: the inverses of its steps, in reverse order) with the same
+    /// journal, retries and reconnects as a forward phase, recorded under <c>rollback-{phase}</c>. When every rollback
+    /// step is done, the schema is introspected and, in one transaction, the rollback recorded as completed with the
+    /// schema's fingerprint and the forward phase marked rolled back (its steps pending again, its row not completed,
+    /// <c>rolled_back_at</c> set), so it can be applied again later. A rollback whose previous run completed starts
+    /// over (the phase was applied again since).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The phase is contract (the point of no return); the plan is blocked
+    /// or has no rollback (a plan.json from before rollbacks); a step of the phase cannot be undone; contract of the
+    /// plan has started; a later phase has run and is not rolled back; or another executor is running this plan.</exception>
+    /// <exception cref="PipelineConnectionException">The database cannot be reached, or the journal cannot be prepared
+    /// or the schema read (message without password).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (a rerun resumes).</exception>
+    public async Task<PhaseResult> RollbackPhaseAsync(PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(exclude);
+        if (!RollbackNumbering.CanRollBack(phase))
+        {
+            throw new InvalidOperationException($"{phase.Name()} is the point of no return: it has no rollback.");
+        }
+
+        if (plan.Blocked || plan.Steps.Any(s => s.Blocked) || plan.RollbackSteps is null)
+        {
+            throw new InvalidOperationException(plan.RollbackSteps is null
+                ? $"Plan {plan.Fingerprint} has no rollback steps (its plan.json predates rollbacks): plan again."
+                : $"Plan {plan.Fingerprint} is blocked: a blocked plan never runs, so there is nothing to roll back.");
+        }
+
+        if (plan.IrreversibleStepsOf(phase) is { Count: > 0 } irreversible)
+        {
+            throw new InvalidOperationException(
+                $"{phase.Name()} of plan {plan.Fingerprint} cannot be rolled back: " + string.Join("; ", irreversible.Select(x => $"step {x.Ordinal} ({x.Summary}): {x.Rollback?.Why ?? "no rollback recorded"}")));
+        }
+
+        var steps = plan.RollbackStepsOf(phase).ToList();
+        return await RunAsync(plan, phase, rollback: true, steps, exclude, ct);
+    }
+
+    private async Task<PhaseResult> RunAsync(
+        PlanDocument plan, Phase phase, bool rollback, List<PlanDocumentStep> steps, IReadOnlyList<string> exclude, CancellationToken ct)
+    {
         var started = DateTimeOffset.UtcNow;
         var target = ConnectionStrings.Describe(ConnectionString);
         await using var connection = new NpgsqlConnection(ExecutorConnectionString());
@@ -97,15 +144,27 @@ public sealed class PostgresExecutor
             }
 
             var current = await journal.ReadAsync(ct);
-            CheckEarlierPhases(plan, phase, current, target);
-            await journal.RegisterAsync(steps.Select(s => (s.Ordinal, s.Phase, s.Summary)), ct);
-            await journal.StartPhaseAsync(phase, ct);
+            if (rollback)
+            {
+                CheckRollbackOrder(plan, phase, current, target);
+                if (current.RollbackRow(phase) is { Completed: true })
+                {
+                    await journal.RestartRollbackAsync(phase, ct);
+                }
+            }
+            else
+            {
+                CheckEarlierPhases(plan, phase, current, target);
+            }
+
+            await journal.RegisterAsync(steps.Select(s => (s.Ordinal, s.Phase, s.Summary)), ct, rollback);
+            await journal.StartPhaseAsync(phase, ct, rollback);
             return await journal.ReadAsync(ct);
         });
 
         try
         {
-            return await RunStepsAsync(plan, phase, exclude, steps, runner, state, started, ct);
+            return await RunStepsAsync(plan, phase, rollback, exclude, steps, runner, state, started, ct);
         }
         finally
         {
@@ -117,7 +176,7 @@ public sealed class PostgresExecutor
     }
 
     private async Task<PhaseResult> RunStepsAsync(
-        PlanDocument plan, Phase phase, IReadOnlyList<string> exclude, List<PlanDocumentStep> steps, StepRunner runner,
+        PlanDocument plan, Phase phase, bool rollback, IReadOnlyList<string> exclude, List<PlanDocumentStep> steps, StepRunner runner,
         JournalState state, DateTimeOffset started, CancellationToken ct)
     {
         var connection = runner.Connection;
@@ -127,7 +186,7 @@ public sealed class PostgresExecutor
         var failed = false;
         foreach (var step in steps)
         {
-            var row = state.Steps.FirstOrDefault(r => r.Ordinal == step.Ordinal);
+            var row = state.Steps.FirstOrDefault(r => r.Ordinal == step.Ordinal && r.Rollback == rollback);
             if (failed)
             {
                 results.Add(new StepResult(step.Ordinal, phase, step.Summary, row?.State ?? StepState.Pending, false, 0));
@@ -156,17 +215,29 @@ public sealed class PostgresExecutor
             {
                 var model = await PostgresIntrospector.IntrospectAsync(connection, exclude, ct);
                 var fp = Fingerprints.OfSchema(model);
-                await journal.FinishPhaseAsync(phase, true, fp, SnapshotSerializer.Serialize(model), ct);
+                if (rollback)
+                {
+                    // The rollback's completion and the forward phase's reset commit together.
+                    await using var tx = await connection.BeginTransactionAsync(ct);
+                    await journal.FinishPhaseAsync(phase, true, fp, SnapshotSerializer.Serialize(model), ct, rollback: true);
+                    await journal.MarkRolledBackAsync(phase, ct);
+                    await tx.CommitAsync(ct);
+                }
+                else
+                {
+                    await journal.FinishPhaseAsync(phase, true, fp, SnapshotSerializer.Serialize(model), ct);
+                }
+
                 return fp;
             }), ct);
-            Observer.Log($"phase {phase.Name()} completed; schema fingerprint {fingerprint}");
+            Observer.Log($"{(rollback ? "rollback of " : "")}phase {phase.Name()} completed; schema fingerprint {fingerprint}");
         }
         else if (IsUsable(connection))
         {
-            await BestEffortAsync(() => journal.FinishPhaseAsync(phase, false, null, null, ct));
+            await BestEffortAsync(() => journal.FinishPhaseAsync(phase, false, null, null, ct, rollback));
         }
 
-        return new PhaseResult(phase, plan.Fingerprint, !failed, results, started, DateTimeOffset.UtcNow, fingerprint);
+        return new PhaseResult(phase, plan.Fingerprint, !failed, results, started, DateTimeOffset.UtcNow, fingerprint) { Rollback = rollback };
     }
 
     /// <summary>
@@ -352,6 +423,24 @@ public sealed class PostgresExecutor
         }
 
         return cleanups;
+    }
+
+    /// <summary>A phase is rolled back only before contract started, and after every later phase that ran was rolled
+    /// back itself (backfill before expand).</summary>
+    private static void CheckRollbackOrder(PlanDocument plan, Phase phase, JournalState state, string target)
+    {
+        if (state.Started(Phase.Contract) || state.PhaseRow(Phase.Contract) is not null)
+        {
+            throw new InvalidOperationException(
+                $"Contract of plan {plan.Fingerprint} has started on {target}: contract is the point of no return, so {phase.Name()} can no longer be rolled back.");
+        }
+
+        var later = plan.Steps.Select(s => s.Phase).Distinct().Where(p => p > phase && p != Phase.Contract && state.Started(p)).Order().ToList();
+        if (later.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Roll back {string.Join(", ", later.Select(p => p.Name()))} of plan {plan.Fingerprint} first (--phase {later[^1].Name()}): it ran on {target} after {phase.Name()}.");
+        }
     }
 
     private static void CheckEarlierPhases(PlanDocument plan, Phase phase, JournalState state, string target)

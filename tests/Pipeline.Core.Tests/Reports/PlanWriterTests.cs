@@ -23,7 +23,7 @@ public class PlanWriterTests
         var dir = Path.Combine(Path.GetTempPath(), "plan-" + Guid.NewGuid().ToString("N"));
         var written = PlanWriter.Write(SamplePlan(), new FakeDialect(), dir);
         Assert.Equal(
-            ["01-expand.sql", "02-backfill.sql", "03-contract.sql", "desired.snapshot.json", "plan.json", "report.json", "report.md", "report.sarif", "source.snapshot.json"],
+            ["01-expand.sql", "02-backfill.sql", "03-contract.sql", "desired.snapshot.json", "plan.json", "report.json", "report.md", "report.sarif", "rollback-backfill.sql", "rollback-expand.sql", "source.snapshot.json"],
             written.Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Directory.Delete(dir, true);
     }

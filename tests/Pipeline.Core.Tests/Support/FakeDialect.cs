@@ -22,6 +22,11 @@ internal sealed class FakeDialect : IMigrationDialect
         var impact = new LockImpact([], TableWork.CatalogOnly, 1, RiskLevel.Low, "test");
         var phase = change.IsDestructive ? Phase.Contract : Phase.Expand;
         var step = new PlanStep(phase, change.Describe(), change.Describe() + ";", true, impact, "test");
+        if (phase == Phase.Expand)
+        {
+            step = step.WithRollback(StepRollback.Undo("test undo", new PlanStep(Phase.Expand, "undo " + change.Describe(), "undo " + change.Describe() + ";", true, impact, "undoes it")));
+        }
+
         return change is AddForeignKey
             ? [step, step with { Phase = Phase.Contract, Summary = "validate " + change.Describe(), Sql = "validate;", Kind = StepKind.Validate }]
             : [step];
