@@ -10,7 +10,7 @@ namespace Pipeline.Core.Yaml;
 /// https://www.postgresql.org/docs/current/sql-createtable.html and
 /// https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS.
 /// </summary>
-internal static class DefaultConstraintNames
+public static class DefaultConstraintNames
 {
     /// <summary>Maximum identifier length in bytes (NAMEDATALEN − 1).</summary>
     public const int MaxIdentifierBytes = 63;

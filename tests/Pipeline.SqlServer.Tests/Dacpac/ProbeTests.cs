@@ -1,4 +1,6 @@
+using Pipeline.Core.Yaml;
 using Pipeline.SqlServer.Dacpac;
+using Pipeline.SqlServer.Reading;
 using Pipeline.SqlServer.Tests.Fixtures;
 using Xunit;
 
@@ -13,12 +15,9 @@ public sealed class ProbeTests(ITestOutputHelper output)
     public void Probe(string corpus)
     {
         var script = SqlServerCorpus.Parse(corpus);
-        output.WriteLine($"kept {script.Kept.Count}: " + string.Join(", ", script.Kept.GroupBy(k => k.Kind).Select(g => $"{g.Key}={g.Count()}")));
-        output.WriteLine("skipped: " + string.Join(", ", script.SkippedByKind.Select(k => $"{k.Key}={k.Value}")));
-        output.WriteLine("sqlcmd: " + script.SqlCmdCommands.Count);
         using var model = DacpacBuilder.BuildModel(script);
-        var path = Path.Combine(Path.GetTempPath(), corpus + ".dacpac");
-        DacpacBuilder.WritePackage(model, path, corpus);
-        output.WriteLine($"{path} {new FileInfo(path).Length}");
+        var read = DacpacReader.Read(model);
+        File.WriteAllText(Path.Combine(Path.GetTempPath(), corpus + ".yaml"), SchemaYamlWriter.Write(read));
+        output.WriteLine(read.Schemas.Sum(s => s.Tables.Count).ToString());
     }
 }
