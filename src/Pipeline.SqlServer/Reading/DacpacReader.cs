@@ -185,8 +185,22 @@ public static class DacpacReader
                     NameOf(c, $"CK_{tableName}_{++unnamedChecks}"),
                     ScriptText(c, CheckConstraint.Expression) ?? ""))
                 .OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
-            var indexes = owned.Where(o => o.ObjectType == DacIndex.TypeClass).Select(ReadIndex)
-                .OrderBy(i => i.Name, StringComparer.Ordinal).ToList();
+            var indexes = new List<IndexModel>();
+            foreach (var index in owned.Where(o => o.ObjectType == DacIndex.TypeClass).Select(ReadIndex).OrderBy(i => i.Name, StringComparer.Ordinal))
+            {
+                // An index on a computed column (left out of the columns) is recorded, not modelled.
+                var computedUsed = index.Keys.Select(k => k.Column!).Concat(index.Include)
+                    .Where(c => columns.All(m => m.Name != c)).ToList();
+                if (computedUsed.Count > 0)
+                {
+                    unmodelled.Add(new UnmodelledProperty(UnmodelledKind.SpecialIndex, index.Name,
+                        "index on computed column " + string.Join(", ", computedUsed),
+                        index.Keys.Select(k => k.Column!).Concat(index.Include).Where(c => columns.Any(m => m.Name == c)).ToList()));
+                    continue;
+                }
+
+                indexes.Add(index);
+            }
 
             foreach (var special in owned.Where(o => o.ObjectType == XmlIndex.TypeClass || o.ObjectType == SpatialIndex.TypeClass
                          || o.ObjectType == ColumnStoreIndex.TypeClass || o.ObjectType == FullTextIndex.TypeClass))

@@ -32,7 +32,8 @@ public static class SqlServerTypeText
             return "sql_variant";
         }
 
-        if (type.ObjectType != DataType.TypeClass)
+        // Alias types (CREATE TYPE dbo.Flag FROM bit) and CLR types have a schema-qualified name; built-in types do not.
+        if (type.ObjectType != DataType.TypeClass || type.Name.Parts.Count > 1)
         {
             return string.Join('.', type.Name.Parts);
         }
