@@ -243,13 +243,14 @@ public sealed class SqlServerNormalizer : ISqlNormalizer
         return -1;
     }
 
-    /// <summary>Tokens joined with a space only between two words (names, keywords, constants).</summary>
+    /// <summary>Tokens joined with a space only before a word (name, keyword, constant) that follows a word or a
+    /// closing parenthesis.</summary>
     private static string Render(List<Token> tokens)
     {
         var sb = new StringBuilder();
         for (var i = 0; i < tokens.Count; i++)
         {
-            if (i > 0 && IsWord(tokens[i - 1]) && IsWord(tokens[i]))
+            if (i > 0 && (IsWord(tokens[i - 1]) || tokens[i - 1].Kind == TokenKind.Close) && IsWord(tokens[i]))
             {
                 sb.Append(' ');
             }
