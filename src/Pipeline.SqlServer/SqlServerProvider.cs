@@ -11,15 +11,15 @@ namespace Pipeline.SqlServer;
 /// <summary>
 /// The SQL Server dialect for the shells: reading schemas from a <c>.dacpac</c> (<see cref="FileSource"/>,
 /// <c>--dacpac FILE</c>, offline, through DacFx) or a live database (<see cref="SqlServerLiveReader"/>, DacFx extract
-/// plus <c>sys.dm_db_partition_stats</c>; never run here, see its remarks), and the planning dialect given to it (the
-/// T-SQL planner; until it is part of the build, <see cref="PlanningNotAvailable"/>, which refuses every change).
+/// plus <c>sys.dm_db_partition_stats</c>; never run here, see its remarks), and the planning dialect given to it
+/// (<see cref="Instance"/>: the T-SQL planner, <see cref="SqlServerDialect"/>).
 /// No rehearsal or apply: the scripts are run with <c>sqlcmd -b -i FILE</c>.
 /// </summary>
 /// <param name="planning">The T-SQL planning dialect.</param>
 public sealed class SqlServerProvider(IMigrationDialect planning) : IDialectProvider
 {
     /// <summary>The provider with the planning this build has.</summary>
-    public static SqlServerProvider Instance { get; } = new(new PlanningNotAvailable());
+    public static SqlServerProvider Instance { get; } = new(new SqlServerDialect());
 
     /// <inheritdoc />
     public string Name => DatabaseModel.SqlServerDialect;
