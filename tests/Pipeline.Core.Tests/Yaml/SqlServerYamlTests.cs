@@ -142,4 +142,18 @@ public class SqlServerYamlTests
         Assert.True(back.Uniques[0].Clustered);
         Assert.Equal("DF_t_code", back.Columns[1].DefaultName);
     }
+
+    [Fact]
+    public void The_SQL_Server_example_in_FORMAT_md_loads()
+    {
+        var text = File.ReadAllText(JsonSchemaTests.SchemaFolderFile("FORMAT.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        var start = text.IndexOf("```yaml\n", text.IndexOf("## SQL Server", StringComparison.Ordinal), StringComparison.Ordinal) + 8;
+        var model = SchemaYamlLoader.Load(text[start..text.IndexOf("```", start, StringComparison.Ordinal)], "FORMAT.md");
+
+        var orders = model.FindTable("dbo", "Orders")!;
+        Assert.True(orders.PrimaryKey!.Clustered);
+        Assert.False(model.FindTable("dbo", "Customers")!.PrimaryKey!.Clustered);
+        Assert.Equal("DF_Orders_Freight", orders.FindColumn("Freight")!.DefaultName);
+        Assert.Equal(["Freight"], orders.Indexes[0].Include);
+    }
 }
