@@ -1,5 +1,6 @@
 using Pipeline.Core.Diff;
 using Pipeline.Core.Model;
+using Pipeline.Core.Snapshot;
 using Pipeline.Core.Yaml;
 using Pipeline.SqlServer.Dialect;
 using Pipeline.SqlServer.Tests.Fixtures;
@@ -45,6 +46,26 @@ public sealed class CorpusRoundTripTests(ITestOutputHelper output)
     {
         // Counted by hand: grep -c '^CREATE TABLE' (case-sensitive for Chinook, whose header comment says "Create Tables").
         Assert.Equal(tables, SqlServerCorpus.Get(corpus).Model.Schemas.Sum(s => s.Tables.Count));
+    }
+
+    [Theory]
+    [InlineData("northwind")]
+    [InlineData("adventureworks")]
+    public void The_snapshot_of_a_dacpac_keeps_every_SQL_Server_fact(string corpus)
+    {
+        var model = SqlServerCorpus.Get(corpus).Model;
+
+        var back = SnapshotSerializer.Deserialize(SnapshotSerializer.Serialize(model), corpus + ".snapshot.json");
+
+        Assert.Equal(model.Dialect, back.Dialect);
+        Assert.Equal(model.Server, back.Server);
+        Assert.Empty(SchemaDiffer.Diff(back, model, new SqlServerNormalizer()));
+        Assert.Empty(SchemaDiffer.Diff(model, back, new SqlServerNormalizer()));
+        Assert.Equal(
+            model.Schemas.SelectMany(s => s.Tables).Select(t => (t.Name, t.PrimaryKey?.Clustered, t.Unmodelled.Count, t.Dependents.Count,
+                t.Columns.Count(c => c.DefaultName is not null), t.Indexes.Count(i => i.Clustered))),
+            back.Schemas.SelectMany(s => s.Tables).Select(t => (t.Name, t.PrimaryKey?.Clustered, t.Unmodelled.Count, t.Dependents.Count,
+                t.Columns.Count(c => c.DefaultName is not null), t.Indexes.Count(i => i.Clustered))));
     }
 
     [Fact]
