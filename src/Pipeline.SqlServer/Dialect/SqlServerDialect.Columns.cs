@@ -231,10 +231,25 @@ public sealed partial class SqlServerDialect
         var unchanged = deps.UnchangedIn(desired, new SqlServerNormalizer());
         if (widen)
         {
-            // Widening keeps indexes and defaults (ALTER COLUMN rules); nothing to drop.
-            return [f.Step(Phase.Expand, TSqlStatementKind.AlterColumnWiden, c.Describe(),
-                AlterColumnSql(c.Table, c.To.Name, c.To.Type, c.From.Nullable),
-                "Only the maximum length grows: no row is rewritten.", c.Table, null)];
+            // Widening keeps indexes and defaults (ALTER COLUMN rules); only a changed default is replaced.
+            var widenSteps = new List<PlanStep>
+            {
+                f.Step(Phase.Expand, TSqlStatementKind.AlterColumnWiden, c.Describe(),
+                    AlterColumnSql(c.Table, c.To.Name, c.To.Type, c.From.Nullable),
+                    "Only the maximum length grows: no row is rewritten.", c.Table, null),
+            };
+            if (c.DefaultChanged)
+            {
+                widenSteps.Add(f.Step(Phase.Expand, TSqlStatementKind.AlterDefault, $"drop default of {c.Table}.{c.To.Name}",
+                    DropDefaultSql(c.Table, c.To.Name), "The column's current default constraint (whatever its name) is dropped first; a re-run finds none.", c.Table, null));
+                if (c.To.Default is not null)
+                {
+                    widenSteps.Add(f.Step(Phase.Expand, TSqlStatementKind.AlterDefault, $"set default of {c.Table}.{c.To.Name}",
+                        AddDefaultSql(c.Table, c.To), "A default applies to new rows only; existing rows keep their values.", c.Table, null));
+                }
+            }
+
+            return widenSteps;
         }
 
         var clustered = unchanged.Indexes.FirstOrDefault(i => i.Clustered)?.Name ?? unchanged.Uniques.FirstOrDefault(u => u.Clustered)?.Name;

@@ -92,6 +92,8 @@ public sealed class GeneratedTSqlTests(ITestOutputHelper output)
         Assert.Contains(plan.Steps, s => s.Phase == Phase.Contract && s.Sql == "ALTER TABLE [dbo].[Orders] DROP COLUMN [Status];");
         Assert.Contains(plan.Steps, s => s.Phase == Phase.Contract && s.Sql == "ALTER TABLE [dbo].[Orders] WITH CHECK CHECK CONSTRAINT [FK_Orders_Customer];");
         Assert.Contains(plan.Steps, s => s.Sql.StartsWith("IF SCHEMA_ID(N'billing') IS NULL", StringComparison.Ordinal));
+        // The default travels with the type change (no separate AlterColumnDefault): widening replaces it too.
+        Assert.Contains(plan.Steps, s => s.Sql == "ALTER TABLE [dbo].[Customer] ADD CONSTRAINT [DF_Customer_Code] DEFAULT ('none') FOR [Code];");
         Assert.DoesNotContain(plan.Diagnostics, d => d.Severity == DiagnosticSeverity.Error);
     }
 
