@@ -68,7 +68,15 @@ public sealed partial class SqlServerDialect : IMigrationDialect
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(diagnostics);
-        var f = new TSqlStepFactory(context, diagnostics, change, SqlServerTarget.Of(context));
+        var target = SqlServerTarget.Of(context);
+        var f = new TSqlStepFactory(context, diagnostics, change, target);
+        if ((!target.EditionKnown || !target.VersionKnown) && !diagnostics.Any(d => d.Code == SqlServerPlanCodes.TargetAssumed))
+        {
+            diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Info, SqlServerPlanCodes.TargetAssumed,
+                $"planned for {target.Describe()}: give --target-version and --target-edition for the real server (online, resumable and metadata-only operations depend on them)",
+                null));
+        }
+
         return change switch
         {
             CreateSchema c => PlanCreateSchema(c, f),
