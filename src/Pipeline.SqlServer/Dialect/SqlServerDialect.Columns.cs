@@ -33,9 +33,16 @@ public sealed partial class SqlServerDialect
             && int.Parse(b.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) >= int.Parse(a.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static string AlterColumnSql(QualifiedName table, string column, string type, bool nullable, string? options = null) =>
-        $"ALTER TABLE {TSql.Qualified(table)} ALTER COLUMN {TSql.Quote(column)} {type} {(nullable ? "NULL" : "NOT NULL")}"
-        + (options is null ? "" : $" WITH ({options})") + ";";
+    /// <summary><c>ALTER TABLE … ALTER COLUMN c type [COLLATE x] NULL|NOT NULL [WITH (…)]</c>. ALTER COLUMN resets a
+    /// character column to the database's default collation unless COLLATE is given, so a collation the reader
+    /// recorded on the actual column (an unmodelled fact) is spelled out again.</summary>
+    private static string AlterColumnSql(QualifiedName table, string column, string type, bool nullable, TSqlStepFactory f, string? options = null)
+    {
+        var collation = f.Context.Actual.FindTable(table.Schema, table.Name)?.Unmodelled
+            .FirstOrDefault(u => u.Kind == UnmodelledKind.ColumnCollation && u.Columns.Contains(column))?.Detail;
+        return $"ALTER TABLE {TSql.Qualified(table)} ALTER COLUMN {TSql.Quote(column)} {type}{(collation is null ? "" : " COLLATE " + collation)} {(nullable ? "NULL" : "NOT NULL")}"
+            + (options is null ? "" : $" WITH ({options})") + ";";
+    }
 
     /// <summary>Drops the column's default constraint whatever its name (system-named defaults included), if it has
     /// one: idempotent.</summary>
@@ -129,7 +136,7 @@ public sealed partial class SqlServerDialect
         var desired = f.Context.Desired.FindTable(c.Table.Schema, c.Table.Name);
         steps2.AddRange(AroundAlterColumn(c.Table, col.Name, desired is null ? null : ColumnDependents.Of(f.Context.Desired, c.Table, desired, col.Name), null, Phase.Contract,
             () => f.Step(Phase.Contract, TSqlStatementKind.AlterColumnNotNull, $"set not null on {c.Table}.{col.Name}",
-                AlterColumnSql(c.Table, col.Name, col.Type, nullable: false),
+                AlterColumnSql(c.Table, col.Name, col.Type, nullable: false, f),
                 "Enforced once the backfill has filled every row and no application version inserts NULL.", c.Table, stats),
             f, keepDefault: true));
         return steps2;
@@ -181,7 +188,7 @@ public sealed partial class SqlServerDialect
         var desired = f.Context.Desired.FindTable(c.Table.Schema, c.Table.Name);
         return AroundAlterColumn(c.Table, c.Column.Name, deps?.UnchangedIn(desired, new SqlServerNormalizer()), null, Phase.Expand,
             () => f.Step(Phase.Expand, TSqlStatementKind.AlterColumnNull, $"drop not null on {c.Table}.{c.Column.Name}",
-                AlterColumnSql(c.Table, c.Column.Name, c.Column.Type, nullable: true),
+                AlterColumnSql(c.Table, c.Column.Name, c.Column.Type, nullable: true, f),
                 "Allowing NULL is backwards compatible, so it runs in expand.", c.Table, null),
             f, keepDefault: true);
     }
@@ -199,7 +206,7 @@ public sealed partial class SqlServerDialect
         var deps = desired is null ? null : ColumnDependents.Of(f.Context.Desired, c.Table, desired, c.Column.Name);
         steps.AddRange(AroundAlterColumn(c.Table, c.Column.Name, deps, null, Phase.Contract,
             () => f.Step(Phase.Contract, TSqlStatementKind.AlterColumnNotNull, $"set not null on {c.Table}.{c.Column.Name}",
-                AlterColumnSql(c.Table, c.Column.Name, c.Column.Type, nullable: false),
+                AlterColumnSql(c.Table, c.Column.Name, c.Column.Type, nullable: false, f),
                 value is null
                     ? "Fails, changing nothing, if a NULL is left; there is no backfill: declare backfill: to fill them."
                     : "Enforced once the backfill has filled every NULL and no application version writes NULL.",
@@ -235,7 +242,7 @@ public sealed partial class SqlServerDialect
             var widenSteps = new List<PlanStep>
             {
                 f.Step(Phase.Expand, TSqlStatementKind.AlterColumnWiden, c.Describe(),
-                    AlterColumnSql(c.Table, c.To.Name, c.To.Type, c.From.Nullable),
+                    AlterColumnSql(c.Table, c.To.Name, c.To.Type, c.From.Nullable, f),
                     "Only the maximum length grows: no row is rewritten.", c.Table, null),
             };
             if (c.DefaultChanged)
@@ -265,11 +272,11 @@ public sealed partial class SqlServerDialect
         return AroundAlterColumn(c.Table, c.To.Name, unchanged, c.DefaultChanged || c.From.Default is not null ? c.To : null, Phase.Expand,
             () => online
                 ? f.Step(Phase.Expand, TSqlStatementKind.AlterColumnRewriteOnline, c.Describe() + " (online rewrite)",
-                    AlterColumnSql(c.Table, c.To.Name, c.To.Type, c.From.Nullable, "ONLINE = ON"),
+                    AlterColumnSql(c.Table, c.To.Name, c.To.Type, c.From.Nullable, f, "ONLINE = ON"),
                     $"The conversion rewrites every row (size-of-data) but runs ONLINE ({t.Describe()}); it needs about twice the column's space and drops the column's statistics. WAIT_AT_LOW_PRIORITY is not allowed on ALTER COLUMN.",
                     c.Table, c.ActualTable.Stats, transactional: false)
                 : f.Step(Phase.Expand, TSqlStatementKind.AlterColumnRewrite, c.Describe() + " (rewrite)",
-                    AlterColumnSql(c.Table, c.To.Name, c.To.Type, c.From.Nullable),
+                    AlterColumnSql(c.Table, c.To.Name, c.To.Type, c.From.Nullable, f),
                     $"The conversion rewrites every row under Sch-M, blocking all queries of the table ({(t.OnlineAlterColumn ? "indexes on the column are dropped and re-created around it, so it cannot run online" : t.Describe() + " has no online ALTER COLUMN")}); a value that does not fit fails the statement and changes nothing.",
                     c.Table, c.ActualTable.Stats),
             f, keepDefault: false, from: c.From);
