@@ -222,7 +222,7 @@ public static class DacpacReader
                 var events = new[] { (DmlTrigger.IsInsertTrigger, "INSERT"), (DmlTrigger.IsUpdateTrigger, "UPDATE"), (DmlTrigger.IsDeleteTrigger, "DELETE") }
                     .Where(e => trigger.GetProperty<bool>(e.Item1)).Select(e => e.Item2);
                 unmodelled.Add(new UnmodelledProperty(UnmodelledKind.Trigger, trigger.Name.Parts[^1],
-                    $"{trigger.GetProperty(DmlTrigger.TriggerType)} {string.Join(", ", events)}".Trim()));
+                    $"{TriggerTiming(trigger.GetProperty(DmlTrigger.TriggerType))} {string.Join(", ", events)}".Trim()));
             }
 
             return new TableModel(
@@ -322,6 +322,14 @@ public static class DacpacReader
         private static long? IdentityNumber(string? text) =>
             long.TryParse(text?.Trim().Trim('(', ')'), System.Globalization.NumberStyles.AllowLeadingSign,
                 System.Globalization.CultureInfo.InvariantCulture, out var n) && n != 1 ? n : null;
+
+        /// <summary>DacFx's trigger type: 3 for <c>INSTEAD OF</c>, 2 for <c>AFTER</c> (observed on AdventureWorks'
+        /// triggers, e.g. <c>dEmployee INSTEAD OF DELETE</c>, <c>uSalesOrderHeader AFTER UPDATE</c>).</summary>
+        private static string TriggerTiming(object? type) => Convert.ToInt32(type, System.Globalization.CultureInfo.InvariantCulture) switch
+        {
+            3 => "INSTEAD OF",
+            _ => "AFTER",
+        };
 
         private static string Action(ForeignKeyAction action) => action switch
         {

@@ -104,7 +104,7 @@ public sealed class DacpacReaderTests
         var computed = Assert.Single(order.Unmodelled, u => u.Kind == UnmodelledKind.ComputedColumn);
         Assert.Equal("Doubled", computed.Name);
         Assert.Equal(["Total"], computed.Columns);
-        Assert.Contains(order.Unmodelled, u => u.Kind == UnmodelledKind.Trigger && u.Name == "Order_Audit");
+        Assert.Contains(order.Unmodelled, u => u.Kind == UnmodelledKind.Trigger && u.Name == "Order_Audit" && u.Detail == "AFTER UPDATE");
         Assert.Contains(order.Dependents, d => d.Kind == "view" && d.Identity == "sales.OpenOrders" && d.Column == "Total");
         var collation = Assert.Single(model.FindTable("sales", "Customer")!.Unmodelled);
         Assert.Equal((UnmodelledKind.ColumnCollation, "Latin1_General_BIN2"), (collation.Kind, collation.Detail));
