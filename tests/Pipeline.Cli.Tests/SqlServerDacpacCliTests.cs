@@ -48,7 +48,7 @@ public sealed class SqlServerDacpacCliTests
     }
 
     [Fact]
-    public async Task A_change_against_a_dacpac_is_refused_until_the_TSQL_planner_is_in_the_build()
+    public async Task A_change_against_a_dacpac_is_planned_as_sqlcmd_scripts()
     {
         using var folder = new TempFolder();
         var dacpac = BuildDacpac(folder);
@@ -59,9 +59,12 @@ public sealed class SqlServerDacpacCliTests
 
         var plan = await Cli.RunAsync("plan", schema, "--dacpac", dacpac, "--out", folder.File("plan"));
 
-        Assert.NotEqual(0, plan.ExitCode);
-        Assert.Contains("error PIPE5001", plan.All, StringComparison.Ordinal);
-        Assert.Contains("T-SQL planning is not part of this build", plan.All, StringComparison.Ordinal);
+        Assert.True(plan.ExitCode == 0, plan.All);
+        var expand = File.ReadAllText(Path.Combine(folder.File("plan"), "01-expand.sql")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        Assert.Contains(":on error exit\nSET XACT_ABORT ON;", expand, StringComparison.Ordinal);
+        Assert.Contains("SET LOCK_TIMEOUT 2000;\nALTER TABLE [dbo].[Customer] ADD [Email] nvarchar(200) NULL;\nGO\n", expand, StringComparison.Ordinal);
+        Assert.Contains("Sch-M", expand, StringComparison.Ordinal);
+        Assert.DoesNotContain("PIPE5001", plan.All, StringComparison.Ordinal);
     }
 
     [Fact]
