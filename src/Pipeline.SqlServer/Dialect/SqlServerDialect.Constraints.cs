@@ -72,14 +72,15 @@ public sealed partial class SqlServerDialect
     private static PlanStep IndexBuildStep(QualifiedName table, IndexModel index, TableModel actual, TSqlStepFactory f, Phase phase = Phase.Expand, string? why = null)
     {
         var t = f.Target;
-        var options = OnlineIndexOptions(f, t.ResumableCreateIndex, t.WaitAtLowPriorityCreateIndex);
+        var resumable = t.ResumableCreateIndex && !ResumableRefused(index, actual);
+        var options = OnlineIndexOptions(f, resumable, t.WaitAtLowPriorityCreateIndex);
         var summary = $"create index {index.Name} on {table}";
         if (options.Length > 0)
         {
-            var extras = (t.ResumableCreateIndex ? " RESUMABLE = ON lets it be paused (ALTER INDEX … PAUSE) and resumed after a failure, and needs no explicit transaction." : " RESUMABLE needs SQL Server 2019+.")
+            var extras = (resumable ? " RESUMABLE = ON lets it be paused (ALTER INDEX … PAUSE) and resumed after a failure, and needs no explicit transaction." : t.ResumableCreateIndex ? " Not RESUMABLE: the index has a LOB, rowversion or computed column, which resumable index creation does not support." : " RESUMABLE needs SQL Server 2019+.")
                 + (t.WaitAtLowPriorityCreateIndex ? " WAIT_AT_LOW_PRIORITY (ABORT_AFTER_WAIT = SELF) makes the short start and end locks give way to the application instead of queueing it." : " WAIT_AT_LOW_PRIORITY on CREATE INDEX needs SQL Server 2022+; SET LOCK_TIMEOUT bounds the wait instead.");
             return f.Step(phase, TSqlStatementKind.CreateIndexOnline, summary + " (online)", CreateIndexSql(table, index, options),
-                $"{why}Built with ONLINE = ON ({t.Describe()}).{extras}", table, actual.Stats, transactional: !t.ResumableCreateIndex);
+                $"{why}Built with ONLINE = ON ({t.Describe()}).{extras}", table, actual.Stats, transactional: !resumable);
         }
 
         var kind = index.Clustered ? TSqlStatementKind.CreateClusteredIndexOffline : TSqlStatementKind.CreateIndexOffline;
@@ -89,6 +90,17 @@ public sealed partial class SqlServerDialect
         f.Report(DiagnosticSeverity.Warning, SqlServerPlanCodes.OfflineIndexBuild,
             $"index {index.Name} on {table} is built offline on {t.Describe()}: it blocks {(index.Clustered ? "reads and writes" : "writes")} under {step.Impact.StrongestMode} for {(actual.Stats is null ? "an unknown time (table size unknown)" : "an estimated " + Core.Reports.DurationText.Format(step.Impact.EstimatedMs))}");
         return step;
+    }
+
+    /// <summary>Whether resumable index creation refuses the index: a LOB column among the included columns, or a
+    /// rowversion/timestamp or computed (unmodelled) column among the keys (CREATE INDEX, "Resumable index
+    /// operations" limitations, https://learn.microsoft.com/sql/t-sql/statements/create-index-transact-sql).</summary>
+    private static bool ResumableRefused(IndexModel index, TableModel actual)
+    {
+        var computed = actual.Unmodelled.Where(u => u.Kind == UnmodelledKind.ComputedColumn).Select(u => u.Name ?? "").ToHashSet(StringComparer.OrdinalIgnoreCase);
+        bool Lob(string c) => actual.FindColumn(c) is { } col && IsLargeType(col.Type);
+        bool KeyBlocked(string c) => computed.Contains(c) || actual.FindColumn(c) is { } col && (col.Type.Equals("rowversion", StringComparison.OrdinalIgnoreCase) || col.Type.Equals("timestamp", StringComparison.OrdinalIgnoreCase));
+        return index.Include.Any(Lob) || index.Keys.Any(k => k.Column is { } c && (KeyBlocked(c) || Lob(c)));
     }
 
     private static List<PlanStep> PlanDropIndex(DropIndex c, TSqlStepFactory f)

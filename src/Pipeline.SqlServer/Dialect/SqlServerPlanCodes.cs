@@ -1,6 +1,6 @@
 namespace Pipeline.SqlServer.Dialect;
 
-/// <summary>The diagnostic codes of the SQL Server planning dialect (range PIPE5020–PIPE5049; docs/codes.md).</summary>
+/// <summary>The diagnostic codes of the SQL Server planning dialect (this helper's range is 5020 to 5049; docs/codes.md).</summary>
 public static class SqlServerPlanCodes
 {
     /// <summary>A YAML fragment (type, default, check, index key, …) is not exactly one T-SQL element of its kind.</summary>

@@ -124,4 +124,20 @@ public sealed class CorpusChangeSetTests
 
         Assert.Equal("ALTER TABLE [dbo].[Tag] ALTER COLUMN [Code] varchar(20) COLLATE Latin1_General_BIN2 NOT NULL;", plan.Steps[^1].Sql);
     }
+
+    [Fact]
+    public void An_index_including_a_LOB_column_is_online_but_not_resumable()
+    {
+        using var model = DacpacBuilder.BuildModel("""
+            CREATE TABLE dbo.Doc (Id int NOT NULL CONSTRAINT PK_Doc PRIMARY KEY, Kind tinyint NOT NULL, Body nvarchar(max) NULL);
+            GO
+            """);
+        var actual = DacpacReader.Read(model);
+        var desired = Change(actual, "Doc", t => t with { Indexes = [new IndexModel("IX_Doc_Kind", [IndexKeyModel.OfColumn("Kind")], Include: ["Body"])] });
+
+        var plan = Plan(desired, actual, "2019", "Enterprise");
+
+        Assert.Equal("CREATE NONCLUSTERED INDEX [IX_Doc_Kind] ON [dbo].[Doc] ([Kind]) INCLUDE ([Body]) WITH (ONLINE = ON);", Assert.Single(plan.Steps).Sql);
+        Assert.True(plan.Steps[0].Transactional);
+    }
 }
