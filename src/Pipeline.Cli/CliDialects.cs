@@ -1,5 +1,6 @@
 using Pipeline.Core.Dialects;
 using Pipeline.Postgres;
+using Pipeline.SqlServer;
 
 namespace Pipeline.Cli;
 
@@ -8,5 +9,6 @@ internal static class CliDialects
 {
     /// <summary>The registry every command consults.</summary>
     public static DialectRegistry Registry { get; } = new(
-        PostgresProvider.Instance);
+        PostgresProvider.Instance,
+        SqlServerProvider.Instance);
 }

@@ -8,7 +8,8 @@ namespace Pipeline.Core.Diff;
 /// </summary>
 public static class SchemaDiffer
 {
-    /// <summary>The schema every PostgreSQL database starts with; never dropped for being undeclared.</summary>
+    /// <summary>The schema every PostgreSQL database starts with; never dropped for being undeclared (the dialect's own:
+    /// <see cref="DatabaseModel.DefaultSchema"/>).</summary>
     public const string DefaultSchema = "public";
 
     /// <summary>
@@ -172,7 +173,7 @@ public static class SchemaDiffer
                 changes.Add(new DropEnumType(actualSchema.Name, type, null));
             }
 
-            if (actualSchema.Name != DefaultSchema && !NamePattern.IsExcluded(exclude, actualSchema.Name, actualSchema.Name)
+            if (actualSchema.Name != desired.DefaultSchema && !NamePattern.IsExcluded(exclude, actualSchema.Name, actualSchema.Name)
                 && droppedTables.Count == actualSchema.Tables.Count)
             {
                 changes.Add(new DropSchema(actualSchema.Name, null));

@@ -24,7 +24,7 @@ internal sealed class TableDiffer(
         DiffPrimaryKey();
         DiffByName(desired.Uniques, actual.Uniques, u => u.Name,
             (d, a) => Same(d.Columns, Renamed(a.Columns)) && d.NullsNotDistinct == a.NullsNotDistinct
-                && d.Deferrable == a.Deferrable && d.InitiallyDeferred == a.InitiallyDeferred,
+                && d.Deferrable == a.Deferrable && d.InitiallyDeferred == a.InitiallyDeferred && d.Clustered == a.Clustered,
             d => new AddUnique(name, d, actual),
             (a, replacement) => new DropUnique(name, a, desired.Location) { Replacement = replacement });
         DiffByName(desired.Indexes, actual.Indexes, i => i.Name, SameIndexOrRestore,
@@ -94,7 +94,9 @@ internal sealed class TableDiffer(
         }
 
         var desiredType = normalizer.NormalizeType(column.Type);
-        var defaultChanged = !Same(column.Default, existing.Default, desiredType);
+        // SQL Server: a default constraint's name is part of it (null on both sides for PostgreSQL).
+        var defaultChanged = !Same(column.Default, existing.Default, desiredType)
+            || (column.Default is not null && column.DefaultName != existing.DefaultName);
         if (desiredType != normalizer.NormalizeType(existing.Type))
         {
             // The default travels with the type change (one statement): a default of the old type may not convert.
@@ -105,7 +107,9 @@ internal sealed class TableDiffer(
             changes.Add(new AlterColumnDefault(name, column.Name, column.Default, column.Location));
         }
 
-        if (column.Identity != existing.Identity)
+        if (column.Identity != existing.Identity
+            || (column.Identity != IdentityKind.None
+                && ((column.IdentitySeed ?? 1) != (existing.IdentitySeed ?? 1) || (column.IdentityIncrement ?? 1) != (existing.IdentityIncrement ?? 1))))
         {
             changes.Add(new AlterColumnIdentity(name, column.Name, existing.Identity, column.Identity, column.Location));
         }
@@ -130,7 +134,7 @@ internal sealed class TableDiffer(
         var d = desired.PrimaryKey;
         var a = actual.PrimaryKey;
         if (d is not null && a is not null && Same(d.Columns, Renamed(a.Columns))
-            && d.Deferrable == a.Deferrable && d.InitiallyDeferred == a.InitiallyDeferred)
+            && d.Deferrable == a.Deferrable && d.InitiallyDeferred == a.InitiallyDeferred && d.Clustered == a.Clustered)
         {
             if (d.Name != a.Name && desired.RenamedFrom == actual.Name)
             {
@@ -220,6 +224,7 @@ internal sealed class TableDiffer(
     private bool SameIndex(IndexModel d, IndexModel a) =>
         d.Unique == a.Unique
         && d.NullsNotDistinct == a.NullsNotDistinct
+        && d.Clustered == a.Clustered
         && string.Equals(d.Method, a.Method, StringComparison.OrdinalIgnoreCase)
         && SameKeys(d.Keys, a.Keys)
         && Same(d.Include, Renamed(a.Include))

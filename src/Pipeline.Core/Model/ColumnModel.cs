@@ -20,6 +20,14 @@ namespace Pipeline.Core.Model;
 /// <param name="Generated">Expression of a stored generated column (<c>GENERATED ALWAYS AS (expr) STORED</c>,
 /// https://www.postgresql.org/docs/current/ddl-generated-columns.html), without the parentheses; <c>null</c> for an
 /// ordinary column. A generated column has no default and no identity.</param>
+/// <param name="IdentitySeed">SQL Server: the seed of <c>IDENTITY(seed, increment)</c>; <c>null</c> for the default
+/// (1). https://learn.microsoft.com/sql/t-sql/statements/create-table-transact-sql-identity-property. Not used for
+/// PostgreSQL (its sequence options are reported as unmodelled).</param>
+/// <param name="IdentityIncrement">SQL Server: the increment of <c>IDENTITY(seed, increment)</c>; <c>null</c> for the
+/// default (1).</param>
+/// <param name="DefaultName">SQL Server: the name of the column's default constraint (<c>DF_Orders_Freight</c>;
+/// https://learn.microsoft.com/sql/relational-databases/tables/specify-default-values-for-columns), kept when
+/// inspected; <c>null</c> when the default is unnamed (the server then generates a name) or there is none.</param>
 public sealed record ColumnModel(
     string Name,
     string Type,
@@ -31,7 +39,10 @@ public sealed record ColumnModel(
     string? Backfill = null,
     string? Using = null,
     SourceLocation? Location = null,
-    string? Generated = null);
+    string? Generated = null,
+    long? IdentitySeed = null,
+    long? IdentityIncrement = null,
+    string? DefaultName = null);
 
 /// <summary>
 /// Identity column generation (<c>GENERATED … AS IDENTITY</c>).

@@ -8,12 +8,16 @@ namespace Pipeline.Core.Model;
 /// <param name="Location">YAML location, if any.</param>
 /// <param name="Deferrable"><c>DEFERRABLE</c>: the uniqueness check may be deferred to commit.</param>
 /// <param name="InitiallyDeferred"><c>INITIALLY DEFERRED</c> (implies <paramref name="Deferrable"/>).</param>
+/// <param name="Clustered">SQL Server: the key's index is the table's clustered index (<c>PRIMARY KEY CLUSTERED</c>;
+/// https://learn.microsoft.com/sql/relational-databases/indexes/clustered-and-nonclustered-indexes-described).
+/// Always <c>false</c> for PostgreSQL.</param>
 public sealed record PrimaryKeyModel(
     string Name,
     IReadOnlyList<string> Columns,
     SourceLocation? Location = null,
     bool Deferrable = false,
-    bool InitiallyDeferred = false);
+    bool InitiallyDeferred = false,
+    bool Clustered = false);
 
 /// <summary>
 /// A unique constraint.
@@ -25,13 +29,16 @@ public sealed record PrimaryKeyModel(
 /// most one row may hold NULL in the key.</param>
 /// <param name="Deferrable"><c>DEFERRABLE</c>.</param>
 /// <param name="InitiallyDeferred"><c>INITIALLY DEFERRED</c> (implies <paramref name="Deferrable"/>).</param>
+/// <param name="Clustered">SQL Server: <c>UNIQUE CLUSTERED</c>, the constraint's index is the table's clustered
+/// index. Always <c>false</c> for PostgreSQL.</param>
 public sealed record UniqueConstraintModel(
     string Name,
     IReadOnlyList<string> Columns,
     SourceLocation? Location = null,
     bool NullsNotDistinct = false,
     bool Deferrable = false,
-    bool InitiallyDeferred = false);
+    bool InitiallyDeferred = false,
+    bool Clustered = false);
 
 /// <summary>
 /// A foreign key.
@@ -92,6 +99,9 @@ public sealed record StorageParameter(string Name, string Value, SourceLocation?
 /// <param name="Location">YAML location, if any.</param>
 /// <param name="With">Storage parameters, ordered by name.</param>
 /// <param name="NullsNotDistinct"><c>NULLS NOT DISTINCT</c> on a unique index (PostgreSQL 15+).</param>
+/// <param name="Clustered">SQL Server: <c>CREATE CLUSTERED INDEX</c>, the table's rows are stored in this index's
+/// order (https://learn.microsoft.com/sql/t-sql/statements/create-index-transact-sql). Always <c>false</c> for
+/// PostgreSQL. Included columns are <see cref="Include"/>, a filtered index's predicate is <see cref="Where"/>.</param>
 public sealed record IndexModel(
     string Name,
     IReadOnlyList<IndexKeyModel> Keys,
@@ -101,7 +111,8 @@ public sealed record IndexModel(
     IReadOnlyList<string>? Include = null,
     SourceLocation? Location = null,
     IReadOnlyList<StorageParameter>? With = null,
-    bool NullsNotDistinct = false)
+    bool NullsNotDistinct = false,
+    bool Clustered = false)
 {
     /// <summary>Included columns; never <c>null</c>.</summary>
     public IReadOnlyList<string> Include { get; init; } = Include ?? [];

@@ -111,6 +111,16 @@ public enum UnmodelledKind
 
     /// <summary>The table is clustered on an index (<c>CLUSTER … USING</c>; <c>indisclustered</c>); <see cref="UnmodelledProperty.Name"/> is the index.</summary>
     ClusteredOn,
+
+    /// <summary>SQL Server: a computed column (<c>AS expression [PERSISTED]</c>;
+    /// https://learn.microsoft.com/sql/relational-databases/tables/specify-computed-columns-in-a-table), left out of
+    /// the model's columns; <see cref="UnmodelledProperty.Name"/> is the column, <see cref="UnmodelledProperty.Columns"/>
+    /// the columns its expression uses.</summary>
+    ComputedColumn,
+
+    /// <summary>SQL Server: an index the model does not carry (XML, spatial, columnstore, full-text);
+    /// <see cref="UnmodelledProperty.Name"/> is the index, <see cref="UnmodelledProperty.Columns"/> its columns.</summary>
+    SpecialIndex,
 }
 
 /// <summary>Texts of <see cref="UnmodelledKind"/>.</summary>
@@ -166,6 +176,8 @@ public static class UnmodelledKinds
         UnmodelledKind.AccessMethod => "access method",
         UnmodelledKind.ExtendedStatistics => "extended statistics",
         UnmodelledKind.ClusteredOn => "clustered on index",
+        UnmodelledKind.ComputedColumn => "computed column",
+        UnmodelledKind.SpecialIndex => "index",
         _ => kind.ToString(),
     };
 }

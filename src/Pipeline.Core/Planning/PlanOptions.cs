@@ -23,4 +23,14 @@ public sealed record PlanOptions(
 
     /// <summary>The duration model in force.</summary>
     public Locking.DurationModel Durations { get; init; } = Durations ?? Locking.DurationModel.Default;
+
+    /// <summary>The server version to plan for when the actual model does not say (<c>--target-version</c>), e.g.
+    /// <c>2019</c>, <c>15</c> or <c>15.0</c> for SQL Server; overrides the version of the actual model when given.
+    /// <c>null</c>: take it from the actual model, else the dialect's oldest supported version.</summary>
+    public string? TargetVersion { get; init; }
+
+    /// <summary>The server edition to plan for (<c>--target-edition</c>), e.g. <c>Enterprise</c>, <c>Standard</c>,
+    /// <c>Developer</c>, <c>Azure</c> for SQL Server; overrides the edition of the actual model when given. <c>null</c>:
+    /// take it from the actual model, else the dialect's most limited assumption.</summary>
+    public string? TargetEdition { get; init; }
 }

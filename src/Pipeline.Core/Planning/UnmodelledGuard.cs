@@ -47,6 +47,7 @@ internal static class UnmodelledGuard
         UnmodelledKind.ColumnStorage or UnmodelledKind.ColumnCompression or UnmodelledKind.ColumnCollation => "changing the column's type is refused",
         UnmodelledKind.TypedTable => "column changes are refused",
         UnmodelledKind.ExtendedStatistics => "dropping its columns is refused",
+        UnmodelledKind.ComputedColumn or UnmodelledKind.SpecialIndex => "dropping or retyping the columns it uses is refused",
         _ => KeptOnly,
     };
 
@@ -134,6 +135,13 @@ internal static class UnmodelledGuard
 
             case UnmodelledKind.TypedTable:
                 return t.IsColumnChange ? "PostgreSQL refuses column changes on a typed table (they follow its type)" : null;
+
+            case UnmodelledKind.ComputedColumn or UnmodelledKind.SpecialIndex:
+                // SQL Server refuses ALTER COLUMN and DROP COLUMN on a column a computed column or index uses
+                // (https://learn.microsoft.com/sql/t-sql/statements/alter-table-transact-sql#alter-column).
+                return onColumn && t.Touch is Touch.DropColumn or Touch.RetypeColumn
+                    ? "SQL Server refuses to drop or alter a column that a computed column or index uses"
+                    : null;
 
             case UnmodelledKind.ExtendedStatistics:
                 return onColumn && t.Touch == Touch.DropColumn ? "dropping one of its columns drops the statistics object" : null;

@@ -15,10 +15,11 @@ internal sealed record SnapshotDocument(
     [property: JsonPropertyOrder(1)] int Version,
     [property: JsonPropertyOrder(3)] IReadOnlyList<string> Exclude,
     [property: JsonPropertyOrder(4)] IReadOnlyList<SnapshotSchema> Schemas,
-    [property: JsonPropertyOrder(2)] SnapshotServer? Server = null);
+    [property: JsonPropertyOrder(2)] SnapshotServer? Server = null,
+    [property: JsonPropertyOrder(5)] string? Dialect = null);
 
-/// <summary><see cref="ServerInfo"/>.</summary>
-internal sealed record SnapshotServer(string Dialect, int VersionNum, string Version);
+/// <summary><see cref="ServerInfo"/>; edition and target platform are SQL Server's.</summary>
+internal sealed record SnapshotServer(string Dialect, int VersionNum, string Version, string? Edition = null, string? TargetPlatform = null);
 
 /// <summary><see cref="SchemaModel"/>.</summary>
 internal sealed record SnapshotSchema(string Name, IReadOnlyList<SnapshotEnum> Enums, IReadOnlyList<SnapshotTable> Tables);
@@ -82,7 +83,10 @@ internal sealed record SnapshotColumn(
     [property: JsonPropertyOrder(4)] IdentityKind Identity,
     [property: JsonPropertyOrder(3)] string? Default = null,
     [property: JsonPropertyOrder(5)] string? Comment = null,
-    [property: JsonPropertyOrder(6)] string? Generated = null);
+    [property: JsonPropertyOrder(6)] string? Generated = null,
+    [property: JsonPropertyOrder(7)] long? IdentitySeed = null,
+    [property: JsonPropertyOrder(8)] long? IdentityIncrement = null,
+    [property: JsonPropertyOrder(9)] string? DefaultName = null);
 
 /// <summary>A primary key or unique constraint; the optional flags are written only when true.</summary>
 internal sealed record SnapshotKey(
@@ -90,7 +94,8 @@ internal sealed record SnapshotKey(
     IReadOnlyList<string> Columns,
     bool? NullsNotDistinct = null,
     bool? Deferrable = null,
-    bool? InitiallyDeferred = null);
+    bool? InitiallyDeferred = null,
+    bool? Clustered = null);
 
 /// <summary><see cref="IndexModel"/>.</summary>
 internal sealed record SnapshotIndex(
@@ -101,7 +106,8 @@ internal sealed record SnapshotIndex(
     [property: JsonPropertyOrder(5)] IReadOnlyList<string> Include,
     [property: JsonPropertyOrder(3)] string? Where = null,
     [property: JsonPropertyOrder(6)] IReadOnlyDictionary<string, string>? With = null,
-    [property: JsonPropertyOrder(7)] bool? NullsNotDistinct = null);
+    [property: JsonPropertyOrder(7)] bool? NullsNotDistinct = null,
+    [property: JsonPropertyOrder(8)] bool? Clustered = null);
 
 /// <summary><see cref="ForeignKeyModel"/>.</summary>
 internal sealed record SnapshotForeignKey(

@@ -19,7 +19,8 @@ internal static class SnapshotMapper
             schema.Name,
             schema.Enums.Select(e => new SnapshotEnum(e.Name, e.Values)).ToList(),
             schema.Tables.Select(ToTable).ToList())).ToList(),
-        model.Server is { } s ? new SnapshotServer(s.Dialect, s.VersionNum, s.Version) : null);
+        model.Server is { } s ? new SnapshotServer(s.Dialect, s.VersionNum, s.Version, s.Edition, s.TargetPlatform) : null,
+        model.Dialect == DatabaseModel.PostgresDialect ? null : model.Dialect);
 
     public static DatabaseModel ToModel(SnapshotDocument document) => new(
         document.Schemas.Select(schema => new SchemaModel(
@@ -27,19 +28,21 @@ internal static class SnapshotMapper
             schema.Tables.Select(ToTable).ToList(),
             schema.Enums.Select(e => new EnumTypeModel(e.Name, e.Values.ToList())).ToList())).ToList(),
         document.Exclude.ToList(),
-        document.Server is { } s ? new ServerInfo(s.Dialect, s.VersionNum, s.Version) : null);
+        document.Server is { } s ? new ServerInfo(s.Dialect, s.VersionNum, s.Version, s.Edition, s.TargetPlatform) : null,
+        document.Dialect ?? DatabaseModel.PostgresDialect);
 
     private static SnapshotTable ToTable(TableModel t) => new(
         t.Name,
-        t.Columns.Select(c => new SnapshotColumn(c.Name, c.Type, c.Nullable, c.Identity, c.Default, c.Comment, c.Generated)).ToList(),
-        t.Uniques.Select(u => new SnapshotKey(u.Name, u.Columns, True(u.NullsNotDistinct), True(u.Deferrable), True(u.InitiallyDeferred))).ToList(),
+        t.Columns.Select(c => new SnapshotColumn(c.Name, c.Type, c.Nullable, c.Identity, c.Default, c.Comment, c.Generated,
+            c.IdentitySeed, c.IdentityIncrement, c.DefaultName)).ToList(),
+        t.Uniques.Select(u => new SnapshotKey(u.Name, u.Columns, True(u.NullsNotDistinct), True(u.Deferrable), True(u.InitiallyDeferred), True(u.Clustered))).ToList(),
         t.Indexes.Select(i => new SnapshotIndex(
-            i.Name, Parts(i.Keys), i.Unique, i.Method, i.Include, i.Where, With(i.With), True(i.NullsNotDistinct))).ToList(),
+            i.Name, Parts(i.Keys), i.Unique, i.Method, i.Include, i.Where, With(i.With), True(i.NullsNotDistinct), True(i.Clustered))).ToList(),
         t.ForeignKeys.Select(f => new SnapshotForeignKey(
             f.Name, f.Columns, f.ReferencedSchema, f.ReferencedTable, f.ReferencedColumns, f.OnDelete, f.OnUpdate,
             f.Match == "simple" ? null : f.Match, True(f.Deferrable), True(f.InitiallyDeferred))).ToList(),
         t.Checks.Select(c => new SnapshotCheck(c.Name, c.Expression, True(c.NoInherit))).ToList(),
-        t.PrimaryKey is { } pk ? new SnapshotKey(pk.Name, pk.Columns, null, True(pk.Deferrable), True(pk.InitiallyDeferred)) : null,
+        t.PrimaryKey is { } pk ? new SnapshotKey(pk.Name, pk.Columns, null, True(pk.Deferrable), True(pk.InitiallyDeferred), True(pk.Clustered)) : null,
         t.Comment,
         t.Stats is { } st ? new SnapshotStats(st.Rows, st.Pages, st.TotalBytes) : null,
         t.Exclusions.Count == 0
@@ -64,13 +67,14 @@ internal static class SnapshotMapper
 
     private static TableModel ToTable(SnapshotTable t) => new(
         t.Name,
-        t.Columns.Select(c => new ColumnModel(c.Name, c.Type, c.Nullable, c.Default, c.Identity, c.Comment, Generated: c.Generated)).ToList(),
-        t.PrimaryKey is { } pk ? new PrimaryKeyModel(pk.Name, pk.Columns.ToList(), null, pk.Deferrable ?? false, pk.InitiallyDeferred ?? false) : null,
+        t.Columns.Select(c => new ColumnModel(c.Name, c.Type, c.Nullable, c.Default, c.Identity, c.Comment, Generated: c.Generated,
+            IdentitySeed: c.IdentitySeed, IdentityIncrement: c.IdentityIncrement, DefaultName: c.DefaultName)).ToList(),
+        t.PrimaryKey is { } pk ? new PrimaryKeyModel(pk.Name, pk.Columns.ToList(), null, pk.Deferrable ?? false, pk.InitiallyDeferred ?? false, pk.Clustered ?? false) : null,
         t.Uniques.Select(u => new UniqueConstraintModel(
-            u.Name, u.Columns.ToList(), null, u.NullsNotDistinct ?? false, u.Deferrable ?? false, u.InitiallyDeferred ?? false)).ToList(),
+            u.Name, u.Columns.ToList(), null, u.NullsNotDistinct ?? false, u.Deferrable ?? false, u.InitiallyDeferred ?? false, u.Clustered ?? false)).ToList(),
         t.Indexes.Select(i => new IndexModel(
             i.Name, i.Keys.Select(k => k.Key).ToList(), i.Unique, i.Where, i.Method, i.Include.ToList(), null, Parameters(i.With),
-            i.NullsNotDistinct ?? false)).ToList(),
+            i.NullsNotDistinct ?? false, i.Clustered ?? false)).ToList(),
         t.ForeignKeys.Select(f => new ForeignKeyModel(
             f.Name, f.Columns.ToList(), f.ReferencedSchema, f.ReferencedTable, f.ReferencedColumns.ToList(), f.OnDelete, f.OnUpdate,
             null, f.Match ?? "simple", f.Deferrable ?? false, f.InitiallyDeferred ?? false)).ToList(),

@@ -10,7 +10,7 @@ namespace Pipeline.Core.Yaml;
 /// https://www.postgresql.org/docs/current/sql-createtable.html and
 /// https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS.
 /// </summary>
-internal static class DefaultConstraintNames
+public static class DefaultConstraintNames
 {
     /// <summary>Maximum identifier length in bytes (NAMEDATALEN − 1).</summary>
     public const int MaxIdentifierBytes = 63;
@@ -24,6 +24,20 @@ internal static class DefaultConstraintNames
     /// <summary>Default foreign key name.</summary>
     public static string ForeignKey(string table, IReadOnlyList<string> columns) =>
         Make(table, JoinColumns(columns), "fkey");
+
+    /// <summary>Default primary key name in <paramref name="dialect"/>: PostgreSQL's (above), or for SQL Server
+    /// <c>PK_{table}</c> (SQL Server itself would generate <c>PK__{table}__{hex}</c>; the YAML's default is the
+    /// conventional name SSMS and EF Core give).</summary>
+    public static string PrimaryKey(string table, string dialect) =>
+        dialect == Model.DatabaseModel.SqlServerDialect ? "PK_" + table : PrimaryKey(table);
+
+    /// <summary>Default unique constraint name in <paramref name="dialect"/>: SQL Server <c>UQ_{table}_{columns}</c>.</summary>
+    public static string Unique(string table, IReadOnlyList<string> columns, string dialect) =>
+        dialect == Model.DatabaseModel.SqlServerDialect ? "UQ_" + table + "_" + string.Join('_', columns) : Unique(table, columns);
+
+    /// <summary>Default foreign key name in <paramref name="dialect"/>: SQL Server <c>FK_{table}_{columns}</c>.</summary>
+    public static string ForeignKey(string table, IReadOnlyList<string> columns, string dialect) =>
+        dialect == Model.DatabaseModel.SqlServerDialect ? "FK_" + table + "_" + string.Join('_', columns) : ForeignKey(table, columns);
 
     /// <summary>Column names joined by <c>_</c>, stopping once the text reaches NAMEDATALEN bytes.</summary>
     private static string JoinColumns(IReadOnlyList<string> columns)

@@ -18,6 +18,12 @@ internal sealed class SchemaModelBuilder
     /// <summary>Builds the model for <paramref name="root"/> (<c>null</c> for an empty file).</summary>
     public static DatabaseModel Build(YNode? root, string file) => new SchemaModelBuilder(file).BuildDocument(root);
 
+    /// <summary>The document's dialect (<c>dialect:</c>, <c>postgres</c> when absent).</summary>
+    public string Dialect { get; private set; } = DatabaseModel.PostgresDialect;
+
+    /// <summary>Whether the document is written for SQL Server.</summary>
+    public bool IsSqlServer => Dialect == DatabaseModel.SqlServerDialect;
+
     /// <summary>Records a foreign key target to check once every table is known.</summary>
     public void AddReference(PendingReference reference) => _references.Add(reference);
 
@@ -46,13 +52,21 @@ internal sealed class SchemaModelBuilder
             throw Error(version, $"unsupported version {Describe(version)}; this tool reads version 1");
         }
 
+        if (Optional(document, "dialect") is { } dialectNode)
+        {
+            var dialect = Text(dialectNode, "'dialect'").Trim().ToLowerInvariant();
+            Dialect = YamlKeys.Dialects.Contains(dialect)
+                ? dialect
+                : throw Error(dialectNode, $"unknown dialect {Describe(dialectNode)}; expected one of: {string.Join(", ", YamlKeys.Dialects)}");
+        }
+
         var exclude = Optional(document, "exclude") is { } excludeNode
             ? NameList(excludeNode, "'exclude'", allowEmpty: true).Select(x => x.Value).ToList()
             : [];
 
         var schemasNode = Mapping(Required(document, "schemas", "the document"), "'schemas'");
         var schemas = schemasNode.Entries.Select(e => ReadSchema(e.Key, e.Value)).ToList();
-        var model = new DatabaseModel(schemas, exclude);
+        var model = new DatabaseModel(schemas, exclude, Dialect: Dialect);
         foreach (var reference in _references)
         {
             reference.Resolve(model, exclude);

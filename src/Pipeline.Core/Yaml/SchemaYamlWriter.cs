@@ -8,6 +8,11 @@ namespace Pipeline.Core.Yaml;
 /// optional keys at their default (no identity, <c>btree</c>, <c>no action</c>, empty lists, null comments) and
 /// constraint names equal to PostgreSQL's default name are left out. Locations, statistics and server facts are
 /// not written. <c>SchemaYamlLoader.Load(Write(m))</c> gives back <c>m</c> for any model PostgreSQL can hold.
+/// A SQL Server model (<see cref="DatabaseModel.Dialect"/> <c>sqlserver</c>) starts with <c>dialect: sqlserver</c>
+/// and carries <c>clustered</c> (left out at SQL Server's default: a clustered primary key, nonclustered unique
+/// constraints and indexes), <c>identity: {seed, increment}</c> (<c>always</c> for <c>IDENTITY(1,1)</c>) and
+/// <c>defaultName</c>; its default constraint names are <c>PK_{table}</c>, <c>UQ_{table}_{columns}</c>,
+/// <c>FK_{table}_{columns}</c>.
 /// </summary>
 public static class SchemaYamlWriter
 {
@@ -25,6 +30,11 @@ public static class SchemaYamlWriter
         w.BeginMapping();
         w.String("version");
         w.Literal("1");
+        if (model.Dialect != DatabaseModel.PostgresDialect)
+        {
+            w.Entry("dialect", model.Dialect);
+        }
+
         if (model.Exclude.Count > 0)
         {
             w.FlowList("exclude", model.Exclude);
@@ -34,7 +44,7 @@ public static class SchemaYamlWriter
         w.BeginMapping(flow: model.Schemas.Count == 0);
         foreach (var schema in model.Schemas)
         {
-            WriteSchema(w, schema);
+            WriteSchema(w, schema, model.Dialect);
         }
 
         w.EndMapping();
@@ -43,7 +53,7 @@ public static class SchemaYamlWriter
         return text.ToString();
     }
 
-    private static void WriteSchema(YamlEventWriter w, SchemaModel schema)
+    private static void WriteSchema(YamlEventWriter w, SchemaModel schema, string dialect)
     {
         w.String(schema.Name);
         w.BeginMapping(flow: schema.Enums.Count == 0 && schema.Tables.Count == 0);
@@ -65,7 +75,7 @@ public static class SchemaYamlWriter
             w.BeginMapping();
             foreach (var table in schema.Tables)
             {
-                WriteTable(w, table);
+                WriteTable(w, table, dialect);
             }
 
             w.EndMapping();
@@ -103,7 +113,7 @@ public static class SchemaYamlWriter
         w.EndSequence();
     }
 
-    private static void WriteTable(YamlEventWriter w, TableModel table)
+    private static void WriteTable(YamlEventWriter w, TableModel table, string dialect)
     {
         w.String(table.Name);
         w.BeginMapping();
@@ -120,7 +130,13 @@ public static class SchemaYamlWriter
 
         if (table.PrimaryKey is { } pk)
         {
-            if (pk.Name == DefaultConstraintNames.PrimaryKey(table.Name) && !pk.Deferrable)
+            // SQL Server: a primary key is clustered unless another index is (the loader's rule), so only a
+            // nonclustered key that could have been clustered says so.
+            var sqlServer = dialect == DatabaseModel.SqlServerDialect;
+            var otherClustered = table.Uniques.Any(u => u.Clustered) || table.Indexes.Any(i => i.Clustered);
+            var writeClustered = sqlServer && pk.Clustered == otherClustered;
+            var defaultName = DefaultConstraintNames.PrimaryKey(table.Name, dialect);
+            if (pk.Name == defaultName && !pk.Deferrable && !writeClustered)
             {
                 w.FlowList("primaryKey", pk.Columns);
             }
@@ -128,22 +144,29 @@ public static class SchemaYamlWriter
             {
                 w.String("primaryKey");
                 w.BeginMapping();
-                WriteName(w, pk.Name, DefaultConstraintNames.PrimaryKey(table.Name));
+                WriteName(w, pk.Name, defaultName);
                 w.FlowList("columns", pk.Columns);
                 WriteDeferrable(w, pk.Deferrable, pk.InitiallyDeferred);
+                if (writeClustered)
+                {
+                    w.String("clustered");
+                    w.Literal(pk.Clustered ? "true" : "false");
+                }
+
                 w.EndMapping();
             }
         }
 
         WriteItems(w, "unique", table.Uniques, u =>
         {
-            WriteName(w, u.Name, DefaultConstraintNames.Unique(table.Name, u.Columns));
+            WriteName(w, u.Name, DefaultConstraintNames.Unique(table.Name, u.Columns, dialect));
             w.FlowList("columns", u.Columns);
             WriteTrue(w, "nullsNotDistinct", u.NullsNotDistinct);
             WriteDeferrable(w, u.Deferrable, u.InitiallyDeferred);
+            WriteTrue(w, "clustered", u.Clustered);
         });
         WriteItems(w, "indexes", table.Indexes, i => WriteIndex(w, table, i));
-        WriteItems(w, "foreignKeys", table.ForeignKeys, fk => WriteForeignKey(w, table.Name, fk));
+        WriteItems(w, "foreignKeys", table.ForeignKeys, fk => WriteForeignKey(w, table.Name, fk, dialect));
         WriteItems(w, "checks", table.Checks, c =>
         {
             w.Entry("name", c.Name);
@@ -161,12 +184,24 @@ public static class SchemaYamlWriter
         w.Entry("type", column.Type);
         w.String("nullable");
         w.Literal(column.Nullable ? "true" : "false");
-        if (column.Identity != IdentityKind.None)
+        if (column.IdentitySeed is not null || column.IdentityIncrement is not null)
+        {
+            // SQL Server: IDENTITY(seed, increment); 1 is the default of each.
+            w.String("identity");
+            w.BeginMapping(flow: true);
+            w.String("seed");
+            w.Literal((column.IdentitySeed ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.String("increment");
+            w.Literal((column.IdentityIncrement ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            w.EndMapping();
+        }
+        else if (column.Identity != IdentityKind.None)
         {
             w.Entry("identity", column.Identity == IdentityKind.Always ? "always" : "by default");
         }
 
         WriteOptional(w, "default", column.Default);
+        WriteOptional(w, "defaultName", column.DefaultName);
         WriteOptional(w, "generated", column.Generated);
         WriteOptional(w, "comment", column.Comment);
         WriteOptional(w, "renamedFrom", column.RenamedFrom);
@@ -198,6 +233,7 @@ public static class SchemaYamlWriter
         }
 
         WriteWith(w, index.With);
+        WriteTrue(w, "clustered", index.Clustered);
     }
 
     private static void WriteExclusion(YamlEventWriter w, ExclusionConstraintModel x)
@@ -333,9 +369,9 @@ public static class SchemaYamlWriter
         }
     }
 
-    private static void WriteForeignKey(YamlEventWriter w, string table, ForeignKeyModel fk)
+    private static void WriteForeignKey(YamlEventWriter w, string table, ForeignKeyModel fk, string dialect)
     {
-        WriteName(w, fk.Name, DefaultConstraintNames.ForeignKey(table, fk.Columns));
+        WriteName(w, fk.Name, DefaultConstraintNames.ForeignKey(table, fk.Columns, dialect));
         w.FlowList("columns", fk.Columns);
         w.String("references");
         w.BeginMapping(flow: true);

@@ -13,6 +13,7 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
 
     private readonly Dictionary<string, YNode> _constraintNames = new(StringComparer.Ordinal);
     private string _table = "";
+    private bool? _primaryKeyClustered;
     private string _what = "";
     private List<ColumnModel> _columns = [];
 
@@ -41,6 +42,7 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
 
         var uniques = ReadList(mapping, "unique", ReadUnique);
         var indexes = ReadList(mapping, "indexes", ReadIndex);
+        primaryKey = ResolveClustered(primaryKey, uniques, indexes);
         var foreignKeys = ReadList(mapping, "foreignKeys", ReadForeignKey);
         var checks = ReadList(mapping, "checks", ReadCheck);
         var exclusions = ReadList(mapping, "exclusions", ReadExclusion);
@@ -78,9 +80,21 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
             throw Error(typeNode, $"'type' of {what} must not be empty");
         }
 
-        var identity = ReadIdentity(mapping, what);
+        var (identity, seed, increment) = ReadIdentity(mapping, what);
         var defaultValue = OptionalText(mapping, "default", what);
-        var isSerial = SerialTypes.Contains(type.ToLowerInvariant());
+        var defaultName = OptionalName(mapping, "defaultName", what);
+        if (defaultName is not null)
+        {
+            RequireSqlServer(mapping, "defaultName", what);
+            if (defaultValue is null)
+            {
+                throw Error(Optional(mapping, "defaultName")!, $"{what} has 'defaultName' but no 'default'");
+            }
+
+            ClaimConstraintName(defaultName, Optional(mapping, "defaultName")!);
+        }
+
+        var isSerial = !builder.IsSqlServer && SerialTypes.Contains(type.ToLowerInvariant());
         if (defaultValue is not null && (identity != IdentityKind.None || isSerial))
         {
             throw Error(
@@ -122,7 +136,10 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
             OptionalText(mapping, "backfill", what),
             OptionalText(mapping, "using", what),
             mapping.Location,
-            generated);
+            generated,
+            seed,
+            increment,
+            defaultName);
         _columns.Add(column);
         if (identity != IdentityKind.None)
         {
@@ -134,8 +151,8 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         }
     }
 
-    /// <summary>PostgreSQL makes primary key, identity and serial columns NOT NULL; an omitted <c>nullable</c>
-    /// follows, an explicit <c>nullable: true</c> is an error.</summary>
+    /// <summary>PostgreSQL and SQL Server make primary key and identity columns NOT NULL (PostgreSQL also serial
+    /// columns); an omitted <c>nullable</c> follows, an explicit <c>nullable: true</c> is an error.</summary>
     private void ImplyNotNull(IReadOnlyList<string> names, Dictionary<string, YNode> explicitNullable, string role)
     {
         foreach (var name in names)
@@ -148,27 +165,112 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
 
             if (explicitNullable.TryGetValue(name, out var node))
             {
-                throw Error(node, $"column '{name}' of {_what} is {role}, which PostgreSQL makes NOT NULL; write 'nullable: false' or leave it out");
+                throw Error(node, $"column '{name}' of {_what} is {role}, which {(builder.IsSqlServer ? "SQL Server" : "PostgreSQL")} makes NOT NULL; write 'nullable: false' or leave it out");
             }
 
             _columns[index] = _columns[index] with { Nullable = false };
         }
     }
 
-    private static IdentityKind ReadIdentity(YMapping mapping, string what)
+    /// <summary>The identity: <c>always</c>, <c>by default</c> (PostgreSQL only), or for SQL Server the mapping
+    /// <c>{seed, increment}</c> (<c>IDENTITY(seed, increment)</c>, each defaulting to 1; stored as <c>null</c> when 1).</summary>
+    private (IdentityKind Kind, long? Seed, long? Increment) ReadIdentity(YMapping mapping, string what)
     {
         if (Optional(mapping, "identity") is not { } node)
         {
-            return IdentityKind.None;
+            return (IdentityKind.None, null, null);
+        }
+
+        if (node is YMapping options)
+        {
+            RequireSqlServer(mapping, "identity", what, "the {seed, increment} form of 'identity'");
+            CheckKeys(options, YamlKeys.Identity, $"'identity' of {what}");
+            return (IdentityKind.Always, IdentityNumber(options, "seed", what), IdentityNumber(options, "increment", what));
         }
 
         var text = Normalize(Text(node, $"'identity' of {what}"));
         return text switch
         {
-            "always" => IdentityKind.Always,
-            "by default" => IdentityKind.ByDefault,
+            "always" => (IdentityKind.Always, null, null),
+            "by default" when builder.IsSqlServer => throw Error(node,
+                $"{what}: SQL Server has no 'by default' identity (explicit values need SET IDENTITY_INSERT); write 'always' or {{seed: 1, increment: 1}}"),
+            "by default" => (IdentityKind.ByDefault, null, null),
             _ => throw Error(node, $"invalid identity {Describe(node)} for {what}; expected 'always' or 'by default'"),
         };
+    }
+
+    private static long? IdentityNumber(YMapping options, string key, string what)
+    {
+        if (Optional(options, key) is not { } node)
+        {
+            return null;
+        }
+
+        if (node is YScalar { IsPlain: true } scalar
+            && long.TryParse(scalar.Value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            if (key == "increment" && value == 0)
+            {
+                throw Error(node, $"the identity increment of {what} must not be 0");
+            }
+
+            return value == 1 ? null : value;
+        }
+
+        throw Error(node, $"the identity {key} of {what} must be a whole number, not {Describe(node)}");
+    }
+
+    /// <summary>Rejects a SQL Server-only key in a document of another dialect.</summary>
+    private void RequireSqlServer(YMapping mapping, string key, string what, string? feature = null)
+    {
+        if (!builder.IsSqlServer)
+        {
+            throw Error(Optional(mapping, key) ?? mapping,
+                $"{feature ?? $"'{key}'"} of {what} is SQL Server only; add 'dialect: sqlserver' at the top of the file");
+        }
+    }
+
+    /// <summary>SQL Server: <c>clustered: true|false</c> (absent: <c>null</c>); an error in other dialects.</summary>
+    private bool? ReadClustered(YMapping mapping, string what)
+    {
+        var clustered = OptionalBool(mapping, "clustered", what);
+        if (clustered is not null)
+        {
+            RequireSqlServer(mapping, "clustered", what);
+        }
+
+        return clustered;
+    }
+
+    /// <summary>SQL Server makes a primary key clustered unless it says NONCLUSTERED or another index of the table
+    /// is clustered (https://learn.microsoft.com/sql/t-sql/statements/create-table-transact-sql#constraint); at most
+    /// one index of a table is clustered.</summary>
+    private PrimaryKeyModel? ResolveClustered(PrimaryKeyModel? primaryKey, List<UniqueConstraintModel> uniques, List<IndexModel> indexes)
+    {
+        if (!builder.IsSqlServer)
+        {
+            return primaryKey;
+        }
+
+        var clustered = uniques.Where(u => u.Clustered).Select(u => (u.Name, u.Location))
+            .Concat(indexes.Where(i => i.Clustered).Select(i => (i.Name, i.Location))).ToList();
+        if (primaryKey is not null && (_primaryKeyClustered == true || (_primaryKeyClustered is null && clustered.Count == 0)))
+        {
+            primaryKey = primaryKey with { Clustered = true };
+        }
+
+        if (primaryKey is { Clustered: true })
+        {
+            clustered.Insert(0, (primaryKey.Name, primaryKey.Location));
+        }
+
+        if (clustered.Count > 1)
+        {
+            throw new SchemaLoadException(clustered[1].Location!,
+                $"{_what} has more than one clustered index ({string.Join(", ", clustered.Select(c => c.Name))}); a table has at most one (a primary key is clustered unless 'clustered: false')");
+        }
+
+        return primaryKey;
     }
 
     private PrimaryKeyModel ReadPrimaryKey(YScalar key, YNode value)
@@ -182,13 +284,14 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         {
             CheckKeys(mapping, YamlKeys.PrimaryKey, what);
             timing = KeyPartReader.ReadDeferrable(mapping, what);
-            name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.PrimaryKey(_table);
+            _primaryKeyClustered = ReadClustered(mapping, what);
+            name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.PrimaryKey(_table, builder.Dialect);
             nameNode = Optional(mapping, "name") ?? key;
             columnsNode = Required(mapping, "columns", what);
         }
         else if (value is YSequence)
         {
-            name = DefaultConstraintNames.PrimaryKey(_table);
+            name = DefaultConstraintNames.PrimaryKey(_table, builder.Dialect);
             columnsNode = value;
         }
         else
@@ -207,13 +310,14 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         var what = $"a unique constraint of {_what}";
         CheckKeys(mapping, YamlKeys.Unique, what);
         var columns = ColumnList(Required(mapping, "columns", what), $"the columns of {what}");
-        var name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.Unique(_table, columns);
+        var name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.Unique(_table, columns, builder.Dialect);
         var nameNode = Optional(mapping, "name") ?? mapping;
         ClaimConstraintName(name, nameNode);
         builder.ClaimRelationName(schema, name, nameNode);
         var (deferrable, deferred) = KeyPartReader.ReadDeferrable(mapping, what);
         return new UniqueConstraintModel(
-            name, columns, mapping.Location, OptionalBool(mapping, "nullsNotDistinct", what) ?? false, deferrable, deferred);
+            name, columns, mapping.Location, OptionalBool(mapping, "nullsNotDistinct", what) ?? false, deferrable, deferred,
+            ReadClustered(mapping, what) ?? false);
     }
 
     private IndexModel ReadIndex(YMapping mapping)
@@ -247,7 +351,13 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         }
 
         ClaimConstraintName(name, nameNode);
-        builder.ClaimRelationName(schema, name, nameNode);
+        if (!builder.IsSqlServer)
+        {
+            // PostgreSQL index names are relations, unique per schema; SQL Server's are unique per table
+            // (https://learn.microsoft.com/sql/t-sql/statements/create-index-transact-sql#index_name).
+            builder.ClaimRelationName(schema, name, nameNode);
+        }
+
         return new IndexModel(
             name,
             keys,
@@ -257,7 +367,8 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
             include,
             mapping.Location,
             KeyPartReader.ReadWith(mapping, what),
-            nullsNotDistinct);
+            nullsNotDistinct,
+            ReadClustered(mapping, what) ?? false);
     }
 
     private ExclusionConstraintModel ReadExclusion(YMapping mapping)
@@ -303,7 +414,7 @@ internal sealed class TableReader(SchemaModelBuilder builder, string schema)
         var what = $"a foreign key of {_what}";
         CheckKeys(mapping, YamlKeys.ForeignKey, what);
         var columns = ColumnList(Required(mapping, "columns", what), $"the columns of {what}");
-        var name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.ForeignKey(_table, columns);
+        var name = OptionalName(mapping, "name", what) ?? DefaultConstraintNames.ForeignKey(_table, columns, builder.Dialect);
         what = $"foreign key '{name}' of {_what}";
 
         var references = Mapping(Required(mapping, "references", what), $"'references' of {what}");

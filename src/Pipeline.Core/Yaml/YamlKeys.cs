@@ -7,7 +7,13 @@ namespace Pipeline.Core.Yaml;
 internal static class YamlKeys
 {
     /// <summary>Top-level document.</summary>
-    public static readonly IReadOnlyList<string> Root = ["version", "exclude", "schemas"];
+    public static readonly IReadOnlyList<string> Root = ["version", "dialect", "exclude", "schemas"];
+
+    /// <summary>Accepted values of the root <c>dialect</c> key.</summary>
+    public static readonly IReadOnlyList<string> Dialects = [Model.DatabaseModel.PostgresDialect, Model.DatabaseModel.SqlServerDialect];
+
+    /// <summary>The mapping form of a column's <c>identity</c> (SQL Server: <c>IDENTITY(seed, increment)</c>).</summary>
+    public static readonly IReadOnlyList<string> Identity = ["seed", "increment"];
 
     /// <summary>One schema (value of <c>schemas.&lt;name&gt;</c>).</summary>
     public static readonly IReadOnlyList<string> Schema = ["enums", "tables"];
@@ -21,17 +27,17 @@ internal static class YamlKeys
 
     /// <summary>One column.</summary>
     public static readonly IReadOnlyList<string> Column =
-        ["name", "type", "nullable", "identity", "default", "generated", "comment", "renamedFrom", "backfill", "using"];
+        ["name", "type", "nullable", "identity", "default", "defaultName", "generated", "comment", "renamedFrom", "backfill", "using"];
 
     /// <summary>The mapping form of <c>primaryKey</c>.</summary>
-    public static readonly IReadOnlyList<string> PrimaryKey = ["name", "columns", "deferrable", "initiallyDeferred"];
+    public static readonly IReadOnlyList<string> PrimaryKey = ["name", "columns", "deferrable", "initiallyDeferred", "clustered"];
 
     /// <summary>One unique constraint.</summary>
-    public static readonly IReadOnlyList<string> Unique = ["name", "columns", "nullsNotDistinct", "deferrable", "initiallyDeferred"];
+    public static readonly IReadOnlyList<string> Unique = ["name", "columns", "nullsNotDistinct", "deferrable", "initiallyDeferred", "clustered"];
 
     /// <summary>One index.</summary>
     public static readonly IReadOnlyList<string> Index =
-        ["name", "columns", "unique", "nullsNotDistinct", "where", "method", "include", "with"];
+        ["name", "columns", "unique", "nullsNotDistinct", "where", "method", "include", "with", "clustered"];
 
     /// <summary>The mapping form of one index key (an item of an index's <c>columns</c>).</summary>
     public static readonly IReadOnlyList<string> IndexKey = ["column", "expression", "collation", "opclass", "order", "nulls"];

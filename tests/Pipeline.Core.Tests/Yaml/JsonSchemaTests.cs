@@ -99,7 +99,11 @@ public class JsonSchemaTests
     {
         var schema = LoadSchema();
         var column = Definition(schema, "column").GetProperty("properties");
-        Assert.Equal(YamlKeys.IdentityValues, column.GetProperty("identity").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        var identity = column.GetProperty("identity").GetProperty("oneOf").EnumerateArray().ToList();
+        Assert.Equal(YamlKeys.IdentityValues, identity[0].GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        // SQL Server's IDENTITY(seed, increment) form.
+        Assert.Equal(YamlKeys.Identity, identity[1].GetProperty("properties").EnumerateObject().Select(p => p.Name));
+        Assert.Equal(YamlKeys.Dialects, schema.GetProperty("properties").GetProperty("dialect").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         var fk = Definition(schema, "foreignKey").GetProperty("properties");
         foreach (var action in new[] { "onDelete", "onUpdate" })
         {

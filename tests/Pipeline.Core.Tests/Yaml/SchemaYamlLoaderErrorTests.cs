@@ -49,7 +49,7 @@ public class SchemaYamlLoaderErrorTests
         { Table("columns:", "  - name: a", "    typ: int"), 8, 13, "unknown key 'typ' in column 'a' of table 't'; did you mean 'type'?" },
         { Table("columns:", "  - name: a", "    type: int", "    nulable: false"), 9, 13, "did you mean 'nullable'?" },
         { Table("columns:", "  - name: a", "    type: int", "    Nullable: false"), 9, 13, "did you mean 'nullable'?" },
-        { Table("columns:", "  - name: a", "    type: int", "    colour: red"), 9, 13, "(allowed: name, type, nullable, identity, default, generated, comment, renamedFrom, backfill, using)" },
+        { Table("columns:", "  - name: a", "    type: int", "    colour: red"), 9, 13, "(allowed: name, type, nullable, identity, default, defaultName, generated, comment, renamedFrom, backfill, using)" },
         { Table("columns:", "  - name: a"), 7, 13, "column 'a' of table 't' is missing the required key 'type'" },
         { Table("columns:", "  - type: int"), 7, 13, "missing the required key 'name'" },
         { Table("columns:", "  - name: ''", "    type: int"), 7, 19, "must not be empty" },
