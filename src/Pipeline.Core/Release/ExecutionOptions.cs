@@ -33,6 +33,16 @@ namespace Pipeline.Core.Release;
 /// Complements <paramref name="MaxReplicationLagMs"/>: <c>replay_lag</c> measures how old the oldest unreplayed WAL
 /// is (it grows while a standby's replay is paused, and is NULL when WAL is idle), the byte distance how much there is
 /// to replay, so a burst of WAL is caught before it is old. Default 64 MiB.</param>
+/// <param name="MaxClientImpactMs">The longest a client statement should wait behind a backfill batch, in ms (0 = no
+/// limit): a batch holds the row locks of every row it updated until it commits, so a client writing one of them waits
+/// up to the batch's duration. The batch size steers toward at most half of this (below
+/// <paramref name="TargetBatchMs"/> when that is larger), and a batch that took longer cuts the next one in
+/// proportion. Default 100.</param>
+/// <param name="DurableBatchCommits">Whether every backfill batch waits for its WAL to be flushed at COMMIT. Default
+/// <c>false</c>: batches commit with <c>synchronous_commit = off</c> and the last batch of a backfill commits
+/// durably, which flushes all before it (https://www.postgresql.org/docs/current/wal-async-commit.html); a batch and
+/// its high-water mark commit in one transaction, so a crash loses both together and the rerun redoes exactly
+/// those batches.</param>
 public sealed record ExecutionOptions(
     int? LockTimeoutMs = null,
     int StatementTimeoutMs = 30 * 60 * 1000,
@@ -50,4 +60,6 @@ public sealed record ExecutionOptions(
     int MaxFaultRetries = 10,
     int MaxReconnects = 10,
     int ReconnectTimeoutMs = 60_000,
-    long MaxReplicationLagBytes = 64L * 1024 * 1024);
+    long MaxReplicationLagBytes = 64L * 1024 * 1024,
+    double MaxClientImpactMs = 100,
+    bool DurableBatchCommits = false);

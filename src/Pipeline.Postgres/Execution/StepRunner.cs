@@ -63,6 +63,18 @@ internal sealed partial class StepRunner(
         return await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Runs <paramref name="statements"/> (no parameters) in one round trip (an <see cref="NpgsqlBatch"/>).</summary>
+    public async Task ExecuteAllAsync(IReadOnlyList<string> statements, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
+        foreach (var statement in statements)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>Runs a query and returns the first row's columns as text, or <c>null</c> when it returns no row.</summary>
     public async Task<string[]?> QueryRowAsync(string query, CancellationToken ct, params NpgsqlParameter[] parameters)
     {
