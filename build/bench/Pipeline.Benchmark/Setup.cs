@@ -8,8 +8,9 @@ using Pipeline.Postgres.Tests.Load;
 namespace Pipeline.Benchmark;
 
 /// <summary>
-/// Creates the benchmark databases: a template with the "before" schema of <see cref="OrdersScenario"/> and its rows,
-/// and two identical copies of it (<c>CREATE DATABASE … TEMPLATE</c>), one for the naive run and one for the plan.
+/// Creates the benchmark databases: once, a template with the "before" schema of <see cref="OrdersScenario"/> and its
+/// rows; per repeat, two identical copies of it (<c>CREATE DATABASE … TEMPLATE</c>), one for the naive run and one for
+/// the plan.
 /// </summary>
 internal static class Setup
 {
@@ -17,7 +18,7 @@ internal static class Setup
     public const string NaiveDb = "bench_naive";
     public const string PipelineDb = "bench_pipeline";
 
-    public static async Task RunAsync(string admin, long rows, Action<string> progress, CancellationToken ct)
+    public static async Task CreateTemplateAsync(string admin, long rows, Action<string> progress, CancellationToken ct)
     {
         foreach (var db in new[] { NaiveDb, PipelineDb, Template })
         {
@@ -41,8 +42,19 @@ internal static class Setup
         }
 
         NpgsqlConnection.ClearAllPools(); // CREATE DATABASE … TEMPLATE needs the template without connections
-        await Database.ExecAsync(admin, $"CREATE DATABASE {NaiveDb} TEMPLATE {Template}", ct);
-        await Database.ExecAsync(admin, $"CREATE DATABASE {PipelineDb} TEMPLATE {Template}", ct);
-        await Database.ExecAsync(admin, $"DROP DATABASE {Template}", ct);
     }
+
+    /// <summary>Fresh copies of the template for one repeat (the previous repeat's are dropped).</summary>
+    public static async Task CopyAsync(string admin, CancellationToken ct)
+    {
+        NpgsqlConnection.ClearAllPools();
+        foreach (var db in new[] { NaiveDb, PipelineDb })
+        {
+            await Database.ExecAsync(admin, $"DROP DATABASE IF EXISTS {db} WITH (FORCE)", ct);
+            await Database.ExecAsync(admin, $"CREATE DATABASE {db} TEMPLATE {Template}", ct);
+        }
+    }
+
+    public static Task DropTemplateAsync(string admin, CancellationToken ct) =>
+        Database.ExecAsync(admin, $"DROP DATABASE IF EXISTS {Template}", ct);
 }

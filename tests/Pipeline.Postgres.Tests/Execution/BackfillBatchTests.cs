@@ -76,7 +76,7 @@ public sealed class BackfillBatchTests(PostgresServer server)
             await server.ExecuteAsync(db, $"""
                 UPDATE items SET qty2 = qty * 2 WHERE qty % 11 = 0;
                 CREATE TRIGGER items_hit BEFORE UPDATE ON items FOR EACH ROW EXECUTE FUNCTION log_hit();
-                INSERT INTO fail_at SELECT {keyText} FROM items ORDER BY {keyList} OFFSET 500 LIMIT 1;
+                INSERT INTO fail_at SELECT {keyText} AS k FROM items ORDER BY {keyList} OFFSET 500 LIMIT 1;
                 """);
         }
 
