@@ -58,20 +58,28 @@ internal sealed partial class StepRunner
             await WithRetriesAsync(step, tally, async () =>
             {
                 clock.Restart();
-                await using var tx = await Connection.BeginTransactionAsync(ct);
-                await ExecuteAllAsync(settings, ct);
-                result = await QueryRowAsync(highWater is null ? batch.First : batch.Next, ct,
-                    [new NpgsqlParameter { Value = size, NpgsqlDbType = NpgsqlDbType.Integer }, .. KeyParameters(highWater)]);
-                rows = result is null ? 0 : long.Parse(result[0], CultureInfo.InvariantCulture);
-                last = result is null || long.Parse(result[1], CultureInfo.InvariantCulture) < size;
-                if (last && !Options.DurableBatchCommits)
+                try
                 {
-                    await ExecuteAsync("SET LOCAL synchronous_commit TO DEFAULT", ct);
+                    // Round trip 1: BEGIN, the settings, the batch.
+                    var statement = new NpgsqlBatchCommand(highWater is null ? batch.First : batch.Next);
+                    statement.Parameters.AddRange((NpgsqlParameter[])[new NpgsqlParameter { Value = size, NpgsqlDbType = NpgsqlDbType.Integer }, .. KeyParameters(highWater)]);
+                    result = await QueryBatchAsync([.. settings.Select(s => new NpgsqlBatchCommand(s)), statement], ct);
+                    rows = result is null ? 0 : long.Parse(result[0], CultureInfo.InvariantCulture);
+                    last = result is null || long.Parse(result[1], CultureInfo.InvariantCulture) < size;
+
+                    // Round trip 2: the journal's high-water mark and COMMIT; the last batch commits durably.
+                    var record = Journal.RecordBatchCommand(step.Ordinal, rows, result is null ? null : JsonSerializer.Serialize(result[2..]), last);
+                    var total = await QueryBatchAsync(
+                        [.. last && !Options.DurableBatchCommits ? [new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO DEFAULT")] : Array.Empty<NpgsqlBatchCommand>(),
+                         record, new NpgsqlBatchCommand("COMMIT")], ct);
+                    tally.Rows = total is { Length: > 0 } ? long.Parse(total[0], CultureInfo.InvariantCulture) : tally.Rows + rows;
+                }
+                catch (Exception) when (Connection.FullState == System.Data.ConnectionState.Open)
+                {
+                    await RollBackAsync();
+                    throw;
                 }
 
-                tally.Rows = await Journal.RecordBatchAsync(step.Ordinal, rows,
-                    result is null ? null : JsonSerializer.Serialize(result[2..]), last, ct);
-                await tx.CommitAsync(ct);
                 clock.Stop();
             }, null, ct);
 
@@ -121,10 +129,24 @@ internal sealed partial class StepRunner
         }
     }
 
-    /// <summary>The statements that open every batch transaction: timeouts, <c>synchronous_commit = off</c> unless
+    /// <summary>Rolls back the batch transaction after a failed batch (best effort: the connection may be going).</summary>
+    private async Task RollBackAsync()
+    {
+        try
+        {
+            await ExecuteAsync("ROLLBACK", CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            Observer.Log($"rollback after a failed batch failed too: {ex.Message}");
+        }
+    }
+
+    /// <summary>The statements that open every batch transaction: BEGIN, timeouts, <c>synchronous_commit = off</c> unless
     /// batches must be durable, and <see cref="BackfillBatch.Settings"/>.</summary>
     private string[] BatchSettings() =>
     [
+        "BEGIN",
         $"SET LOCAL lock_timeout = {Math.Max(0, LockTimeoutMs).ToString(CultureInfo.InvariantCulture)}",
         $"SET LOCAL statement_timeout = {Math.Max(0, Options.StatementTimeoutMs).ToString(CultureInfo.InvariantCulture)}",
         .. Options.DurableBatchCommits ? Array.Empty<string>() : ["SET LOCAL synchronous_commit = off"],

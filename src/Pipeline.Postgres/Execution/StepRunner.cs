@@ -63,16 +63,37 @@ internal sealed partial class StepRunner(
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Runs <paramref name="statements"/> (no parameters) in one round trip (an <see cref="NpgsqlBatch"/>).</summary>
-    public async Task ExecuteAllAsync(IReadOnlyList<string> statements, CancellationToken ct)
+    /// <summary>Runs <paramref name="commands"/> in one round trip (an <see cref="NpgsqlBatch"/>) and returns the first
+    /// row of the last result that has columns, as text, or <c>null</c> when that result has no row.</summary>
+    public async Task<string[]?> QueryBatchAsync(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
-        foreach (var statement in statements)
+        foreach (var command in commands)
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(statement));
+            batch.BatchCommands.Add(command);
         }
 
-        await batch.ExecuteNonQueryAsync(ct);
+        string[]? row = null;
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        do
+        {
+            if (reader.FieldCount == 0)
+            {
+                continue;
+            }
+
+            row = null;
+            if (await reader.ReadAsync(ct))
+            {
+                row = new string[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? "" : reader.GetValue(i).ToString() ?? "";
+                }
+            }
+        }
+        while (await reader.NextResultAsync(ct));
+        return row;
     }
 
     /// <summary>Runs a query and returns the first row's columns as text, or <c>null</c> when it returns no row.</summary>
