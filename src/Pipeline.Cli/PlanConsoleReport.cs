@@ -86,7 +86,7 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
             {
                 new Text(step.Ordinal.ToString(CultureInfo.InvariantCulture)),
                 new Text(step.Phase.Name()),
-                new Text(step.Impact.StrongestMode.DisplayName()),
+                new Text(step.Impact.StrongestMode.DisplayName),
                 new Text(DurationText.Format(step.Impact.EstimatedMs)),
                 new Text(step.Impact.Risk.ToString().ToLowerInvariant()),
                 new Text(step.Blocked ? "BLOCKED " + step.Summary : step.Summary),

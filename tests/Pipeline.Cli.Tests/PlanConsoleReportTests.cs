@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Reports;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
@@ -15,11 +16,11 @@ public class PlanConsoleReportTests
     {
         var add = new PlanStep(
             Phase.Expand, "add column public.customers.marketing_opt_in", "ALTER TABLE …", true,
-            new LockImpact([new TableLock(Customers, LockMode.AccessExclusive)], TableWork.CatalogOnly, 5, RiskLevel.Low, "https://www.postgresql.org/docs/current/sql-altertable.html"),
+            new LockImpact([new TableLock(Customers, PgLock.AccessExclusive)], TableWork.CatalogOnly, 5, RiskLevel.Low, "https://www.postgresql.org/docs/current/sql-altertable.html"),
             "constant default: catalog only", new SourceLocation("app.schema.yaml", 31, 13), Ordinal: 1);
         var drop = new PlanStep(
             Phase.Contract, "drop column public.customers.legacy_code", "ALTER TABLE … DROP COLUMN …", true,
-            new LockImpact([new TableLock(Customers, LockMode.AccessExclusive)], TableWork.CatalogOnly, 1234, RiskLevel.Medium, "https://www.postgresql.org/docs/current/sql-altertable.html"),
+            new LockImpact([new TableLock(Customers, PgLock.AccessExclusive)], TableWork.CatalogOnly, 1234, RiskLevel.Medium, "https://www.postgresql.org/docs/current/sql-altertable.html"),
             "drops data", new SourceLocation("app.schema.yaml", 15, 7), BlockedReason: "data loss; pass --allow-data-loss", Ordinal: 2);
         var diagnostics = new[]
         {

@@ -51,12 +51,12 @@ public sealed record DurationModel(
     /// </summary>
     public static RiskLevel Risk(LockMode mode, TableWork work, double estimatedMs)
     {
-        if (work == TableWork.Rewrite && mode.BlocksWrites())
+        if (work == TableWork.Rewrite && mode.BlocksWrites)
         {
             return RiskLevel.High;
         }
 
-        if (!mode.BlocksWrites())
+        if (!mode.BlocksWrites)
         {
             return RiskLevel.Low;
         }

@@ -53,7 +53,7 @@ public enum RiskLevel
 public sealed record LockImpact(IReadOnlyList<TableLock> Locks, TableWork Work, double EstimatedMs, RiskLevel Risk, string Source)
 {
     /// <summary>The strongest mode among <see cref="Locks"/>, or <see cref="LockMode.None"/>.</summary>
-    public LockMode StrongestMode => Locks.Count == 0 ? LockMode.None : Locks.Max(l => l.Mode);
+    public LockMode StrongestMode => Locks.Count == 0 ? LockMode.None : Locks.Select(l => l.Mode).Strongest();
 
     /// <summary>Whether the table is rewritten.</summary>
     public bool Rewrites => Work == TableWork.Rewrite;

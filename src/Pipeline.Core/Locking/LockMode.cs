@@ -1,90 +1,64 @@
 namespace Pipeline.Core.Locking;
 
 /// <summary>
-/// Table-level lock modes, weakest first, as PostgreSQL names them
-/// (https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-TABLES), plus SQL Server's schema locks.
+/// A table-level lock mode as one dialect names it (PostgreSQL's ACCESS EXCLUSIVE, SQL Server's Sch-M, …). The modes,
+/// their order and their conflicts belong to the dialect (e.g. <c>Pipeline.Postgres.Dialect.PgLock</c>); the core
+/// needs only whether a mode blocks ordinary reads or writes, its display name, and a comparison within one dialect.
 /// </summary>
-public enum LockMode
+/// <param name="Dialect">The dialect that defines the mode, e.g. <c>postgres</c>; empty for <see cref="None"/>.</param>
+/// <param name="DisplayName">The name as the database documents it, e.g. <c>ACCESS EXCLUSIVE</c>, <c>Sch-M</c>.</param>
+/// <param name="Strength">Rank within the dialect, weakest first (0 = no lock): a stronger mode conflicts with at
+/// least the modes a weaker one conflicts with, for the purpose of choosing "the strongest lock a statement takes".</param>
+/// <param name="BlocksReads">Whether the mode blocks plain reads of the table (PostgreSQL: ACCESS EXCLUSIVE; SQL
+/// Server: Sch-M).</param>
+/// <param name="BlocksWrites">Whether the mode blocks ordinary INSERT/UPDATE/DELETE of the table.</param>
+public sealed record LockMode(string Dialect, string DisplayName, int Strength, bool BlocksReads, bool BlocksWrites)
+    : IComparable<LockMode>
 {
-    /// <summary>No table lock worth reporting.</summary>
-    None = 0,
+    /// <summary>No table lock worth reporting; comparable with every dialect's modes and weaker than all of them.</summary>
+    public static LockMode None { get; } = new("", "none", 0, false, false);
 
-    /// <summary>ACCESS SHARE: taken by SELECT; conflicts only with ACCESS EXCLUSIVE.</summary>
-    AccessShare,
-
-    /// <summary>ROW SHARE: SELECT FOR UPDATE/SHARE; also taken on the referenced table when validating a foreign key.</summary>
-    RowShare,
-
-    /// <summary>ROW EXCLUSIVE: INSERT, UPDATE, DELETE.</summary>
-    RowExclusive,
-
-    /// <summary>SHARE UPDATE EXCLUSIVE: VALIDATE CONSTRAINT, CREATE INDEX CONCURRENTLY; blocks neither reads nor writes.</summary>
-    ShareUpdateExclusive,
-
-    /// <summary>SHARE: CREATE INDEX (without CONCURRENTLY); blocks writes.</summary>
-    Share,
-
-    /// <summary>SHARE ROW EXCLUSIVE: ADD FOREIGN KEY, CREATE TRIGGER; blocks writes.</summary>
-    ShareRowExclusive,
-
-    /// <summary>EXCLUSIVE: REFRESH MATERIALIZED VIEW CONCURRENTLY; blocks writes, allows reads.</summary>
-    Exclusive,
-
-    /// <summary>ACCESS EXCLUSIVE: most ALTER TABLE forms, DROP, TRUNCATE; blocks reads and writes.</summary>
-    AccessExclusive,
-
-    /// <summary>SQL Server schema stability (Sch-S): compatible with everything but Sch-M.</summary>
-    SchemaStability,
-
-    /// <summary>SQL Server schema modification (Sch-M): blocks every access to the table.</summary>
-    SchemaModification,
-}
-
-/// <summary>Display names and conflict facts for <see cref="LockMode"/>.</summary>
-public static class LockModeExtensions
-{
-    /// <summary>The name as the database documents it, e.g. <c>ACCESS EXCLUSIVE</c>, <c>Sch-M</c>.</summary>
-    public static string DisplayName(this LockMode mode) => mode switch
+    /// <summary>Orders modes by <see cref="Strength"/>.</summary>
+    /// <exception cref="InvalidOperationException">The modes belong to different dialects (neither is
+    /// <see cref="None"/>): their strengths do not compare.</exception>
+    public int CompareTo(LockMode? other)
     {
-        LockMode.None => "none",
-        LockMode.AccessShare => "ACCESS SHARE",
-        LockMode.RowShare => "ROW SHARE",
-        LockMode.RowExclusive => "ROW EXCLUSIVE",
-        LockMode.ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
-        LockMode.Share => "SHARE",
-        LockMode.ShareRowExclusive => "SHARE ROW EXCLUSIVE",
-        LockMode.Exclusive => "EXCLUSIVE",
-        LockMode.AccessExclusive => "ACCESS EXCLUSIVE",
-        LockMode.SchemaStability => "Sch-S",
-        LockMode.SchemaModification => "Sch-M",
-        _ => mode.ToString(),
-    };
-
-    /// <summary>Parses a PostgreSQL <c>pg_locks.mode</c> value (e.g. <c>AccessExclusiveLock</c>) or a display name.</summary>
-    /// <exception cref="ArgumentException">The text names no known mode.</exception>
-    public static LockMode Parse(string text)
-    {
-        var key = text.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal)
-            .Replace("Lock", "", StringComparison.Ordinal).ToUpperInvariant();
-        foreach (var mode in Enum.GetValues<LockMode>())
+        if (other is null)
         {
-            var name = mode.DisplayName().Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal).ToUpperInvariant();
-            if (name == key || string.Equals(mode.ToString(), key, StringComparison.OrdinalIgnoreCase))
-            {
-                return mode;
-            }
+            return 1;
         }
 
-        throw new ArgumentException($"Unknown lock mode '{text}'.", nameof(text));
+        if (Dialect.Length > 0 && other.Dialect.Length > 0 && !string.Equals(Dialect, other.Dialect, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"lock modes of different dialects do not compare: {Dialect} {DisplayName} vs {other.Dialect} {other.DisplayName}");
+        }
+
+        return Strength.CompareTo(other.Strength);
     }
 
-    /// <summary>Whether the mode blocks ordinary writes (INSERT/UPDATE/DELETE take ROW EXCLUSIVE): SHARE and
-    /// stronger in PostgreSQL, Sch-M in SQL Server.</summary>
-    public static bool BlocksWrites(this LockMode mode) =>
-        mode is LockMode.Share or LockMode.ShareRowExclusive or LockMode.Exclusive or LockMode.AccessExclusive
-            or LockMode.SchemaModification;
+    /// <summary>Whether <paramref name="a"/> is weaker than <paramref name="b"/> (same dialect).</summary>
+    public static bool operator <(LockMode a, LockMode b) => a.CompareTo(b) < 0;
 
-    /// <summary>Whether the mode blocks plain SELECTs (ACCESS SHARE): only ACCESS EXCLUSIVE and Sch-M.</summary>
-    public static bool BlocksReads(this LockMode mode) =>
-        mode is LockMode.AccessExclusive or LockMode.SchemaModification;
+    /// <summary>Whether <paramref name="a"/> is stronger than <paramref name="b"/> (same dialect).</summary>
+    public static bool operator >(LockMode a, LockMode b) => a.CompareTo(b) > 0;
+
+    /// <summary>Whether <paramref name="a"/> is at most as strong as <paramref name="b"/> (same dialect).</summary>
+    public static bool operator <=(LockMode a, LockMode b) => a.CompareTo(b) <= 0;
+
+    /// <summary>Whether <paramref name="a"/> is at least as strong as <paramref name="b"/> (same dialect).</summary>
+    public static bool operator >=(LockMode a, LockMode b) => a.CompareTo(b) >= 0;
+
+    /// <summary>The stronger of two modes of one dialect.</summary>
+    public static LockMode Max(LockMode a, LockMode b) => a >= b ? a : b;
+
+    /// <inheritdoc />
+    public override string ToString() => DisplayName;
+}
+
+/// <summary>Helpers over sequences of <see cref="LockMode"/>.</summary>
+public static class LockModeSequence
+{
+    /// <summary>The strongest of <paramref name="modes"/> (all of one dialect), or <see cref="LockMode.None"/> when
+    /// empty.</summary>
+    public static LockMode Strongest(this IEnumerable<LockMode> modes) => modes.Aggregate(LockMode.None, LockMode.Max);
 }

@@ -32,6 +32,34 @@ public interface IMigrationDialect
 
     /// <summary>A comment line in the dialect's syntax, e.g. <c>-- text</c>.</summary>
     string Comment(string text) => "-- " + text;
+
+    /// <summary>The schema an unqualified name belongs to: <c>public</c> (PostgreSQL), <c>dbo</c> (SQL Server).</summary>
+    string DefaultSchema => "public";
+
+    /// <summary>How the dialect's scripts are laid out and run (psql, sqlcmd).</summary>
+    ScriptLayout Scripts { get; }
+
+    /// <summary>Extra ordering constraints between changes, beyond the default order of change kinds
+    /// (<see cref="ChangeOrder"/>): each pair says <c>Before</c> must run before <c>After</c> (e.g. SQL Server's
+    /// <c>ALTER COLUMN</c> needs the indexes and constraints on the column dropped first and re-created after). The
+    /// planner sorts changes topologically over these pairs, breaking ties by the default order. Default: none.</summary>
+    IEnumerable<(SchemaChange Before, SchemaChange After)> ChangeDependencies(IReadOnlyList<SchemaChange> changes) => [];
+}
+
+/// <summary>
+/// The layout of a dialect's scripts: how to run them, what every script starts with, and what ends a batch.
+/// </summary>
+/// <param name="Client">The client that runs the scripts, e.g. <c>psql</c>, <c>sqlcmd</c>.</param>
+/// <param name="RunCommandFormat">The command that runs one script, with <c>{0}</c> for the file name, e.g.
+/// <c>psql -v ON_ERROR_STOP=1 -f {0}</c>.</param>
+/// <param name="Preamble">Lines written after the header of every script, before the first step (e.g. sqlcmd's
+/// <c>:on error exit</c> and <c>SET XACT_ABORT ON;</c>); empty for none.</param>
+/// <param name="BatchSeparator">A line written after every statement to end its batch (sqlcmd's <c>GO</c>), or
+/// <c>null</c> when statements need no separator (psql).</param>
+public sealed record ScriptLayout(string Client, string RunCommandFormat, IReadOnlyList<string> Preamble, string? BatchSeparator)
+{
+    /// <summary>The command that runs <paramref name="scriptFile"/>.</summary>
+    public string RunCommand(string scriptFile) => string.Format(System.Globalization.CultureInfo.InvariantCulture, RunCommandFormat, scriptFile);
 }
 
 /// <summary>

@@ -213,13 +213,13 @@ public static class Planner
             if (impact.Risk == RiskLevel.High)
             {
                 diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Warning, DiagnosticCodes.LongBlockingLock,
-                    $"step {step.Ordinal} ({step.Summary}) {what} {tables} under {impact.StrongestMode.DisplayName()} for an estimated {DurationText.Format(impact.EstimatedMs)}",
+                    $"step {step.Ordinal} ({step.Summary}) {what} {tables} under {impact.StrongestMode.DisplayName} for an estimated {DurationText.Format(impact.EstimatedMs)}",
                     step.Source));
             }
             else if (impact.Risk == RiskLevel.Medium)
             {
                 diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Warning, DiagnosticCodes.BriefBlockingLock,
-                    $"step {step.Ordinal} ({step.Summary}) blocks writes on {tables} under {impact.StrongestMode.DisplayName()} for an estimated {DurationText.Format(impact.EstimatedMs)}",
+                    $"step {step.Ordinal} ({step.Summary}) blocks writes on {tables} under {impact.StrongestMode.DisplayName} for an estimated {DurationText.Format(impact.EstimatedMs)}",
                     step.Source));
             }
         }

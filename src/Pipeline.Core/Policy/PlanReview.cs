@@ -105,13 +105,13 @@ public sealed record PlanReview(MigrationPlan Plan, FailPolicy Policy, IReadOnly
         return rule.Kind switch
         {
             FailRuleKind.Rewrite when impact.Rewrites =>
-                Error(PolicyCodes.Rewrite, $"{what} rewrites {tables} under {mode.DisplayName()} (estimated {estimate}); the policy fails on 'rewrite'", step),
-            FailRuleKind.BlocksWrites when mode.BlocksWrites() && impact.EstimatedMs > rule.Threshold =>
-                Error(PolicyCodes.BlocksWrites, $"{what} blocks writes on {tables} under {mode.DisplayName()} for an estimated {estimate}, more than the {rule.ThresholdText} the policy allows ('{rule.Text}')", step),
-            FailRuleKind.BlocksReads when mode.BlocksReads() && impact.EstimatedMs > rule.Threshold =>
-                Error(PolicyCodes.BlocksReads, $"{what} blocks reads on {tables} under {mode.DisplayName()} for an estimated {estimate}, more than the {rule.ThresholdText} the policy allows ('{rule.Text}')", step),
+                Error(PolicyCodes.Rewrite, $"{what} rewrites {tables} under {mode.DisplayName} (estimated {estimate}); the policy fails on 'rewrite'", step),
+            FailRuleKind.BlocksWrites when mode.BlocksWrites && impact.EstimatedMs > rule.Threshold =>
+                Error(PolicyCodes.BlocksWrites, $"{what} blocks writes on {tables} under {mode.DisplayName} for an estimated {estimate}, more than the {rule.ThresholdText} the policy allows ('{rule.Text}')", step),
+            FailRuleKind.BlocksReads when mode.BlocksReads && impact.EstimatedMs > rule.Threshold =>
+                Error(PolicyCodes.BlocksReads, $"{what} blocks reads on {tables} under {mode.DisplayName} for an estimated {estimate}, more than the {rule.ThresholdText} the policy allows ('{rule.Text}')", step),
             FailRuleKind.Risk when (int)impact.Risk >= (int)rule.Threshold =>
-                Error(PolicyCodes.Risk, $"{what} is {StepText.Risk(impact.Risk)} risk ({mode.DisplayName()}, {StepText.Work(impact)}, estimated {estimate}); the policy fails on risk {rule.ThresholdText} and above ('{rule.Text}')", step),
+                Error(PolicyCodes.Risk, $"{what} is {StepText.Risk(impact.Risk)} risk ({mode.DisplayName}, {StepText.Work(impact)}, estimated {estimate}); the policy fails on risk {rule.ThresholdText} and above ('{rule.Text}')", step),
             FailRuleKind.RewriteRows when impact.Rewrites && RowsOf(plan, step) is { } rows && rows > rule.Threshold =>
                 Error(PolicyCodes.RewriteRows, $"{what} rewrites {tables} holding about {rows.ToString("#,0", System.Globalization.CultureInfo.InvariantCulture)} rows, more than the {rule.ThresholdText} the policy allows ('{rule.Text}')", step),
             _ => null,

@@ -314,7 +314,7 @@ public static class MarkdownReportWriter
         }));
     }
 
-    private static string Mode(PlanStep s) => s.Impact.StrongestMode == LockMode.None ? "none" : s.Impact.StrongestMode.DisplayName();
+    private static string Mode(PlanStep s) => s.Impact.StrongestMode == LockMode.None ? "none" : s.Impact.StrongestMode.DisplayName;
 
     private static string Work(LockImpact impact) => impact.Work switch
     {

@@ -25,7 +25,7 @@ public static class MermaidTimeline
         ArgumentNullException.ThrowIfNull(plan);
         var running = plan.Steps.Where(s => !s.Blocked).ToList();
         var drawn = running
-            .OrderByDescending(s => s.Impact.Risk).ThenByDescending(s => s.Impact.StrongestMode.BlocksWrites())
+            .OrderByDescending(s => s.Impact.Risk).ThenByDescending(s => s.Impact.StrongestMode.BlocksWrites)
             .ThenByDescending(s => s.Impact.EstimatedMs).ThenBy(s => s.Ordinal)
             .Take(MaxBars)
             .Select(s => s.Ordinal)
@@ -106,7 +106,7 @@ public static class MermaidTimeline
             summary = summary[..47] + "…";
         }
 
-        var mode = step.Impact.StrongestMode == LockMode.None ? "no lock" : step.Impact.StrongestMode.DisplayName();
+        var mode = step.Impact.StrongestMode == LockMode.None ? "no lock" : step.Impact.StrongestMode.DisplayName;
         return $"{step.Ordinal}. {summary} ({mode}, {DurationText.Format(step.Impact.EstimatedMs)})";
     }
 }

@@ -35,7 +35,7 @@ public sealed record PhaseSummary(
     private static PhaseSummary Of(Phase phase, IReadOnlyList<PlanStep> steps)
     {
         var running = steps.Where(s => !s.Blocked).ToList();
-        var longest = running.Where(s => s.Impact.StrongestMode.BlocksWrites()).MaxBy(s => s.Impact.EstimatedMs);
+        var longest = running.Where(s => s.Impact.StrongestMode.BlocksWrites).MaxBy(s => s.Impact.EstimatedMs);
         return new PhaseSummary(
             phase,
             steps.Count,
@@ -49,8 +49,8 @@ public sealed record PhaseSummary(
 
     private static string WriteBlockingLock(PlanStep step)
     {
-        var locks = step.Impact.Locks.Where(l => l.Mode.BlocksWrites()).ToList();
-        var mode = locks.Max(l => l.Mode);
-        return $"{mode.DisplayName()} on {string.Join(", ", locks.Where(l => l.Mode == mode).Select(l => l.Table))}";
+        var locks = step.Impact.Locks.Where(l => l.Mode.BlocksWrites).ToList();
+        var mode = locks.Select(l => l.Mode).Strongest();
+        return $"{mode.DisplayName} on {string.Join(", ", locks.Where(l => l.Mode == mode).Select(l => l.Table))}";
     }
 }

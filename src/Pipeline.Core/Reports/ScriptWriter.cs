@@ -4,7 +4,8 @@ using Pipeline.Core.Planning;
 namespace Pipeline.Core.Reports;
 
 /// <summary>
-/// Writes one phase of a plan as a script runnable as-is with <c>psql -v ON_ERROR_STOP=1 -f FILE</c>: a header with
+/// Writes one phase of a plan as a script runnable as-is with the dialect's client (<see cref="ScriptLayout"/>, e.g.
+/// <c>psql -v ON_ERROR_STOP=1 -f FILE</c> or <c>sqlcmd -b -i FILE</c>): a header with
 /// the plan's fingerprints, then one commented block per step (phase, lock, work, estimated duration, risk, source
 /// and why it is safe) followed by <c>SET lock_timeout</c> (DDL only) and the statement. Every statement runs in its
 /// own implicit transaction (autocommit), so no lock is held longer than its statement. Blocked steps are written as
@@ -25,10 +26,20 @@ public static class ScriptWriter
         Comment($"Source schema:       {plan.SourceFingerprint} ({plan.SourceDescription})");
         Comment($"Desired schema:      {plan.DesiredFingerprint}");
         Comment($"Target server:       {(plan.Server is null ? "unknown" : $"{plan.Server.Dialect} {plan.Server.Version}")}");
-        Comment($"Run in order with:   psql -v ON_ERROR_STOP=1 -f {Phase.Expand.ScriptFileName()}, then {Phase.Backfill.ScriptFileName()}, then {Phase.Contract.ScriptFileName()}");
+        var layout = dialect.Scripts;
+        Comment($"Run in order with:   {layout.RunCommand(Phase.Expand.ScriptFileName())}, then {Phase.Backfill.ScriptFileName()}, then {Phase.Contract.ScriptFileName()}");
         Comment($"Steps in this phase: {steps.Count}{(steps.Any(s => s.Blocked) ? $" ({steps.Count(s => s.Blocked)} blocked, written as comments)" : "")}");
         Comment("Do not edit: the plan fingerprint covers every statement below.");
         Line();
+        foreach (var preamble in layout.Preamble)
+        {
+            Line(preamble);
+        }
+
+        if (layout.Preamble.Count > 0)
+        {
+            Line();
+        }
 
         if (steps.Count == 0)
         {
@@ -75,6 +86,10 @@ public static class ScriptWriter
                 }
 
                 Line(step.Sql.TrimEnd());
+                if (layout.BatchSeparator is { } separator)
+                {
+                    Line(separator);
+                }
             }
 
             Line();

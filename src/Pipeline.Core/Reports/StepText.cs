@@ -11,7 +11,7 @@ public static class StepText
     public static string Locks(PlanStep step) =>
         step.Impact.Locks.Count == 0
             ? "no table lock"
-            : string.Join("; ", step.Impact.Locks.Select(l => $"{l.Mode.DisplayName()} on {l.Table}"));
+            : string.Join("; ", step.Impact.Locks.Select(l => $"{l.Mode.DisplayName} on {l.Table}"));
 
     /// <summary>The table work, e.g. <c>catalog only (no rewrite, no scan)</c>, <c>full scan</c>, <c>table rewrite</c>.</summary>
     public static string Work(LockImpact impact) => impact.Work switch

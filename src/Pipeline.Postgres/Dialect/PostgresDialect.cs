@@ -32,6 +32,11 @@ public sealed partial class PostgresDialect : IMigrationDialect
     public ISqlNormalizer Normalizer { get; } = new PostgresNormalizer();
 
     /// <inheritdoc />
+    /// <remarks><c>psql -v ON_ERROR_STOP=1 -f FILE</c>: psql stops at the first error with exit status 3
+    /// (https://www.postgresql.org/docs/current/app-psql.html); no preamble, no batch separator.</remarks>
+    public ScriptLayout Scripts { get; } = new("psql", "psql -v ON_ERROR_STOP=1 -f {0}", [], null);
+
+    /// <inheritdoc />
     public ISqlFragmentValidator FragmentValidator { get; } = new Fragments.PostgresFragmentValidator();
 
     /// <inheritdoc />

@@ -1,16 +1,8 @@
+using Pipeline.Core.Release;
 using Npgsql;
 using Pipeline.Core.Planning;
 
 namespace Pipeline.Postgres.Execution;
-
-/// <summary>A phase of some plan that the journal shows started but not completed (running, failed or
-/// interrupted).</summary>
-/// <param name="PlanFingerprint">The plan.</param>
-/// <param name="Phase">The phase.</param>
-/// <param name="Started">When it was first started (UTC).</param>
-/// <param name="Finished">When its last run ended without completing it, or <c>null</c> when it is running or was
-/// interrupted.</param>
-public sealed record UnfinishedPhase(string PlanFingerprint, Phase Phase, DateTimeOffset Started, DateTimeOffset? Finished);
 
 /// <summary>
 /// What the journal (<c>pipeline.journal_phases</c>) says about plans other than the one about to run, so the release

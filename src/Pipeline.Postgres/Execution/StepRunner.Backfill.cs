@@ -1,3 +1,4 @@
+using Pipeline.Core.Release;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

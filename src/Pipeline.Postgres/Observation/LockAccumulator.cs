@@ -104,7 +104,7 @@ internal sealed class LockAccumulator
         public ObservedLock Build(QualifiedName table, QualifiedName? index)
         {
             var byMode = _held.OrderBy(h => h.Key).ToDictionary(h => h.Key, h => Round(h.Value.TotalMs)).AsReadOnly();
-            var strongest = byMode.Count == 0 ? LockMode.None : byMode.Keys.Max();
+            var strongest = byMode.Count == 0 ? LockMode.None : byMode.Keys.Strongest();
             return new ObservedLock(table, strongest, strongest == LockMode.None ? 0 : byMode[strongest], Round(_waited.TotalMs), byMode)
             {
                 Index = index,

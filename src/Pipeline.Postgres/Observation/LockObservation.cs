@@ -40,7 +40,7 @@ public sealed record LockObservation(
     /// <see cref="LockMode.None"/>.
     /// </summary>
     public LockMode StrongestOn(QualifiedName table)
-        => Locks.Where(l => l.Table == table).Select(l => l.StrongestMode).DefaultIfEmpty(LockMode.None).Max();
+        => Locks.Where(l => l.Table == table).Select(l => l.StrongestMode).Strongest();
 
     /// <summary>An observation of nothing (no samples).</summary>
     public static LockObservation Empty { get; } = new([], 0, 0, 0, 0, 0, 0);
@@ -71,5 +71,5 @@ public sealed record ObservedLock(
     public QualifiedName? Index { get; init; }
 
     /// <summary>The strongest mode the target waited for and was not (yet) granted, or <see cref="LockMode.None"/>.</summary>
-    public LockMode StrongestWaitedMode { get; init; }
+    public LockMode StrongestWaitedMode { get; init; } = LockMode.None;
 }

@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using System.Data.Common;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
@@ -39,7 +40,7 @@ internal static class LockRowReader
     {
         try
         {
-            mode = LockModeExtensions.Parse(text);
+            mode = PgLock.Parse(text);
             return true;
         }
         catch (ArgumentException)

@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Release;
 using Pipeline.Postgres.Execution;
@@ -21,9 +22,9 @@ internal static class ObservedLockSummary
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g =>
             {
-                var mode = g.Max(l => l.StrongestMode);
+                var mode = g.Select(l => l.StrongestMode).Strongest();
                 var held = mode == LockMode.None ? 0 : g.Max(l => l.HeldMsByMode.GetValueOrDefault(mode));
-                return new ObservedTableLock(g.Key, mode.DisplayName(), Round(held), Round(g.Max(l => l.WaitedMs)));
+                return new ObservedTableLock(g.Key, mode.DisplayName, Round(held), Round(g.Max(l => l.WaitedMs)));
             })
             .ToList();
 
@@ -41,12 +42,12 @@ internal static class ObservedLockSummary
         var merged = Merge(observation ?? LockObservation.Empty, held);
         var locks = Relevant(merged).ToList();
         var exclusive = locks
-            .Where(l => l.HeldMsByMode.ContainsKey(LockMode.AccessExclusive))
-            .Select(l => (l.Table, Ms: l.HeldMsByMode[LockMode.AccessExclusive]))
+            .Where(l => l.HeldMsByMode.ContainsKey(PgLock.AccessExclusive))
+            .Select(l => (l.Table, Ms: l.HeldMsByMode[PgLock.AccessExclusive]))
             .OrderByDescending(x => x.Ms)
             .FirstOrDefault();
         var writeBlocking = locks
-            .SelectMany(l => l.HeldMsByMode.Where(kv => kv.Key.BlocksWrites()).Select(kv => kv.Value))
+            .SelectMany(l => l.HeldMsByMode.Where(kv => kv.Key.BlocksWrites).Select(kv => kv.Value))
             .DefaultIfEmpty(0)
             .Max();
         return new StepOutcome(
@@ -72,7 +73,7 @@ internal static class ObservedLockSummary
             .Select(g =>
             {
                 var byMode = g.GroupBy(l => l.Mode).ToDictionary(m => m.Key, m => m.Max(l => l.HeldMs));
-                var strongest = byMode.Keys.Max();
+                var strongest = byMode.Keys.Strongest();
                 return new ObservedLock(g.Key, strongest, byMode[strongest], 0, byMode);
             });
         return observation with { Locks = [.. observation.Locks, .. exact] };

@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Release;
 
@@ -24,11 +25,11 @@ internal sealed record StepOutcome(
     public static StepOutcome FromStep(RehearsalStep step, bool skipped = false)
     {
         var exclusive = step.ObservedLocks
-            .Where(l => ModeOf(l.Mode) == LockMode.AccessExclusive)
+            .Where(l => ModeOf(l.Mode) == PgLock.AccessExclusive)
             .OrderByDescending(l => l.HeldMs)
             .FirstOrDefault();
         var writeBlocking = step.ObservedLocks
-            .Where(l => ModeOf(l.Mode).BlocksWrites())
+            .Where(l => ModeOf(l.Mode).BlocksWrites)
             .Select(l => l.HeldMs)
             .DefaultIfEmpty(0)
             .Max();
@@ -39,7 +40,7 @@ internal sealed record StepOutcome(
     {
         try
         {
-            return LockModeExtensions.Parse(mode);
+            return PgLock.Parse(mode);
         }
         catch (ArgumentException)
         {

@@ -32,23 +32,23 @@ internal static class LargePlan
             {
                 table = T(7);
                 step = Step(Phase.Expand, n, $"change type of {table}.amount to numeric(12,2) (rewrite)", $"ALTER TABLE {table} ALTER COLUMN amount TYPE numeric(12,2);",
-                    table, LockMode.AccessExclusive, TableWork.Rewrite, 27_600, RiskLevel.High, at);
+                    table, TestLocks.AccessExclusive, TableWork.Rewrite, 27_600, RiskLevel.High, at);
                 diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Warning, DiagnosticCodes.LongBlockingLock, $"step {n} rewrites {table} under ACCESS EXCLUSIVE for an estimated 27.6 s", at));
             }
             else if (n <= 300 && n % 15 == 0)
             {
                 step = Step(Phase.Expand, n, $"create index t_idx_{n} on {table} (concurrently)", $"CREATE INDEX CONCURRENTLY IF NOT EXISTS t_idx_{n} ON {table} (c{n});",
-                    table, LockMode.ShareUpdateExclusive, TableWork.IndexBuild, 300 + n, RiskLevel.Low, at, transactional: false);
+                    table, TestLocks.ShareUpdateExclusive, TableWork.IndexBuild, 300 + n, RiskLevel.Low, at, transactional: false);
             }
             else if (n <= 300)
             {
                 step = Step(Phase.Expand, n, $"add column {table}.c{n} (nullable)", $"ALTER TABLE {table} ADD COLUMN c{n} text;",
-                    table, LockMode.AccessExclusive, TableWork.CatalogOnly, 5, RiskLevel.Low, at);
+                    table, TestLocks.AccessExclusive, TableWork.CatalogOnly, 5, RiskLevel.Low, at);
             }
             else if (n <= 400)
             {
                 step = Step(Phase.Backfill, n, $"backfill {table}.c{n - 300} in batches of 1000", $"DO $$ BEGIN /* batches */ END $$;",
-                    table, LockMode.RowExclusive, TableWork.RowUpdate, 1_000, RiskLevel.Low, at, transactional: false) with
+                    table, TestLocks.RowExclusive, TableWork.RowUpdate, 1_000, RiskLevel.Low, at, transactional: false) with
                 {
                     Kind = StepKind.Backfill,
                     Backfill = new BackfillSpec(table, ["id"], ["bigint"], $"c{n - 300} = 'x'", $"c{n - 300} IS NULL", 1000),
@@ -58,12 +58,12 @@ internal static class LargePlan
             {
                 table = T(3);
                 step = Step(Phase.Contract, n, $"set not null on {table}.c3 (scan)", $"ALTER TABLE {table} ALTER COLUMN c3 SET NOT NULL;",
-                    table, LockMode.AccessExclusive, TableWork.Scan, 1_500, RiskLevel.High, at);
+                    table, TestLocks.AccessExclusive, TableWork.Scan, 1_500, RiskLevel.High, at);
             }
             else if (n == BlockedOrdinal)
             {
                 step = Step(Phase.Contract, n, $"drop column {table}.legacy", $"ALTER TABLE {table} DROP COLUMN legacy;",
-                    table, LockMode.AccessExclusive, TableWork.CatalogOnly, 5, RiskLevel.Low, at) with
+                    table, TestLocks.AccessExclusive, TableWork.CatalogOnly, 5, RiskLevel.Low, at) with
                 {
                     BlockedReason = $"drop column {table}.legacy can lose data; allow it with --allow-data-loss (MSBuild: PipelineAllowDataLoss=true).",
                     LosesData = true,
@@ -73,7 +73,7 @@ internal static class LargePlan
             else
             {
                 step = Step(Phase.Contract, n, $"validate check {table}.c{n} IS NOT NULL", $"ALTER TABLE {table} VALIDATE CONSTRAINT c{n}_not_null;",
-                    table, LockMode.ShareUpdateExclusive, TableWork.Scan, 40, RiskLevel.Low, at) with { Kind = StepKind.Validate };
+                    table, TestLocks.ShareUpdateExclusive, TableWork.Scan, 40, RiskLevel.Low, at) with { Kind = StepKind.Validate };
             }
 
             steps.Add(step);

@@ -103,9 +103,9 @@ public class PlanWriterTests
         Assert.Equal(5, model.Estimate(TableWork.CatalogOnly, big));
         Assert.InRange(model.Estimate(TableWork.Scan, big), 1000, 2000);
         Assert.InRange(model.Estimate(TableWork.Rewrite, big), 20_000, 40_000);
-        Assert.Equal(RiskLevel.High, DurationModel.Risk(LockMode.AccessExclusive, TableWork.Rewrite, 10));
-        Assert.Equal(RiskLevel.Low, DurationModel.Risk(LockMode.ShareUpdateExclusive, TableWork.Scan, 100_000));
-        Assert.Equal(RiskLevel.Medium, DurationModel.Risk(LockMode.Share, TableWork.IndexBuild, 500));
-        Assert.Equal(RiskLevel.Low, DurationModel.Risk(LockMode.AccessExclusive, TableWork.CatalogOnly, 5));
+        Assert.Equal(RiskLevel.High, DurationModel.Risk(TestLocks.AccessExclusive, TableWork.Rewrite, 10));
+        Assert.Equal(RiskLevel.Low, DurationModel.Risk(TestLocks.ShareUpdateExclusive, TableWork.Scan, 100_000));
+        Assert.Equal(RiskLevel.Medium, DurationModel.Risk(TestLocks.Share, TableWork.IndexBuild, 500));
+        Assert.Equal(RiskLevel.Low, DurationModel.Risk(TestLocks.AccessExclusive, TableWork.CatalogOnly, 5));
     }
 }

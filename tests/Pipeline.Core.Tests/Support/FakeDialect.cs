@@ -13,6 +13,8 @@ internal sealed class FakeDialect : IMigrationDialect
 
     public ISqlNormalizer Normalizer { get; } = new LowerCaseNormalizer();
 
+    public ScriptLayout Scripts { get; } = new("fakesql", "fakesql -f {0}", [], null);
+
     public Pipeline.Core.Fragments.ISqlFragmentValidator FragmentValidator { get; } = new SemicolonValidator();
 
     public IReadOnlyList<PlanStep> PlanChange(SchemaChange change, PlanContext context, ICollection<PlanDiagnostic> diagnostics)

@@ -66,10 +66,10 @@ public sealed class ModelledFeatureTests(PostgresServer server)
         foreach (var step in plan.Steps.Where(s => s.Phase == Phase.Expand && s.Transactional && s.Kind == StepKind.Ddl))
         {
             var held = observer.Held[step.Ordinal].Where(l => step.Tables.Contains(l.Table.ToString())).ToList();
-            var strongest = held.Count == 0 ? LockMode.None : held.Max(l => l.Mode);
+            var strongest = held.Select(l => l.Mode).Strongest();
             Assert.True(
-                strongest.DisplayName() == step.StrongestLock,
-                $"step {step.Ordinal} ({step.Summary}): rule says {step.StrongestLock}, held {string.Join(", ", held.Select(l => l.Table + " " + l.Mode.DisplayName()))}\n{step.Sql}");
+                strongest.DisplayName == step.StrongestLock,
+                $"step {step.Ordinal} ({step.Summary}): rule says {step.StrongestLock}, held {string.Join(", ", held.Select(l => l.Table + " " + l.Mode.DisplayName))}\n{step.Sql}");
             checkedSteps++;
         }
 

@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Diff;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
@@ -17,7 +18,7 @@ public class AddColumnTests
         var step = Assert.Single(steps);
         Assert.Equal("ALTER TABLE public.orders ADD COLUMN note text;", step.Sql);
         Assert.Equal(Phase.Expand, step.Phase);
-        Assert.Equal(LockMode.AccessExclusive, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, step.Impact.StrongestMode);
         Assert.Equal(TableWork.CatalogOnly, step.Impact.Work);
         Assert.Equal(RiskLevel.Low, step.Impact.Risk);
         Assert.Contains("sql-altertable.html", step.Impact.Source);
@@ -118,7 +119,7 @@ public class AddColumnTests
             Sql(steps.Skip(3)));
         Assert.All(steps.Skip(3), s => Assert.Equal(Phase.Contract, s.Phase));
         Assert.Equal(StepKind.Validate, steps[4].Kind);
-        Assert.Equal(LockMode.ShareUpdateExclusive, steps[4].Impact.StrongestMode);
+        Assert.Equal(PgLock.ShareUpdateExclusive, steps[4].Impact.StrongestMode);
         Assert.Equal(TableWork.Scan, steps[4].Impact.Work);
         Assert.Equal(RiskLevel.Low, steps[4].Impact.Risk);
         Assert.Equal(TableWork.CatalogOnly, steps[5].Impact.Work);
@@ -172,7 +173,7 @@ public class AddColumnTests
         Assert.Equal("ALTER TABLE public.orders ADD COLUMN seq bigserial NOT NULL;", step.Sql);
         Assert.True(step.Impact.Rewrites);
         Assert.Equal(RiskLevel.High, step.Impact.Risk);
-        Assert.Equal(LockMode.AccessExclusive, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, step.Impact.StrongestMode);
         Assert.Contains("394 MB", step.Why);
     }
 
@@ -192,7 +193,7 @@ public class AddColumnTests
         var col = new ColumnModel("note", "text", true, Comment: "it's free text");
         var (steps, _) = Plan(new AddColumn(Orders, col, OrdersTable()));
         Assert.Equal("COMMENT ON COLUMN public.orders.note IS 'it''s free text';", steps[1].Sql);
-        Assert.Equal(LockMode.ShareUpdateExclusive, steps[1].Impact.StrongestMode);
+        Assert.Equal(PgLock.ShareUpdateExclusive, steps[1].Impact.StrongestMode);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Diff;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
@@ -24,7 +25,7 @@ public class BackfillScriptTests
         Assert.Equal(StepKind.Backfill, step.Kind);
         Assert.Equal(Phase.Backfill, step.Phase);
         Assert.False(step.Transactional);
-        Assert.Equal(LockMode.RowExclusive, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.RowExclusive, step.Impact.StrongestMode);
         Assert.Equal(TableWork.RowUpdate, step.Impact.Work);
         Assert.Equal(new BackfillSpec(Orders, ["id"], ["bigint"], "status = 'new'", "status IS NULL", 500) with { KeyColumns = step.Backfill!.KeyColumns, KeyTypes = step.Backfill.KeyTypes }, step.Backfill);
         Assert.Equal(["id"], step.Backfill.KeyColumns);

@@ -34,7 +34,7 @@ public class IndexAndConstraintTests
             "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_lower_status_idx ON public.orders USING btree (customer_id, (lower(status)), amount DESC) INCLUDE (id) WHERE status IS NOT NULL;",
             steps[1].Sql);
         Assert.False(steps[1].Transactional);
-        Assert.Equal(LockMode.ShareUpdateExclusive, steps[1].Impact.StrongestMode);
+        Assert.Equal(PgLock.ShareUpdateExclusive, steps[1].Impact.StrongestMode);
         Assert.Equal(TableWork.IndexBuild, steps[1].Impact.Work);
         Assert.Equal(RiskLevel.Low, steps[1].Impact.Risk);
         Assert.All(steps, s => Assert.Equal(Phase.Expand, s.Phase));
@@ -60,7 +60,7 @@ public class IndexAndConstraintTests
         var step = Assert.Single(steps);
         Assert.Equal("CREATE UNIQUE INDEX orders_status_idx ON public.orders USING hash (status);", step.Sql);
         Assert.True(step.Transactional);
-        Assert.Equal(LockMode.Share, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.Share, step.Impact.StrongestMode);
         Assert.Equal(RiskLevel.Low, step.Impact.Risk);
     }
 
@@ -145,13 +145,13 @@ public class IndexAndConstraintTests
             Sql(steps));
         Assert.Equal(Phase.Expand, steps[0].Phase);
         Assert.Equal(
-            [new TableLock(Orders, LockMode.ShareRowExclusive), new TableLock(new QualifiedName("public", "customers"), LockMode.ShareRowExclusive)],
+            [new TableLock(Orders, PgLock.ShareRowExclusive), new TableLock(new QualifiedName("public", "customers"), PgLock.ShareRowExclusive)],
             steps[0].Impact.Locks);
         Assert.Equal(TableWork.CatalogOnly, steps[0].Impact.Work);
         Assert.Equal(Phase.Contract, steps[1].Phase);
         Assert.Equal(StepKind.Validate, steps[1].Kind);
         Assert.Equal(
-            [new TableLock(Orders, LockMode.ShareUpdateExclusive), new TableLock(new QualifiedName("public", "customers"), LockMode.RowShare)],
+            [new TableLock(Orders, PgLock.ShareUpdateExclusive), new TableLock(new QualifiedName("public", "customers"), PgLock.RowShare)],
             steps[1].Impact.Locks);
         Assert.Equal(TableWork.Scan, steps[1].Impact.Work);
     }
@@ -177,8 +177,8 @@ public class IndexAndConstraintTests
             ],
             Sql(steps));
         Assert.Equal([Phase.Expand, Phase.Contract], steps.Select(s => s.Phase));
-        Assert.Equal(LockMode.AccessExclusive, steps[0].Impact.StrongestMode);
-        Assert.Equal(LockMode.ShareUpdateExclusive, steps[1].Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, steps[0].Impact.StrongestMode);
+        Assert.Equal(PgLock.ShareUpdateExclusive, steps[1].Impact.StrongestMode);
     }
 
     [Fact]
@@ -188,13 +188,13 @@ public class IndexAndConstraintTests
         var fk = new ForeignKeyModel("orders_customer_id_fkey", ["customer_id"], "public", "customers", ["id"]);
         var cases = new (SchemaChange Change, string Sql, LockMode Mode, bool Transactional)[]
         {
-            (new DropColumn(Orders, new ColumnModel("amount", "numeric", true), null), "ALTER TABLE public.orders DROP COLUMN IF EXISTS amount;", LockMode.AccessExclusive, true),
-            (new DropTable("public", OrdersTable(), null), "DROP TABLE IF EXISTS public.orders;", LockMode.AccessExclusive, true),
-            (new DropIndex(Orders, new IndexModel("orders_status_idx", ["status"]), null), "DROP INDEX CONCURRENTLY IF EXISTS public.orders_status_idx;", LockMode.ShareUpdateExclusive, false),
-            (new DropForeignKey(Orders, fk, null), "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_customer_id_fkey;", LockMode.AccessExclusive, true),
-            (new DropCheck(Orders, new CheckConstraintModel("c1", "true"), null), "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS c1;", LockMode.AccessExclusive, true),
-            (new DropUnique(Orders, new UniqueConstraintModel("u1", ["status"]), null), "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS u1;", LockMode.AccessExclusive, true),
-            (new DropPrimaryKey(Orders, new PrimaryKeyModel("orders_pkey", ["id"]), null), "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_pkey;", LockMode.AccessExclusive, true),
+            (new DropColumn(Orders, new ColumnModel("amount", "numeric", true), null), "ALTER TABLE public.orders DROP COLUMN IF EXISTS amount;", PgLock.AccessExclusive, true),
+            (new DropTable("public", OrdersTable(), null), "DROP TABLE IF EXISTS public.orders;", PgLock.AccessExclusive, true),
+            (new DropIndex(Orders, new IndexModel("orders_status_idx", ["status"]), null), "DROP INDEX CONCURRENTLY IF EXISTS public.orders_status_idx;", PgLock.ShareUpdateExclusive, false),
+            (new DropForeignKey(Orders, fk, null), "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_customer_id_fkey;", PgLock.AccessExclusive, true),
+            (new DropCheck(Orders, new CheckConstraintModel("c1", "true"), null), "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS c1;", PgLock.AccessExclusive, true),
+            (new DropUnique(Orders, new UniqueConstraintModel("u1", ["status"]), null), "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS u1;", PgLock.AccessExclusive, true),
+            (new DropPrimaryKey(Orders, new PrimaryKeyModel("orders_pkey", ["id"]), null), "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_pkey;", PgLock.AccessExclusive, true),
             (new DropEnumType("public", new EnumTypeModel("mood", ["a"]), null), "DROP TYPE IF EXISTS public.mood;", LockMode.None, true),
             (new DropSchema("legacy", null), "DROP SCHEMA IF EXISTS legacy;", LockMode.None, true),
         };
@@ -211,6 +211,6 @@ public class IndexAndConstraintTests
         }
 
         var (fkSteps, _) = Plan(new DropForeignKey(Orders, fk, null));
-        Assert.Contains(new TableLock(customers, LockMode.AccessExclusive), fkSteps[0].Impact.Locks);
+        Assert.Contains(new TableLock(customers, PgLock.AccessExclusive), fkSteps[0].Impact.Locks);
     }
 }

@@ -27,7 +27,7 @@ public class ModelledFeaturePlanTests
         Assert.Equal(
             "ALTER TABLE public.orders ADD CONSTRAINT orders_no_overlap EXCLUDE USING gist ((int8range(id, customer_id)) WITH &&) WHERE (status <> 'void') DEFERRABLE;",
             step.Sql);
-        Assert.Equal(LockMode.AccessExclusive, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, step.Impact.StrongestMode);
         Assert.Equal(TableWork.IndexBuild, step.Impact.Work);
         Assert.Equal(new PlanOptions().Durations.Estimate(TableWork.IndexBuild, BigStats), step.Impact.EstimatedMs);
         Assert.Equal(RiskLevel.High, step.Impact.Risk);
@@ -132,7 +132,7 @@ public class ModelledFeaturePlanTests
         var change = Assert.IsType<AlterConstraintDeferrability>(Assert.Single(changes));
         var (steps, _) = Plan(change);
         Assert.Equal("ALTER TABLE public.orders ALTER CONSTRAINT orders_customer_id_fkey DEFERRABLE INITIALLY IMMEDIATE;", Assert.Single(steps).Sql);
-        Assert.Equal(LockMode.AccessExclusive, steps[0].Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, steps[0].Impact.StrongestMode);
     }
 
     [Fact]
@@ -205,7 +205,7 @@ public class ModelledFeaturePlanTests
         Assert.Equal(
             ["ALTER INDEX public.orders_status_idx SET (fillfactor = 60);", "ALTER INDEX public.orders_status_idx RESET (deduplicate_items);"],
             Sql(lightSteps));
-        Assert.All(lightSteps, s => Assert.Equal(LockMode.ShareUpdateExclusive, s.Impact.StrongestMode));
+        Assert.All(lightSteps, s => Assert.Equal(PgLock.ShareUpdateExclusive, s.Impact.StrongestMode));
         Assert.Equal("DROP INDEX CONCURRENTLY IF EXISTS public.orders_status_idx;", heavySteps[0].Sql);
         Assert.Equal(Phase.Expand, heavySteps[0].Phase);
         Assert.Equal("CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_status_idx ON public.orders USING gin (status) WITH (fastupdate = off);", heavySteps[^1].Sql);

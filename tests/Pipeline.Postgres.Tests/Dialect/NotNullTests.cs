@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Diff;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
@@ -38,7 +39,7 @@ public class NotNullTests
         var step = Assert.Single(steps);
         Assert.Equal("ALTER TABLE public.orders ALTER COLUMN status SET NOT NULL;", step.Sql);
         Assert.Equal(TableWork.Scan, step.Impact.Work);
-        Assert.Equal(LockMode.AccessExclusive, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, step.Impact.StrongestMode);
         Assert.Equal(RiskLevel.High, step.Impact.Risk); // 394 MB at 300 MB/s > 1 s
     }
 

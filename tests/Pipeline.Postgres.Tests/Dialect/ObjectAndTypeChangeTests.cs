@@ -72,7 +72,7 @@ public class ObjectAndTypeChangeTests
 
         (steps, diags) = Plan(new RenameColumn(Orders, "status", "State", null));
         Assert.Equal("ALTER TABLE public.orders RENAME COLUMN status TO \"State\";", Assert.Single(steps).Sql);
-        Assert.Equal(LockMode.AccessExclusive, steps[0].Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, steps[0].Impact.StrongestMode);
         Assert.Equal(DiagnosticCodes.BreaksOldVersions, Assert.Single(diags).Code);
     }
 
@@ -109,7 +109,7 @@ public class ObjectAndTypeChangeTests
         var step = Assert.Single(Plan(change).Steps);
         Assert.True(step.Impact.Rewrites);
         Assert.Equal(RiskLevel.High, step.Impact.Risk);
-        Assert.Equal(LockMode.AccessExclusive, step.Impact.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, step.Impact.StrongestMode);
         Assert.Matches(@"rewrites public\.orders \(394 MB\) under ACCESS EXCLUSIVE for ~2\d(\.\d)? s", step.Why);
     }
 
@@ -149,7 +149,7 @@ public class ObjectAndTypeChangeTests
 
         var comment = Assert.Single(Plan(new SetComment(Orders, null, null, null)).Steps);
         Assert.Equal("COMMENT ON TABLE public.orders IS NULL;", comment.Sql);
-        Assert.Equal(LockMode.ShareUpdateExclusive, comment.Impact.StrongestMode);
+        Assert.Equal(PgLock.ShareUpdateExclusive, comment.Impact.StrongestMode);
     }
 
     [Fact]

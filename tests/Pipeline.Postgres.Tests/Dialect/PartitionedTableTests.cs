@@ -63,7 +63,7 @@ public sealed class PartitionedTableTests(PostgresServer server)
             plan.Steps.Select(s => s.Summary));
         var onOnly = plan.Steps[0];
         Assert.Equal("CREATE INDEX IF NOT EXISTS measurements_customer_id_idx ON ONLY public.measurements USING btree (customer_id, at DESC) WHERE v IS NOT NULL;", onOnly.Sql);
-        Assert.Equal(Pipeline.Core.Locking.LockMode.Share, onOnly.Impact.StrongestMode);
+        Assert.Equal(PgLock.Share, onOnly.Impact.StrongestMode);
         Assert.All(plan.Steps.Where(s => s.Summary.Contains("(concurrently)", StringComparison.Ordinal)), s => Assert.False(s.Transactional));
 
         await harness.ApplyAsync(plan, db);

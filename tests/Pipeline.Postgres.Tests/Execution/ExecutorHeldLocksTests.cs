@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using System.Collections.Concurrent;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
@@ -62,7 +63,7 @@ public sealed class ExecutorHeldLocksTests(PostgresServer server)
 
         var steps = plan.Steps.Where(s => s.Phase == Phase.Expand).ToList();
         var summary = string.Join("\n", steps.Select(s => $"{s.Ordinal} {s.Kind} tx={s.Transactional} {s.Summary}: "
-            + string.Join(", ", observer.Held.GetValueOrDefault(s.Ordinal)?.Select(l => $"{l.Table} {l.Mode.DisplayName()} {l.HeldMs:0.0}") ?? ["-"])));
+            + string.Join(", ", observer.Held.GetValueOrDefault(s.Ordinal)?.Select(l => $"{l.Table} {l.Mode.DisplayName} {l.HeldMs:0.0}") ?? ["-"])));
         TestContext.Current.TestOutputHelper?.WriteLine(summary);
 
         // Every transactional DDL step reported, nothing else (CREATE INDEX CONCURRENTLY runs outside a transaction).
@@ -71,7 +72,7 @@ public sealed class ExecutorHeldLocksTests(PostgresServer server)
             observer.Held.Keys.Order());
         var addColumn = Assert.Single(steps, s => s.Summary.Contains("add column", StringComparison.OrdinalIgnoreCase));
         var held = observer.Held[addColumn.Ordinal];
-        var exclusive = Assert.Single(held, l => l.Table == Orders && l.Mode == LockMode.AccessExclusive);
+        var exclusive = Assert.Single(held, l => l.Table == Orders && l.Mode == PgLock.AccessExclusive);
         Assert.True(exclusive.HeldMs > 0, summary);
         Assert.All(observer.Held.Values.SelectMany(l => l), l =>
         {

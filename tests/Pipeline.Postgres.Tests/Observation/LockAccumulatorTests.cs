@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
 using Pipeline.Postgres.Observation;
@@ -21,19 +22,19 @@ public sealed class LockAccumulatorTests
     {
         var acc = new LockAccumulator();
         acc.Add(Sample(0));
-        acc.Add(Sample(5, Held(LockMode.AccessExclusive)));
-        acc.Add(Sample(10, Held(LockMode.AccessExclusive)));
-        acc.Add(Sample(15, Held(LockMode.AccessExclusive), Held(LockMode.AccessShare)));
+        acc.Add(Sample(5, Held(PgLock.AccessExclusive)));
+        acc.Add(Sample(10, Held(PgLock.AccessExclusive)));
+        acc.Add(Sample(15, Held(PgLock.AccessExclusive), Held(PgLock.AccessShare)));
         acc.Add(Sample(20));
-        acc.Add(Sample(30, Held(LockMode.AccessExclusive)));
-        acc.Add(Sample(40, Held(LockMode.AccessExclusive)));
+        acc.Add(Sample(30, Held(PgLock.AccessExclusive)));
+        acc.Add(Sample(40, Held(PgLock.AccessExclusive)));
 
         var obs = acc.Build();
 
         var t = Assert.Single(obs.Locks);
-        Assert.Equal(LockMode.AccessExclusive, t.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, t.StrongestMode);
         Assert.Equal(20, t.HeldMs); // 5..15 and 30..40 (still open at the last sample)
-        Assert.Equal(0, t.HeldMsByMode[LockMode.AccessShare]); // seen once: mode reported, 0 ms
+        Assert.Equal(0, t.HeldMsByMode[PgLock.AccessShare]); // seen once: mode reported, 0 ms
         Assert.Equal(0, t.WaitedMs);
         Assert.Equal(7, obs.SampleCount);
         Assert.Equal(40, obs.ElapsedMs);
@@ -45,21 +46,21 @@ public sealed class LockAccumulatorTests
     public void Waits_and_index_locks_are_separate()
     {
         var acc = new LockAccumulator();
-        acc.Add(Sample(0, Awaited(LockMode.AccessShare)));
-        acc.Add(Sample(250, Awaited(LockMode.AccessShare)));
-        acc.Add(Sample(260, Held(LockMode.AccessShare), Held(LockMode.AccessShare, Idx)));
+        acc.Add(Sample(0, Awaited(PgLock.AccessShare)));
+        acc.Add(Sample(250, Awaited(PgLock.AccessShare)));
+        acc.Add(Sample(260, Held(PgLock.AccessShare), Held(PgLock.AccessShare, Idx)));
 
         var obs = acc.Build();
 
         Assert.Equal(2, obs.Locks.Count);
         var table = obs.ForTable(T)!;
         Assert.Equal(250, table.WaitedMs);
-        Assert.Equal(LockMode.AccessShare, table.StrongestWaitedMode);
-        Assert.Equal(LockMode.AccessShare, table.StrongestMode);
+        Assert.Equal(PgLock.AccessShare, table.StrongestWaitedMode);
+        Assert.Equal(PgLock.AccessShare, table.StrongestMode);
         Assert.Equal(Idx, obs.Locks[1].Index);
         Assert.Equal(T, obs.Locks[1].Table);
         Assert.Equal(250, obs.LockWaitMs);
-        Assert.Equal(LockMode.AccessShare, obs.StrongestOn(T));
+        Assert.Equal(PgLock.AccessShare, obs.StrongestOn(T));
         Assert.Equal(LockMode.None, obs.StrongestOn(new QualifiedName("public", "other")));
     }
 
@@ -67,8 +68,8 @@ public sealed class LockAccumulatorTests
     public void Only_waiting_gives_no_strongest_mode()
     {
         var acc = new LockAccumulator();
-        acc.Add(Sample(0, Awaited(LockMode.AccessExclusive)));
-        acc.Add(Sample(5, Awaited(LockMode.AccessExclusive)));
+        acc.Add(Sample(0, Awaited(PgLock.AccessExclusive)));
+        acc.Add(Sample(5, Awaited(PgLock.AccessExclusive)));
         var t = Assert.Single(acc.Build().Locks);
         Assert.Equal(LockMode.None, t.StrongestMode);
         Assert.Equal(0, t.HeldMs);

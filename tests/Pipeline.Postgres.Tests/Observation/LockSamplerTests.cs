@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
 using Pipeline.Postgres.Observation;
@@ -35,9 +36,9 @@ public sealed class LockSamplerTests(PostgresServer server)
 
         var t = obs.ForTable(T);
         Assert.NotNull(t);
-        Assert.Equal(LockMode.AccessExclusive, t.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, t.StrongestMode);
         Assert.InRange(t.HeldMs, 200, 5000);
-        Assert.Equal(t.HeldMs, t.HeldMsByMode[LockMode.AccessExclusive]);
+        Assert.Equal(t.HeldMs, t.HeldMsByMode[PgLock.AccessExclusive]);
         Assert.Equal(0, t.WaitedMs);
         Assert.True(obs.SampleCount >= 10, $"only {obs.SampleCount} samples");
         Assert.InRange(obs.MeanIntervalMs, 1, 50);
@@ -64,9 +65,9 @@ public sealed class LockSamplerTests(PostgresServer server)
         var rewrite = await sampler.StopAsync(Ct);
         ObservationDump.Dump("rewrite", rewrite);
 
-        Assert.Equal(LockMode.AccessExclusive, inTransaction.ForTable(T)?.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, inTransaction.ForTable(T)?.StrongestMode);
         Assert.InRange(inTransaction.ForTable(T)!.HeldMs, 100, 5000);
-        Assert.Equal(LockMode.AccessExclusive, rewrite.ForTable(T)?.StrongestMode);
+        Assert.Equal(PgLock.AccessExclusive, rewrite.ForTable(T)?.StrongestMode);
     }
 
     [Fact]
@@ -82,10 +83,10 @@ public sealed class LockSamplerTests(PostgresServer server)
 
         var t = obs.ForTable(T);
         Assert.NotNull(t);
-        Assert.Equal(LockMode.ShareUpdateExclusive, t.StrongestMode);
-        Assert.Equal(LockMode.ShareUpdateExclusive, obs.StrongestOn(T));
+        Assert.Equal(PgLock.ShareUpdateExclusive, t.StrongestMode);
+        Assert.Equal(PgLock.ShareUpdateExclusive, obs.StrongestOn(T));
         Assert.True(t.HeldMs > 0, "the lock should span several samples");
-        Assert.All(obs.Locks, l => Assert.True(l.StrongestMode <= LockMode.ShareUpdateExclusive, $"{l.Table}/{l.Index}: {l.StrongestMode}"));
+        Assert.All(obs.Locks, l => Assert.True(l.StrongestMode <= PgLock.ShareUpdateExclusive, $"{l.Table}/{l.Index}: {l.StrongestMode}"));
     }
 
     [Fact]
@@ -110,9 +111,9 @@ public sealed class LockSamplerTests(PostgresServer server)
         var t = obs.ForTable(T);
         Assert.NotNull(t);
         Assert.InRange(t.WaitedMs, 200, 5000);
-        Assert.Equal(LockMode.AccessShare, t.StrongestWaitedMode);
+        Assert.Equal(PgLock.AccessShare, t.StrongestWaitedMode);
         Assert.True(obs.LockWaitMs >= 200, $"LockWaitMs {obs.LockWaitMs}");
-        Assert.DoesNotContain(obs.Locks, l => l.StrongestMode > LockMode.AccessShare); // never the blocker's lock
+        Assert.DoesNotContain(obs.Locks, l => l.StrongestMode > PgLock.AccessShare); // never the blocker's lock
     }
 
     [Fact]
@@ -133,9 +134,9 @@ public sealed class LockSamplerTests(PostgresServer server)
         var last = await sampler.StopAsync(Ct);
         ObservationDump.Dump("last", last);
 
-        Assert.Equal(LockMode.Share, first.ForTable(T)?.StrongestMode);
+        Assert.Equal(PgLock.Share, first.ForTable(T)?.StrongestMode);
         Assert.Null(first.ForTable(u));
-        Assert.Equal(LockMode.Exclusive, second.ForTable(u)?.StrongestMode);
+        Assert.Equal(PgLock.Exclusive, second.ForTable(u)?.StrongestMode);
         Assert.Null(second.ForTable(T));
         Assert.Empty(last.Locks);
         await Assert.ThrowsAsync<InvalidOperationException>(() => sampler.CutAsync(Ct));
@@ -188,7 +189,7 @@ public sealed class LockSamplerTests(PostgresServer server)
         await Task.Delay(50, Ct);
         var obs = await sampler.StopAsync(Ct);
 
-        Assert.Equal(LockMode.RowExclusive, obs.ForTable(T)?.StrongestMode);
+        Assert.Equal(PgLock.RowExclusive, obs.ForTable(T)?.StrongestMode);
         Assert.True(obs.TargetMissingSamples > 0);
     }
 }

@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
@@ -147,11 +148,11 @@ public sealed class RehearsalEvaluatorTests
         var t = new QualifiedName("public", "t");
         LockObservation observation = new(
             [
-                new ObservedLock(t, LockMode.RowExclusive, 50, 3, new Dictionary<LockMode, double> { [LockMode.RowExclusive] = 50 }),
-                new ObservedLock(t, LockMode.AccessExclusive, 12, 0, new Dictionary<LockMode, double> { [LockMode.AccessExclusive] = 12, [LockMode.Share] = 30 })
+                new ObservedLock(t, PgLock.RowExclusive, 50, 3, new Dictionary<LockMode, double> { [PgLock.RowExclusive] = 50 }),
+                new ObservedLock(t, PgLock.AccessExclusive, 12, 0, new Dictionary<LockMode, double> { [PgLock.AccessExclusive] = 12, [PgLock.Share] = 30 })
                     { Index = new QualifiedName("public", "t_idx") },
-                new ObservedLock(new QualifiedName("pipeline", "journal"), LockMode.AccessExclusive, 999, 0,
-                    new Dictionary<LockMode, double> { [LockMode.AccessExclusive] = 999 }),
+                new ObservedLock(new QualifiedName("pipeline", "journal"), PgLock.AccessExclusive, 999, 0,
+                    new Dictionary<LockMode, double> { [PgLock.AccessExclusive] = 999 }),
             ],
             20, 100, 5, 6, 3, 0);
         var outcome = ObservedLockSummary.Outcome(Step(1), observation, skipped: false);
@@ -170,16 +171,16 @@ public sealed class RehearsalEvaluatorTests
         LockObservation observation = new(
             [
                 // a: sampling saw only ROW EXCLUSIVE; b: sampling saw ACCESS EXCLUSIVE longer than the exact figure.
-                new ObservedLock(a, LockMode.RowExclusive, 40, 2, new Dictionary<LockMode, double> { [LockMode.RowExclusive] = 40 }),
-                new ObservedLock(b, LockMode.AccessExclusive, 9, 0, new Dictionary<LockMode, double> { [LockMode.AccessExclusive] = 9 }),
+                new ObservedLock(a, PgLock.RowExclusive, 40, 2, new Dictionary<LockMode, double> { [PgLock.RowExclusive] = 40 }),
+                new ObservedLock(b, PgLock.AccessExclusive, 9, 0, new Dictionary<LockMode, double> { [PgLock.AccessExclusive] = 9 }),
             ],
             20, 100, 5, 6, 2, 0);
         IReadOnlyList<HeldLock> held =
         [
-            new(a, LockMode.AccessExclusive, 3.04),
-            new(a, LockMode.RowExclusive, 3.04),
-            new(b, LockMode.AccessExclusive, 3.04),
-            new(new QualifiedName("pipeline", "journal"), LockMode.RowExclusive, 3.04),
+            new(a, PgLock.AccessExclusive, 3.04),
+            new(a, PgLock.RowExclusive, 3.04),
+            new(b, PgLock.AccessExclusive, 3.04),
+            new(new QualifiedName("pipeline", "journal"), PgLock.RowExclusive, 3.04),
         ];
 
         var outcome = ObservedLockSummary.Outcome(Step(1), observation, skipped: false, held);

@@ -1,3 +1,4 @@
+using Pipeline.Postgres.Dialect;
 using Npgsql;
 using Pipeline.Core.Locking;
 using Pipeline.Core.Planning;
@@ -73,10 +74,10 @@ public sealed class SamplingObserverTests(PostgresServer server)
         Assert.Null(observer.Failure);
         Assert.Equal(["start 1", "finish 1", "start 2", "finish 2", "progress 10", "log hello", "finish 3"], inner.Events);
         var one = observer.Observations[1];
-        Assert.Equal(LockMode.AccessExclusive, one.StrongestOn(new("public", "a")));
+        Assert.Equal(PgLock.AccessExclusive, one.StrongestOn(new("public", "a")));
         Assert.Equal(LockMode.None, one.StrongestOn(new("public", "b")));
         var two = observer.Observations[2];
-        Assert.Equal(LockMode.ShareUpdateExclusive, two.StrongestOn(new("public", "b")));
+        Assert.Equal(PgLock.ShareUpdateExclusive, two.StrongestOn(new("public", "b")));
         Assert.Equal(LockMode.None, two.StrongestOn(new("public", "a")));
         Assert.False(observer.Observations.ContainsKey(3));
     }
