@@ -1,4 +1,3 @@
-using Pipeline.Core.Release;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
