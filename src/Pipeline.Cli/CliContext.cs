@@ -1,4 +1,5 @@
 using Pipeline.Cli.Release;
+using Pipeline.Core.Dialects;
 
 namespace Pipeline.Cli;
 
@@ -26,8 +27,26 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
     /// <summary>Environment variables of the run.</summary>
     public IDictionary<string, string?> Environment { get; } = environment;
 
-    /// <summary>What the release commands talk to (the real PostgreSQL implementation; replaced in tests).</summary>
-    public IReleaseBackend Release { get; init; } = PostgresReleaseBackend.Instance;
+    /// <summary>The dialects this CLI knows (<see cref="CliDialects.Registry"/>).</summary>
+    public DialectRegistry Dialects { get; init; } = CliDialects.Registry;
+
+    /// <summary>What the release commands talk to, replacing every dialect's own runtime (tests); <c>null</c> for the
+    /// real one (<see cref="ReleaseFor"/>).</summary>
+    public IReleaseBackend? Release { get; init; }
+
+    /// <summary>The release backend of <paramref name="provider"/>: <see cref="Release"/> when set, else the
+    /// dialect's runtime.</summary>
+    /// <exception cref="CliInputException">The dialect plans only; the message says how to apply its scripts.</exception>
+    public IReleaseBackend ReleaseFor(IDialectProvider provider) =>
+        Release ?? (provider.Release is { } runtime
+            ? new RuntimeReleaseBackend(runtime)
+            : throw new CliInputException(provider.ReleaseUnavailableReason));
+
+    /// <summary>The provider of dialect <paramref name="name"/> (<c>null</c>: the default dialect).</summary>
+    /// <exception cref="CliInputException">No such dialect is registered; <paramref name="origin"/> (a file or
+    /// location) is where the name was read.</exception>
+    public IDialectProvider Dialect(string? name, string? origin = null) =>
+        Dialects.Find(name) ?? throw new CliInputException($"unknown dialect '{name}'; this tool knows: {Dialects.Names}", origin);
 
     /// <summary>Whether stdout is an interactive terminal (live progress bars) rather than a log (plain periodic lines).</summary>
     public bool StdoutIsTerminal { get; init; }

@@ -1,7 +1,6 @@
-using Npgsql;
+using Pipeline.Core.Dialects;
 using Pipeline.Core.Snapshot;
 using Pipeline.Core.Yaml;
-using Pipeline.Postgres;
 
 namespace Pipeline.Cli;
 
@@ -27,8 +26,8 @@ internal static class ErrorReporter
             SnapshotFormatException e => ((string?)null, e.Message, ExitCodes.BadInput),
             FileNotFoundException e => (e.FileName, "file not found", ExitCodes.BadInput),
             DirectoryNotFoundException e => (null, e.Message, ExitCodes.BadInput),
-            PipelineConnectionException e => (null, e.Message, ExitCodes.BadInput),
-            NpgsqlException e => (null, "database error: " + e.Message, ExitCodes.BadInput),
+            DialectSourceException e => (null, e.Message, ExitCodes.BadInput),
+            _ when DialectMessage(exception, context) is { } dialectMessage => (null, dialectMessage, ExitCodes.BadInput),
             UnauthorizedAccessException e => (null, e.Message, ExitCodes.BadInput),
             IOException e => (null, e.Message, ExitCodes.BadInput),
             OperationCanceledException => (null, "cancelled", ExitCodes.BadInput),
@@ -38,6 +37,11 @@ internal static class ErrorReporter
         WriteError(context, origin, code, message);
         return exit;
     }
+
+    /// <summary>The message of the first registered dialect that recognises <paramref name="exception"/> as its
+    /// database client's (connection failures, server errors), or <c>null</c>.</summary>
+    private static string? DialectMessage(Exception exception, CliContext context) =>
+        context.Dialects.Providers.Select(p => p.DescribeError(exception)).FirstOrDefault(m => m is not null);
 
     /// <summary>Writes <c>{origin}: error {code}: {message}</c> (or without origin) as one scrubbed line to stderr.</summary>
     public static void WriteError(CliContext context, string? origin, string code, string message)

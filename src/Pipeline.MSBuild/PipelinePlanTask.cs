@@ -23,6 +23,10 @@ public sealed class PipelinePlanTask : PipelineCliTask
     /// <summary>Offline snapshot to plan against when no connection is configured; optional.</summary>
     public string? SnapshotFile { get; set; }
 
+    /// <summary>SQL Server: a <c>.dacpac</c> (an SSDT or SDK-style SQL project's build output) to plan against when no
+    /// connection is configured (<c>--dacpac</c>); takes precedence over <see cref="SnapshotFile"/>; optional.</summary>
+    public string? DacpacFile { get; set; }
+
     /// <summary>Name (not value) of the environment variable holding the connection string. Default
     /// <c>PIPELINE_CONNECTION</c>.</summary>
     public string ConnectionStringVariable { get; set; } = ChildConnectionVariable;
@@ -75,7 +79,11 @@ public sealed class PipelinePlanTask : PipelineCliTask
     {
         builder.AppendFileNameIfNotNull(Path.GetFullPath(SchemaFile));
         builder.AppendSwitchIfNotNull("--out ", Path.TrimEndingDirectorySeparator(Path.GetFullPath(PlanDirectory)));
-        if (!HasConnection && !string.IsNullOrWhiteSpace(SnapshotFile))
+        if (!HasConnection && !string.IsNullOrWhiteSpace(DacpacFile))
+        {
+            builder.AppendSwitchIfNotNull("--dacpac ", Path.GetFullPath(DacpacFile));
+        }
+        else if (!HasConnection && !string.IsNullOrWhiteSpace(SnapshotFile))
         {
             builder.AppendSwitchIfNotNull("--snapshot ", Path.GetFullPath(SnapshotFile));
         }
@@ -108,7 +116,12 @@ public sealed class PipelinePlanTask : PipelineCliTask
     /// <inheritdoc />
     public override bool Execute()
     {
-        if (HasConnection && !string.IsNullOrWhiteSpace(SnapshotFile))
+        if (HasConnection && !string.IsNullOrWhiteSpace(DacpacFile))
+        {
+            Log.LogMessage(MessageImportance.Normal,
+                $"Pipeline: a connection is configured ({ConnectionStringVariable}); planning against the live database, not {DacpacFile}.");
+        }
+        else if (HasConnection && !string.IsNullOrWhiteSpace(SnapshotFile))
         {
             Log.LogMessage(MessageImportance.Normal,
                 $"Pipeline: a connection is configured ({ConnectionStringVariable}); planning against the live database, not {SnapshotFile}.");

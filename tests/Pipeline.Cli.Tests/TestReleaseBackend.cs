@@ -12,7 +12,7 @@ namespace Pipeline.Cli.Tests;
 /// </summary>
 internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseBackend
 {
-    private static readonly PostgresReleaseBackend Real = PostgresReleaseBackend.Instance;
+    private static readonly RuntimeReleaseBackend Real = new(new Pipeline.Postgres.PostgresReleaseRuntime());
 
     public TimeProvider Clock { get; } = clock ?? TimeProvider.System;
 
@@ -24,6 +24,9 @@ internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseB
 
     /// <summary>Replaces the journal.</summary>
     public Func<string, JournalState>? Journal { get; init; }
+
+    public Task<IReadOnlyList<UnfinishedPhase>> ReadUnfinishedPhasesAsync(string connectionString, string planFingerprint, CancellationToken ct)
+        => Real.ReadUnfinishedPhasesAsync(connectionString, planFingerprint, ct);
 
     public Task<DatabaseModel> IntrospectAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
         => Real.IntrospectAsync(connectionString, exclude, ct);

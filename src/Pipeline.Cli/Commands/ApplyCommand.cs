@@ -1,9 +1,8 @@
 using System.CommandLine;
 using Pipeline.Cli.Release;
 using Pipeline.Core.Planning;
+using Pipeline.Core.Dialects;
 using Pipeline.Core.Release;
-using Pipeline.Postgres;
-using Pipeline.Postgres.Execution;
 
 namespace Pipeline.Cli.Commands;
 
@@ -59,14 +58,16 @@ internal static class ApplyCommand
     private static async Task<int> RunAsync(CliContext context, ApplyRequest request, CancellationToken ct)
     {
         var folder = await PlanFolderReader.LoadAsync(request.PlanDirectory, ct).ConfigureAwait(false);
+        var provider = context.Dialect(folder.Plan.Dialect, folder.PathOf("plan.json"));
+        var backend = context.ReleaseFor(provider);
         var connectionString = CommonOptions.RequireConnection(context, request.ConnectionOption);
-        var target = ConnectionStrings.Describe(connectionString);
+        var target = provider.DescribeConnection(connectionString);
         var plan = folder.Plan;
         var stdout = context.Stdout;
         await stdout.WriteLineAsync($"Apply {request.Phase.Name()} of plan {plan.Fingerprint} to {target}").ConfigureAwait(false);
 
         var gate = await ApplyGate.EvaluateAsync(
-            context.Release, folder, connectionString, request.Phase, request.ConfirmContract, request.MaxRehearsalAge, ct).ConfigureAwait(false);
+            backend, provider.Planning, folder, connectionString, request.Phase, request.ConfirmContract, request.MaxRehearsalAge, ct).ConfigureAwait(false);
         foreach (var note in gate.Notes)
         {
             await stdout.WriteLineAsync(note).ConfigureAwait(false);
@@ -74,7 +75,7 @@ internal static class ApplyCommand
 
         if (gate.AlreadyCompleted)
         {
-            await WriteReportAsync(context, folder, request.Phase, target, "already-completed", null, gate.Journal, ct).ConfigureAwait(false);
+            await WriteReportAsync(context, backend, folder, request.Phase, target, "already-completed", null, gate.Journal, ct).ConfigureAwait(false);
             return ExitCodes.Success;
         }
 
@@ -93,27 +94,27 @@ internal static class ApplyCommand
             $"Gate passed: plan folder intact; rehearsal of this plan passed at {gate.Rehearsal!.Document.Finished:u} ({gate.Rehearsal.File}); target schema as expected. " +
             $"{plan.Steps.Count(s => s.Phase == request.Phase)} {request.Phase.Name()} step(s).").ConfigureAwait(false);
 
-        var observer = new ConsoleExecutionObserver(context, plan, context.Release.Clock);
+        var observer = new ConsoleExecutionObserver(context, plan, backend.Clock);
         PhaseResult result;
         try
         {
-            result = await context.Release.RunPhaseAsync(
+            result = await backend.RunPhaseAsync(
                 connectionString, request.Options, observer, plan, request.Phase, folder.Exclude, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             await observer.StopProgressAsync().ConfigureAwait(false);
             await stdout.WriteLineAsync($"Cancelled: the journal records where {request.Phase.Name()} stopped; run the same command again to resume.").ConfigureAwait(false);
-            var journal = await TryReadJournalAsync(context, connectionString, plan.Fingerprint).ConfigureAwait(false);
-            await WriteReportAsync(context, folder, request.Phase, target, "cancelled", null, journal, CancellationToken.None).ConfigureAwait(false);
+            var journal = await TryReadJournalAsync(context, backend, connectionString, plan.Fingerprint).ConfigureAwait(false);
+            await WriteReportAsync(context, backend, folder, request.Phase, target, "cancelled", null, journal, CancellationToken.None).ConfigureAwait(false);
             ErrorReporter.WriteError(context, null, ReleaseCodes.Cancelled, $"{request.Phase.Name()} cancelled; rerun to resume");
             return ExitCodes.Failed;
         }
-        catch (Exception ex) when (ex is PipelineConnectionException or Npgsql.NpgsqlException or TimeoutException or IOException)
+        catch (Exception ex) when (provider.DescribeError(ex) is not null || ex is DialectSourceException or TimeoutException or IOException)
         {
             await observer.StopProgressAsync().ConfigureAwait(false);
-            var journal = await TryReadJournalAsync(context, connectionString, plan.Fingerprint).ConfigureAwait(false);
-            await WriteReportAsync(context, folder, request.Phase, target, "failed", null, journal, CancellationToken.None).ConfigureAwait(false);
+            var journal = await TryReadJournalAsync(context, backend, connectionString, plan.Fingerprint).ConfigureAwait(false);
+            await WriteReportAsync(context, backend, folder, request.Phase, target, "failed", null, journal, CancellationToken.None).ConfigureAwait(false);
             await stdout.WriteLineAsync($"{request.Phase.Name()} stopped; the journal records where: run the same command again to resume.").ConfigureAwait(false);
             ErrorReporter.WriteError(context, null, ReleaseCodes.StepFailed, $"{request.Phase.Name()} stopped: {ex.Message}");
             return ExitCodes.Failed;
@@ -124,8 +125,8 @@ internal static class ApplyCommand
         }
 
         ReleaseTables.WriteApplySummary(stdout, plan, result);
-        var after = await TryReadJournalAsync(context, connectionString, plan.Fingerprint).ConfigureAwait(false);
-        await WriteReportAsync(context, folder, request.Phase, target, result.Succeeded ? "succeeded" : "failed", result, after, ct).ConfigureAwait(false);
+        var after = await TryReadJournalAsync(context, backend, connectionString, plan.Fingerprint).ConfigureAwait(false);
+        await WriteReportAsync(context, backend, folder, request.Phase, target, result.Succeeded ? "succeeded" : "failed", result, after, ct).ConfigureAwait(false);
 
         var ran = result.Steps.Count(s => !s.Skipped);
         var skipped = result.Steps.Count(s => s.Skipped);
@@ -158,12 +159,12 @@ internal static class ApplyCommand
         return ExitCodes.Failed;
     }
 
-    private static async Task<JournalState?> TryReadJournalAsync(CliContext context, string connectionString, string planFingerprint)
+    private static async Task<JournalState?> TryReadJournalAsync(CliContext context, IReleaseBackend backend, string connectionString, string planFingerprint)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            return await context.Release.ReadJournalAsync(connectionString, planFingerprint, timeout.Token).ConfigureAwait(false);
+            return await backend.ReadJournalAsync(connectionString, planFingerprint, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -173,9 +174,9 @@ internal static class ApplyCommand
     }
 
     private static async Task WriteReportAsync(
-        CliContext context, PlanFolder folder, Phase phase, string target, string outcome, PhaseResult? run, JournalState? journal, CancellationToken ct)
+        CliContext context, IReleaseBackend backend, PlanFolder folder, Phase phase, string target, string outcome, PhaseResult? run, JournalState? journal, CancellationToken ct)
     {
-        var report = new ApplyReport("pipeline-apply", 1, folder.Plan.Fingerprint, target, phase, outcome, context.Release.Clock.GetUtcNow(), run, journal);
+        var report = new ApplyReport("pipeline-apply", 1, folder.Plan.Fingerprint, target, phase, outcome, backend.Clock.GetUtcNow(), run, journal);
         await OutputFiles.WriteTextAsync(folder.PathOf(ApplyReport.FileName), context.Scrub(report.ToJson()) + "\n", ct).ConfigureAwait(false);
     }
 

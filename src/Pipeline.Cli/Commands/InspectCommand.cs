@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Yaml;
-using Pipeline.Postgres;
-using Pipeline.Postgres.Introspection;
 
 namespace Pipeline.Cli.Commands;
 
@@ -16,6 +14,8 @@ internal static class InspectCommand
     public static Command Create(CliContext context)
     {
         var connection = CommonOptions.Connection();
+        var dialect = CommonOptions.Dialect(context);
+        var files = PlanCommand.FileSourceOptions(context, "Read this {0} instead of a live database ({1}).");
         var exclude = CommonOptions.Exclude();
         var output = new Option<string?>("--out", "-o") { Description = "Write the YAML to this file instead of stdout.", HelpName = "FILE" };
         var jsonSchema = new Option<string>("--json-schema")
@@ -24,11 +24,17 @@ internal static class InspectCommand
             HelpName = "URL",
             DefaultValueFactory = _ => DefaultJsonSchemaUrl,
         };
-        var command = new Command("inspect", "Read a live database and print it as schema YAML.") { connection, exclude, output, jsonSchema };
+        var command = new Command("inspect", "Read a live database and print it as schema YAML.") { connection, dialect, exclude, output, jsonSchema };
+        foreach (var option in files.Keys)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var connectionString = CommonOptions.RequireConnection(context, parse.GetValue(connection));
-            var model = await PostgresIntrospector.IntrospectAsync(connectionString, parse.GetValue(exclude) ?? [], cancellationToken).ConfigureAwait(false);
+            var chosen = files.Select(kv => (kv.Value.Provider, kv.Value.Source, Path: parse.GetValue(kv.Key)!)).Where(f => !string.IsNullOrWhiteSpace(f.Path)).ToList();
+            var (model, described) = await CommonOptions.ReadSchemaAsync(
+                context, parse.GetValue(dialect), parse.GetValue(connection), chosen, parse.GetValue(exclude) ?? [], cancellationToken).ConfigureAwait(false);
             var yaml = SchemaYamlWriter.Write(model, parse.GetValue(jsonSchema));
             // Warnings go to stderr: stdout may be the YAML itself.
             foreach (var warning in UnmodelledReport.Warnings(model))
@@ -44,7 +50,7 @@ internal static class InspectCommand
             else
             {
                 await OutputFiles.WriteTextAsync(path, yaml, cancellationToken).ConfigureAwait(false);
-                await context.Stdout.WriteLineAsync($"Schema of {ConnectionStrings.Describe(connectionString)} written to {path}").ConfigureAwait(false);
+                await context.Stdout.WriteLineAsync($"Schema of {described} written to {path}").ConfigureAwait(false);
             }
 
             return ExitCodes.Success;

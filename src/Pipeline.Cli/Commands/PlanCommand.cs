@@ -6,10 +6,8 @@ using Pipeline.Core.Policy;
 using Pipeline.Core.Reports;
 using Pipeline.Core.Snapshot;
 using Pipeline.Core.Yaml;
-using Pipeline.Postgres;
-using Pipeline.Postgres.Dialect;
-using Pipeline.Postgres.Dialect.Fragments;
-using Pipeline.Postgres.Introspection;
+using System.Text.RegularExpressions;
+using Pipeline.Core.Dialects;
 
 namespace Pipeline.Cli.Commands;
 
@@ -17,7 +15,7 @@ namespace Pipeline.Cli.Commands;
 /// <c>pipeline plan SCHEMA.yaml</c>: diffs the YAML against a live database, a snapshot or an empty database and
 /// writes the plan folder (three scripts, plan.json, report.md).
 /// </summary>
-internal static class PlanCommand
+internal static partial class PlanCommand
 {
     private const string LiveSource = "live database";
 
@@ -102,12 +100,20 @@ internal static class PlanCommand
         {
             schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, allowUnmodelled, blockedAsWarnings, failOn, repoRoot, docsUrl, ifChanged,
         };
+        var fileSources = FileSourceOptions(context, "Plan against this {0} instead of a live database ({1} only).");
+        foreach (var option in fileSources.Keys)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, cancellationToken) => RunAsync(
             context,
             new PlanRequest(
                 parse.GetValue(schema)!,
                 parse.GetValue(connection),
                 parse.GetValue(snapshot),
+                fileSources.Select(kv => (kv.Value, Path: parse.GetValue(kv.Key))).Where(x => !string.IsNullOrWhiteSpace(x.Path))
+                    .Select(x => new FileSourceChoice(x.Value.Provider, x.Value.Source, x.Path!)).ToList(),
                 parse.GetValue(output)!,
                 new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize),
                     AllowUnmodelled: SplitKinds(parse.GetValue(allowUnmodelled)).Select(n => UnmodelledKinds.FromOptionName(n)!.Value).Distinct().ToList()),
@@ -139,12 +145,13 @@ internal static class PlanCommand
             return ExitCodes.BadInput;
         }
 
-        var target = ResolveTarget(context, request);
+        var provider = context.Dialect(PeekDialect(await File.ReadAllTextAsync(request.SchemaPath, cancellationToken).ConfigureAwait(false)), request.SchemaPath);
+        var target = ResolveTarget(context, request, provider);
         string? stampKey = null;
         if (!string.IsNullOrWhiteSpace(request.IfChangedStamp))
         {
-            stampKey = await StampKeyAsync(request, target, cancellationToken).ConfigureAwait(false);
-            if (PlanStamp.IsCurrent(request.IfChangedStamp, stampKey, request.OutputDirectory))
+            stampKey = await StampKeyAsync(request, target, provider, cancellationToken).ConfigureAwait(false);
+            if (stampKey is not null && PlanStamp.IsCurrent(request.IfChangedStamp, stampKey, request.OutputDirectory))
             {
                 await context.Stdout.WriteLineAsync(
                     $"Plan up to date in {request.OutputDirectory} (schema and {target.Description} unchanged since the last plan)").ConfigureAwait(false);
@@ -156,17 +163,16 @@ internal static class PlanCommand
 
         var document = SchemaYamlLoader.LoadDocumentFile(request.SchemaPath);
         var desired = document.Model;
-        var dialect = new PostgresDialect();
+        var dialect = provider.Planning;
         if (ReportAll(context, SqlFragmentCheck.Check(document, dialect)))
         {
             return ExitCodes.BadInput;
         }
 
-        var (actual, source) = await ReadActualAsync(context, target, desired, cancellationToken).ConfigureAwait(false);
-        if (source == LiveSource)
+        var (actual, source) = await ReadActualAsync(context, target, provider, desired, cancellationToken).ConfigureAwait(false);
+        if (target.ConnectionString is { } liveConnection)
         {
-            var connectionString = context.ResolveConnection(request.ConnectionOption)!;
-            var unknownTypes = await PostgresTypeCheck.CheckAsync(document, connectionString, cancellationToken).ConfigureAwait(false);
+            var unknownTypes = await provider.CheckAgainstServerAsync(document, liveConnection, cancellationToken).ConfigureAwait(false);
             if (ReportAll(context, unknownTypes))
             {
                 return ExitCodes.BadInput;
@@ -229,8 +235,37 @@ internal static class PlanCommand
     }
 
     /// <summary>What the plan is computed against; checks the sources are consistent.</summary>
-    private static PlanTarget ResolveTarget(CliContext context, PlanRequest request)
+    private static PlanTarget ResolveTarget(CliContext context, PlanRequest request, IDialectProvider provider)
     {
+        var sources = request.FileSources.Count + (string.IsNullOrWhiteSpace(request.SnapshotPath) ? 0 : 1);
+        if (request.FileSources.Count > 0 && (sources > 1 || !string.IsNullOrWhiteSpace(request.ConnectionOption)))
+        {
+            if (!string.IsNullOrWhiteSpace(request.ConnectionOption))
+            {
+                context.AddSecret(request.ConnectionOption);
+            }
+
+            var names = string.Join(", ", request.FileSources.Select(f => f.Source.OptionName));
+            throw new CliInputException($"--connection, --snapshot and {names} are mutually exclusive: plan against one source");
+        }
+
+        if (request.FileSources.Count == 1)
+        {
+            var file = request.FileSources[0];
+            if (!ReferenceEquals(file.Provider, provider))
+            {
+                throw new CliInputException(
+                    $"{file.Source.OptionName} reads a {file.Provider.DisplayName} schema, but {request.SchemaPath} is for {provider.DisplayName} (dialect: {provider.Name}); set 'dialect: {file.Provider.Name}' in the YAML or plan against a {provider.DisplayName} source");
+            }
+
+            if (!File.Exists(file.Path))
+            {
+                throw new CliInputException($"{file.Source.Description} not found", file.Path);
+            }
+
+            return new PlanTarget(null, null, file.Source.Description, file);
+        }
+
         if (!string.IsNullOrWhiteSpace(request.SnapshotPath))
         {
             if (!string.IsNullOrWhiteSpace(request.ConnectionOption))
@@ -253,29 +288,55 @@ internal static class PlanCommand
             : new PlanTarget(null, null, "empty database");
     }
 
-    /// <summary>The <c>--if-changed</c> key: the YAML, the options and the target (one catalog query when live).</summary>
-    private static async Task<string> StampKeyAsync(PlanRequest request, PlanTarget target, CancellationToken cancellationToken)
+    /// <summary>The <c>--if-changed</c> key: the YAML, the options and the target (one catalog query when live), or
+    /// <c>null</c> when the dialect cannot digest its live catalog (the plan is then always made).</summary>
+    private static async Task<string?> StampKeyAsync(PlanRequest request, PlanTarget target, IDialectProvider provider, CancellationToken cancellationToken)
     {
         var yaml = await File.ReadAllBytesAsync(request.SchemaPath, cancellationToken).ConfigureAwait(false);
         var source = target switch
         {
             { SnapshotPath: { } path } => "snapshot:" + PlanStamp.FileHash(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)),
-            { ConnectionString: { } cs } => "live:" + await CatalogDigest.ReadAsync(cs, cancellationToken).ConfigureAwait(false),
+            { File: { } file } => file.Source.Description + ":" + PlanStamp.FileHash(await File.ReadAllBytesAsync(file.Path, cancellationToken).ConfigureAwait(false)),
+            { ConnectionString: { } cs } => await provider.CatalogDigestAsync(cs, cancellationToken).ConfigureAwait(false) is { } digest ? "live:" + digest : null,
             _ => "empty",
         };
+        if (source is null)
+        {
+            return null;
+        }
+
         var options = $"{request.ArgumentsText}\nout={Path.GetFullPath(request.OutputDirectory)}\ncwd={Environment.CurrentDirectory}";
         return PlanStamp.Key(yaml, options, source);
     }
 
     private static async Task<(DatabaseModel Actual, string Source)> ReadActualAsync(
-        CliContext context, PlanTarget target, DatabaseModel desired, CancellationToken cancellationToken)
+        CliContext context, PlanTarget target, IDialectProvider provider, DatabaseModel desired, CancellationToken cancellationToken)
     {
+        if (target.File is { } file)
+        {
+            try
+            {
+                var model = await file.Source.ReadAsync(file.Path, desired.Exclude, cancellationToken).ConfigureAwait(false);
+                await context.Stdout.WriteLineAsync($"Planning against {file.Source.Description} {file.Path}").ConfigureAwait(false);
+                return (model, Path.GetFileName(file.Path));
+            }
+            catch (DialectSourceException ex)
+            {
+                throw new CliInputException(ex.Message, file.Path, ex);
+            }
+        }
+
         if (target.SnapshotPath is { } snapshotPath)
         {
             var json = await File.ReadAllTextAsync(snapshotPath, cancellationToken).ConfigureAwait(false);
             try
             {
                 var model = SnapshotSerializer.Deserialize(json, snapshotPath);
+                if (model.Server is { Dialect: { Length: > 0 } snapshotDialect } && !string.Equals(snapshotDialect, provider.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new CliInputException($"the snapshot is of a {snapshotDialect} database, but the schema is for {provider.Name} (dialect: in the YAML)", snapshotPath);
+                }
+
                 await context.Stdout.WriteLineAsync($"Planning against snapshot {snapshotPath}").ConfigureAwait(false);
                 return (model, Path.GetFileName(snapshotPath));
             }
@@ -287,8 +348,8 @@ internal static class PlanCommand
 
         if (target.ConnectionString is { } connectionString)
         {
-            await context.Stdout.WriteLineAsync($"Planning against live database {ConnectionStrings.Describe(connectionString)}").ConfigureAwait(false);
-            var model = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, cancellationToken).ConfigureAwait(false);
+            await context.Stdout.WriteLineAsync($"Planning against live database {provider.DescribeConnection(connectionString)} ({provider.DisplayName})").ConfigureAwait(false);
+            var model = await provider.ReadLiveAsync(connectionString, desired.Exclude, cancellationToken).ConfigureAwait(false);
             return (model, LiveSource);
         }
 
@@ -296,8 +357,32 @@ internal static class PlanCommand
         return (DatabaseModel.Empty, "empty database");
     }
 
-    /// <summary>The source of one plan: a snapshot file, a live database, or neither (an empty database).</summary>
-    private sealed record PlanTarget(string? SnapshotPath, string? ConnectionString, string Description);
+    /// <summary>The source of one plan: a snapshot file, a live database, a dialect's schema file (a dacpac), or none
+    /// of them (an empty database).</summary>
+    private sealed record PlanTarget(string? SnapshotPath, string? ConnectionString, string Description, FileSourceChoice? File = null);
+
+    /// <summary>A dialect's schema file given on the command line.</summary>
+    private sealed record FileSourceChoice(IDialectProvider Provider, ISchemaFileSource Source, string Path);
+
+    /// <summary>One option per dialect file source (e.g. <c>--dacpac</c>), with the provider that reads it;
+    /// <paramref name="descriptionFormat"/> gets the file kind and the dialect's display name.</summary>
+    internal static Dictionary<Option<string?>, (IDialectProvider Provider, ISchemaFileSource Source)> FileSourceOptions(CliContext context, string descriptionFormat) =>
+        context.Dialects.Providers
+            .Where(p => p.FileSource is not null)
+            .ToDictionary(
+                p => new Option<string?>(p.FileSource!.OptionName)
+                {
+                    Description = string.Format(System.Globalization.CultureInfo.InvariantCulture, descriptionFormat, p.FileSource.Description, p.DisplayName),
+                    HelpName = "FILE",
+                },
+                p => (p, p.FileSource!));
+
+    /// <summary>The value of the YAML's top-level <c>dialect:</c> key, read without parsing the whole file (so
+    /// <c>--if-changed</c> stays cheap), or <c>null</c> for the default dialect. The full load checks the key.</summary>
+    internal static string? PeekDialect(string yaml) => DialectKey().Match(yaml) is { Success: true } m ? m.Groups[1].Value : null;
+
+    [GeneratedRegex(@"^dialect:[ \t]*[""']?([A-Za-z0-9_-]+)[""']?[ \t]*(?:#.*)?$", RegexOptions.Multiline)]
+    private static partial Regex DialectKey();
 
     /// <summary>The kind names of <c>--allow-unmodelled</c> values (each may hold several, comma-separated).</summary>
     private static IEnumerable<string> SplitKinds(string[]? values) =>
@@ -308,6 +393,7 @@ internal static class PlanCommand
         string SchemaPath,
         string? ConnectionOption,
         string? SnapshotPath,
+        IReadOnlyList<FileSourceChoice> FileSources,
         string OutputDirectory,
         PlanOptions Options,
         bool BlockedAsWarnings,

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Pipeline.Cli.Release;
 using Pipeline.Core.Release;
-using Pipeline.Postgres;
-using Pipeline.Postgres.Dialect;
 
 namespace Pipeline.Cli.Commands;
 
@@ -65,6 +63,8 @@ internal static class RehearseCommand
         CliContext context, string planDirectory, string? connectionOption, RehearsalBudgets budgets, ExecutionOptions options, CancellationToken ct)
     {
         var folder = await PlanFolderReader.LoadAsync(planDirectory, ct).ConfigureAwait(false);
+        var provider = context.Dialect(folder.Plan.Dialect, folder.PathOf("plan.json"));
+        var backend = context.ReleaseFor(provider);
         // The staging connection is never taken from PIPELINE_CONNECTION: that variable names the production target
         // in a release pipeline, and a rehearsal runs every phase, contract included.
         var (connectionString, _) = context.ResolveConnection(connectionOption, CliContext.StagingConnectionVariable);
@@ -78,7 +78,7 @@ internal static class RehearseCommand
         var stdout = context.Stdout;
 
         var plan = folder.Plan;
-        var integrity = PlanIntegrity.Check(folder, new PostgresDialect());
+        var integrity = PlanIntegrity.Check(folder, provider.Planning);
         if (!integrity.Intact)
         {
             await stdout.WriteLineAsync($"Rehearsal refused: the plan folder {folder.Directory} was changed after planning; nothing was run.").ConfigureAwait(false);
@@ -91,15 +91,15 @@ internal static class RehearseCommand
         }
 
         await stdout.WriteLineAsync(
-            $"Rehearse plan {plan.Fingerprint} ({plan.Steps.Count} steps) on staging {ConnectionStrings.Describe(connectionString)}; " +
+            $"Rehearse plan {plan.Fingerprint} ({plan.Steps.Count} steps) on staging {provider.DescribeConnection(connectionString)}; " +
             $"budgets: ACCESS EXCLUSIVE <= {ReleaseText.Duration(budgets.MaxAccessExclusiveMs)}, " +
             $"write-blocking <= {ReleaseText.Duration(budgets.MaxWriteBlockingMs)}, lock retries <= {budgets.MaxLockRetries}").ConfigureAwait(false);
 
-        var observer = new ConsoleExecutionObserver(context, plan, context.Release.Clock);
+        var observer = new ConsoleExecutionObserver(context, plan, backend.Clock);
         RehearsalDocument rehearsal;
         try
         {
-            rehearsal = await context.Release.RehearseAsync(folder.Directory, connectionString, budgets, options, observer, ct).ConfigureAwait(false);
+            rehearsal = await backend.RehearseAsync(folder.Directory, connectionString, budgets, options, observer, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

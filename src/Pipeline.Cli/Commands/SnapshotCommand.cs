@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Snapshot;
-using Pipeline.Postgres;
-using Pipeline.Postgres.Introspection;
 
 namespace Pipeline.Cli.Commands;
 
@@ -13,13 +11,21 @@ internal static class SnapshotCommand
     public static Command Create(CliContext context)
     {
         var connection = CommonOptions.Connection();
+        var dialect = CommonOptions.Dialect(context);
+        var files = PlanCommand.FileSourceOptions(context, "Snapshot this {0} instead of a live database ({1}).");
         var exclude = CommonOptions.Exclude();
         var output = new Option<string>("--out", "-o") { Description = "Snapshot file to write (JSON).", HelpName = "FILE", Required = true };
-        var command = new Command("snapshot", "Save a live database as a JSON snapshot to plan against offline.") { connection, exclude, output };
+        var command = new Command("snapshot", "Save a live database as a JSON snapshot to plan against offline.") { connection, dialect, exclude, output };
+        foreach (var option in files.Keys)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var connectionString = CommonOptions.RequireConnection(context, parse.GetValue(connection));
-            var model = await PostgresIntrospector.IntrospectAsync(connectionString, parse.GetValue(exclude) ?? [], cancellationToken).ConfigureAwait(false);
+            var chosen = files.Select(kv => (kv.Value.Provider, kv.Value.Source, Path: parse.GetValue(kv.Key)!)).Where(f => !string.IsNullOrWhiteSpace(f.Path)).ToList();
+            var (model, described) = await CommonOptions.ReadSchemaAsync(
+                context, parse.GetValue(dialect), parse.GetValue(connection), chosen, parse.GetValue(exclude) ?? [], cancellationToken).ConfigureAwait(false);
             var path = parse.GetValue(output)!;
             await OutputFiles.WriteTextAsync(path, SnapshotSerializer.Serialize(model), cancellationToken).ConfigureAwait(false);
             foreach (var warning in UnmodelledReport.Warnings(model))
@@ -28,7 +34,7 @@ internal static class SnapshotCommand
             }
 
             var tables = model.Schemas.Sum(s => s.Tables.Count);
-            await context.Stdout.WriteLineAsync($"Snapshot of {ConnectionStrings.Describe(connectionString)} ({tables} tables) written to {path}").ConfigureAwait(false);
+            await context.Stdout.WriteLineAsync($"Snapshot of {described} ({tables} tables) written to {path}").ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return command;

@@ -3,8 +3,6 @@ using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 using Pipeline.Core.Snapshot;
-using Pipeline.Postgres.Dialect;
-using Pipeline.Postgres.Execution;
 
 namespace Pipeline.Cli.Release;
 
@@ -39,6 +37,7 @@ internal static class ApplyGate
     /// <summary>Evaluates the gate for <paramref name="phase"/> of the plan in <paramref name="folder"/>.</summary>
     public static async Task<ApplyGateResult> EvaluateAsync(
         IReleaseBackend backend,
+        IMigrationDialect dialect,
         PlanFolder folder,
         string connectionString,
         Phase phase,
@@ -47,7 +46,7 @@ internal static class ApplyGate
         CancellationToken ct)
     {
         var plan = folder.Plan;
-        var integrity = PlanIntegrity.Check(folder, new PostgresDialect());
+        var integrity = PlanIntegrity.Check(folder, dialect);
         if (!integrity.Intact)
         {
             // Nothing is read from the target: a plan folder that cannot be trusted is refused as it stands.
@@ -99,7 +98,7 @@ internal static class ApplyGate
         var (expectedFingerprint, expectedModel) = Expected(folder, journal, phase, currentFingerprint, notes);
 
         var drift = currentFingerprint != expectedFingerprint && expectedModel is not null
-            ? DescribeDrift(expectedModel, current, folder.Exclude)
+            ? DescribeDrift(expectedModel, current, folder.Exclude, dialect.Normalizer)
             : [];
         var decision = ReleaseGate.Check(
             plan, integrity.Fingerprint, folder.Rehearsals, backend.Clock.GetUtcNow(), maxRehearsalAge, currentFingerprint, expectedFingerprint, drift);
@@ -111,11 +110,11 @@ internal static class ApplyGate
     /// What changed from <paramref name="expected"/> to <paramref name="current"/>, one line per object
     /// (e.g. <c>add column public.orders.note</c>).
     /// </summary>
-    public static IReadOnlyList<string> DescribeDrift(DatabaseModel expected, DatabaseModel current, IReadOnlyList<string> exclude)
+    public static IReadOnlyList<string> DescribeDrift(DatabaseModel expected, DatabaseModel current, IReadOnlyList<string> exclude, ISqlNormalizer normalizer)
     {
         // Diff(desired: current, actual: expected) = the changes that turn the expected schema into the current one,
         // i.e. what was done to the target behind the plan's back.
-        var changes = SchemaDiffer.Diff(current with { Exclude = exclude }, expected, new PostgresDialect().Normalizer);
+        var changes = SchemaDiffer.Diff(current with { Exclude = exclude }, expected, normalizer);
         return [.. changes.Select(c => c.Describe()), .. CatalogFactsDiff.Describe(expected, current)];
     }
 

@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
-using Pipeline.Postgres.Execution;
 
 namespace Pipeline.Cli.Release;
 

@@ -2,7 +2,6 @@ using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
-using Pipeline.Postgres.Execution;
 
 namespace Pipeline.Cli.Release;
 
@@ -23,8 +22,7 @@ internal interface IReleaseBackend
 
     /// <summary>Phases of plans other than <paramref name="planFingerprint"/> that the target's journal shows started
     /// but not completed (empty when there is no journal).</summary>
-    Task<IReadOnlyList<UnfinishedPhase>> ReadUnfinishedPhasesAsync(string connectionString, string planFingerprint, CancellationToken ct)
-        => JournalOtherPlans.ReadUnfinishedAsync(connectionString, planFingerprint, ct);
+    Task<IReadOnlyList<UnfinishedPhase>> ReadUnfinishedPhasesAsync(string connectionString, string planFingerprint, CancellationToken ct);
 
     /// <summary>Runs (or resumes) one phase of the plan.</summary>
     Task<PhaseResult> RunPhaseAsync(

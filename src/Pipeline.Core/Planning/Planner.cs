@@ -6,7 +6,9 @@ using Pipeline.Core.Model;
 namespace Pipeline.Core.Planning;
 
 /// <summary>
-/// Builds a <see cref="MigrationPlan"/>: diffs desired against actual, orders the changes by dependency, asks the
+/// Builds a <see cref="MigrationPlan"/>: diffs desired against actual, orders the changes by dependency
+/// (<see cref="ChangeGraph"/>: a topological sort over the dialect's declared dependencies, ties broken by the kind
+/// of change), asks the
 /// dialect for safe steps and groups them into expand, backfill and contract.
 /// </summary>
 public static class Planner
@@ -27,7 +29,14 @@ public static class Planner
         var mustPrecede = new List<(SchemaChange Dependent, SchemaChange Change)>();
         diagnostics.AddRange(UnmodelledReport.Warnings(actual, desired));
 
-        foreach (var change in changes.Select((c, i) => (c, i)).OrderBy(x => ChangeOrder.Rank(x.c)).ThenBy(x => x.i).Select(x => x.c))
+        var order = ChangeGraph.Order(changes, dialect.ChangeDependencies(changes));
+        var position = new Dictionary<SchemaChange, int>(ReferenceEqualityComparer.Instance);
+        for (var i = 0; i < order.Count; i++)
+        {
+            position.TryAdd(order[i], i);
+        }
+
+        foreach (var change in order)
         {
             if (change is UnsupportedChange unsupported)
             {
@@ -66,7 +75,7 @@ public static class Planner
 
                 // In contract, enforcement of additive changes runs before any drop.
                 var group = s.Phase == Phase.Contract && change.IsDestructive ? 1 : 0;
-                keyed.Add(new StepKey(s.Phase, group, ChangeOrder.Rank(change), seq++, s, change));
+                keyed.Add(new StepKey(s.Phase, group, position[change], seq++, s, change));
             }
         }
 

@@ -1,29 +1,30 @@
+using Pipeline.Core.Dialects;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
-using Pipeline.Postgres.Execution;
-using Pipeline.Postgres.Introspection;
-using Pipeline.Postgres.Rehearsal;
 
 namespace Pipeline.Cli.Release;
 
-/// <summary>The real backend: PostgreSQL introspection, journal, executor and rehearser.</summary>
-internal sealed class PostgresReleaseBackend : IReleaseBackend
+/// <summary>The real backend: a dialect's <see cref="IReleaseRuntime"/> (introspection, journal, executor and
+/// rehearser) with the system clock.</summary>
+/// <param name="runtime">The dialect's release runtime.</param>
+internal sealed class RuntimeReleaseBackend(IReleaseRuntime runtime) : IReleaseBackend
 {
-    /// <summary>The shared instance (system clock).</summary>
-    public static PostgresReleaseBackend Instance { get; } = new();
-
     /// <inheritdoc />
     public TimeProvider Clock => TimeProvider.System;
 
     /// <inheritdoc />
     public Task<DatabaseModel> IntrospectAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
-        => PostgresIntrospector.IntrospectAsync(connectionString, exclude, ct);
+        => runtime.IntrospectAsync(connectionString, exclude, ct);
 
     /// <inheritdoc />
     public Task<JournalState> ReadJournalAsync(string connectionString, string planFingerprint, CancellationToken ct)
-        => Journal.ReadAsync(connectionString, planFingerprint, ct);
+        => runtime.ReadJournalAsync(connectionString, planFingerprint, ct);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<UnfinishedPhase>> ReadUnfinishedPhasesAsync(string connectionString, string planFingerprint, CancellationToken ct)
+        => runtime.ReadUnfinishedPhasesAsync(connectionString, planFingerprint, ct);
 
     /// <inheritdoc />
     public Task<PhaseResult> RunPhaseAsync(
@@ -34,7 +35,7 @@ internal sealed class PostgresReleaseBackend : IReleaseBackend
         Phase phase,
         IReadOnlyList<string> exclude,
         CancellationToken ct)
-        => new PostgresExecutor(connectionString, options, observer).RunPhaseAsync(plan, phase, exclude, ct);
+        => runtime.RunPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct);
 
     /// <inheritdoc />
     public Task<RehearsalDocument> RehearseAsync(
@@ -44,5 +45,5 @@ internal sealed class PostgresReleaseBackend : IReleaseBackend
         ExecutionOptions options,
         IExecutionObserver observer,
         CancellationToken ct)
-        => Rehearser.RunAsync(planDirectory, connectionString, budgets, options, observer, Clock, ct);
+        => runtime.RehearseAsync(planDirectory, connectionString, budgets, options, observer, Clock, ct);
 }
