@@ -29,6 +29,20 @@ public class OptionParsingTests
         Assert.NotNull(error);
     }
 
+    [Theory]
+    [InlineData(new string[0], 100)]
+    [InlineData(new[] { "--max-client-impact", "80ms" }, 80)]
+    [InlineData(new[] { "--max-client-impact", "0" }, 0)]
+    public void Max_client_impact_binds_to_the_execution_options(string[] args, double expected)
+    {
+        var command = new System.CommandLine.Command("apply");
+        var set = new Pipeline.Cli.Commands.ExecutionOptionSet();
+        set.AddTo(command);
+        var parse = command.Parse(args);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(expected, set.Bind(parse).MaxClientImpactMs);
+    }
+
     [Fact]
     public async Task Missing_out_is_exit_2_with_one_canonical_line()
     {

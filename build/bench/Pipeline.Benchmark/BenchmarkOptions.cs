@@ -10,13 +10,13 @@ namespace Pipeline.Benchmark;
 /// <param name="LockTimeoutMs">lock_timeout of the plan, ms. Default 2000.</param>
 /// <param name="Execution">Executor options (batching flags).</param>
 /// <param name="Only">Run only <c>naive</c> or <c>pipeline</c>; <c>null</c> = both.</param>
-/// <param name="Scenario">The change measured (<c>--scenario</c>). Default <see cref="BenchScenario.Backfill"/>.</param>
-internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, BenchScenario Scenario)
+/// <param name="Repeat">How many times both runs are repeated, each on fresh copies of the same seeded table. Default 3.</param>
+internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3)
 {
     public const string Usage = """
         usage: benchmark.sh [--rows N] [--clients N] [--rate N] [--lock-timeout-ms N]
                             [--batch-size N] [--target-batch-ms N] [--min-batch-size N] [--max-batch-size N] [--batch-pause-ms N]
-                            [--only naive|pipeline] [--scenario backfill|bigint]
+                            [--max-client-impact-ms N] [--durable-batch-commits] [--only naive|pipeline] [--repeat N]
           --rows N             rows in public.orders (default 3000000)
           --clients N          concurrent client connections (default 4)
           --rate N             target statements/s per client, 0 = unthrottled (default 200)
@@ -25,23 +25,32 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
           --target-batch-ms N  executor: batch time the adaptive batch size steers toward (default 100)
           --min-batch-size N   executor: lower bound of the batch size (default 100)
           --max-batch-size N   executor: upper bound of the batch size (default 50000)
-          --batch-pause-ms N   executor: pause between batches (default 10)
+          --batch-pause-ms N   executor: pause between batches (default: the executor's)
+          --max-client-impact-ms N   executor: longest a client should wait behind a batch; the batch size steers
+                               toward half of it (default 100; 0 = no limit)
+          --durable-batch-commits    executor: every batch waits for its WAL flush (default: synchronous_commit = off
+                               for all batches but the last)
           --only WHICH         run only the naive statements or only the pipeline plan
-          --scenario NAME      backfill: a new NOT NULL column backfilled, an index, a foreign key (default);
-                               bigint: an integer primary key referenced by a foreign key moved to bigint
+          --repeat N           repeat both runs N times on fresh copies of the table; figures as min/median/max (default 3)
         """;
 
     /// <summary>Parses the arguments.</summary>
     /// <exception cref="ArgumentException">An unknown option or a bad value; the message says which.</exception>
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new BenchmarkOptions(3_000_000, 4, 200, 2000, new ExecutionOptions(), null, BenchScenario.Backfill);
+        var options = new BenchmarkOptions(3_000_000, 4, 200, 2000, new ExecutionOptions(), null);
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
             if (name is "-h" or "--help")
             {
                 throw new ArgumentException("");
+            }
+
+            if (name == "--durable-batch-commits")
+            {
+                options = options with { Execution = options.Execution with { DurableBatchCommits = true } };
+                continue;
             }
 
             if (i + 1 >= args.Count)
@@ -62,8 +71,9 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
                 "--min-batch-size" => options with { Execution = e with { MinBatchSize = (int)Number(name, value, 1, 10_000_000) } },
                 "--max-batch-size" => options with { Execution = e with { MaxBatchSize = (int)Number(name, value, 1, 10_000_000) } },
                 "--batch-pause-ms" => options with { Execution = e with { BatchPauseMs = (int)Number(name, value, 0, 600_000) } },
+                "--max-client-impact-ms" => options with { Execution = e with { MaxClientImpactMs = Number(name, value, 0, 600_000) } },
+                "--repeat" => options with { Repeat = (int)Number(name, value, 1, 100) },
                 "--only" when value is "naive" or "pipeline" => options with { Only = value },
-                "--scenario" => options with { Scenario = BenchScenario.Named(value) },
                 "--only" => throw new ArgumentException("--only takes naive or pipeline"),
                 _ => throw new ArgumentException($"unknown option {name}"),
             };

@@ -5,7 +5,7 @@ using Pipeline.Postgres.Tests.Load;
 namespace Pipeline.Benchmark;
 
 /// <summary>
-/// (a) The naive statements of <see cref="BenchScenario.NaiveSteps"/>, one after the other, autocommit, no
+/// (a) The naive statements of <see cref="OrdersScenario.NaiveSteps"/>, one after the other, autocommit, no
 /// lock_timeout, while the client workload runs. The application's new version rolls out right after the column exists.
 /// </summary>
 internal static class NaiveRun
@@ -22,7 +22,7 @@ internal static class NaiveRun
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync(ct);
-            foreach (var (label, sql) in options.Scenario.NaiveSteps)
+            foreach (var (label, sql) in OrdersScenario.NaiveSteps)
             {
                 progress($"naive: {label} …");
                 workload.Mark(label);
@@ -50,7 +50,7 @@ internal static class NaiveRun
                 if (label == "add column")
                 {
                     workload.Mark("rollout");
-                    await workload.SwitchShapeAsync(options.Scenario.NewApp, ct);
+                    await workload.SwitchShapeAsync(OrdersScenario.NewApp, ct);
                 }
             }
         }

@@ -13,14 +13,15 @@ namespace Pipeline.Benchmark;
 
 /// <summary>
 /// (b) The tool's plan for the same change (Planner + PostgresDialect against the live database, then
-/// <see cref="PostgresExecutor.RunPhaseAsync"/> for expand, backfill and contract), while the client workload runs.
-/// The application's new version rolls out after expand.
+/// <see cref="PostgresExecutor.RunPhaseAsync"/> for expand, backfill and contract; the backfill in a process of its
+/// own, <see cref="BackfillChild"/>), while the client workload runs. The application's new version rolls out after
+/// expand.
 /// </summary>
 internal static class PipelineRun
 {
     public static async Task<RunFigures> RunAsync(string connectionString, BenchmarkOptions options, Action<string> progress, CancellationToken ct)
     {
-        var desired = SchemaYamlLoader.Load(options.Scenario.AfterYaml, "after.yaml");
+        var desired = SchemaYamlLoader.Load(OrdersScenario.AfterYaml, "after.yaml");
         var actual = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, ct);
         var plan = Planner.Plan(desired, actual, new PostgresDialect(), new PlanOptions(LockTimeoutMs: options.LockTimeoutMs), "benchmark database");
         if (plan.IsBlocked)
@@ -37,22 +38,34 @@ internal static class PipelineRun
         await using var workload = await Workloads.StartAsync(connectionString, options, ct);
         await Task.Delay(Workloads.WarmUp, ct);
         workload.Mark("change");
+        BackfillChildResult? child = null;
         foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
         {
             progress($"pipeline: {phase.Name()} …");
             workload.Mark(phase.Name());
             var watch = Stopwatch.StartNew();
+            if (phase == Phase.Backfill)
+            {
+                // In a process of its own, so that its peak working set is the executor's alone.
+                child = await BackfillChild.RunAsync(connectionString, document, options.Execution, ct);
+                wallMs += watch.Elapsed.TotalMilliseconds;
+                backfillRows = child.Rows;
+                backfillMs = child.WallMs;
+                steps.Add(new StepFigure("backfill (own process)", child.WallMs, string.Create(CultureInfo.InvariantCulture,
+                    $"{child.Rows:N0} rows in {child.Batches:N0} batches, peak working set {child.PeakWorkingSetBytes / (1024.0 * 1024):F0} MiB{(child.Error is null ? "" : ", error: " + child.Error)}")));
+                if (!child.Succeeded)
+                {
+                    failure = "backfill failed: " + child.Error;
+                    break;
+                }
+
+                continue;
+            }
+
             var result = await executor.RunPhaseAsync(document, phase, desired.Exclude, ct);
             wallMs += watch.Elapsed.TotalMilliseconds;
             foreach (var step in result.Steps)
             {
-                var kind = document.Steps.First(s => s.Ordinal == step.Ordinal).Kind;
-                if (kind == StepKind.Backfill)
-                {
-                    backfillRows += step.RowsAffected;
-                    backfillMs += step.WallMs;
-                }
-
                 steps.Add(new StepFigure($"{phase.Name()} #{step.Ordinal} {step.Summary}", step.WallMs, Detail(step)));
             }
 
@@ -65,14 +78,19 @@ internal static class PipelineRun
             if (phase == Phase.Expand)
             {
                 workload.Mark("rollout");
-                await workload.SwitchShapeAsync(options.Scenario.NewApp, ct);
+                await workload.SwitchShapeAsync(OrdersScenario.NewApp, ct);
             }
         }
 
         workload.Mark("after");
         await Task.Delay(Workloads.CoolDown, ct);
         var load = await workload.StopAsync();
-        return new RunFigures("pipeline", wallMs, backfillRows, backfillMs, steps, load, workload.SummaryBetween("change", "after"), failure);
+        return new RunFigures("pipeline", wallMs, backfillRows, backfillMs, steps, load, workload.SummaryBetween("change", "after"), failure)
+        {
+            BackfillPeakWorkingSetBytes = child?.PeakWorkingSetBytes ?? 0,
+            BackfillBatches = child?.Batches ?? 0,
+            Backfill = child?.Figures,
+        };
     }
 
     private static string Detail(StepResult step)
@@ -102,7 +120,7 @@ internal static class PipelineRun
     }
 
     /// <summary>Prints executor log lines and a backfill progress line every 5 s.</summary>
-    private sealed class ProgressObserver(Action<string> progress) : IExecutionObserver
+    internal sealed class ProgressObserver(Action<string> progress) : IExecutionObserver
     {
         private long _lastProgress;
 

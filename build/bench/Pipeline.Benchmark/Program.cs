@@ -2,7 +2,22 @@ using Npgsql;
 using Pipeline.Benchmark;
 
 // Benchmark: naive statements vs the tool's plan for the same change, each under the same concurrent client
-// workload. build/benchmark.sh starts a throwaway server and passes its connection in PIPELINE_BENCH_CONNECTION.
+// workload, repeated. build/benchmark.sh starts a throwaway server and passes its connection in PIPELINE_BENCH_CONNECTION.
+var started = DateTime.UtcNow;
+void Progress(string line) => Console.Error.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F1} s] {line}");
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+var ct = cancel.Token;
+
+if (args.Length == 3 && args[0] == BackfillChild.Flag)
+{
+    return await BackfillChild.MainAsync(args, line => Console.Error.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F1} s, backfill process] {line}"), ct);
+}
+
 BenchmarkOptions options;
 try
 {
@@ -26,41 +41,41 @@ if (string.IsNullOrWhiteSpace(admin))
     return 2;
 }
 
-var started = DateTime.UtcNow;
-void Progress(string line) => Console.Error.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F1} s] {line}");
-using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    cancel.Cancel();
-};
-var ct = cancel.Token;
-
 try
 {
     var server = await Database.ScalarAsync<string>(admin, "SELECT current_setting('server_version') || ', shared_buffers ' || current_setting('shared_buffers') || ', max_wal_size ' || current_setting('max_wal_size') || ', fsync ' || current_setting('fsync') || ', synchronous_commit ' || current_setting('synchronous_commit')", ct);
-    Progress($"setting up ({options.Rows:N0} rows)");
-    await Setup.RunAsync(admin, options.Scenario, options.Rows, Progress, ct);
+    Progress($"setting up ({options.Rows:N0} rows); load {Load()}");
+    await Setup.CreateTemplateAsync(admin, options.Rows, Progress, ct);
     var naiveCs = Database.For(admin, Setup.NaiveDb);
     var pipelineCs = Database.For(admin, Setup.PipelineDb);
-    var tableSize = await Database.ScalarAsync<string>(naiveCs, $"SELECT pg_size_pretty(pg_total_relation_size('{options.Scenario.Workload(naiveCs, 1, 1, 0).Table}'))", ct);
+    var tableSize = await Database.ScalarAsync<string>(Database.For(admin, Setup.Template), "SELECT pg_size_pretty(pg_total_relation_size('public.orders'))", ct);
 
-    RunFigures? naive = null, pipeline = null;
-    if (options.Only is null or "naive")
+    var repeats = new List<Repeat>();
+    for (var r = 1; r <= options.Repeat; r++)
     {
-        await Database.ExecAsync(admin, "CHECKPOINT", ct);
-        Progress("(a) naive statements under load");
-        naive = await NaiveRun.RunAsync(naiveCs, options, Progress, ct);
+        await Setup.CopyAsync(admin, ct);
+        var loadBefore = Load();
+        RunFigures? naive = null, pipeline = null;
+        if (options.Only is null or "naive")
+        {
+            await Database.ExecAsync(admin, "CHECKPOINT", ct);
+            Progress($"repeat {r}/{options.Repeat}: (a) naive statements under load; load {Load()}");
+            naive = await NaiveRun.RunAsync(naiveCs, options, Progress, ct);
+        }
+
+        if (options.Only is null or "pipeline")
+        {
+            await Database.ExecAsync(admin, "CHECKPOINT", ct);
+            Progress($"repeat {r}/{options.Repeat}: (b) the tool's plan under load; load {Load()}");
+            pipeline = await PipelineRun.RunAsync(pipelineCs, options, Progress, ct);
+        }
+
+        repeats.Add(new Repeat(naive, pipeline, loadBefore, Load()));
     }
 
-    if (options.Only is null or "pipeline")
-    {
-        await Database.ExecAsync(admin, "CHECKPOINT", ct);
-        Progress("(b) the tool's plan under load");
-        pipeline = await PipelineRun.RunAsync(pipelineCs, options, Progress, ct);
-    }
-
-    Console.WriteLine(Report.Write(options, server, tableSize, naive, pipeline));
+    await Setup.CopyAsync(admin, ct);
+    await Setup.DropTemplateAsync(admin, ct);
+    Console.WriteLine(Report.Write(options, server, tableSize, repeats));
     Progress("done");
     return 0;
 }
@@ -69,3 +84,6 @@ catch (Exception e) when (e is NpgsqlException or InvalidOperationException or N
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
 }
+
+// The machine's load averages (1, 5, 15 min) from /proc/loadavg, or "?" elsewhere.
+static string Load() => File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";

@@ -20,4 +20,14 @@ internal sealed record StepFigure(string Label, double WallMs, string Detail);
 internal sealed record RunFigures(string Name, double WallMs, long BackfillRows, double BackfillMs, IReadOnlyList<StepFigure> Steps, WorkloadResult Load, LatencySummary During, string? Failure)
 {
     public double BackfillRowsPerSecond => BackfillMs > 0 ? BackfillRows * 1000.0 / BackfillMs : 0;
+
+    /// <summary>Peak working set of the process that ran the backfill (the pipeline's own process), bytes; 0 when
+    /// not measured.</summary>
+    public long BackfillPeakWorkingSetBytes { get; init; }
+
+    /// <summary>Backfill batches committed.</summary>
+    public int BackfillBatches { get; init; }
+
+    /// <summary>The executor's figures of the backfill (longest batch, fillfactor, HOT share).</summary>
+    public Pipeline.Core.Release.BackfillFigures? Backfill { get; init; }
 }

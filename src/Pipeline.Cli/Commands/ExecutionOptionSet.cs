@@ -29,6 +29,9 @@ internal sealed class ExecutionOptionSet
     private readonly Option<int?> _batchPause = DurationOptions.Milliseconds(
         "--batch-pause", $"Pause between backfill batches (default {Defaults.BatchPauseMs} ms).", allowZero: true);
 
+    private readonly Option<int?> _maxClientImpact = DurationOptions.Milliseconds(
+        "--max-client-impact", $"Longest a client statement should wait behind a backfill batch's row locks, e.g. 100ms: the batch size steers toward half of it and a batch over it cuts the next at once; 0 = no limit (default {Defaults.MaxClientImpactMs} ms).", allowZero: true);
+
     private readonly Option<int?> _maxReplicationLag = DurationOptions.Milliseconds(
         "--max-replication-lag", $"Backfill pauses while a replica's replay_lag exceeds this (default {Defaults.MaxReplicationLagMs / 1000} s).");
 
@@ -66,6 +69,7 @@ internal sealed class ExecutionOptionSet
         command.Options.Add(_batchSize);
         command.Options.Add(_targetBatchTime);
         command.Options.Add(_batchPause);
+        command.Options.Add(_maxClientImpact);
         command.Options.Add(_maxReplicationLag);
         command.Options.Add(_maxReplicationLagBytes);
         command.Options.Add(_maxLockWaiters);
@@ -96,6 +100,11 @@ internal sealed class ExecutionOptionSet
         if (parse.GetValue(_batchPause) is { } pause)
         {
             options = options with { BatchPauseMs = pause };
+        }
+
+        if (parse.GetValue(_maxClientImpact) is { } impact)
+        {
+            options = options with { MaxClientImpactMs = impact };
         }
 
         if (parse.GetValue(_maxReplicationLag) is { } lag)

@@ -55,7 +55,21 @@ public sealed record StepResult(
     /// <summary>When the step failed because the retries of one kind of transient fault ran out (or a lost connection
     /// could not be re-established in time), that kind; otherwise <c>null</c>.</summary>
     public FaultKind? GaveUpOn { get; init; }
+
+    /// <summary>For a backfill that ran batches in this run, how they went; otherwise <c>null</c>.</summary>
+    public BackfillFigures? Backfill { get; init; }
 }
+
+/// <summary>How the batches of one backfill went in one run.</summary>
+/// <param name="LongestBatchMs">The longest batch, from BEGIN to the end of COMMIT, ms: the longest a client writing
+/// one of its rows could have waited for it.</param>
+/// <param name="BatchesOverClientImpact">Batches that took longer than <c>ExecutionOptions.MaxClientImpactMs</c>.</param>
+/// <param name="LastBatchSize">The batch size the controller had reached at the end, rows.</param>
+/// <param name="Fillfactor">The table's fillfactor, percent (100 when not set); <c>null</c> when unknown.</param>
+/// <param name="HotUpdateShare">Share of the table's row updates while the backfill ran that were HOT (heap-only:
+/// no index entries written, https://www.postgresql.org/docs/current/storage-hot.html), 0..1, from the cumulative
+/// statistics (which also count other sessions' updates and may lag by about a second); <c>null</c> when unknown.</param>
+public sealed record BackfillFigures(double LongestBatchMs, int BatchesOverClientImpact, int LastBatchSize, int? Fillfactor, double? HotUpdateShare);
 
 /// <summary>
 /// The outcome of running one phase of a plan.

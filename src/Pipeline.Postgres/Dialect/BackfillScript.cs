@@ -5,14 +5,15 @@ using Pipeline.Core.Planning;
 namespace Pipeline.Postgres.Dialect;
 
 /// <summary>
-/// Renders a <see cref="BackfillSpec"/> as a psql-runnable, self-contained PL/pgSQL <c>DO</c> block that walks the key
-/// in ascending order, one batch per transaction (<c>COMMIT</c> inside <c>DO</c> is allowed since PostgreSQL 11 when
-/// the block is not run inside a transaction block: https://www.postgresql.org/docs/current/plpgsql-transactions.html).
-/// Each iteration finds the first key of the next batch with
-/// <c>SELECT key FROM t WHERE key &gt;= lower ORDER BY key LIMIT 1 OFFSET batch</c>, updates
-/// <c>lower &lt;= key &lt; next</c> (the last batch: <c>key &gt;= lower</c>) where the predicate still holds, commits and
-/// raises a NOTICE with the progress. Composite keys use row comparisons (<c>(a, b) &gt;= (x, y)</c>), which a B-tree
-/// on the key serves. The predicate makes the script idempotent and resumable: re-running it skips rows already done.
+/// Renders a <see cref="BackfillSpec"/> as a psql-runnable, self-contained PL/pgSQL <c>DO</c> block that runs the
+/// batches of <see cref="BackfillBatch"/> — the very statements the executor runs — one per transaction
+/// (<c>COMMIT</c> inside <c>DO</c> is allowed since PostgreSQL 11 when the block is not run inside a transaction block:
+/// https://www.postgresql.org/docs/current/plpgsql-transactions.html). Each iteration applies
+/// <see cref="BackfillBatch.Settings"/>, runs the batch with <c>EXECUTE … INTO … USING</c> (batch size, then the
+/// high-water mark as text: https://www.postgresql.org/docs/current/plpgsql-statements.html#PLPGSQL-STATEMENTS-EXECUTING-DYN),
+/// keeps the batch's last key as the next high-water mark, commits and raises a NOTICE with the progress; a batch with
+/// fewer keys than the batch size is the last. The predicate makes the script idempotent and resumable: re-running it
+/// walks the same key batches and updates only the rows not yet done.
 /// </summary>
 internal static class BackfillScript
 {
@@ -24,77 +25,65 @@ internal static class BackfillScript
     /// progress notices (e.g. <c>public.orders.status</c>).</summary>
     public static string Render(BackfillSpec spec, string label)
     {
-        var table = SqlIdentifiers.Qualified(spec.Table);
-        var keys = spec.KeyColumns.Select(SqlIdentifiers.Quote).ToList();
-        var lo = Enumerable.Range(1, keys.Count).Select(i => $"{Prefix}lo_{i}").ToList();
-        var hi = Enumerable.Range(1, keys.Count).Select(i => $"{Prefix}hi_{i}").ToList();
-        var keyList = string.Join(", ", keys);
-        var keyRow = keys.Count == 1 ? keys[0] : "(" + keyList + ")";
-        var loRow = keys.Count == 1 ? lo[0] : "(" + string.Join(", ", lo) + ")";
-        var hiRow = keys.Count == 1 ? hi[0] : "(" + string.Join(", ", hi) + ")";
-        var offset = Math.Max(1, spec.BatchSize).ToString(CultureInfo.InvariantCulture);
+        var batch = new BackfillBatch(spec);
+        var inv = CultureInfo.InvariantCulture;
+        var hw = Enumerable.Range(1, batch.KeyCount).Select(i => $"{Prefix}hw_{i.ToString(inv)}").ToList();
+        var into = string.Join(", ", new[] { $"{Prefix}rows", $"{Prefix}keys" }.Concat(hw));
+        var size = Math.Max(1, spec.BatchSize).ToString(inv);
+        var labelLiteral = SqlIdentifiers.Literal(label);
 
         var body = new StringBuilder();
         body.AppendLine("DECLARE");
-        for (var i = 0; i < keys.Count; i++)
+        body.AppendLine($"    {Prefix}size integer := {size};");
+        foreach (var v in hw)
         {
-            var type = VariableType(spec.KeyTypes.Count > i ? spec.KeyTypes[i] : "text");
-            body.AppendLine($"    {lo[i]} {type};");
-            body.AppendLine($"    {hi[i]} {type};");
+            body.AppendLine($"    {v} text;");
         }
 
-        body.AppendLine($"    {Prefix}has_next boolean;");
         body.AppendLine($"    {Prefix}rows bigint;");
+        body.AppendLine($"    {Prefix}keys bigint;");
         body.AppendLine($"    {Prefix}total bigint := 0;");
         body.AppendLine($"    {Prefix}batches bigint := 0;");
         body.AppendLine("BEGIN");
-        body.AppendLine($"    SELECT {keyList} INTO {string.Join(", ", lo)} FROM {table} ORDER BY {keyList} LIMIT 1;");
-        body.AppendLine("    IF NOT FOUND THEN");
-        body.AppendLine($"        RAISE NOTICE 'backfill %: table is empty, nothing to do', {SqlIdentifiers.Literal(label)};");
-        body.AppendLine("        RETURN;");
-        body.AppendLine("    END IF;");
         body.AppendLine("    LOOP");
-        body.AppendLine($"        SELECT {keyList} INTO {string.Join(", ", hi)} FROM {table}");
-        body.AppendLine($"            WHERE {keyRow} >= {loRow} ORDER BY {keyList} LIMIT 1 OFFSET {offset};");
-        body.AppendLine($"        {Prefix}has_next := FOUND;");
-        body.AppendLine($"        IF {Prefix}has_next THEN");
-        body.AppendLine($"            UPDATE {table} SET {spec.SetClause}");
-        body.AppendLine($"                WHERE {keyRow} >= {loRow} AND {keyRow} < {hiRow} AND ({spec.Predicate});");
+        body.AppendLine($"        PERFORM {BackfillBatch.Settings["SELECT ".Length..]};");
+        body.AppendLine($"        IF {Prefix}batches = 0 THEN");
+        body.AppendLine($"            EXECUTE {Quote(batch.First, "first")}");
+        body.AppendLine($"            INTO {into} USING {Prefix}size;");
         body.AppendLine("        ELSE");
-        body.AppendLine($"            UPDATE {table} SET {spec.SetClause}");
-        body.AppendLine($"                WHERE {keyRow} >= {loRow} AND ({spec.Predicate});");
+        body.AppendLine($"            EXECUTE {Quote(batch.Next, "next")}");
+        body.AppendLine($"            INTO {into} USING {string.Join(", ", hw.Prepend($"{Prefix}size"))};");
         body.AppendLine("        END IF;");
-        body.AppendLine($"        GET DIAGNOSTICS {Prefix}rows = ROW_COUNT;");
-        body.AppendLine($"        {Prefix}total := {Prefix}total + {Prefix}rows;");
+        body.AppendLine($"        {Prefix}total := {Prefix}total + coalesce({Prefix}rows, 0);");
         body.AppendLine($"        {Prefix}batches := {Prefix}batches + 1;");
         body.AppendLine("        COMMIT;");
-        body.AppendLine($"        RAISE NOTICE 'backfill %: batch % done, % rows updated so far', {SqlIdentifiers.Literal(label)}, {Prefix}batches, {Prefix}total;");
-        body.AppendLine($"        EXIT WHEN NOT {Prefix}has_next;");
-        for (var i = 0; i < keys.Count; i++)
-        {
-            body.AppendLine($"        {lo[i]} := {hi[i]};");
-        }
-
+        body.AppendLine($"        RAISE NOTICE 'backfill %: batch % done, % rows updated so far', {labelLiteral}, {Prefix}batches, {Prefix}total;");
+        body.AppendLine($"        EXIT WHEN coalesce({Prefix}keys, 0) < {Prefix}size;");
         body.AppendLine("    END LOOP;");
-        body.AppendLine($"    RAISE NOTICE 'backfill %: finished, % rows updated in % batches', {SqlIdentifiers.Literal(label)}, {Prefix}total, {Prefix}batches;");
+        body.AppendLine($"    RAISE NOTICE 'backfill %: finished, % rows updated in % batches', {labelLiteral}, {Prefix}total, {Prefix}batches;");
         body.Append("END");
 
         var text = body.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
-        var tag = "$pipeline$";
-        for (var n = 1; text.Contains(tag, StringComparison.Ordinal); n++)
-        {
-            tag = $"$pipeline{n}$";
-        }
-
-        return $"DO {tag}\n{text}\n{tag};";
+        return $"DO {Tag(text, "pipeline")}\n{text}\n{Tag(text, "pipeline")};";
     }
 
-    /// <summary>Variable type for a key column: serial pseudo-types map to their integer types.</summary>
-    private static string VariableType(string type) => PostgresTypeNames.Normalize(type) switch
+    /// <summary>The statement as a dollar-quoted literal whose tag it does not contain, byte for byte the text the
+    /// executor sends (not re-indented).</summary>
+    private static string Quote(string statement, string name)
     {
-        "serial" => "integer",
-        "bigserial" => "bigint",
-        "smallserial" => "smallint",
-        var t => t,
-    };
+        var tag = Tag(statement, $"pipeline_{name}");
+        return $"{tag}\n{statement}\n{tag}";
+    }
+
+    /// <summary><c>$name$</c>, or <c>$nameN$</c> for the first N that <paramref name="text"/> does not contain.</summary>
+    private static string Tag(string text, string name)
+    {
+        var tag = $"${name}$";
+        for (var n = 1; text.Contains(tag, StringComparison.Ordinal); n++)
+        {
+            tag = $"${name}{n.ToString(CultureInfo.InvariantCulture)}$";
+        }
+
+        return tag;
+    }
 }

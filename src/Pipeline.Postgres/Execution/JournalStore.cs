@@ -218,6 +218,15 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
         return await command.ExecuteScalarAsync(ct) is long total ? total : rows;
     }
 
+    /// <summary>The statement of <see cref="RecordBatchAsync"/> as a command of a batch (so that it can share a round
+    /// trip with the COMMIT); its result is the rows done in all.</summary>
+    public NpgsqlBatchCommand RecordBatchCommand(int ordinal, long rows, string? highWaterJson, bool last)
+    {
+        var command = new NpgsqlBatchCommand(JournalSql.RecordBatch);
+        command.Parameters.AddRange(new[] { Text(planFingerprint), Int(ordinal), new NpgsqlParameter { Value = rows, NpgsqlDbType = NpgsqlDbType.Bigint }, Text(highWaterJson), Bool(last) });
+        return command;
+    }
+
     /// <summary>The phase of its lower-case journal name; for a rollback's name, the phase it undoes.</summary>
     public static Phase ParsePhase(string name) =>
         Enum.Parse<Phase>(IsRollbackName(name) ? name[RollbackPrefix.Length..] : name, ignoreCase: true);

@@ -390,6 +390,7 @@ public sealed class PostgresExecutor
         {
             Faults = tally.Faults,
             GaveUpOn = state == StepState.Failed ? tally.GaveUpOn : null,
+            Backfill = tally.Backfill,
         };
 
     /// <summary>Records the failure on the executor's connection, or, when it was lost, on a fresh one; a journal that

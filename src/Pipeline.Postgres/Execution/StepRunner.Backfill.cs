@@ -1,10 +1,11 @@
-using Pipeline.Core.Release;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
+using Pipeline.Postgres.Dialect;
 
 namespace Pipeline.Postgres.Execution;
 
@@ -12,64 +13,115 @@ namespace Pipeline.Postgres.Execution;
 internal sealed partial class StepRunner
 {
     /// <summary>
-    /// Runs (or resumes) a backfill from its <see cref="Pipeline.Core.Planning.BackfillSpec"/>, never from the psql
-    /// DO block: per batch, the upper key is found with <c>… WHERE key &gt; $hw ORDER BY key LIMIT 1 OFFSET n-1</c>;
-    /// then one transaction updates <c>key &gt; $hw AND key &lt;= $upper AND (predicate)</c> and moves the journal's
-    /// high-water mark to the upper key. The work and its record commit together, so across crashes every row in the
-    /// key range is updated exactly once. The final batch (fewer than n rows left) has no upper bound and marks the step
-    /// done in its transaction. Between batches: pause, throttle, adapt the batch size toward TargetBatchMs, report
-    /// progress.
+    /// Runs (or resumes) a backfill from its <see cref="Pipeline.Core.Planning.BackfillSpec"/> with the batch statement
+    /// of <see cref="BackfillBatch"/>, the same one the psql script runs. Per batch, one transaction: the batch settings
+    /// and timeouts (one round trip), the batch statement (one round trip: it finds the batch's keys after the
+    /// high-water mark, updates them where the predicate holds and returns the count and the batch's last key), the
+    /// journal's new high-water mark, COMMIT. The work and its record commit together, so across crashes every row in
+    /// the key range is updated exactly once. Batches commit with <c>synchronous_commit = off</c> (unless
+    /// <c>DurableBatchCommits</c>): a crash may lose the last few committed batches, but always together with their
+    /// high-water marks, and the rerun redoes them; the last batch (fewer keys than asked for) marks the step done and
+    /// commits with the session's own <c>synchronous_commit</c>, which flushes the WAL of every batch before it
+    /// (https://www.postgresql.org/docs/current/wal-async-commit.html). Between batches: pause, throttle, adapt the
+    /// batch size (<see cref="BatchSizer"/>), report progress.
     /// </summary>
     public async Task RunBackfillAsync(PlanDocumentStep step, JournalStep? row, StepTally tally, CancellationToken ct)
     {
         var spec = step.Backfill
             ?? throw new InvalidOperationException($"step {step.Ordinal} is a backfill without a batch description (plan.json 'backfill'); re-plan with this version");
-        var sql = new BackfillSql(spec);
+        var batch = new BackfillBatch(spec);
         var label = $"step {step.Ordinal} (backfill {spec.Table})";
-        var highWater = ParseHighWater(row?.HighWater, sql.KeyCount);
+        var highWater = ParseHighWater(row?.HighWater, batch.KeyCount);
         tally.Rows = row?.RowsDone ?? 0;
         if (highWater is not null)
         {
             Observer.Log($"{label}: resuming after key ({string.Join(", ", highWater)}), {tally.Rows} rows done before");
         }
 
-        var estimate = await EstimateRowsAsync(sql, ct);
+        var estimate = await EstimateRowsAsync(batch, ct);
+        var statsBefore = await UpdateStatsAsync(batch, ct);
         var sizer = new BatchSizer(Options.BatchSize ?? spec.BatchSize, Options);
         var throttle = new BackfillThrottle(Connection, spec.Table, Options, Observer, label);
+        var settings = BatchSettings();
         var run = Stopwatch.StartNew();
         long rowsThisRun = 0;
+        double longest = 0;
+        var overLimit = 0;
         while (true)
         {
             tally.ThrottledMs += await throttle.WaitWhileBusyAsync(ct);
             var size = sizer.Size;
-            var batch = Stopwatch.StartNew();
-            string[]? upper = null;
+            var clock = new Stopwatch();
+            string[]? result = null;
             long rows = 0;
+            var last = false;
             await WithRetriesAsync(step, tally, async () =>
             {
-                upper = await QueryRowAsync(sql.UpperKey(highWater is not null, size), ct, KeyParameters(highWater));
-                await using var tx = await Connection.BeginTransactionAsync(ct);
-                await SetTimeoutsAsync(local: true, ct);
-                rows = await ExecuteAsync(sql.Update(highWater is not null, upper is not null), ct,
-                    [.. KeyParameters(highWater), .. KeyParameters(upper)]);
-                tally.Rows = await Journal.RecordBatchAsync(step.Ordinal, rows,
-                    upper is null ? null : JsonSerializer.Serialize(upper), last: upper is null, ct);
-                await tx.CommitAsync(ct);
+                clock.Restart();
+                try
+                {
+                    // Round trip 1: BEGIN, the settings, the batch.
+                    var statement = new NpgsqlBatchCommand(highWater is null ? batch.First : batch.Next);
+                    statement.Parameters.AddRange((NpgsqlParameter[])[new NpgsqlParameter { Value = size, NpgsqlDbType = NpgsqlDbType.Integer }, .. KeyParameters(highWater)]);
+                    result = await QueryBatchAsync([.. settings.Select(s => new NpgsqlBatchCommand(s)), statement], ct);
+                    rows = result is null ? 0 : long.Parse(result[0], CultureInfo.InvariantCulture);
+                    last = result is null || long.Parse(result[1], CultureInfo.InvariantCulture) < size;
+
+                    // Round trip 2: the journal's high-water mark and COMMIT; the last batch commits durably.
+                    var record = Journal.RecordBatchCommand(step.Ordinal, rows, result is null ? null : JsonSerializer.Serialize(result[2..]), last);
+                    var total = await QueryBatchAsync(
+                        [.. last && !Options.DurableBatchCommits ? [new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO DEFAULT")] : Array.Empty<NpgsqlBatchCommand>(),
+                         record, new NpgsqlBatchCommand("COMMIT")], ct);
+                    tally.Rows = total is { Length: > 0 } ? long.Parse(total[0], CultureInfo.InvariantCulture) : tally.Rows + rows;
+                }
+                catch (Exception) when (Connection.FullState == System.Data.ConnectionState.Open)
+                {
+                    await RollBackAsync();
+                    throw;
+                }
+
+                clock.Stop();
             }, null, ct);
 
+            var ms = clock.Elapsed.TotalMilliseconds;
             tally.Batches++;
             rowsThisRun += rows;
-            sizer.Observe(batch.Elapsed.TotalMilliseconds);
+            longest = Math.Max(longest, ms);
+            if (Options.MaxClientImpactMs > 0 && ms > Options.MaxClientImpactMs)
+            {
+                overLimit++;
+            }
+
+            sizer.Observe(ms);
             var seconds = run.Elapsed.TotalSeconds;
             Observer.BackfillProgress(step, tally.Rows, estimate, seconds > 0 ? rowsThisRun / seconds : 0, sizer.Size);
-            if (upper is null)
+            if (last)
             {
-                Observer.Log(string.Create(CultureInfo.InvariantCulture,
-                    $"{label}: done, {tally.Rows} rows in all ({rowsThisRun} in {tally.Batches} batches this run)"));
+                var statsAfter = await UpdateStatsAsync(batch, ct);
+                var hot = HotShare(statsBefore, statsAfter);
+                tally.Backfill = new BackfillFigures(longest, overLimit, sizer.Size, statsAfter?.Fillfactor, hot);
+                var inv = CultureInfo.InvariantCulture;
+                var summary = string.Create(inv, $"{label}: done, {tally.Rows} rows in all ({rowsThisRun} in {tally.Batches} batches this run; longest batch {longest:0} ms");
+                if (Options.MaxClientImpactMs > 0)
+                {
+                    summary += string.Create(inv, $", {overLimit} over the client impact limit of {Options.MaxClientImpactMs:0} ms");
+                }
+
+                if (statsAfter is { } stats)
+                {
+                    summary += string.Create(inv, $"; fillfactor {stats.Fillfactor}");
+                }
+
+                if (hot is { } share)
+                {
+                    summary += string.Create(inv, $", {share * 100:0}% of the table's updates meanwhile were HOT");
+                }
+
+                Observer.Log(summary + ")");
                 return;
             }
 
-            highWater = upper;
+            highWater = result![2..];
             if (Options.BatchPauseMs > 0)
             {
                 await Task.Delay(Options.BatchPauseMs, ct);
@@ -77,11 +129,53 @@ internal sealed partial class StepRunner
         }
     }
 
-    private async Task<long?> EstimateRowsAsync(BackfillSql sql, CancellationToken ct)
+    /// <summary>Rolls back the batch transaction after a failed batch (best effort: the connection may be going).</summary>
+    private async Task RollBackAsync()
     {
-        var row = await QueryRowAsync(sql.EstimateRows, ct);
+        try
+        {
+            await ExecuteAsync("ROLLBACK", CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
+        {
+            Observer.Log($"rollback after a failed batch failed too: {ex.Message}");
+        }
+    }
+
+    /// <summary>The statements that open every batch transaction: BEGIN, timeouts, <c>synchronous_commit = off</c> unless
+    /// batches must be durable, and <see cref="BackfillBatch.Settings"/>.</summary>
+    private string[] BatchSettings() =>
+    [
+        "BEGIN",
+        $"SET LOCAL lock_timeout = {Math.Max(0, LockTimeoutMs).ToString(CultureInfo.InvariantCulture)}",
+        $"SET LOCAL statement_timeout = {Math.Max(0, Options.StatementTimeoutMs).ToString(CultureInfo.InvariantCulture)}",
+        .. Options.DurableBatchCommits ? Array.Empty<string>() : ["SET LOCAL synchronous_commit = off"],
+        BackfillBatch.Settings,
+    ];
+
+    private async Task<long?> EstimateRowsAsync(BackfillBatch batch, CancellationToken ct)
+    {
+        var row = await QueryRowAsync(batch.EstimateRows, ct);
         return row is { Length: > 0 } && long.TryParse(row[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : null;
     }
+
+    /// <summary>Fillfactor and update counters of the table (<see cref="BackfillBatch.UpdateStats"/>); <c>null</c> when
+    /// they cannot be read.</summary>
+    private async Task<(int Fillfactor, long Updated, long HotUpdated)?> UpdateStatsAsync(BackfillBatch batch, CancellationToken ct)
+    {
+        var row = await QueryRowAsync(batch.UpdateStats, ct);
+        return row is { Length: 3 }
+            && int.TryParse(row[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var fillfactor)
+            && long.TryParse(row[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var updated)
+            && long.TryParse(row[2], NumberStyles.Integer, CultureInfo.InvariantCulture, out var hot)
+            ? (fillfactor, updated, hot)
+            : null;
+    }
+
+    private static double? HotShare((int Fillfactor, long Updated, long HotUpdated)? before, (int Fillfactor, long Updated, long HotUpdated)? after) =>
+        before is { } b && after is { } a && a.Updated > b.Updated
+            ? Math.Clamp((double)(a.HotUpdated - b.HotUpdated) / (a.Updated - b.Updated), 0, 1)
+            : null;
 
     private static NpgsqlParameter[] KeyParameters(string[]? key) =>
         key is null ? [] : key.Select(v => new NpgsqlParameter { Value = v, NpgsqlDbType = NpgsqlDbType.Text }).ToArray();

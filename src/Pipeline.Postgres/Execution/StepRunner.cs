@@ -63,6 +63,39 @@ internal sealed partial class StepRunner(
         return await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Runs <paramref name="commands"/> in one round trip (an <see cref="NpgsqlBatch"/>) and returns the first
+    /// row of the last result that has columns, as text, or <c>null</c> when that result has no row.</summary>
+    public async Task<string[]?> QueryBatchAsync(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
+        foreach (var command in commands)
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        string[]? row = null;
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        do
+        {
+            if (reader.FieldCount == 0)
+            {
+                continue;
+            }
+
+            row = null;
+            if (await reader.ReadAsync(ct))
+            {
+                row = new string[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = reader.IsDBNull(i) ? "" : reader.GetValue(i).ToString() ?? "";
+                }
+            }
+        }
+        while (await reader.NextResultAsync(ct));
+        return row;
+    }
+
     /// <summary>Runs a query and returns the first row's columns as text, or <c>null</c> when it returns no row.</summary>
     public async Task<string[]?> QueryRowAsync(string query, CancellationToken ct, params NpgsqlParameter[] parameters)
     {

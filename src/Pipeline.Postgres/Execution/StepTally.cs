@@ -25,4 +25,7 @@ internal sealed class StepTally
 
     /// <summary>The kind of fault whose retries ran out, when the step failed that way.</summary>
     public FaultKind? GaveUpOn { get; set; }
+
+    /// <summary>How the backfill's batches went in this run, once it finished.</summary>
+    public BackfillFigures? Backfill { get; set; }
 }

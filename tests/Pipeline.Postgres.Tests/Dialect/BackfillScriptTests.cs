@@ -34,36 +34,54 @@ public class BackfillScriptTests
         var expected = """
             DO $pipeline$
             DECLARE
-                pipeline_lo_1 bigint;
-                pipeline_hi_1 bigint;
-                pipeline_has_next boolean;
+                pipeline_size integer := 500;
+                pipeline_hw_1 text;
                 pipeline_rows bigint;
+                pipeline_keys bigint;
                 pipeline_total bigint := 0;
                 pipeline_batches bigint := 0;
             BEGIN
-                SELECT id INTO pipeline_lo_1 FROM public.orders ORDER BY id LIMIT 1;
-                IF NOT FOUND THEN
-                    RAISE NOTICE 'backfill %: table is empty, nothing to do', 'public.orders.status';
-                    RETURN;
-                END IF;
                 LOOP
-                    SELECT id INTO pipeline_hi_1 FROM public.orders
-                        WHERE id >= pipeline_lo_1 ORDER BY id LIMIT 1 OFFSET 500;
-                    pipeline_has_next := FOUND;
-                    IF pipeline_has_next THEN
-                        UPDATE public.orders SET status = 'new'
-                            WHERE id >= pipeline_lo_1 AND id < pipeline_hi_1 AND (status IS NULL);
+                    PERFORM set_config('enable_seqscan', 'off', true);
+                    IF pipeline_batches = 0 THEN
+                        EXECUTE $pipeline_first$
+            WITH pipeline_batch AS (
+                SELECT id AS pipeline_k1 FROM public.orders
+                ORDER BY id LIMIT $1::integer
+            ), pipeline_last AS (
+                SELECT pipeline_k1, (SELECT count(*) FROM pipeline_batch) AS pipeline_keys FROM pipeline_batch
+                ORDER BY pipeline_k1 DESC LIMIT 1
+            ), pipeline_updated AS (
+                UPDATE public.orders SET status = 'new' FROM pipeline_last
+                WHERE id <= pipeline_last.pipeline_k1 AND (status IS NULL)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, pipeline_k1::text FROM pipeline_last
+            $pipeline_first$
+                        INTO pipeline_rows, pipeline_keys, pipeline_hw_1 USING pipeline_size;
                     ELSE
-                        UPDATE public.orders SET status = 'new'
-                            WHERE id >= pipeline_lo_1 AND (status IS NULL);
+                        EXECUTE $pipeline_next$
+            WITH pipeline_batch AS (
+                SELECT id AS pipeline_k1 FROM public.orders
+                WHERE id > $2::bigint
+                ORDER BY id LIMIT $1::integer
+            ), pipeline_last AS (
+                SELECT pipeline_k1, (SELECT count(*) FROM pipeline_batch) AS pipeline_keys FROM pipeline_batch
+                ORDER BY pipeline_k1 DESC LIMIT 1
+            ), pipeline_updated AS (
+                UPDATE public.orders SET status = 'new' FROM pipeline_last
+                WHERE id > $2::bigint AND id <= pipeline_last.pipeline_k1 AND (status IS NULL)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, pipeline_k1::text FROM pipeline_last
+            $pipeline_next$
+                        INTO pipeline_rows, pipeline_keys, pipeline_hw_1 USING pipeline_size, pipeline_hw_1;
                     END IF;
-                    GET DIAGNOSTICS pipeline_rows = ROW_COUNT;
-                    pipeline_total := pipeline_total + pipeline_rows;
+                    pipeline_total := pipeline_total + coalesce(pipeline_rows, 0);
                     pipeline_batches := pipeline_batches + 1;
                     COMMIT;
                     RAISE NOTICE 'backfill %: batch % done, % rows updated so far', 'public.orders.status', pipeline_batches, pipeline_total;
-                    EXIT WHEN NOT pipeline_has_next;
-                    pipeline_lo_1 := pipeline_hi_1;
+                    EXIT WHEN coalesce(pipeline_keys, 0) < pipeline_size;
                 END LOOP;
                 RAISE NOTICE 'backfill %: finished, % rows updated in % batches', 'public.orders.status', pipeline_total, pipeline_batches;
             END
@@ -81,10 +99,10 @@ public class BackfillScriptTests
 
         Assert.Equal(["order_id", "Line No"], step.Backfill!.KeyColumns);
         Assert.Equal(["bigint", "integer"], step.Backfill.KeyTypes);
-        Assert.Contains("SELECT order_id, \"Line No\" INTO pipeline_lo_1, pipeline_lo_2 FROM public.lines ORDER BY order_id, \"Line No\" LIMIT 1;", step.Sql);
-        Assert.Contains("WHERE (order_id, \"Line No\") >= (pipeline_lo_1, pipeline_lo_2) AND (order_id, \"Line No\") < (pipeline_hi_1, pipeline_hi_2) AND (status IS NULL);", step.Sql);
-        Assert.Contains("LIMIT 1 OFFSET 1000;", step.Sql);
-        Assert.Contains("pipeline_lo_2 := pipeline_hi_2;", step.Sql);
+        Assert.Contains("    SELECT order_id AS pipeline_k1, \"Line No\" AS pipeline_k2 FROM public.lines\n    WHERE (order_id, \"Line No\") > ($2::bigint, $3::integer)\n", step.Sql);
+        Assert.Contains("WHERE (order_id, \"Line No\") > ($2::bigint, $3::integer) AND (order_id, \"Line No\") <= (pipeline_last.pipeline_k1, pipeline_last.pipeline_k2) AND (status IS NULL)", step.Sql);
+        Assert.Contains("pipeline_size integer := 1000;", step.Sql);
+        Assert.Contains("INTO pipeline_rows, pipeline_keys, pipeline_hw_1, pipeline_hw_2 USING pipeline_size, pipeline_hw_1, pipeline_hw_2;", step.Sql);
     }
 
     [Fact]

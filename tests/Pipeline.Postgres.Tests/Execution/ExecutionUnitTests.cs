@@ -1,6 +1,7 @@
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
+using Pipeline.Postgres.Dialect;
 using Pipeline.Postgres.Execution;
 using Xunit;
 
@@ -38,7 +39,7 @@ public sealed class ExecutionUnitTests
     [Fact]
     public void Batch_size_steers_toward_the_target_within_bounds()
     {
-        var options = new ExecutionOptions(TargetBatchMs: 100, MinBatchSize: 100, MaxBatchSize: 10_000);
+        var options = new ExecutionOptions(TargetBatchMs: 100, MinBatchSize: 100, MaxBatchSize: 10_000, MaxClientImpactMs: 0);
         var sizer = new BatchSizer(1000, options);
         sizer.Observe(50);
         Assert.Equal(2000, sizer.Size);
@@ -75,14 +76,45 @@ public sealed class ExecutionUnitTests
     }
 
     [Fact]
-    public void Backfill_statements_use_typed_row_comparisons()
+    public void Backfill_batch_is_one_statement_with_typed_row_comparisons()
     {
         var spec = new BackfillSpec(new QualifiedName("public", "lines"), ["order_no", "line"], ["text", "serial"], "\"qty2\" = qty * 2", "\"qty2\" IS NULL", 100);
-        var sql = new BackfillSql(spec);
-        Assert.Equal("SELECT order_no::text AS pipeline_key_0, line::text AS pipeline_key_1 FROM public.lines ORDER BY order_no, line LIMIT 1 OFFSET 49", sql.UpperKey(false, 50));
-        Assert.Equal("SELECT order_no::text AS pipeline_key_0, line::text AS pipeline_key_1 FROM public.lines WHERE (order_no, line) > ($1::text, $2::integer) ORDER BY order_no, line LIMIT 1 OFFSET 9", sql.UpperKey(true, 10));
-        Assert.Equal("UPDATE public.lines SET \"qty2\" = qty * 2 WHERE (order_no, line) > ($1::text, $2::integer) AND (order_no, line) <= ($3::text, $4::integer) AND (\"qty2\" IS NULL)", sql.Update(true, true));
-        Assert.Equal("UPDATE public.lines SET \"qty2\" = qty * 2 WHERE (order_no, line) <= ($1::text, $2::integer) AND (\"qty2\" IS NULL)", sql.Update(false, true));
-        Assert.Equal("UPDATE public.lines SET \"qty2\" = qty * 2 WHERE (\"qty2\" IS NULL)", sql.Update(false, false));
+        var batch = new BackfillBatch(spec);
+        Assert.Equal(2, batch.KeyCount);
+        Assert.Equal(4, batch.ResultColumns);
+        Assert.Equal("""
+            WITH pipeline_batch AS (
+                SELECT order_no AS pipeline_k1, line AS pipeline_k2 FROM public.lines
+                WHERE (order_no, line) > ($2::text, $3::integer)
+                ORDER BY order_no, line LIMIT $1::integer
+            ), pipeline_last AS (
+                SELECT pipeline_k1, pipeline_k2, (SELECT count(*) FROM pipeline_batch) AS pipeline_keys FROM pipeline_batch
+                ORDER BY pipeline_k1 DESC, pipeline_k2 DESC LIMIT 1
+            ), pipeline_updated AS (
+                UPDATE public.lines SET "qty2" = qty * 2 FROM pipeline_last
+                WHERE (order_no, line) > ($2::text, $3::integer) AND (order_no, line) <= (pipeline_last.pipeline_k1, pipeline_last.pipeline_k2) AND ("qty2" IS NULL)
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, pipeline_k1::text, pipeline_k2::text FROM pipeline_last
+            """.Replace("\r\n", "\n", StringComparison.Ordinal), batch.Next);
+        Assert.Contains("    ORDER BY order_no, line LIMIT $1::integer\n", batch.First, StringComparison.Ordinal);
+        Assert.DoesNotContain("$2", batch.First, StringComparison.Ordinal);
+        Assert.Contains("WHERE (order_no, line) <= (pipeline_last.pipeline_k1, pipeline_last.pipeline_k2) AND (\"qty2\" IS NULL)", batch.First, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Batch_size_stays_under_half_the_client_impact_limit_and_a_batch_over_it_cuts_at_once()
+    {
+        var options = new ExecutionOptions(TargetBatchMs: 100, MinBatchSize: 100, MaxBatchSize: 100_000, MaxClientImpactMs: 80);
+        var sizer = new BatchSizer(1000, options);
+        Assert.Equal(40, sizer.TargetMs);
+        sizer.Observe(20);
+        Assert.Equal(2000, sizer.Size);
+        sizer.Observe(60); // over the target, under the limit: factor 0.67
+        Assert.Equal(1333, sizer.Size);
+        sizer.Observe(400); // ten times the target and over the limit: cut by the full factor 0.1, not only halved
+        Assert.Equal(133, sizer.Size);
+        Assert.Equal(100, new ExecutionOptions(MaxClientImpactMs: 0).TargetBatchMs);
+        Assert.Equal(100, new BatchSizer(1, new ExecutionOptions(MaxClientImpactMs: 0)).TargetMs);
     }
 }

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+using Pipeline.Core.Planning;
+
+namespace Pipeline.Postgres.Dialect;
+
+/// <summary>
+/// The one definition of a backfill batch (<see cref="BackfillSpec"/>), run verbatim by both the psql script
+/// (<see cref="BackfillScript"/>, through PL/pgSQL <c>EXECUTE … USING</c>) and the executor (as a parameterised
+/// statement). A batch is the next <c>$1</c> keys after the high-water mark, in key order, whatever their state; it
+/// updates the rows in that key range where the predicate still holds, in one statement:
+/// <code>
+/// WITH pipeline_batch AS (SELECT key AS pipeline_k1 FROM t WHERE key &gt; $2 ORDER BY key LIMIT $1),
+///      pipeline_last AS (SELECT pipeline_k1, (SELECT count(*) FROM pipeline_batch) AS pipeline_keys
+///                        FROM pipeline_batch ORDER BY pipeline_k1 DESC LIMIT 1),
+///      pipeline_updated AS (UPDATE t SET … FROM pipeline_last
+///                           WHERE key &gt; $2 AND key &lt;= pipeline_last.pipeline_k1 AND (predicate) RETURNING 1)
+/// SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, pipeline_k1::text FROM pipeline_last
+/// </code>
+/// The result row (<see cref="ResultColumns"/>): rows updated, keys in the batch, and the batch's last key as text,
+/// which becomes the new high-water mark; no row when no key is left. A batch with fewer keys than asked for is the
+/// last. All common table expressions see one snapshot, so the UPDATE's key range holds exactly the keys the batch
+/// counted; a row changed concurrently is re-checked against the range and the predicate by the UPDATE
+/// (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED), and a data-modifying
+/// <c>WITH</c> runs to completion whether or not its output is read
+/// (https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING). The first batch has no lower
+/// bound (<see cref="First"/>, parameter <c>$1</c> only); later ones (<see cref="Next"/>) take the high-water mark as
+/// text in <c>$2 …</c>, one parameter per key column, cast to the key's type. Composite keys use row comparisons
+/// (<c>(a, b) &gt; ($2::t1, $3::t2)</c>), which a B-tree on the key serves
+/// (https://www.postgresql.org/docs/current/functions-comparisons.html#ROW-WISE-COMPARISON). The batch size is the
+/// first parameter so that the executor can adapt it without changing the statement.
+/// </summary>
+internal sealed class BackfillBatch
+{
+    private readonly string table;
+    private readonly List<string> keys;
+    private readonly List<string> types;
+    private readonly BackfillSpec spec;
+
+    /// <summary>Builds the batch statements of <paramref name="spec"/>.</summary>
+    /// <exception cref="InvalidOperationException">The spec has no key columns.</exception>
+    public BackfillBatch(BackfillSpec spec)
+    {
+        this.spec = spec;
+        table = SqlIdentifiers.Qualified(spec.Table);
+        keys = spec.KeyColumns.Select(SqlIdentifiers.Quote).ToList();
+        types = spec.KeyColumns.Select((_, i) => CastType(i < spec.KeyTypes.Count ? spec.KeyTypes[i] : "text")).ToList();
+        if (keys.Count == 0)
+        {
+            throw new InvalidOperationException($"the backfill of {spec.Table} has no key columns to batch by");
+        }
+
+        First = Statement(afterHighWater: false);
+        Next = Statement(afterHighWater: true);
+    }
+
+    /// <summary>Number of key columns: the high-water mark's values, and parameters <c>$2 … $(1+n)</c> of
+    /// <see cref="Next"/>.</summary>
+    public int KeyCount => keys.Count;
+
+    /// <summary>Number of columns of the result row: rows updated (bigint), keys in the batch (bigint), then the last
+    /// key's columns as text.</summary>
+    public int ResultColumns => 2 + keys.Count;
+
+    /// <summary>The first batch: <c>$1</c> = batch size (integer).</summary>
+    public string First { get; }
+
+    /// <summary>A batch after the high-water mark: <c>$1</c> = batch size (integer), <c>$2 …</c> = the high-water mark,
+    /// one text value per key column.</summary>
+    public string Next { get; }
+
+    /// <summary>
+    /// The transaction-local setting every batch runs under, as one statement (no parameters):
+    /// <c>enable_seqscan = off</c>. The UPDATE's upper bound comes from the batch itself, so the planner cannot know
+    /// how few rows the range holds and estimates a third of the table; on a key whose order is not the table's
+    /// physical order that estimate makes a sequential scan of the whole table look cheaper than the index
+    /// (https://www.postgresql.org/docs/current/runtime-config-query.html#GUC-ENABLE-SEQSCAN). Off, the range is read
+    /// through the key's index (an index or bitmap scan), whatever the statistics say.
+    /// </summary>
+    public const string Settings = "SELECT set_config('enable_seqscan', 'off', true)";
+
+    /// <summary>The table's planner estimate of its row count (<c>pg_class.reltuples</c>); no parameters.</summary>
+    public string EstimateRows =>
+        $"SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass({SqlIdentifiers.Literal(table)})";
+
+    /// <summary>The table's fillfactor (100 when not set; https://www.postgresql.org/docs/current/sql-createtable.html#RELOPTION-FILLFACTOR)
+    /// and its cumulative counts of updated and HOT-updated rows, the shared counters plus this session's not yet
+    /// reported ones (<c>pg_stat_get_tuples_updated</c> + <c>pg_stat_get_xact_tuples_updated</c>, and the same for
+    /// <c>hot_updated</c>: https://www.postgresql.org/docs/current/monitoring-stats.html); no parameters.</summary>
+    public string UpdateStats =>
+        $"SELECT coalesce((SELECT option_value FROM pg_options_to_table(c.reloptions) WHERE option_name = 'fillfactor'), '100')::int, "
+        + "pg_stat_get_tuples_updated(c.oid) + pg_stat_get_xact_tuples_updated(c.oid), "
+        + "pg_stat_get_tuples_hot_updated(c.oid) + pg_stat_get_xact_tuples_hot_updated(c.oid) "
+        + $"FROM pg_class c WHERE c.oid = to_regclass({SqlIdentifiers.Literal(table)})";
+
+    private string Statement(bool afterHighWater)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var aliases = keys.Select((_, i) => "pipeline_k" + (i + 1).ToString(inv)).ToList();
+        var keyList = string.Join(", ", keys);
+        var keyRow = Row(keys);
+        var lower = afterHighWater ? $"{keyRow} > {Row(types.Select((t, i) => $"${(i + 2).ToString(inv)}::{t}").ToList())}" : null;
+        var text = new StringBuilder();
+        text.Append("WITH pipeline_batch AS (\n");
+        text.Append($"    SELECT {string.Join(", ", keys.Select((k, i) => $"{k} AS {aliases[i]}"))} FROM {table}\n");
+        text.Append(lower is null ? "" : $"    WHERE {lower}\n");
+        text.Append($"    ORDER BY {keyList} LIMIT $1::integer\n");
+        text.Append("), pipeline_last AS (\n");
+        text.Append($"    SELECT {string.Join(", ", aliases)}, (SELECT count(*) FROM pipeline_batch) AS pipeline_keys FROM pipeline_batch\n");
+        text.Append($"    ORDER BY {string.Join(", ", aliases.Select(a => a + " DESC"))} LIMIT 1\n");
+        text.Append("), pipeline_updated AS (\n");
+        text.Append($"    UPDATE {table} SET {spec.SetClause} FROM pipeline_last\n");
+        text.Append($"    WHERE {(lower is null ? "" : lower + " AND ")}{keyRow} <= {Row(aliases.Select(a => "pipeline_last." + a).ToList())} AND ({spec.Predicate})\n");
+        text.Append("    RETURNING 1\n");
+        text.Append(")\n");
+        text.Append($"SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, {string.Join(", ", aliases.Select(a => a + "::text"))} FROM pipeline_last");
+        return text.ToString();
+    }
+
+    private static string Row(List<string> parts) => parts.Count == 1 ? parts[0] : "(" + string.Join(", ", parts) + ")";
+
+    /// <summary>A type usable in a cast: serial pseudo-types become their integer types.</summary>
+    internal static string CastType(string type) => PostgresTypeNames.Normalize(type) switch
+    {
+        "serial" => "integer",
+        "bigserial" => "bigint",
+        "smallserial" => "smallint",
+        var t => t,
+    };
+}
