@@ -68,6 +68,33 @@ public sealed class SqlServerDacpacCliTests
     }
 
     [Fact]
+    public async Task Target_edition_decides_online_index_builds_and_a_bad_target_version_is_exit_2()
+    {
+        using var folder = new TempFolder();
+        var dacpac = BuildDacpac(folder);
+        var schema = folder.File("app.schema.yaml");
+        Assert.Equal(0, (await Cli.RunAsync("inspect", "--dacpac", dacpac, "--out", schema)).ExitCode);
+        // A second index on Name: built ONLINE only where the edition allows it.
+        File.WriteAllText(schema, File.ReadAllText(schema).Replace(
+            "        indexes:\n", "        indexes:\n          - {name: IX_Customer_Score, columns: [Score]}\n", StringComparison.Ordinal));
+
+        var enterprise = await Cli.RunAsync("plan", schema, "--dacpac", dacpac, "--target-edition", "Enterprise", "--out", folder.File("ent"));
+        var standard = await Cli.RunAsync("plan", schema, "--dacpac", dacpac, "--target-edition", "Standard", "--out", folder.File("std"));
+        var badVersion = await Cli.RunAsync("plan", schema, "--dacpac", dacpac, "--target-version", "1999", "--out", folder.File("bad"));
+
+        Assert.True(enterprise.ExitCode == 0, enterprise.All);
+        var online = File.ReadAllText(Path.Combine(folder.File("ent"), "01-expand.sql"));
+        var offline = File.ReadAllText(Path.Combine(folder.File("std"), "01-expand.sql"));
+        Assert.Contains("CREATE INDEX", online, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("ONLINE = ON", online, StringComparison.Ordinal);
+        Assert.Contains("CREATE INDEX", offline, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("ONLINE = ON", offline, StringComparison.Ordinal);
+        Assert.Equal(2, badVersion.ExitCode);
+        Assert.Contains("error PIPE0002: --target-version '1999' is not a SQL Server version", badVersion.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", badVersion.All, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Snapshot_of_a_dacpac_and_errors_for_bad_files()
     {
         using var folder = new TempFolder();

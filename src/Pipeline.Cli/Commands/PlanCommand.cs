@@ -96,8 +96,19 @@ internal static partial class PlanCommand
             HelpName = "STAMP",
         };
 
+        var targetVersion = new Option<string?>("--target-version")
+        {
+            Description = "Server version to plan for, overriding what the source says (SQL Server: e.g. 2019, 2022 or 16; a dacpac gives its target platform's version).",
+            HelpName = "VERSION",
+        };
+        var targetEdition = new Option<string?>("--target-edition")
+        {
+            Description = "Server edition to plan for (SQL Server: Enterprise, Developer, Standard, Express, Azure); decides ONLINE = ON and metadata-only NOT NULL columns. A dacpac never says.",
+            HelpName = "EDITION",
+        };
         var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
         {
+            targetVersion, targetEdition,
             schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, allowUnmodelled, blockedAsWarnings, failOn, repoRoot, docsUrl, ifChanged,
         };
         var fileSources = FileSourceOptions(context, "Plan against this {0} instead of a live database ({1} only).");
@@ -116,7 +127,11 @@ internal static partial class PlanCommand
                     .Select(x => new FileSourceChoice(x.Value.Provider, x.Value.Source, x.Path!)).ToList(),
                 parse.GetValue(output)!,
                 new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize),
-                    AllowUnmodelled: SplitKinds(parse.GetValue(allowUnmodelled)).Select(n => UnmodelledKinds.FromOptionName(n)!.Value).Distinct().ToList()),
+                    AllowUnmodelled: SplitKinds(parse.GetValue(allowUnmodelled)).Select(n => UnmodelledKinds.FromOptionName(n)!.Value).Distinct().ToList())
+                {
+                    TargetVersion = parse.GetValue(targetVersion),
+                    TargetEdition = parse.GetValue(targetEdition),
+                },
                 parse.GetValue(blockedAsWarnings),
                 parse.GetValue(failOn) ?? FailPolicy.DefaultText,
                 parse.GetValue(repoRoot),
@@ -207,7 +222,17 @@ internal static partial class PlanCommand
             return ExitCodes.BadInput;
         }
 
-        var plan = Planner.Plan(desired, actual, dialect, request.Options, source);
+        MigrationPlan plan;
+        try
+        {
+            plan = Planner.Plan(desired, actual, dialect, request.Options, source);
+        }
+        catch (ArgumentException ex) when (request.Options.TargetVersion is not null || request.Options.TargetEdition is not null)
+        {
+            // The dialect rejects a --target-version/--target-edition it cannot plan for, naming the option.
+            throw new CliInputException(ex.Message, null, ex);
+        }
+
         var review = PlanReview.Create(plan, policy, request.BlockedAsWarnings);
         var reportContext = new ReportContext(
             request.RepositoryRoot ?? CiOutput.CheckoutRoot(context) ?? GitRoot(request.SchemaPath),
