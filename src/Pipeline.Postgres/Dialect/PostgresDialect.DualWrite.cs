@@ -55,18 +55,24 @@ public sealed partial class PostgresDialect
             "    RETURN NEW;",
             "END");
         var tag = DollarTag(body);
+        // Rolling back expand drops the trigger, then its function, then the column (reverse order): dropping the
+        // column alone would leave a trigger whose function names it, and every write would fail.
+        var drops = DropTriggerSteps(table, trigger, FillFunctionName(table, column), $"fill trigger on {label} (created by this plan)",
+            "Rolls back the fill trigger expand installed.", stats, f).Select(d => d with { Phase = Phase.Expand }).ToList();
         return
         [
-            f.Step(Phase.Expand, PgStatementKind.CreateTriggerFunction, $"create fill function for {label}",
+            WithUndo(f.Step(Phase.Expand, PgStatementKind.CreateTriggerFunction, $"create fill function for {label}",
                 $"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS {tag}\n{body}\n{tag};",
                 $"The function of the trigger that fills {label} with the backfill's expression `{expression}` on rows written without it; no table is locked.",
-                table, stats),
-            f.Step(Phase.Expand, PgStatementKind.CreateTrigger, $"create fill trigger on {label} (old versions' writes covered)",
+                table, stats), "The function was created by this plan; DROP FUNCTION IF EXISTS is idempotent.", drops[1]),
+            WithUndo(f.Step(Phase.Expand, PgStatementKind.CreateTrigger, $"create fill trigger on {label} (old versions' writes covered)",
                 CreateTriggerSql(table, trigger, function),
                 $"Old application versions keep writing rows without {column} until contract; this BEFORE INSERT OR UPDATE row trigger gives them the backfill's value, so no row is left behind the backfill's high-water mark and contract's VALIDATE cannot fail on them. CREATE TRIGGER takes SHARE ROW EXCLUSIVE: it waits for running writers under lock_timeout, then commits at once. Dropped in contract.",
-                table, stats),
+                table, stats), "The trigger was created by this plan; DROP TRIGGER IF EXISTS is idempotent.", drops[0]),
         ];
     }
+
+    private static PlanStep WithUndo(PlanStep step, string why, PlanStep undo) => step.WithRollback(StepRollback.Undo(why, undo));
 
     /// <summary>Contract steps removing the fill trigger of <paramref name="column"/> and its function.</summary>
     private static List<PlanStep> DropFillTriggerSteps(QualifiedName table, string column, TableStats? stats, StepFactory f) =>

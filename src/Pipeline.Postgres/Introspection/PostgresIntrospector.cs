@@ -56,7 +56,9 @@ public static class PostgresIntrospector
 
     /// <summary>
     /// A connection for catalog reads of the database at <paramref name="connectionString"/>: from a data source
-    /// (one per connection string and process, pooled) with Npgsql's type loading turned off
+    /// (one per connection string and process, not pooled: a pooled connection would outlive a server restart and fail
+    /// on its next use with a broken pipe, and a run opens only one or two catalog connections) with Npgsql's type
+    /// loading turned off
     /// (https://www.npgsql.org/doc/types/basic.html), because every catalog query returns only built-in types, and
     /// loading the database's types (a query of its own, one row per table row type, array type and enum) grows
     /// with the schema.
@@ -68,6 +70,7 @@ public static class PostgresIntrospector
         return CatalogDataSources.GetOrAdd(npgsql, cs =>
         {
             var builder = new NpgsqlDataSourceBuilder(cs);
+            builder.ConnectionStringBuilder.Pooling = false;
             builder.ConfigureTypeLoading(t => t.EnableTypeLoading(false));
             return builder.Build();
         }).CreateConnection();
