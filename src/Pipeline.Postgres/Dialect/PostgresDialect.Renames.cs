@@ -94,12 +94,25 @@ public sealed partial class PostgresDialect
             "    END IF;",
             "END");
         var tag = DollarTag(body);
+        var back = string.Join('\n',
+            "BEGIN",
+            $"    IF EXISTS (SELECT FROM pg_class WHERE oid = to_regclass({SqlIdentifiers.Literal(SqlIdentifiers.Qualified(to))}) AND relkind IN ('r', 'p'))",
+            $"        AND NOT EXISTS (SELECT FROM pg_class WHERE oid = to_regclass({SqlIdentifiers.Literal(SqlIdentifiers.Qualified(from))}) AND relkind <> 'v') THEN",
+            $"        DROP VIEW IF EXISTS {SqlIdentifiers.Qualified(from)};",
+            $"        ALTER TABLE {SqlIdentifiers.Qualified(to)} RENAME TO {SqlIdentifiers.Quote(c.From)};",
+            "    END IF;",
+            "END");
+        var backTag = DollarTag(back);
+        var undo = f.Step(Phase.Expand, PgStatementKind.RenameTableBackDroppingView, $"rename table {to} back to {c.From}, dropping the view {from}",
+            $"DO {backTag}\n{back}\n{backTag};",
+            $"One transaction drops the compatibility view {from} and gives the table its old name back, so old application versions never lose the name: a statement waiting on the view's lock finds the table once this commits. Roll the new application version (which uses {to}) back first. Runs only while {to} is a table and {from} is a view or missing, so it is idempotent. Catalog-only under a brief ACCESS EXCLUSIVE on the table and the view.",
+            to, stats);
         return
         [
-            f.Step(Phase.Expand, PgStatementKind.RenameTableKeepingView, $"rename table {from} to {c.To}, keeping {c.From} as a view",
+            WithUndo(f.Step(Phase.Expand, PgStatementKind.RenameTableKeepingView, $"rename table {from} to {c.To}, keeping {c.From} as a view",
                 $"DO {tag}\n{body}\n{tag};",
                 $"One transaction renames the table and creates the view {from} over it, so the old name never disappears: old application versions keep reading and writing {from} (a single-table view of all columns is auto-updatable: INSERT … RETURNING, UPDATE, DELETE; omitted columns get the table's defaults), new ones use {to}. The table's grants are copied to the view. Catalog-only under a brief ACCESS EXCLUSIVE.",
-                from, stats),
+                from, stats), "The table was renamed and its old name kept as a view by this plan: the rollback drops the view and renames the table back in one transaction.", undo),
             f.Step(Phase.Contract, PgStatementKind.DropCompatibilityView, $"drop view {from} (old name of {to})",
                 $"DROP VIEW IF EXISTS {SqlIdentifiers.Qualified(from)};",
                 $"Contract: no application version uses the old name any more. Locks the view only (ACCESS EXCLUSIVE), not {to}.",
@@ -171,12 +184,24 @@ public sealed partial class PostgresDialect
         ]));
         var createTag = DollarTag(create);
         var contractTag = DollarTag(contract);
+        var drop = string.Join('\n',
+            "BEGIN",
+            $"    DROP VIEW IF EXISTS {view};",
+            $"    IF NOT EXISTS (SELECT 1 FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE n.nspname = {SqlIdentifiers.Literal(versionSchema)}) THEN",
+            $"        DROP SCHEMA IF EXISTS {SqlIdentifiers.Quote(versionSchema)};",
+            "    END IF;",
+            "END");
+        var dropTag = DollarTag(drop);
+        var undo = f.Step(Phase.Expand, PgStatementKind.DropVersionView, $"drop version view {versionSchema}.{table.Name} and its schema (created by this plan)",
+            $"DO {dropTag}\n{drop}\n{dropTag};",
+            $"The table kept its old column names throughout, so old application versions never noticed the window; roll the new version (search_path {versionSchema}, {table.Schema}) back first. Drops the view and then the version schema once it holds nothing else (the plan created it: a schema of that name existing before is refused). Locks the view only (ACCESS EXCLUSIVE), not {table}; IF EXISTS makes it idempotent.",
+            new QualifiedName(versionSchema, table.Name), null);
         return
         [
-            f.Step(Phase.Expand, PgStatementKind.CreateVersionView, $"create version view {versionSchema}.{table.Name} ({names})",
+            WithUndo(f.Step(Phase.Expand, PgStatementKind.CreateVersionView, $"create version view {versionSchema}.{table.Name} ({names})",
                 $"DO {createTag}\n{create}\n{createTag};",
                 $"Both names work until contract: old application versions keep using {table} with the old column names; the new version connects with search_path = {versionSchema}, {table.Schema} and reads and writes the view, which shows {names} (plain column references renamed with AS: auto-updatable). Nothing is copied and no trigger runs. The table's grants are copied to the view (and USAGE on the schema). Catalog-only; ACCESS SHARE on {table} blocks nothing.",
-                table, stats),
+                table, stats), "The version schema and its view were created by this plan and hold no data: the rollback drops them.", undo),
             f.Step(Phase.Contract, PgStatementKind.RenameColumnDroppingVersionView, $"rename columns of {table} ({names}), dropping the version view",
                 $"DO {contractTag}\n{contract}\n{contractTag};",
                 $"Contract: old application versions are gone. One transaction drops the view, renames the columns on {table} and drops the version schema once empty, so the new version (search_path {versionSchema}, {table.Schema}) finds the new names on the table from the moment the view goes. Catalog-only under a brief ACCESS EXCLUSIVE.",

@@ -134,18 +134,27 @@ public sealed partial class PostgresDialect
         var label = $"{m.Table}.{m.Name}";
         var shadow = SqlIdentifiers.Quote(m.ShadowName);
         var function = SqlIdentifiers.Qualified(m.Table.Schema, m.FunctionName);
-        yield return f.Step(Phase.Expand, PgStatementKind.AddColumnNullable, $"add shadow column {m.ShadowName} {m.ToBase} to {m.Table}",
+        // Rolling back expand runs these in reverse: the trigger, its function, then the shadow column (a trigger
+        // whose function names a dropped column would fail every write). The old column was never touched.
+        var drops = DropTriggerSteps(m.Table, m.TriggerName, m.FunctionName, $"sync trigger {m.TriggerName} on {m.Table} (created by this plan)",
+            $"Rolls back the sync trigger expand installed; {m.Table}.{m.Name} keeps its {m.FromBase} values, which every application version wrote throughout.",
+            m.Actual.Stats, f).Select(d => d with { Phase = Phase.Expand }).ToList();
+        var dropColumn = f.Step(Phase.Expand, PgStatementKind.DropColumn, $"drop shadow column {m.ShadowName} of {m.Table} (added by this plan)",
+            $"{PostgresSql.AlterTable(m.Table)}DROP COLUMN IF EXISTS {shadow};",
+            $"Undoes ADD COLUMN of the shadow column: its values are conversions of {m.Name}, which keeps every value, so nothing is lost; catalog-only under a brief ACCESS EXCLUSIVE (the space is reclaimed as rows are updated), IF EXISTS makes it idempotent.",
+            m.Table, m.Actual.Stats);
+        yield return WithUndo(f.Step(Phase.Expand, PgStatementKind.AddColumnNullable, $"add shadow column {m.ShadowName} {m.ToBase} to {m.Table}",
             $"{PostgresSql.AlterTable(m.Table)}ADD COLUMN IF NOT EXISTS {shadow} {m.ToBase};",
             $"{label} changes from {m.FromBase} to {m.ToBase}, which would rewrite {m.Table} under ACCESS EXCLUSIVE; instead the new type gets a nullable shadow column (catalog-only), filled by a trigger and a backfill and swapped in at contract.",
-            m.Table, m.Actual.Stats);
-        yield return f.Step(Phase.Expand, PgStatementKind.CreateTriggerFunction, $"create the sync function {m.Table.Schema}.{m.FunctionName}",
+            m.Table, m.Actual.Stats), "The shadow column was added by this plan and only holds converted copies of the column's values.", dropColumn);
+        yield return WithUndo(f.Step(Phase.Expand, PgStatementKind.CreateTriggerFunction, $"create the sync function {m.Table.Schema}.{m.FunctionName}",
             SyncFunctionSql(m),
             $"Sets {m.ShadowName} to {m.Conversion} on every insert, and on every update unless the update itself set {m.ShadowName} (the backfill does), so rows written by any application version are converted exactly once. A value the conversion rejects fails that write, as the later swap would.",
-            null, null);
-        yield return f.Step(Phase.Expand, PgStatementKind.CreateTrigger, $"create the sync trigger {m.TriggerName} on {m.Table}",
+            null, null), "The function was created by this plan; DROP FUNCTION IF EXISTS is idempotent.", drops[1]);
+        yield return WithUndo(f.Step(Phase.Expand, PgStatementKind.CreateTrigger, $"create the sync trigger {m.TriggerName} on {m.Table}",
             $"CREATE TRIGGER {SqlIdentifiers.Quote(m.TriggerName)} BEFORE INSERT OR UPDATE ON {SqlIdentifiers.Qualified(m.Table)}\n    FOR EACH ROW EXECUTE FUNCTION {function}();",
             "From here on every write keeps the shadow column in sync, so the backfill's high-water mark leaves nothing behind.",
-            m.Table, m.Actual.Stats);
+            m.Table, m.Actual.Stats), "The trigger was created by this plan; DROP TRIGGER IF EXISTS is idempotent.", drops[0]);
     }
 
     /// <summary>The PL/pgSQL trigger function of the shadow column.</summary>
@@ -179,7 +188,10 @@ public sealed partial class PostgresDialect
         return f.Step(Phase.Backfill, PgStatementKind.BackfillBatch, $"backfill shadow column {label} ({m.FromBase} → {m.ToBase}) in batches of {batch}",
             BackfillScript.Render(spec, label),
             $"Converts existing rows ({m.Conversion}) in batches of {batch} by key ({string.Join(", ", key.Columns)}), one transaction per batch; only rows where {predicate}, so it can be re-run, and rows the trigger already converted are skipped. Run with psql outside a transaction block.",
-            m.Table, m.Actual.Stats, transactional: false, stepKind: StepKind.Backfill, backfill: spec);
+            m.Table, m.Actual.Stats, transactional: false, stepKind: StepKind.Backfill, backfill: spec)
+            .WithRollback(StepRollback.Kept(
+                $"rolling back this backfill leaves the converted values in the shadow column {m.ShadowName}: {m.Table}.{m.Name} itself was not written, so the schema and every value the applications see are as before; "
+                + "the sync trigger keeps the shadow column in step with later writes, the rollback of expand drops it, and re-applying the backfill skips the rows already converted."));
     }
 
     /// <summary>The index of the shadow column for <paramref name="index"/> (same definition, members' columns

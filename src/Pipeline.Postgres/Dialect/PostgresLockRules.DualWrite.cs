@@ -50,6 +50,12 @@ public static partial class PostgresLockRules
         PgStatementKind.RenameColumnDroppingVersionView => new(statement, "DO $$ BEGIN DROP VIEW IF EXISTS s_v.t; ALTER TABLE s.t RENAME COLUMN old TO new; DROP SCHEMA s_v; END $$;",
             PgLock.AccessExclusive, LockMode.None, TableWork.CatalogOnly, AlterTableDocs,
             "Observed on PostgreSQL 15: ACCESS EXCLUSIVE on the table (RENAME COLUMN), catalog-only; atomic, so the new name is on the table the moment the version view goes."),
+        PgStatementKind.RenameTableBackDroppingView => new(statement, "DO $$ BEGIN IF <s.new is a table> THEN DROP VIEW IF EXISTS s.old; ALTER TABLE s.new RENAME TO old; END IF; END $$;",
+            PgLock.AccessExclusive, LockMode.None, TableWork.CatalogOnly, DropViewDocs,
+            "Observed on PostgreSQL 15: ACCESS EXCLUSIVE on the table (the rename) and on the view it drops, catalog-only; atomic, so the old name never disappears: a statement of an old application version waiting on the view's lock finds the table under that name once the transaction commits (the name is looked up again after the wait)."),
+        PgStatementKind.DropVersionView => new(statement, "DO $$ BEGIN DROP VIEW IF EXISTS s_v.t; IF <s_v is empty> THEN DROP SCHEMA IF EXISTS s_v; END IF; END $$;",
+            PgLock.AccessExclusive, LockMode.None, TableWork.CatalogOnly, DropViewDocs,
+            "Observed on PostgreSQL 15: ACCESS EXCLUSIVE on the view only, no lock on the table under it (as for the compatibility view of a renamed table); DROP SCHEMA takes no table lock."),
         _ => throw new ArgumentOutOfRangeException(nameof(statement), statement, "Unknown statement kind."),
     };
 }

@@ -202,6 +202,15 @@ public enum PgStatementKind
     /// emptied version schema, in one <c>DO</c> block: ACCESS EXCLUSIVE on the table, catalog-only.</summary>
     RenameColumnDroppingVersionView,
 
+    /// <summary>Rollback of <see cref="RenameTableKeepingView"/>: <c>DROP VIEW IF EXISTS s.old</c> and
+    /// <c>ALTER TABLE s.new RENAME TO old</c> in one <c>DO</c> block that runs only while <c>s.new</c> is a table:
+    /// ACCESS EXCLUSIVE on the table and the view, catalog-only.</summary>
+    RenameTableBackDroppingView,
+
+    /// <summary>Rollback of <see cref="CreateVersionView"/>: <c>DROP VIEW IF EXISTS s_v.t</c> and the drop of the
+    /// emptied version schema, in one <c>DO</c> block: ACCESS EXCLUSIVE on the view only, no lock on the table.</summary>
+    DropVersionView,
+
     /// <summary>The swap of shadow columns: one <c>DO</c> block of catalog-only statements (<c>LOCK TABLE … IN ACCESS
     /// EXCLUSIVE MODE</c>, drops and renames of keys, indexes, triggers and columns, <c>SET NOT NULL</c> proven by a
     /// valid check, <c>ADD CONSTRAINT … USING INDEX</c>) in one transaction.</summary>

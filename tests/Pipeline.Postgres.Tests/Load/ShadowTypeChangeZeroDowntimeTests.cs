@@ -18,7 +18,7 @@ namespace Pipeline.Postgres.Tests.Load;
 /// </summary>
 public sealed class ShadowTypeChangeZeroDowntimeTests(PostgresServer server)
 {
-    private const string OrdersBefore = """
+    internal const string OrdersBefore = """
         version: 1
         schemas:
           public:
@@ -49,7 +49,7 @@ public sealed class ShadowTypeChangeZeroDowntimeTests(PostgresServer server)
         """;
 
     /// <summary>The three integer columns become bigint; they move to the end of their tables.</summary>
-    private const string OrdersAfter = """
+    internal const string OrdersAfter = """
         version: 1
         schemas:
           public:
@@ -88,7 +88,7 @@ public sealed class ShadowTypeChangeZeroDowntimeTests(PostgresServer server)
 
     /// <summary>Both versions write an order with a line and a shipment in one statement, update the order and its
     /// line, and read the three back joined on the migrated columns.</summary>
-    private static AppVersion OrdersVersion(string label) => new(
+    internal static AppVersion OrdersVersion(string label) => new(
         label,
         """
         WITH o AS (INSERT INTO public.orders (total) VALUES (@v) RETURNING id),
