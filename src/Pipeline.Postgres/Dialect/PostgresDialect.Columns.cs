@@ -35,7 +35,8 @@ public sealed partial class PostgresDialect
         var steps = new List<PlanStep>();
         if (col.Generated is not null)
         {
-            return PlanAddGeneratedColumn(c, f);
+            // Added by the statement of a type change of a column it uses (which must run first).
+            return GeneratedColumnCarriedBy(table, col, f) is null ? PlanAddGeneratedColumn(c, f) : [];
         }
 
         if (PostgresSql.SerialTypes.Contains(type) || col.Identity != IdentityKind.None)

@@ -82,6 +82,11 @@ public sealed partial class PostgresDialect
     /// </summary>
     private static List<PlanStep> PlanReplaceGeneratedColumn(ReplaceGeneratedColumn c, StepFactory f)
     {
+        if (GeneratedColumnCarriedBy(c.Table, c.To, f) is not null)
+        {
+            return []; // dropped and added again by the statement of a type change of a column it uses
+        }
+
         var col = c.To;
         var stats = c.ActualTable.Stats;
         var label = $"{c.Table}.{col.Name}";

@@ -148,6 +148,20 @@ public sealed partial class PostgresDialect
             parts.Add($"ALTER COLUMN {col} TYPE {toBase}" + (usingExpression is null ? string.Empty : $" USING {usingExpression}"));
         }
 
+        // PostgreSQL refuses to change the type of a column a generated column uses ("cannot alter type of a column
+        // used by a generated column"): the same statement drops those generated columns first and adds them again
+        // (as desired) after the change; their values are derived, so nothing is lost, and the statement rewrites.
+        var generated = fromBase == toBase ? [] : GeneratedColumnsCarried(c, f);
+        foreach (var g in generated.Where(g => c.ActualTable.FindColumn(g.Name)?.Generated is not null).Reverse())
+        {
+            parts.Insert(0, $"DROP COLUMN {SqlIdentifiers.Quote(g.Name)}");
+        }
+
+        foreach (var g in generated)
+        {
+            parts.Add($"ADD COLUMN {PostgresSql.ColumnDefinition(g, includeDefault: false, includeNotNull: !g.Nullable)}");
+        }
+
         if (desiredDefault is not null && (dropFirst || c.DefaultChanged))
         {
             parts.Add($"ALTER COLUMN {col} SET DEFAULT {desiredDefault}");
@@ -173,7 +187,7 @@ public sealed partial class PostgresDialect
                 "Affects rows inserted from now on; existing rows are untouched.", c.Table, stats);
         }
 
-        if (TypeChangeRules.IsInPlace(fromBase, toBase, usingExpression))
+        if (TypeChangeRules.IsInPlace(fromBase, toBase, usingExpression) && generated.Count == 0)
         {
             return f.Step(Phase.Expand, PgStatementKind.AlterColumnTypeInPlace, $"change type of {label} to {toBase} (in place)", sql,
                 $"{fromBase} → {toBase} is binary-coercible: no rewrite, no scan; PostgreSQL rebuilds indexes on the column only if their operator class changes, which it does not for this cast.{defaultNote}",
@@ -183,9 +197,72 @@ public sealed partial class PostgresDialect
         var rule = PostgresLockRules.For(PgStatementKind.AlterColumnTypeRewrite, f.Major);
         var impact = f.Impact(rule, c.Table, stats, null);
         var estimate = $"rewrites {c.Table} ({StepFactory.Size(stats)}) under ACCESS EXCLUSIVE for ~{DurationText.Format(impact.EstimatedMs)}";
-        return f.Step(Phase.Expand, PgStatementKind.AlterColumnTypeRewrite, $"change type of {label} from {fromBase} to {toBase} (rewrite)", sql,
-            $"{fromBase} → {toBase} is not binary-coercible{(usingExpression is null ? string.Empty : " (or has a USING expression)")}: {estimate}; reads and writes wait. For a large table prefer a new column, a backfill and a switch-over.{usingNote}{defaultNote}",
-            c.Table, stats);
+        var names = string.Join(", ", generated.Select(g => g.Name));
+        var generatedNote = generated.Count == 0
+            ? string.Empty
+            : $" The generated column{(generated.Count == 1 ? "" : "s")} {names} {(generated.Count == 1 ? "uses" : "use")} {c.To.Name}, which PostgreSQL does not allow to change type: the same statement drops and adds {(generated.Count == 1 ? "it" : "them")} again after the change (derived values, nothing lost; the column{(generated.Count == 1 ? " moves" : "s move")} to the end of the table).";
+        var blocked = generated.Count == 0 ? null : GeneratedDependentsBlock(c, generated);
+        if (blocked is not null)
+        {
+            f.Report(DiagnosticSeverity.Error, ModelledFeatureCodes.GeneratedColumnHasDependents, blocked);
+        }
+
+        var step = f.Step(Phase.Expand, PgStatementKind.AlterColumnTypeRewrite, $"change type of {label} from {fromBase} to {toBase} (rewrite{(generated.Count == 0 ? "" : $", generated {names} added again")})", sql,
+            $"{fromBase} → {toBase} is {(TypeChangeRules.IsInPlace(fromBase, toBase, usingExpression) ? "binary-coercible, but" : "not binary-coercible" + (usingExpression is null ? string.Empty : " (or has a USING expression)"))}: {estimate}; reads and writes wait. For a large table prefer a new column, a backfill and a switch-over.{usingNote}{defaultNote}{generatedNote}",
+            c.Table, stats, blockedReason: blocked);
+        return generated.Count == 0
+            ? step
+            : step.WithRollback(StepRollback.Irreversible($"the type change of {label} also drops and re-adds the generated column{(generated.Count == 1 ? "" : "s")} {names}; changing it back is not planned automatically."));
+    }
+
+    /// <summary>The desired stored generated columns of the table that use <paramref name="c"/>'s column (and none
+    /// other whose type changes with a statement of its own): the type change drops (when they exist) and adds them
+    /// in its own statement, and their own change plans nothing (<see cref="GeneratedColumnCarriedBy"/>).</summary>
+    private static List<ColumnModel> GeneratedColumnsCarried(AlterColumnType c, StepFactory f) =>
+        f.Context.Desired.FindTable(c.Table.Schema, c.Table.Name)?.Columns
+            .Where(g => g.Generated is not null && g.Name != c.To.Name && GeneratedColumnCarriedBy(c.Table, g, f) == c.To.Name)
+            .ToList() ?? [];
+
+    /// <summary>The column whose type change carries the generated column <paramref name="g"/> of
+    /// <paramref name="table"/> (drops and re-adds it in its statement; the first by name when several change), or
+    /// <c>null</c>.</summary>
+    private static string? GeneratedColumnCarriedBy(QualifiedName table, ColumnModel g, StepFactory f)
+    {
+        if (g.Generated is null || f.Context.Actual.FindTable(table.Schema, table.Name) is not { } actual)
+        {
+            return null;
+        }
+
+        var existing = actual.FindColumn(g.Name);
+        if (existing is not null && existing.Generated is null)
+        {
+            return null; // an ordinary column becoming generated: its own (blocked) change
+        }
+
+        return AllChanges(f).OfType<AlterColumnType>()
+            .Where(t => t.Table == table && t.To.Name != g.Name
+                && (SerialBase(PostgresTypeNames.Normalize(t.From.Type)) ?? PostgresTypeNames.Normalize(t.From.Type)) != (SerialBase(PostgresTypeNames.Normalize(t.To.Type)) ?? PostgresTypeNames.Normalize(t.To.Type))
+                && (ShadowGroups.Uses(g.Generated, t.To.Name) || (existing?.Generated is { } old && ShadowGroups.Uses(old, t.To.Name))))
+            .Select(t => t.To.Name)
+            .Order(StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
+
+    /// <summary>Why dropping and re-adding <paramref name="generated"/> cannot be planned (indexes or constraints on
+    /// them would go with them), or <c>null</c>.</summary>
+    private static string? GeneratedDependentsBlock(AlterColumnType c, List<ColumnModel> generated)
+    {
+        var t = c.ActualTable;
+        var users = generated.Where(g => t.FindColumn(g.Name)?.Generated is not null).SelectMany(g =>
+            t.Indexes.Where(i => ShadowGroups.Involves(i, g.Name) || i.Keys.Any(k => k.Expression is { } e && ShadowGroups.Uses(e, g.Name)) || (i.Where is { } w && ShadowGroups.Uses(w, g.Name))).Select(i => $"index {i.Name}")
+                .Concat(t.Uniques.Where(u => u.Columns.Contains(g.Name)).Select(u => $"unique constraint {u.Name}"))
+                .Concat(t.Checks.Where(k => ShadowGroups.Uses(k.Expression, g.Name)).Select(k => $"check {k.Name}"))
+                .Concat(t.ForeignKeys.Where(k => k.Columns.Contains(g.Name)).Select(k => $"foreign key {k.Name}"))
+                .Concat(t.PrimaryKey is { } pk && pk.Columns.Contains(g.Name) ? [$"primary key {pk.Name}"] : Array.Empty<string>()))
+            .Distinct().ToList();
+        return users.Count == 0
+            ? null
+            : $"the type change of {c.Table}.{c.To.Name} must drop and re-add the generated column{(generated.Count == 1 ? "" : "s")} {string.Join(", ", generated.Select(g => g.Name))} (PostgreSQL cannot change the type of a column a generated column uses), which would also drop {string.Join(", ", users)}; drop them in one release, change the column in the next, then re-create them (PIPE2010).";
     }
 
     /// <summary>integer → serial: <c>CREATE SEQUENCE … AS type OWNED BY</c> the column, its <c>nextval()</c>

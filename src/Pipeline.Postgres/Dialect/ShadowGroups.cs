@@ -284,7 +284,9 @@ internal static partial class ShadowGroups
             return $"{string.Join(", ", unmodelled)} {(unmodelled.Count == 1 ? "depends" : "depend")} on the column (pg_depend), and a shadow column would leave {(unmodelled.Count == 1 ? "it" : "them")} on the old one";
         }
 
-        if (actual.Generated().Any(g => Uses(g.Generated!, name)))
+        // Also one the plan adds or changes: its expression would point at the old column (by attribute number)
+        // after the swap, and the old column could then never be dropped.
+        if (actual.Generated().Concat(desired.Generated()).Any(g => Uses(g.Generated!, name)))
         {
             return "a generated column uses the column";
         }

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
+using Pipeline.Core.Locking;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
 using Pipeline.Core.Yaml;
 using Pipeline.Postgres.Execution;
 using Pipeline.Postgres.Tests.Convergence;
-using Pipeline.Postgres.Tests.Execution;
 using Pipeline.Postgres.Tests.Load;
 using Pipeline.Testing;
 using Xunit;
@@ -103,7 +103,7 @@ internal sealed class VersionedRollbackRun(PostgresServer server)
 
         var document = PlanDocument.From(plan);
         var runtime = new PostgresReleaseRuntime();
-        var observer = new RecordingObserver();
+        var observer = new HeldLockObserver();
         var phases = new List<string>();
         async Task Run(Phase phase, bool rollback)
         {
@@ -116,6 +116,10 @@ internal sealed class VersionedRollbackRun(PostgresServer server)
             phases.Add(line);
             Assert.True(result.Succeeded, line + "\n" + observer.Transcript);
             Assert.Equal(rollback, result.Rollback);
+            if (rollback)
+            {
+                await AssertRuleLocksAsync(db, document.RollbackStepsOf(phase), observer, phases);
+            }
         }
 
         async Task AssertRestored(string when)
@@ -220,6 +224,35 @@ internal sealed class VersionedRollbackRun(PostgresServer server)
         return run;
     }
 
+    /// <summary>Each transactional rollback step held, just before it committed (the executor's own
+    /// <c>pg_locks</c> rows), the strongest lock its rule states on its tables; every lock held is logged.
+    /// A step that drops its relation (a view) holds its lock on an OID pg_locks can no longer name: then the
+    /// relation must be gone and nothing else locked (the table under the view in particular).</summary>
+    private async Task AssertRuleLocksAsync(string db, IReadOnlyList<PlanDocumentStep> steps, HeldLockObserver observer, List<string> log)
+    {
+        foreach (var step in steps.Where(s => s.Transactional && s.Kind == StepKind.Ddl))
+        {
+            Assert.True(observer.Held.TryGetValue(step.Ordinal, out var locks), $"no locks read for rollback step {step.Ordinal} ({step.Summary})");
+            log.Add($"  rollback step #{step.Ordinal} ({step.Summary}) held: {string.Join(", ", locks.Select(l => l.Table + " " + l.Mode.DisplayName))}; rule: {step.StrongestLock} on {string.Join(", ", step.Tables)}");
+            if (step.Tables.Count == 0)
+            {
+                continue;
+            }
+
+            // A renamed table shows in pg_locks under its name after the rename by the time the step commits.
+            var renamed = step.Summary.StartsWith("rename table", StringComparison.Ordinal);
+            var held = locks.Where(l => renamed || step.Tables.Contains(l.Table.ToString())).ToList();
+            if (held.Count == 0 && locks.Count == 0
+                && await server.QueryAsync(db, $"SELECT bool_and(to_regclass(t) IS NULL) FROM unnest(ARRAY['{string.Join("', '", step.Tables.Select(t => t.Replace("'", "''", StringComparison.Ordinal)))}']) AS t") == "t")
+            {
+                continue; // the step dropped the relation it locked, and locked nothing else
+            }
+
+            Assert.True(held.Select(l => l.Mode).Strongest().DisplayName == step.StrongestLock,
+                $"rollback step {step.Ordinal} ({step.Summary}): rule says {step.StrongestLock}, held {string.Join(", ", locks.Select(l => l.Table + " " + l.Mode.DisplayName))}");
+        }
+    }
+
     /// <summary>Helper columns (<c>_pipeline…</c>) and helper relations (indexes, …) in <c>public</c>, space-separated.</summary>
     private async Task<string> HelperColumnsAsync(string db) =>
         await server.QueryAsync(db, """
@@ -233,4 +266,28 @@ internal sealed class VersionedRollbackRun(PostgresServer server)
             """);
 
     private static void Log(string text) => TestContext.Current.TestOutputHelper?.WriteLine(text);
+
+    /// <summary>Records the executor's log and the locks each transactional step held before its commit.</summary>
+    private sealed class HeldLockObserver : IExecutionObserver
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new();
+
+        public System.Collections.Concurrent.ConcurrentDictionary<int, IReadOnlyList<HeldLock>> Held { get; } = new();
+
+        public string Transcript => string.Join("\n", lines);
+
+        public bool WantsHeldLocks => true;
+
+        public void StepLocksHeld(PlanDocumentStep step, IReadOnlyList<HeldLock> locks) => Held[step.Ordinal] = locks;
+
+        public ValueTask StepStartingAsync(PlanDocumentStep step, int backendPid, CancellationToken ct) => ValueTask.CompletedTask;
+
+        public ValueTask StepFinishedAsync(PlanDocumentStep step, StepResult result, CancellationToken ct) => ValueTask.CompletedTask;
+
+        public void BackfillProgress(PlanDocumentStep step, long rowsDone, long? rowsEstimated, double rowsPerSecond, int batchSize)
+        {
+        }
+
+        public void Log(string line) => lines.Enqueue(line);
+    }
 }
