@@ -28,7 +28,7 @@ internal static class BackfillChild
     public const string Flag = "--backfill-child";
 
     /// <summary>Parent side: starts the child on <paramref name="connectionString"/> and waits for its result.</summary>
-    public static async Task<BackfillChildResult> RunAsync(string connectionString, PlanDocument plan, ExecutionOptions options, CancellationToken ct)
+    public static async Task<BackfillChildResult> RunAsync(string connectionString, PlanDocument plan, ExecutionOptions options, BenchScenario scenario, CancellationToken ct)
     {
         var dir = Directory.CreateTempSubdirectory("pipeline-bench-child-");
         try
@@ -46,6 +46,7 @@ internal static class BackfillChild
             start.ArgumentList.Add(Flag);
             start.ArgumentList.Add(planPath);
             start.ArgumentList.Add(optionsPath);
+            start.ArgumentList.Add(scenario.Name);
             start.Environment["PIPELINE_BENCH_CONNECTION"] = connectionString;
             using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the backfill child process");
             var output = await process.StandardOutput.ReadToEndAsync(ct);
@@ -61,14 +62,14 @@ internal static class BackfillChild
         }
     }
 
-    /// <summary>Child side: <c>--backfill-child PLAN.json OPTIONS.json</c>, connection in PIPELINE_BENCH_CONNECTION.</summary>
+    /// <summary>Child side: <c>--backfill-child PLAN.json OPTIONS.json SCENARIO</c>, connection in PIPELINE_BENCH_CONNECTION.</summary>
     public static async Task<int> MainAsync(IReadOnlyList<string> args, Action<string> progress, CancellationToken ct)
     {
         var connection = Environment.GetEnvironmentVariable("PIPELINE_BENCH_CONNECTION")
             ?? throw new InvalidOperationException("PIPELINE_BENCH_CONNECTION is not set");
         var plan = PlanDocument.Parse(await File.ReadAllTextAsync(args[1], ct), args[1]);
         var options = JsonSerializer.Deserialize<ExecutionOptions>(await File.ReadAllTextAsync(args[2], ct)) ?? new ExecutionOptions();
-        var desired = SchemaYamlLoader.Load(OrdersScenario.AfterYaml, "after.yaml");
+        var desired = SchemaYamlLoader.Load(BenchScenario.Named(args[3]).AfterYaml, "after.yaml");
         var executor = new PostgresExecutor(connection, options, new PipelineRun.ProgressObserver(progress));
         var result = await executor.RunPhaseAsync(plan, Phase.Backfill, desired.Exclude, ct);
         var steps = result.Steps.Where(s => plan.Steps.First(p => p.Ordinal == s.Ordinal).Kind == StepKind.Backfill).ToList();

@@ -11,13 +11,19 @@ namespace Pipeline.Benchmark;
 /// <param name="Execution">Executor options (batching flags).</param>
 /// <param name="Only">Run only <c>naive</c> or <c>pipeline</c>; <c>null</c> = both.</param>
 /// <param name="Repeat">How many times both runs are repeated, each on fresh copies of the same seeded table. Default 3.</param>
-internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3)
+/// <param name="ScenarioName">The change measured (<c>--scenario</c>, <see cref="BenchScenario.Named"/>). Default
+/// <c>backfill</c>.</param>
+internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3, string ScenarioName = "backfill")
 {
+    /// <summary>The change measured.</summary>
+    public BenchScenario Scenario => BenchScenario.Named(ScenarioName);
+
     public const string Usage = """
         usage: benchmark.sh [--rows N] [--clients N] [--rate N] [--lock-timeout-ms N]
                             [--batch-size N] [--target-batch-ms N] [--min-batch-size N] [--max-batch-size N] [--batch-pause-ms N]
                             [--max-client-impact-ms N] [--durable-batch-commits] [--only naive|pipeline] [--repeat N]
-          --rows N             rows in public.orders (default 3000000)
+                            [--scenario backfill|bigint]
+          --rows N             rows in the scenario's busy table (default 3000000)
           --clients N          concurrent client connections (default 4)
           --rate N             target statements/s per client, 0 = unthrottled (default 200)
           --lock-timeout-ms N  lock_timeout of the plan (default 2000)
@@ -32,6 +38,9 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
                                for all batches but the last)
           --only WHICH         run only the naive statements or only the pipeline plan
           --repeat N           repeat both runs N times on fresh copies of the table; figures as min/median/max (default 3)
+          --scenario NAME      backfill: public.orders gets a NOT NULL column backfilled, an index, a foreign key (default);
+                               bigint: the integer (serial) primary key of public.accounts, referenced by a foreign key
+                               from public.invoices (a tenth as many rows), moves to bigint with the referencing column
         """;
 
     /// <summary>Parses the arguments.</summary>
@@ -75,6 +84,7 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
                 "--repeat" => options with { Repeat = (int)Number(name, value, 1, 100) },
                 "--only" when value is "naive" or "pipeline" => options with { Only = value },
                 "--only" => throw new ArgumentException("--only takes naive or pipeline"),
+                "--scenario" => options with { ScenarioName = BenchScenario.Named(value).Name },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
