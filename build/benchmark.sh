@@ -5,6 +5,8 @@
 # clients' throughput, p99 and max latency for each. Figures only; nothing is asserted.
 #
 #   bash build/benchmark.sh [--rows N] [--clients N] [--rate N] [--batch-size N] [--target-batch-ms N] …   (--help)
+#   bash build/benchmark.sh --scenario bigint [--rows N] [--repeat N]   (integer primary key + referencing foreign key
+#       moved to bigint: naive ALTER COLUMN TYPE, a rewrite under ACCESS EXCLUSIVE, vs the shadow-column plan)
 #
 # Starts its own throwaway PostgreSQL cluster on a free loopback port (initdb/pg_ctl as the postgres user when run as
 # root; durable settings: fsync and synchronous_commit on, shared_buffers 512MB, max_wal_size 4GB) and removes it at
