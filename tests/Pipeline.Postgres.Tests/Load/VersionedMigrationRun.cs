@@ -227,7 +227,8 @@ internal sealed class VersionedMigrationRun(PostgresServer server)
     }
 
     /// <summary>Objects a dual-write window may leave behind: non-internal triggers on user tables, views, and
-    /// functions in user schemas, schemas other than <c>public</c>, and helper columns, relations (shadow indexes) and
+    /// functions in user schemas, schemas other than <c>public</c>, and helper columns of tables and views (an index
+    /// built on a shadow column keeps that column's name for its own attribute after the swap: not a leftover), relations (shadow indexes) and
     /// constraints named <c>_pipeline…</c> (the <c>pipeline</c> journal schema and system schemas excepted), one per
     /// line as <c>trigger schema.table.name</c> / <c>view schema.name</c> / <c>schema name</c> /
     /// <c>function schema.name</c> / <c>column schema.table.name</c> / <c>relation schema.name</c> /
@@ -251,7 +252,7 @@ internal sealed class VersionedMigrationRun(PostgresServer server)
               UNION ALL
               SELECT 'column ' || n.nspname || '.' || c.relname || '.' || a.attname
                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-               WHERE a.attname LIKE '\_pipeline%' AND a.attnum > 0 AND NOT a.attisdropped
+               WHERE a.attname LIKE '\_pipeline%' AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
                  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pipeline')
               UNION ALL
               SELECT 'relation ' || n.nspname || '.' || c.relname
