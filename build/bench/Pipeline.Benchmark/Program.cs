@@ -44,6 +44,13 @@ if (string.IsNullOrWhiteSpace(admin))
 try
 {
     var server = await Database.ScalarAsync<string>(admin, "SELECT current_setting('server_version') || ', shared_buffers ' || current_setting('shared_buffers') || ', max_wal_size ' || current_setting('max_wal_size') || ', fsync ' || current_setting('fsync') || ', synchronous_commit ' || current_setting('synchronous_commit')", ct);
+    if (options.PlateauRows is { } plateauRows)
+    {
+        Console.WriteLine(await MemoryPlateau.RunAsync(admin, server, options, plateauRows, Progress, Load, ct));
+        Progress("done");
+        return 0;
+    }
+
     Progress($"setting up ({options.Rows:N0} rows); load {Load()}");
     await Setup.CreateTemplateAsync(admin, options.Scenario, options.Rows, Progress, ct);
     var naiveCs = Database.For(admin, Setup.NaiveDb);
