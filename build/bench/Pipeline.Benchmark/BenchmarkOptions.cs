@@ -11,13 +11,21 @@ namespace Pipeline.Benchmark;
 /// <param name="Execution">Executor options (batching flags).</param>
 /// <param name="Only">Run only <c>naive</c> or <c>pipeline</c>; <c>null</c> = both.</param>
 /// <param name="Repeat">How many times both runs are repeated, each on fresh copies of the same seeded table. Default 3.</param>
-internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3)
+/// <param name="ScenarioName">The change measured (<c>--scenario</c>, <see cref="BenchScenario.Named"/>). Default
+/// <c>backfill</c>.</param>
+/// <param name="PlateauRows">With <c>--memory-plateau</c>: the table sizes (rows) at which only the plan's backfill
+/// is run and its process's memory measured, instead of the side-by-side comparison.</param>
+internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3, string ScenarioName = "backfill", IReadOnlyList<long>? PlateauRows = null)
 {
+    /// <summary>The change measured.</summary>
+    public BenchScenario Scenario => BenchScenario.Named(ScenarioName);
+
     public const string Usage = """
         usage: benchmark.sh [--rows N] [--clients N] [--rate N] [--lock-timeout-ms N]
                             [--batch-size N] [--target-batch-ms N] [--min-batch-size N] [--max-batch-size N] [--batch-pause-ms N]
                             [--max-client-impact-ms N] [--durable-batch-commits] [--only naive|pipeline] [--repeat N]
-          --rows N             rows in public.orders (default 3000000)
+                            [--scenario backfill|bigint] [--memory-plateau N,N,…]
+          --rows N             rows in the scenario's busy table (default 3000000)
           --clients N          concurrent client connections (default 4)
           --rate N             target statements/s per client, 0 = unthrottled (default 200)
           --lock-timeout-ms N  lock_timeout of the plan (default 2000)
@@ -32,6 +40,13 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
                                for all batches but the last)
           --only WHICH         run only the naive statements or only the pipeline plan
           --repeat N           repeat both runs N times on fresh copies of the table; figures as min/median/max (default 3)
+          --scenario NAME      backfill: public.orders gets a NOT NULL column backfilled, an index, a foreign key (default);
+                               bigint: the integer (serial) primary key of public.accounts, referenced by a foreign key
+                               from public.invoices (a tenth as many rows), moves to bigint with the referencing column
+          --memory-plateau N,N,…  instead of the comparison: for each table size (rows, e.g. 1000000,3000000,10000000),
+                               a fresh table, expand, then the backfill alone in its own process without clients;
+                               prints its peak working set, resident set size over the run and live heap at the end,
+                               each as a ratio to the smallest size (constant memory: ratios near 1)
         """;
 
     /// <summary>Parses the arguments.</summary>
@@ -75,6 +90,8 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
                 "--repeat" => options with { Repeat = (int)Number(name, value, 1, 100) },
                 "--only" when value is "naive" or "pipeline" => options with { Only = value },
                 "--only" => throw new ArgumentException("--only takes naive or pipeline"),
+                "--scenario" => options with { ScenarioName = BenchScenario.Named(value).Name },
+                "--memory-plateau" => options with { PlateauRows = value.Split(',').Select(v => Number(name, v.Trim(), 1, 1_000_000_000)).Distinct().Order().ToList() },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }

@@ -5,7 +5,7 @@ using Pipeline.Postgres.Tests.Load;
 namespace Pipeline.Benchmark;
 
 /// <summary>
-/// (a) The naive statements of <see cref="OrdersScenario.NaiveSteps"/>, one after the other, autocommit, no
+/// (a) The naive statements of the scenario (<see cref="BenchScenario.NaiveSteps"/>), one after the other, autocommit, no
 /// lock_timeout, while the client workload runs. The application's new version rolls out right after the column exists.
 /// </summary>
 internal static class NaiveRun
@@ -13,6 +13,7 @@ internal static class NaiveRun
     public static async Task<RunFigures> RunAsync(string connectionString, BenchmarkOptions options, Action<string> progress, CancellationToken ct)
     {
         var steps = new List<StepFigure>();
+        var holds = new List<ExclusiveHold>();
         long backfillRows = 0;
         double backfillMs = 0, wallMs = 0;
         string? failure = null;
@@ -22,7 +23,7 @@ internal static class NaiveRun
         await using (var connection = new NpgsqlConnection(connectionString))
         {
             await connection.OpenAsync(ct);
-            foreach (var (label, sql) in OrdersScenario.NaiveSteps)
+            foreach (var (label, sql) in options.Scenario.NaiveSteps)
             {
                 progress($"naive: {label} …");
                 workload.Mark(label);
@@ -34,6 +35,10 @@ internal static class NaiveRun
                     var ms = watch.Elapsed.TotalMilliseconds;
                     wallMs += ms;
                     steps.Add(new StepFigure(label, ms, affected > 0 ? $"{affected:N0} rows" : ""));
+                    if (options.Scenario.NaiveExclusiveLabels.Contains(label))
+                    {
+                        holds.Add(new ExclusiveHold(label, ms, null));
+                    }
                     if (label == "backfill")
                     {
                         backfillRows = affected;
@@ -50,7 +55,7 @@ internal static class NaiveRun
                 if (label == "add column")
                 {
                     workload.Mark("rollout");
-                    await workload.SwitchShapeAsync(OrdersScenario.NewApp, ct);
+                    await workload.SwitchShapeAsync(options.Scenario.NewApp, ct);
                 }
             }
         }
@@ -58,6 +63,9 @@ internal static class NaiveRun
         workload.Mark("after");
         await Task.Delay(Workloads.CoolDown, ct);
         var load = await workload.StopAsync();
-        return new RunFigures("naive", wallMs, backfillRows, backfillMs, steps, load, workload.SummaryBetween("change", "after"), failure);
+        return new RunFigures("naive", wallMs, backfillRows, backfillMs, steps, load, workload.SummaryBetween("change", "after"), failure)
+        {
+            ExclusiveHolds = holds,
+        };
     }
 }

@@ -21,7 +21,7 @@ internal static class PipelineRun
 {
     public static async Task<RunFigures> RunAsync(string connectionString, BenchmarkOptions options, Action<string> progress, CancellationToken ct)
     {
-        var desired = SchemaYamlLoader.Load(OrdersScenario.AfterYaml, "after.yaml");
+        var desired = SchemaYamlLoader.Load(options.Scenario.AfterYaml, "after.yaml");
         var actual = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, ct);
         var plan = Planner.Plan(desired, actual, new PostgresDialect(), new PlanOptions(LockTimeoutMs: options.LockTimeoutMs), "benchmark database");
         if (plan.IsBlocked)
@@ -32,6 +32,7 @@ internal static class PipelineRun
         var document = PlanDocument.From(plan);
         var executor = new PostgresExecutor(connectionString, options.Execution, new ProgressObserver(progress));
         var steps = new List<StepFigure>();
+        var holds = new List<ExclusiveHold>();
         long backfillRows = 0;
         double backfillMs = 0, wallMs = 0;
         string? failure = null;
@@ -47,7 +48,7 @@ internal static class PipelineRun
             if (phase == Phase.Backfill)
             {
                 // In a process of its own, so that its peak working set is the executor's alone.
-                child = await BackfillChild.RunAsync(connectionString, document, options.Execution, ct);
+                child = await BackfillChild.RunAsync(connectionString, document, options.Execution, options.Scenario, ct);
                 wallMs += watch.Elapsed.TotalMilliseconds;
                 backfillRows = child.Rows;
                 backfillMs = child.WallMs;
@@ -67,6 +68,11 @@ internal static class PipelineRun
             foreach (var step in result.Steps)
             {
                 steps.Add(new StepFigure($"{phase.Name()} #{step.Ordinal} {step.Summary}", step.WallMs, Detail(step)));
+                var planned = document.Steps.First(s => s.Ordinal == step.Ordinal);
+                if (planned.StrongestLock == "ACCESS EXCLUSIVE")
+                {
+                    holds.Add(new ExclusiveHold($"{phase.Name()} #{step.Ordinal} {step.Summary}", step.WallMs, planned.EstimatedLockMs));
+                }
             }
 
             if (!result.Succeeded)
@@ -78,7 +84,7 @@ internal static class PipelineRun
             if (phase == Phase.Expand)
             {
                 workload.Mark("rollout");
-                await workload.SwitchShapeAsync(OrdersScenario.NewApp, ct);
+                await workload.SwitchShapeAsync(options.Scenario.NewApp, ct);
             }
         }
 
@@ -90,6 +96,7 @@ internal static class PipelineRun
             BackfillPeakWorkingSetBytes = child?.PeakWorkingSetBytes ?? 0,
             BackfillBatches = child?.Batches ?? 0,
             Backfill = child?.Figures,
+            ExclusiveHolds = holds,
         };
     }
 

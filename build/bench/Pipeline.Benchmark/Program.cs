@@ -13,7 +13,7 @@ Console.CancelKeyPress += (_, e) =>
 };
 var ct = cancel.Token;
 
-if (args.Length == 3 && args[0] == BackfillChild.Flag)
+if (args.Length == 4 && args[0] == BackfillChild.Flag)
 {
     return await BackfillChild.MainAsync(args, line => Console.Error.WriteLine($"[{(DateTime.UtcNow - started).TotalSeconds,6:F1} s, backfill process] {line}"), ct);
 }
@@ -44,11 +44,18 @@ if (string.IsNullOrWhiteSpace(admin))
 try
 {
     var server = await Database.ScalarAsync<string>(admin, "SELECT current_setting('server_version') || ', shared_buffers ' || current_setting('shared_buffers') || ', max_wal_size ' || current_setting('max_wal_size') || ', fsync ' || current_setting('fsync') || ', synchronous_commit ' || current_setting('synchronous_commit')", ct);
+    if (options.PlateauRows is { } plateauRows)
+    {
+        Console.WriteLine(await MemoryPlateau.RunAsync(admin, server, options, plateauRows, Progress, Load, ct));
+        Progress("done");
+        return 0;
+    }
+
     Progress($"setting up ({options.Rows:N0} rows); load {Load()}");
-    await Setup.CreateTemplateAsync(admin, options.Rows, Progress, ct);
+    await Setup.CreateTemplateAsync(admin, options.Scenario, options.Rows, Progress, ct);
     var naiveCs = Database.For(admin, Setup.NaiveDb);
     var pipelineCs = Database.For(admin, Setup.PipelineDb);
-    var tableSize = await Database.ScalarAsync<string>(Database.For(admin, Setup.Template), "SELECT pg_size_pretty(pg_total_relation_size('public.orders'))", ct);
+    var tableSize = await Database.ScalarAsync<string>(Database.For(admin, Setup.Template), $"SELECT pg_size_pretty(pg_total_relation_size('{options.Scenario.Table}'))", ct);
 
     var repeats = new List<Repeat>();
     for (var r = 1; r <= options.Repeat; r++)

@@ -8,6 +8,13 @@ namespace Pipeline.Benchmark;
 /// <param name="Detail">Rows, retries, batches …</param>
 internal sealed record StepFigure(string Label, double WallMs, string Detail);
 
+/// <summary>A step that held ACCESS EXCLUSIVE on a table the clients use.</summary>
+/// <param name="Label">What ran.</param>
+/// <param name="WallMs">Its wall time, ms (for the plan's steps: lock waits and retries included, so an upper bound
+/// of the hold).</param>
+/// <param name="EstimatedMs">The plan's estimate of the hold, ms; <c>null</c> for a naive statement.</param>
+internal sealed record ExclusiveHold(string Label, double WallMs, double? EstimatedMs);
+
 /// <summary>The figures of one run, naive or pipeline.</summary>
 /// <param name="Name">Run name.</param>
 /// <param name="WallMs">Total wall time of the change (without the application rollout wait), ms.</param>
@@ -24,6 +31,12 @@ internal sealed record RunFigures(string Name, double WallMs, long BackfillRows,
     /// <summary>Peak working set of the process that ran the backfill (the pipeline's own process), bytes; 0 when
     /// not measured.</summary>
     public long BackfillPeakWorkingSetBytes { get; init; }
+
+    /// <summary>The steps that held ACCESS EXCLUSIVE, in order.</summary>
+    public IReadOnlyList<ExclusiveHold> ExclusiveHolds { get; init; } = [];
+
+    /// <summary>Wall time of the longest ACCESS EXCLUSIVE step, ms; 0 when none.</summary>
+    public double LongestExclusiveMs => ExclusiveHolds.Count > 0 ? ExclusiveHolds.Max(h => h.WallMs) : 0;
 
     /// <summary>Backfill batches committed.</summary>
     public int BackfillBatches { get; init; }

@@ -8,7 +8,7 @@ using Pipeline.Postgres.Tests.Load;
 namespace Pipeline.Benchmark;
 
 /// <summary>
-/// Creates the benchmark databases: once, a template with the "before" schema of <see cref="OrdersScenario"/> and its
+/// Creates the benchmark databases: once, a template with the "before" schema of the scenario (<see cref="BenchScenario"/>) and its
 /// rows; per repeat, two identical copies of it (<c>CREATE DATABASE … TEMPLATE</c>), one for the naive run and one for
 /// the plan.
 /// </summary>
@@ -18,7 +18,7 @@ internal static class Setup
     public const string NaiveDb = "bench_naive";
     public const string PipelineDb = "bench_pipeline";
 
-    public static async Task CreateTemplateAsync(string admin, long rows, Action<string> progress, CancellationToken ct)
+    public static async Task CreateTemplateAsync(string admin, BenchScenario scenario, long rows, Action<string> progress, CancellationToken ct)
     {
         foreach (var db in new[] { NaiveDb, PipelineDb, Template })
         {
@@ -27,7 +27,7 @@ internal static class Setup
 
         await Database.ExecAsync(admin, $"CREATE DATABASE {Template}", ct);
         var template = Database.For(admin, Template);
-        var before = SchemaYamlLoader.Load(OrdersScenario.BeforeYaml, "before.yaml");
+        var before = SchemaYamlLoader.Load(scenario.BeforeYaml, "before.yaml");
         var empty = await PostgresIntrospector.IntrospectAsync(template, [], ct);
         var plan = Planner.Plan(before, empty, new PostgresDialect(), new PlanOptions(), "empty database");
         foreach (var step in plan.Steps.Where(s => s.Kind != StepKind.Cleanup))
@@ -36,7 +36,7 @@ internal static class Setup
         }
 
         progress($"seeding {rows:N0} rows …");
-        foreach (var statement in OrdersScenario.SeedSql(rows).Split(";", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var statement in scenario.SeedSql(rows).Split(";", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             await Database.ExecAsync(template, statement, ct);
         }

@@ -15,8 +15,10 @@ namespace Pipeline.Postgres.Tests.Load;
 /// while the executor runs expand → backfill → contract. For a backfilled NOT NULL column the old version never
 /// writes the column (the fill trigger must cover it); for a column rename and a table rename both names must work
 /// for reads and writes, and each version cross-reads the other's rows. Every client: 0 errors in its window, max
-/// latency under lock_timeout + 100 ms; every row written is in the final table with its last value; the re-plan is
-/// empty; no trigger, function, view or schema is left behind.
+/// latency under lock_timeout + 100 ms; every row written is in the final table with its last value; the old version
+/// wrote before expand, during the backfill (when there is one) and up to contract, the new one only after expand; the
+/// re-plan is empty; no trigger, function, view, schema or <c>_pipeline…</c> helper column, index or constraint is left
+/// behind.
 /// </summary>
 public sealed class DualWriteZeroDowntimeTests(PostgresServer server)
 {
@@ -191,8 +193,10 @@ public sealed class DualWriteZeroDowntimeTests(PostgresServer server)
 
     private async Task<VersionedRunResult> RunAsync(string db, MigrationPlan plan, DatabaseModel desired, AppVersion old, AppVersion @new, string finalSql, string? newSearchPath = null)
     {
+        var backfills = plan.Steps.Any(s => s.Kind == StepKind.Backfill);
         var result = await run.RunAsync(db, plan, desired.Exclude, old, @new, finalSql, Ct,
-            o => o.Version.Label == "new" && newSearchPath is not null ? o with { ConnectionString = o.ConnectionString + ";Search Path=" + newSearchPath } : o);
+            o => o.Version.Label == "new" && newSearchPath is not null ? o with { ConnectionString = o.ConnectionString + ";Search Path=" + newSearchPath } : o,
+            backfills ? VersionedMigrationRun.OverlappedBackfill : null);
         Log(result.Describe());
         Log(result.Transcript);
 
@@ -206,6 +210,8 @@ public sealed class DualWriteZeroDowntimeTests(PostgresServer server)
         Assert.True(result.Old.MaxLatencyMs < limit && result.New.MaxLatencyMs < limit, $"a client waited {Math.Max(result.Old.MaxLatencyMs, result.New.MaxLatencyMs):F0} ms, not under {limit} ms:\n{result.Describe()}");
         Assert.True(result.Ledger.Ok, result.Describe());
         Assert.Equal(result.Old.Inserts + result.New.Inserts, result.Ledger.Checked);
+        var rollout = result.RolloutProblems(oldWritesDuringBackfill: backfills);
+        Assert.True(rollout.Count == 0, string.Join("\n", rollout) + "\n" + result.Describe());
 
         var replan = await harness.PlanAsync(desired, db, new PlanOptions());
         Assert.True(replan.IsEmpty, "re-plan is not empty:\n" + MigrationHarness.Describe(replan));
