@@ -22,6 +22,7 @@ internal static class ErrorReporter
         var (origin, message, exit) = exception switch
         {
             CliInputException e => (e.Origin, e.Message, ExitCodes.BadInput),
+            Core.Locking.CalibrationException e => (e.File, e.Message, ExitCodes.BadInput),
             SchemaLoadException e => (e.Location.ToString(), e.Reason, ExitCodes.BadInput),
             SnapshotFormatException e => ((string?)null, e.Message, ExitCodes.BadInput),
             FileNotFoundException e => (e.FileName, "file not found", ExitCodes.BadInput),
@@ -33,7 +34,8 @@ internal static class ErrorReporter
             OperationCanceledException => (null, "cancelled", ExitCodes.BadInput),
             _ => (null, $"internal error ({exception.GetType().Name}): {exception.Message}", ExitCodes.InternalError),
         };
-        var code = exit == ExitCodes.InternalError ? InternalCode : BadInputCode;
+        var code = exception is Core.Locking.CalibrationException calibration ? calibration.Code
+            : exit == ExitCodes.InternalError ? InternalCode : BadInputCode;
         WriteError(context, origin, code, message);
         return exit;
     }

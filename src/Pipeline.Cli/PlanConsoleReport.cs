@@ -72,6 +72,12 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
             return;
         }
 
+        stdout.WriteLine($"Estimates: {Core.Reports.EstimateConstantsText.Describe(plan.Options)}");
+        foreach (var note in plan.Options.Calibration?.Notes ?? [])
+        {
+            stdout.WriteLine($"Note: {note}");
+        }
+
         var rollbacks = RollbackNumbering.RollbackPhases.Reverse().Where(p => plan.StepsOf(p).Count > 0).Select(p =>
         {
             var irreversible = plan.IrreversibleStepsOf(p).Count;

@@ -59,6 +59,10 @@ public sealed class PipelinePlanTask : PipelineCliTask
     /// default (<c>data-loss</c>).</summary>
     public string? FailOn { get; set; }
 
+    /// <summary>A <c>rehearsal.json</c> whose calibration the estimates use instead of the default constants
+    /// (<c>--calibration</c>); optional.</summary>
+    public string? CalibrationFile { get; set; }
+
     /// <summary>Whether a connection is configured (the named variable is set and not empty).</summary>
     internal bool HasConnection => ReadVariable(ConnectionStringVariable) is not null;
 
@@ -106,6 +110,10 @@ public sealed class PipelinePlanTask : PipelineCliTask
         }
 
         AppendOptional(builder, "--fail-on", FailOn);
+        if (!string.IsNullOrWhiteSpace(CalibrationFile))
+        {
+            builder.AppendSwitchIfNotNull("--calibration ", Path.GetFullPath(CalibrationFile));
+        }
 
         if (HasConnection && !string.IsNullOrWhiteSpace(IfChangedStamp))
         {

@@ -27,6 +27,16 @@ public class FailOnTests
     }
 
     [Fact]
+    public void Calibration_is_passed_to_the_cli_as_a_full_path()
+    {
+        var task = NewTask();
+        task.CalibrationFile = "/repo/plan/rehearsal.json";
+
+        Assert.Contains("--calibration /repo/plan/rehearsal.json", task.BuildCommandLine(), StringComparison.Ordinal);
+        Assert.DoesNotContain("--calibration", NewTask().BuildCommandLine(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_cli_prints_no_workflow_commands_under_msbuild()
     {
         var startInfo = new ProcessStartInfo("dotnet");

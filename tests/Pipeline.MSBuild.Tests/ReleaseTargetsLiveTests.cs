@@ -104,6 +104,18 @@ public sealed class ReleaseTargetsLiveTests(PostgresServer server)
             Assert.Equal("NO", await ColumnNullable(staging));
             Assert.Equal("", await ColumnNullable(production));
 
+            // 2b. Re-plan with the rehearsal's calibration (PipelineCalibration): the estimates change, the fingerprint
+            // does not, so the release gate below still accepts the rehearsal.
+            var calibrated = await Dotnet("build", "-p:PipelineCalibration=plan/rehearsal.json");
+            Assert.True(calibrated.Succeeded, Describe(calibrated));
+            using (var replanned = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(plan, "plan.json"), TestContext.Current.CancellationToken)))
+            {
+                Assert.Equal(fingerprint, replanned.RootElement.GetProperty("fingerprint").GetString());
+                var estimates = replanned.RootElement.GetProperty("estimates");
+                Assert.Equal(Path.Combine(plan, "rehearsal.json"), estimates.GetProperty("calibrationFile").GetString());
+                Assert.Contains(estimates.GetProperty("constants").EnumerateArray(), c => c.GetProperty("source").GetString() == "calibrated");
+            }
+
             // 3. Expand, then backfill.
             var expand = await Dotnet("msbuild", "-t:PipelineApply", "-p:PipelineApplyPhase=expand");
             Assert.True(expand.Succeeded, Describe(expand));

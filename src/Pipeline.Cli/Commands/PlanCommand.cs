@@ -3,6 +3,7 @@ using Pipeline.Core.Fragments;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Policy;
+using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
 using Pipeline.Core.Snapshot;
 using Pipeline.Core.Yaml;
@@ -106,9 +107,14 @@ internal static partial class PlanCommand
             Description = "Server edition to plan for (SQL Server: Enterprise, Developer, Standard, Express, Azure); decides ONLINE = ON and metadata-only NOT NULL columns. A dacpac never says.",
             HelpName = "EDITION",
         };
+        var calibration = new Option<string?>("--calibration")
+        {
+            Description = "Estimate lock durations with the throughputs a passing rehearsal observed (its rehearsal.json) instead of the defaults.",
+            HelpName = "FILE",
+        };
         var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
         {
-            targetVersion, targetEdition,
+            targetVersion, targetEdition, calibration,
             schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, allowUnmodelled, blockedAsWarnings, failOn, repoRoot, docsUrl, ifChanged,
         };
         var fileSources = FileSourceOptions(context, "Plan against this {0} instead of a live database ({1} only).");
@@ -137,7 +143,8 @@ internal static partial class PlanCommand
                 parse.GetValue(repoRoot),
                 parse.GetValue(docsUrl),
                 parse.GetValue(ifChanged),
-                PlanStamp.ArgumentsText(parse.Tokens.Select(t => t.Value).ToList())),
+                PlanStamp.ArgumentsText(parse.Tokens.Select(t => t.Value).ToList()),
+                parse.GetValue(calibration)),
             cancellationToken));
         return command;
     }
@@ -222,10 +229,17 @@ internal static partial class PlanCommand
             return ExitCodes.BadInput;
         }
 
+        var options = request.Options;
+        if (!string.IsNullOrWhiteSpace(request.CalibrationPath))
+        {
+            var applied = CalibrationFile.Load(request.CalibrationPath, provider.Name, options.Durations, options.TargetVersion ?? actual.Server?.Version);
+            options = options with { Durations = applied.Model, Calibration = applied };
+        }
+
         MigrationPlan plan;
         try
         {
-            plan = Planner.Plan(desired, actual, dialect, request.Options, source);
+            plan = Planner.Plan(desired, actual, dialect, options, source);
         }
         catch (ArgumentException ex) when (request.Options.TargetVersion is not null || request.Options.TargetEdition is not null)
         {
@@ -358,7 +372,10 @@ internal static partial class PlanCommand
             return null;
         }
 
-        var options = $"{request.ArgumentsText}\nout={Path.GetFullPath(request.OutputDirectory)}\ncwd={Environment.CurrentDirectory}";
+        var calibration = string.IsNullOrWhiteSpace(request.CalibrationPath) || !File.Exists(request.CalibrationPath)
+            ? ""
+            : PlanStamp.FileHash(await File.ReadAllBytesAsync(request.CalibrationPath, cancellationToken).ConfigureAwait(false));
+        var options = $"{request.ArgumentsText}\ncalibration={calibration}\nout={Path.GetFullPath(request.OutputDirectory)}\ncwd={Environment.CurrentDirectory}";
         return PlanStamp.Key(yaml, options, source);
     }
 
@@ -462,5 +479,6 @@ internal static partial class PlanCommand
         string? RepositoryRoot,
         string? DocsUrl,
         string? IfChangedStamp,
-        string ArgumentsText);
+        string ArgumentsText,
+        string? CalibrationPath);
 }

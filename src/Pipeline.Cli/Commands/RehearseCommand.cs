@@ -125,6 +125,14 @@ internal static class RehearseCommand
             await stdout.WriteLineAsync(
                 $"Rehearsal passed in {wall}; written to {path} and {folder.PathOf(RehearsalDocument.FileName)}. " +
                 "`pipeline apply` accepts this plan until the rehearsal is too old.").ConfigureAwait(false);
+            if (rehearsal.Calibration is { Constants.Count: > 0 } calibration)
+            {
+                var constants = string.Join(", ", calibration.Constants.Select(c =>
+                    $"{Core.Locking.DurationModel.Name(c.Work)} {Core.Locking.DurationCalibration.Format(c.Work, c.Value)}"));
+                await stdout.WriteLineAsync(
+                    $"Calibration observed on staging: {constants}; `pipeline plan … --calibration {folder.PathOf(RehearsalDocument.FileName)}` estimates with it.").ConfigureAwait(false);
+            }
+
             return ExitCodes.Success;
         }
 

@@ -50,7 +50,10 @@ public enum RiskLevel
 /// in the lock queue, which <c>lock_timeout</c> bounds).</param>
 /// <param name="Risk">Risk level derived from the mode and duration.</param>
 /// <param name="Source">Where the rule comes from: the documentation page (URL) that states the lock level.</param>
-public sealed record LockImpact(IReadOnlyList<TableLock> Locks, TableWork Work, double EstimatedMs, RiskLevel Risk, string Source)
+/// <param name="WorkSize">The amount of work <paramref name="EstimatedMs"/> was computed from
+/// (<see cref="DurationModel.SizeOf"/>): bytes for a scan, a rewrite or an index build, rows for a row update; 0 for
+/// catalog-only work or an unknown size. A rehearsal divides it by the observed duration to calibrate the model.</param>
+public sealed record LockImpact(IReadOnlyList<TableLock> Locks, TableWork Work, double EstimatedMs, RiskLevel Risk, string Source, double WorkSize = 0)
 {
     /// <summary>The strongest mode among <see cref="Locks"/>, or <see cref="LockMode.None"/>.</summary>
     public LockMode StrongestMode => Locks.Count == 0 ? LockMode.None : Locks.Select(l => l.Mode).Strongest();

@@ -24,6 +24,10 @@ public sealed record PlanOptions(
     /// <summary>The duration model in force.</summary>
     public Locking.DurationModel Durations { get; init; } = Durations ?? Locking.DurationModel.Default;
 
+    /// <summary>The calibration <see cref="Durations"/> came from (<c>--calibration</c>), or <c>null</c> for the
+    /// defaults. Set both together: <c>options with { Durations = c.Model, Calibration = c }</c>.</summary>
+    public Locking.AppliedCalibration? Calibration { get; init; }
+
     /// <summary>The server version to plan for when the actual model does not say (<c>--target-version</c>), e.g.
     /// <c>2019</c>, <c>15</c> or <c>15.0</c> for SQL Server; overrides the version of the actual model when given.
     /// <c>null</c>: take it from the actual model, else the dialect's oldest supported version.</summary>

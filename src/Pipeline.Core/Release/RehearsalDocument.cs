@@ -24,6 +24,9 @@ namespace Pipeline.Core.Release;
 /// <param name="Executed">What was rehearsed: the plan's executed parts (<see cref="ExecutedPlan"/>) as read when the
 /// rehearsal started, so the release gate can name what changed in the plan since; <c>null</c> in documents written
 /// before this was recorded.</param>
+/// <param name="Calibration">What a passing rehearsal observed per kind of work on staging (bytes/s or rows/s, and the
+/// catalog cost in ms), for <c>pipeline plan --calibration rehearsal.json</c>; <c>null</c> when it failed or was
+/// written before this was recorded.</param>
 public sealed record RehearsalDocument(
     string Format,
     int Version,
@@ -38,7 +41,8 @@ public sealed record RehearsalDocument(
     RehearsalBudgets Budgets,
     IReadOnlyList<RehearsalStep> Steps,
     IReadOnlyList<RehearsalValidation> Validations,
-    ExecutedPlan? Executed = null)
+    ExecutedPlan? Executed = null,
+    Locking.DurationCalibration? Calibration = null)
 {
     /// <summary>File name in the plan folder of the latest passing rehearsal (a copy of its attempt file; never
     /// overwritten by a failing attempt).</summary>

@@ -93,6 +93,12 @@ public static class MarkdownReportWriter
                 : $"- **{p.Phase.Name()}**: {Count(p.Steps, "step")}{blocked} · {longest} · estimated {DurationText.Format(p.EstimatedMs)} · highest risk {StepText.Risk(p.HighestRisk)}");
         }
 
+        if (!plan.IsEmpty)
+        {
+            line($"- **Estimates:** {EstimateConstantsText.Describe(plan.Options)}"
+                + string.Concat((plan.Options.Calibration?.Notes ?? []).Select(n => $" ({n})")));
+        }
+
         line("");
         line($"<sub>Plan `{plan.Fingerprint}` · source schema `{plan.SourceFingerprint}` ({plan.SourceDescription}) · "
             + $"{(plan.Server is null ? "server unknown" : $"{plan.Server.Dialect} {plan.Server.Version}")} · "

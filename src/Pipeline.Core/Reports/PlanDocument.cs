@@ -23,6 +23,8 @@ namespace Pipeline.Core.Reports;
 /// <param name="RollbackSteps">The rollback steps of expand and backfill (<see cref="MigrationPlan.RollbackSteps"/>),
 /// in the order they run; each has the phase it undoes and <see cref="PlanDocumentStep.Undoes"/>. <c>null</c> in a
 /// plan.json written before rollbacks existed.</param>
+/// <param name="Estimates">The lock-duration constants the estimates used and where they came from (defaults or a
+/// <c>--calibration</c> file); <c>null</c> in a plan.json written before this was recorded.</param>
 public sealed record PlanDocument(
     string Format,
     int Version,
@@ -37,7 +39,8 @@ public sealed record PlanDocument(
     PlanDocumentSummary Summary,
     IReadOnlyList<PlanDocumentStep> Steps,
     IReadOnlyList<PlanDocumentDiagnostic> Diagnostics,
-    IReadOnlyList<PlanDocumentStep>? RollbackSteps = null)
+    IReadOnlyList<PlanDocumentStep>? RollbackSteps = null,
+    PlanDocumentEstimates? Estimates = null)
 {
     /// <summary>The document of <paramref name="plan"/>.</summary>
     public static PlanDocument From(MigrationPlan plan) => new(
@@ -61,7 +64,8 @@ public sealed record PlanDocument(
         plan.Steps.Select(PlanDocumentStep.From).ToList(),
         plan.Diagnostics.Select(d => new PlanDocumentDiagnostic(
             d.Severity.ToString().ToLowerInvariant(), d.Code, d.Message, d.Location?.File, d.Location?.Line, d.Location?.Column)).ToList(),
-        plan.RollbackSteps.Select(PlanDocumentStep.From).ToList());
+        plan.RollbackSteps.Select(PlanDocumentStep.From).ToList(),
+        PlanDocumentEstimates.From(plan.Options));
 
     /// <summary>The rollback steps of <paramref name="phase"/>, in the order they run (none for contract).</summary>
     public IReadOnlyList<PlanDocumentStep> RollbackStepsOf(Phase phase) =>
@@ -139,6 +143,9 @@ public sealed record PlanDocumentLock(string Table, string Mode);
 /// <param name="Backfill">Batch description of a backfill step.</param>
 /// <param name="Rollback">For a forward step of expand or backfill: how its rollback treats it.</param>
 /// <param name="Undoes">For a rollback step: the ordinal of the forward step it undoes.</param>
+/// <param name="WorkSize">The amount of work the estimate was computed from (<see cref="Locking.LockImpact.WorkSize"/>):
+/// bytes for scan, rewrite and index-build work, rows for row-update work; <c>null</c> for catalog-only work, an
+/// unknown size, and in a plan.json written before it was recorded. A rehearsal calibrates the model with it.</param>
 public sealed record PlanDocumentStep(
     int Ordinal,
     Phase Phase,
@@ -162,7 +169,8 @@ public sealed record PlanDocumentStep(
     string? BlockedReason,
     BackfillSpec? Backfill,
     PlanDocumentRollback? Rollback = null,
-    int? Undoes = null)
+    int? Undoes = null,
+    double? WorkSize = null)
 {
     /// <summary>The document form of <paramref name="step"/>.</summary>
     public static PlanDocumentStep From(PlanStep step) => new(
@@ -190,7 +198,8 @@ public sealed record PlanDocumentStep(
         ExecutedStep.RollbackOf(step) is { } kind
             ? new PlanDocumentRollback(kind, step.RollbackOrUndefined.Steps.Select(r => r.Ordinal).ToList(), step.RollbackOrUndefined.Why)
             : null,
-        step.Undoes);
+        step.Undoes,
+        step.Impact.WorkSize > 0 ? step.Impact.WorkSize : null);
 }
 
 /// <summary>A diagnostic in <c>plan.json</c>.</summary>

@@ -45,6 +45,13 @@ public static class RehearsalReportWriter
         Line($"- **Budgets:** ACCESS EXCLUSIVE held at most {Ms(doc.Budgets.MaxAccessExclusiveMs)}; "
             + $"at most {Ms(doc.Budgets.MaxWriteBlockingMs)} in all under write-blocking locks; "
             + $"at most {doc.Budgets.MaxLockRetries} lock_timeout retries per step");
+        if (doc.Calibration is { Constants.Count: > 0 } calibration)
+        {
+            Line("- **Calibration:** " + string.Join(", ", calibration.Constants.Select(c =>
+                    $"{Locking.DurationModel.Name(c.Work)} {Locking.DurationCalibration.Format(c.Work, c.Value)} ({c.Steps.ToString(CultureInfo.InvariantCulture)} step{(c.Steps == 1 ? "" : "s")})"))
+                + " observed on staging; `pipeline plan --calibration rehearsal.json` estimates with these");
+        }
+
         foreach (var note in notes ?? [])
         {
             Line($"- **Note:** {Escape(note)}");

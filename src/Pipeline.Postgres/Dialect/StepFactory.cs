@@ -87,7 +87,7 @@ internal sealed class StepFactory
 
         var ms = context.Options.Durations.Estimate(rule.Work, stats);
         var risk = DurationModel.Risk(rule.Mode, rule.Work, ms);
-        return new LockImpact(locks, rule.Work, ms, risk, rule.Source);
+        return new LockImpact(locks, rule.Work, ms, risk, rule.Source, DurationModel.SizeOf(rule.Work, stats));
     }
 
     /// <summary>Adds a diagnostic located at the change's YAML node.</summary>

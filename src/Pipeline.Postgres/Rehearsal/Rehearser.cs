@@ -48,6 +48,8 @@ namespace Pipeline.Postgres.Rehearsal;
 /// a reason naming the step. Lock sampling that fails also fails the rehearsal (the budgets could not be checked).</item>
 /// <item>Keep the attempt as <c>rehearsals/&lt;UTC time&gt;.json</c> (<see cref="RehearsalDocument"/>, with the
 /// rehearsed steps; staging is named by <see cref="ConnectionStrings.Describe(string)"/>, never with its password),
+/// a passing rehearsal also records what it observed per kind of work (<see cref="RehearsalCalibration"/>) for
+/// <c>pipeline plan --calibration</c>;
 /// copy a passing attempt to <c>rehearsal.json</c> (a failing one never replaces it) and replace or append the
 /// rehearsal section of <c>report.md</c> (<see cref="RehearsalReportWriter"/>).</item>
 /// </list>
@@ -162,7 +164,8 @@ public static class Rehearser
             budgets,
             outcomes.Select(o => o.Step).ToList(),
             validations,
-            plan.Executed());
+            plan.Executed(),
+            Calibration: verdict.Passed ? RehearsalCalibration.Derive(plan, outcomes, before.Model.Server?.Version) : null);
         Write(planDirectory, document);
         return document;
     }

@@ -72,7 +72,8 @@ internal sealed class TSqlStepFactory
             ? " Table size unknown (no statistics: a dacpac carries none): rated by the statement alone."
             : "";
         var fullWhy = $"{why} {rule.Note}{size} Source: {rule.Source}";
-        var impact = new LockImpact(locks, newTable ? TableWork.CatalogOnly : rule.Work, ms, risk, rule.Source);
+        var work = newTable ? TableWork.CatalogOnly : rule.Work;
+        var impact = new LockImpact(locks, work, ms, risk, rule.Source, DurationModel.SizeOf(work, stats));
         return new PlanStep(phase, summary, sql, transactional, impact, fullWhy.Replace("  ", " ", StringComparison.Ordinal), change.Location, stepKind, backfill, blockedReason);
     }
 
