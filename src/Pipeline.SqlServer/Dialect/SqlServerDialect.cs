@@ -40,6 +40,14 @@ public sealed partial class SqlServerDialect : IMigrationDialect
     public string DefaultSchema => "dbo";
 
     /// <inheritdoc />
+    /// <remarks>The dependents are the views, procedures and functions the dacpac's model says reference the column or
+    /// table. SQL Server refuses the statement only for SCHEMABINDING modules; the others would be left referring to a
+    /// column that changed or is gone (SqlPackage alters and then runs sp_refreshsqlmodule on them;
+    /// https://learn.microsoft.com/sql/relational-databases/system-stored-procedures/sp-refreshsqlmodule-transact-sql).</remarks>
+    public string DependentsBlockReason =>
+        "(the database model's references), and the statement would fail for a SCHEMABINDING module or leave the others referring to the old column";
+
+    /// <inheritdoc />
     /// <remarks><c>sqlcmd -b -i FILE</c>; <c>:on error exit</c> and <c>SET XACT_ABORT ON;</c> start every script; every
     /// statement ends with a <c>GO</c> line (https://learn.microsoft.com/sql/tools/sqlcmd/sqlcmd-utility).</remarks>
     public ScriptLayout Scripts { get; } = new("sqlcmd", "sqlcmd -b -i {0}", [":on error exit", "SET XACT_ABORT ON;"], "GO");

@@ -29,4 +29,8 @@ public static class SqlServerPlanCodes
 
     /// <summary>The backfill batch size was lowered below the lock-escalation threshold.</summary>
     public const string BatchSizeLowered = "PIPE5027";
+
+    /// <summary>A new column is declared before columns that already exist: it is appended at the end instead (SQL
+    /// Server's ALTER TABLE can only append; SqlPackage would rebuild the table to place it).</summary>
+    public const string ColumnAppended = "PIPE5030";
 }
