@@ -44,4 +44,19 @@ public sealed class SqlServerCorpusCliTests(ITestOutputHelper output)
         Assert.Equal(tables, SchemaYamlLoader.LoadFile(schema).Schemas.Sum(s => s.Tables.Count));
         output.WriteLine($"{corpus}: YAML {yaml.Length} chars, {tables} tables; inspect stderr {inspect.Stderr.Split('\n').Count(l => l.Contains("PIPE1020", StringComparison.Ordinal))} PIPE1020 warnings; plan empty");
     }
+
+    [Fact]
+    public async Task A_PostgreSQL_only_key_in_a_SQL_Server_file_is_exit_2_at_its_line_and_column()
+    {
+        using var folder = new TempFolder();
+        var schema = folder.File("app.schema.yaml");
+        File.WriteAllText(schema, "version: 1\ndialect: sqlserver\nschemas:\n  dbo:\n    tables:\n      t:\n        columns: [{name: id, type: int}]\n        indexes: [{name: IX_t, columns: [id], method: hash}]\n");
+
+        var plan = await Cli.RunAsync("plan", schema, "--out", folder.File("plan"));
+
+        Assert.Equal(2, plan.ExitCode);
+        Assert.Contains($"{schema}(8,47): error", plan.Stderr, StringComparison.Ordinal);
+        Assert.Contains("'method' (in table 't') is PostgreSQL only", plan.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", plan.All, StringComparison.Ordinal);
+    }
 }
