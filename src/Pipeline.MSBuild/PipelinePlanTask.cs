@@ -63,6 +63,14 @@ public sealed class PipelinePlanTask : PipelineCliTask
     /// (<c>--calibration</c>); optional.</summary>
     public string? CalibrationFile { get; set; }
 
+    /// <summary>SQL Server: the target version planned for (<c>--target-version</c>), e.g. <c>2019</c>, <c>2022</c> or
+    /// <c>16</c>; blank: the live server's, else the dacpac's target platform, else SQL Server 2016.</summary>
+    public string? TargetVersion { get; set; }
+
+    /// <summary>SQL Server: the target edition planned for (<c>--target-edition</c>), e.g. <c>Enterprise</c>,
+    /// <c>Standard</c> or <c>Azure</c>; blank: the live server's, else planned as Standard (the most limited).</summary>
+    public string? TargetEdition { get; set; }
+
     /// <summary>Whether a connection is configured (the named variable is set and not empty).</summary>
     internal bool HasConnection => ReadVariable(ConnectionStringVariable) is not null;
 
@@ -114,6 +122,9 @@ public sealed class PipelinePlanTask : PipelineCliTask
         {
             builder.AppendSwitchIfNotNull("--calibration ", Path.GetFullPath(CalibrationFile));
         }
+
+        AppendOptional(builder, "--target-version", TargetVersion);
+        AppendOptional(builder, "--target-edition", TargetEdition);
 
         if (HasConnection && !string.IsNullOrWhiteSpace(IfChangedStamp))
         {

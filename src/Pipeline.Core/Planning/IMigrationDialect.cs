@@ -41,6 +41,10 @@ public interface IMigrationDialect
     /// <summary>The schema an unqualified name belongs to: <c>public</c> (PostgreSQL), <c>dbo</c> (SQL Server).</summary>
     string DefaultSchema => "public";
 
+    /// <summary>Where the dependency facts of PIPE2021 come from and why a dependent blocks the change, as the message
+    /// says it after "depends on it": PostgreSQL's <c>(pg_depend), and PostgreSQL would refuse the statement</c>.</summary>
+    string DependentsBlockReason => "(pg_depend), and PostgreSQL would refuse the statement";
+
     /// <summary>How the dialect's scripts are laid out and run (psql, sqlcmd).</summary>
     ScriptLayout Scripts { get; }
 

@@ -54,7 +54,7 @@ public static class Planner
                     change.Location));
             }
 
-            var refusal = Guard(change, steps, desired, actual, options, changes, mustPrecede, diagnostics);
+            var refusal = Guard(change, steps, desired, actual, options, changes, mustPrecede, diagnostics, dialect.DependentsBlockReason);
             foreach (var step in steps)
             {
                 var s = step with { Source = step.Source ?? change.Location, LosesData = change.IsDestructive };
@@ -112,7 +112,8 @@ public static class Planner
     /// the reason to block the change's steps, or <c>null</c>.
     /// </summary>
     private static string? Guard(SchemaChange change, IReadOnlyList<PlanStep> steps, DatabaseModel desired, DatabaseModel actual,
-        PlanOptions options, IReadOnlyList<SchemaChange> changes, List<(SchemaChange, SchemaChange)> mustPrecede, List<PlanDiagnostic> diagnostics)
+        PlanOptions options, IReadOnlyList<SchemaChange> changes, List<(SchemaChange, SchemaChange)> mustPrecede, List<PlanDiagnostic> diagnostics,
+        string dependentsBlockReason)
     {
         var target = ChangeTarget.Of(change, desired, actual);
         if (target is null)
@@ -161,7 +162,7 @@ public static class Planner
             var names = string.Join(", ", blocking.Select(d => d.Describe() + (d.Modelled && d.Table is { } t && NamePattern.IsExcluded(desired.Exclude, t.Schema, t.Name) ? " (excluded)" : "")));
             var verb = blocking.Count == 1 ? "depends" : "depend";
             diagnostics.Add(new PlanDiagnostic(DiagnosticSeverity.Error, DiagnosticCodes.DependentObjectsBlock,
-                $"{change.Describe()} is blocked: {names} {verb} on it (pg_depend), and PostgreSQL would refuse the statement. " +
+                $"{change.Describe()} is blocked: {names} {verb} on it {dependentsBlockReason}. " +
                 "The model does not manage them: change or drop them first (by hand), then plan again.",
                 change.Location));
             refusal ??= $"{names} {verb} on it ({DiagnosticCodes.DependentObjectsBlock}).";

@@ -60,6 +60,7 @@ internal sealed class SchemaModelBuilder
                 : throw Error(dialectNode, $"unknown dialect {Describe(dialectNode)}; expected one of: {string.Join(", ", YamlKeys.Dialects)}");
         }
 
+        PostgresOnlyKeys.Check(Optional(document, "schemas"), Dialect);
         var exclude = Optional(document, "exclude") is { } excludeNode
             ? NameList(excludeNode, "'exclude'", allowEmpty: true).Select(x => x.Value).ToList()
             : [];

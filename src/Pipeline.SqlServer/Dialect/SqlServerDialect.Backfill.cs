@@ -12,7 +12,7 @@ public sealed partial class SqlServerDialect
     /// NULL: one T-SQL batch that loops, each iteration its own transaction updating at most the batch size (at most
     /// <see cref="MaxBackfillBatch"/>, below the lock-escalation threshold). With a one-column key it walks key ranges
     /// (<c>key &gt; @last AND key &lt;= @next</c>), so each batch seeks instead of rescanning; with a composite key it
-    /// repeats <c>UPDATE TOP (n) … WHERE col IS NULL</c> until no row is left. Idempotent: only NULL rows are touched,
+    /// walks the key the same way in key order (keyset batches, <see cref="CompositeKeysetSql"/>). Idempotent: only NULL rows are touched,
     /// so it can be re-run after an interruption. Without a usable key it is blocked (PIPE2003).
     /// </summary>
     private static PlanStep BackfillStep(QualifiedName table, TableModel actual, string column, string expression, string label, TSqlStepFactory f)
@@ -68,24 +68,57 @@ public sealed partial class SqlServerDialect
         }
         else
         {
-            sql = $"""
-                SET NOCOUNT ON;
-                DECLARE @rows int = 1;
-                WHILE @rows > 0
-                BEGIN
-                    BEGIN TRANSACTION;
-                    UPDATE TOP ({n}) {q} SET {setClause} WHERE {predicate} AND ({expression}) IS NOT NULL;
-                    SET @rows = @@ROWCOUNT;
-                    COMMIT TRANSACTION;
-                END;
-                """;
-            how = $"repeats UPDATE TOP ({n}) until no NULL is left (the key has {key.Value.Columns.Count} columns; rows whose value is NULL are left for the NOT NULL step to report)";
+            sql = CompositeKeysetSql(q, key.Value.Columns, key.Value.Types, setClause, predicate, n);
+            how = $"walks the key ({string.Join(", ", key.Value.Columns)}) in ranges of {n} keys, in key order";
         }
 
         var spec = new BackfillSpec(table, key.Value.Columns, key.Value.Types, setClause, predicate, batch);
         return f.Step(Phase.Backfill, TSqlStatementKind.BackfillBatch, $"backfill {label} in batches of {n}", sql,
             $"The script {how}, committing each batch, so no statement holds more than {n} row locks; only rows where {predicate} are updated, so it is idempotent and can be re-run after an interruption. It runs unattended in sqlcmd (one batch, no prompts). {FRows(actual.Stats)}.",
             table, actual.Stats, transactional: false, stepKind: StepKind.Backfill, backfill: spec);
+    }
+
+    /// <summary>
+    /// The keyset loop over a composite key <c>(k1, …, kn)</c>: each iteration finds the key of the last of the next
+    /// <paramref name="n"/> rows after <c>(@l1, …, @ln)</c> in key order (<c>SELECT TOP (1) … FROM (SELECT TOP (n) …
+    /// ORDER BY k1, …) ORDER BY k1 DESC, …</c>), then updates, in its own transaction, the rows after the last key and
+    /// up to that one that still match <paramref name="predicate"/>. The comparisons are the row-value order spelled
+    /// out (<c>k1 &gt; @l1 OR (k1 = @l1 AND k2 &gt; @l2)</c>), which T-SQL has no syntax for. Every key column is NOT
+    /// NULL (<see cref="BackfillKey"/>), so no row is skipped; a re-run starts from the first key and touches only the
+    /// rows still matching.
+    /// </summary>
+    internal static string CompositeKeysetSql(string table, IReadOnlyList<string> columns, IReadOnlyList<string> types, string setClause, string predicate, string n)
+    {
+        var k = columns.Select(TSql.Quote).ToList();
+        var range = Enumerable.Range(1, columns.Count).ToList();
+        string After(int i) => i == k.Count - 1
+            ? $"{k[i]} > @l{i + 1}"
+            : $"({k[i]} > @l{i + 1} OR ({k[i]} = @l{i + 1} AND {After(i + 1)}))";
+        string UpTo(int i) => i == k.Count - 1
+            ? $"{k[i]} <= @n{i + 1}"
+            : $"({k[i]} < @n{i + 1} OR ({k[i]} = @n{i + 1} AND {UpTo(i + 1)}))";
+        var declare = string.Join(", ", range.Select(i => $"@l{i} {types[i - 1]}, @n{i} {types[i - 1]}"));
+        var inner = string.Join(", ", range.Select(i => $"{k[i - 1]} AS k{i}"));
+        var assign = string.Join(", ", range.Select(i => $"@n{i} = b.k{i}"));
+        var desc = string.Join(", ", range.Select(i => $"b.k{i} DESC"));
+        var carry = string.Join(", ", range.Select(i => $"@l{i} = @n{i}"));
+        return $"""
+            SET NOCOUNT ON;
+            DECLARE {declare}, @started bit = 0, @done bit = 0;
+            WHILE @done = 0
+            BEGIN
+                SELECT TOP (1) {assign} FROM (SELECT TOP ({n}) {inner} FROM {table} WHERE @started = 0 OR {After(0)} ORDER BY {string.Join(", ", k)}) AS b ORDER BY {desc};
+                IF @@ROWCOUNT = 0
+                    SET @done = 1;
+                ELSE
+                BEGIN
+                    BEGIN TRANSACTION;
+                    UPDATE {table} SET {setClause} WHERE (@started = 0 OR {After(0)}) AND {UpTo(0)} AND {predicate};
+                    COMMIT TRANSACTION;
+                    SELECT {carry}, @started = 1;
+                END;
+            END;
+            """;
     }
 
     private static string FRows(TableStats? stats) => stats is null ? "Rows to update: unknown" : $"Rows in the table: {TSqlStepFactory.Rows(stats)}";

@@ -62,6 +62,7 @@ public sealed partial class SqlServerDialect
     private static List<PlanStep> PlanAddColumn(AddColumn c, TSqlStepFactory f)
     {
         var col = c.Column;
+        ReportColumnAppended(c, f);
         if (col.Generated is not null)
         {
             return NoEquivalent(c, "computed columns are not modelled for SQL Server; add them by hand", f);
@@ -220,6 +221,11 @@ public sealed partial class SqlServerDialect
         if (c.Using is not null)
         {
             return NoEquivalent(c, "SQL Server's ALTER COLUMN has no conversion expression (USING); add a new column, backfill it with the expression and drop the old one", f);
+        }
+
+        if (IsRowversion(c.From.Type) || IsRowversion(c.To.Type))
+        {
+            return NoEquivalent(c, "ALTER COLUMN cannot change a column to or from rowversion (timestamp); add a new rowversion column and drop the old one in contract (SqlPackage rebuilds the table for this)", f);
         }
 
         var deps = ColumnDependents.Of(f.Context.Actual, c.Table, c.ActualTable, c.From.Name);

@@ -106,16 +106,17 @@ public sealed partial class SqlServerDialect
     private static List<PlanStep> PlanDropIndex(DropIndex c, TSqlStepFactory f)
     {
         var sql = $"DROP INDEX {TSql.Quote(c.Index.Name)} ON {TSql.Qualified(c.Table)};";
+        var phase = DropPhase(c.Table, c.Index.Keys.Where(k => k.Column is not null).Select(k => k.Column!).Concat(c.Index.Include), $"drop index {c.Index.Name}", f);
         if (c.Index.Clustered)
         {
             f.Report(DiagnosticSeverity.Warning, SqlServerPlanCodes.ClusteredDrop,
                 $"dropping clustered index {c.Index.Name} rewrites {c.Table} as a heap and rebuilds its nonclustered indexes");
-            return [f.Step(Phase.Contract, TSqlStatementKind.DropClustered, $"drop clustered index {c.Index.Name} on {c.Table}", sql,
+            return [f.Step(phase, TSqlStatementKind.DropClustered, $"drop clustered index {c.Index.Name} on {c.Table}", sql,
                 "Runs once no query relies on the index.", c.Table, f.Context.Actual.FindTable(c.Table.Schema, c.Table.Name)?.Stats)];
         }
 
-        return [f.Step(Phase.Contract, TSqlStatementKind.DropIndex, $"drop index {c.Index.Name} on {c.Table}", sql,
-            "Runs once no query relies on the index.", c.Table, null)];
+        return [f.Step(phase, TSqlStatementKind.DropIndex, $"drop index {c.Index.Name} on {c.Table}", sql,
+            phase == Phase.Contract ? "Runs once no query relies on the index." : "Dropped in expand: the column's type change needs it gone (PIPE1021).", c.Table, null)];
     }
 
     private static List<PlanStep> PlanAddUnique(AddUnique c, TSqlStepFactory f)
@@ -154,18 +155,19 @@ public sealed partial class SqlServerDialect
         return [step];
     }
 
-    private static List<PlanStep> PlanDropKey(QualifiedName table, string name, bool clustered, string what, TSqlStepFactory f)
+    private static List<PlanStep> PlanDropKey(QualifiedName table, string name, bool clustered, IEnumerable<string> columns, string what, TSqlStepFactory f)
     {
+        var phase = DropPhase(table, columns, $"drop {what} {name}", f);
         if (clustered)
         {
             f.Report(DiagnosticSeverity.Warning, SqlServerPlanCodes.ClusteredDrop,
                 $"dropping clustered {what} {name} rewrites {table} as a heap and rebuilds its nonclustered indexes");
-            return [f.Step(Phase.Contract, TSqlStatementKind.DropClustered, $"drop clustered {what} {name} on {table}",
+            return [f.Step(phase, TSqlStatementKind.DropClustered, $"drop clustered {what} {name} on {table}",
                 $"ALTER TABLE {TSql.Qualified(table)} DROP CONSTRAINT {TSql.Quote(name)};",
                 "Runs in contract, once no application version relies on it.", table, f.Context.Actual.FindTable(table.Schema, table.Name)?.Stats)];
         }
 
-        return [DropConstraintStep(table, name, what, Phase.Contract, f)];
+        return [DropConstraintStep(table, name, what, phase, f)];
     }
 
     private static PlanStep DropConstraintStep(QualifiedName table, string name, string what, Phase phase, TSqlStepFactory f) =>

@@ -40,6 +40,14 @@ public sealed partial class SqlServerDialect : IMigrationDialect
     public string DefaultSchema => "dbo";
 
     /// <inheritdoc />
+    /// <remarks>The dependents are the views, procedures and functions the dacpac's model says reference the column or
+    /// table. SQL Server refuses the statement only for SCHEMABINDING modules; the others would be left referring to a
+    /// column that changed or is gone (SqlPackage alters and then runs sp_refreshsqlmodule on them;
+    /// https://learn.microsoft.com/sql/relational-databases/system-stored-procedures/sp-refreshsqlmodule-transact-sql).</remarks>
+    public string DependentsBlockReason =>
+        "(the database model's references), and the statement would fail for a SCHEMABINDING module or leave the others referring to the old column";
+
+    /// <inheritdoc />
     /// <remarks><c>sqlcmd -b -i FILE</c>; <c>:on error exit</c> and <c>SET XACT_ABORT ON;</c> start every script; every
     /// statement ends with a <c>GO</c> line (https://learn.microsoft.com/sql/tools/sqlcmd/sqlcmd-utility).</remarks>
     public ScriptLayout Scripts { get; } = new("sqlcmd", "sqlcmd -b -i {0}", [":on error exit", "SET XACT_ABORT ON;"], "GO");
@@ -94,15 +102,15 @@ public sealed partial class SqlServerDialect : IMigrationDialect
             AlterColumnDefault c => PlanAlterColumnDefault(c, f),
             SetComment c => PlanSetComment(c, f),
             AddPrimaryKey c => PlanAddKey(c.Table, c.Key.Name, "PRIMARY KEY", c.Key.Clustered, c.Key.Columns, c.ActualTable, "primary key", f),
-            DropPrimaryKey c => PlanDropKey(c.Table, c.Key.Name, c.Key.Clustered, "primary key", f),
+            DropPrimaryKey c => PlanDropKey(c.Table, c.Key.Name, c.Key.Clustered, c.Key.Columns, "primary key", f),
             AddUnique c => PlanAddUnique(c, f),
-            DropUnique c => PlanDropKey(c.Table, c.Unique.Name, c.Unique.Clustered, "unique constraint", f),
+            DropUnique c => PlanDropKey(c.Table, c.Unique.Name, c.Unique.Clustered, c.Unique.Columns, "unique constraint", f),
             CreateIndex c => PlanCreateIndex(c, f),
             DropIndex c => PlanDropIndex(c, f),
             AddForeignKey c => PlanAddForeignKey(c, f),
-            DropForeignKey c => [DropConstraintStep(c.Table, c.ForeignKey.Name, "foreign key", Phase.Contract, f)],
+            DropForeignKey c => [DropConstraintStep(c.Table, c.ForeignKey.Name, "foreign key", DropPhase(c.Table, c.ForeignKey.Columns, $"drop foreign key {c.ForeignKey.Name}", f), f)],
             AddCheck c => PlanAddCheck(c, f),
-            DropCheck c => [DropConstraintStep(c.Table, c.Check.Name, "check constraint", Phase.Contract, f)],
+            DropCheck c => [DropConstraintStep(c.Table, c.Check.Name, "check constraint", DropPhase(c.Table, ColumnsOf(c.Table, c.Check.Expression, f), $"drop check constraint {c.Check.Name}", f), f)],
             CreateEnumType or DropEnumType or AddEnumValue or RenameEnumValue =>
                 NoEquivalent(change, "SQL Server has no enum types; declare the column with a character type and a CHECK constraint listing the values", f),
             AddExclusion or DropExclusion =>

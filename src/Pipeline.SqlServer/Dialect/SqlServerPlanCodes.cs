@@ -10,7 +10,8 @@ public static class SqlServerPlanCodes
     public const string FragmentSqlcmd = "PIPE5021";
 
     /// <summary>A change has no SQL Server equivalent (enum types, exclusion constraints, deferrable constraints,
-    /// generated columns, identity changes, expression index keys, a conversion expression).</summary>
+    /// generated columns, identity changes, expression index keys, a conversion expression, a type change to or from
+    /// rowversion).</summary>
     public const string NoEquivalent = "PIPE5022";
 
     /// <summary>An index or key is built offline (blocking writes, or reads and writes) because the target edition has
@@ -29,4 +30,8 @@ public static class SqlServerPlanCodes
 
     /// <summary>The backfill batch size was lowered below the lock-escalation threshold.</summary>
     public const string BatchSizeLowered = "PIPE5027";
+
+    /// <summary>A new column is declared before columns that already exist: it is appended at the end instead (SQL
+    /// Server's ALTER TABLE can only append; SqlPackage would rebuild the table to place it).</summary>
+    public const string ColumnAppended = "PIPE5030";
 }

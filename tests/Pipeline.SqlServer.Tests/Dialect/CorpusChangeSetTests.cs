@@ -140,4 +140,42 @@ public sealed class CorpusChangeSetTests
         Assert.Equal("CREATE NONCLUSTERED INDEX [IX_Doc_Kind] ON [dbo].[Doc] ([Kind]) INCLUDE ([Body]) WITH (ONLINE = ON);", Assert.Single(plan.Steps).Sql);
         Assert.True(plan.Steps[0].Transactional);
     }
+
+    [Fact]
+    public void Northwind_order_details_composite_key_backfill_walks_the_key_in_keyset_batches()
+    {
+        var actual = SqlServerCorpus.Get("northwind").Model;
+        var desired = Change(actual, "Order Details", t => AddColumn(t, new ColumnModel("LineTotal", "money", false, Backfill: "[UnitPrice] * [Quantity]")));
+
+        var plan = Plan(desired, actual, "2019", "Standard");
+
+        Assert.Equal(
+            [
+                (Phase.Expand, "add column dbo.Order Details.LineTotal (nullable first)"),
+                (Phase.Backfill, "backfill dbo.Order Details.LineTotal in batches of 1000"),
+                (Phase.Contract, "set not null on dbo.Order Details.LineTotal"),
+            ],
+            plan.Steps.Select(s => (s.Phase, s.Summary)));
+        Assert.Equal("""
+            SET NOCOUNT ON;
+            DECLARE @l1 int, @n1 int, @l2 int, @n2 int, @started bit = 0, @done bit = 0;
+            WHILE @done = 0
+            BEGIN
+                SELECT TOP (1) @n1 = b.k1, @n2 = b.k2 FROM (SELECT TOP (1000) [OrderID] AS k1, [ProductID] AS k2 FROM [dbo].[Order Details] WHERE @started = 0 OR ([OrderID] > @l1 OR ([OrderID] = @l1 AND [ProductID] > @l2)) ORDER BY [OrderID], [ProductID]) AS b ORDER BY b.k1 DESC, b.k2 DESC;
+                IF @@ROWCOUNT = 0
+                    SET @done = 1;
+                ELSE
+                BEGIN
+                    BEGIN TRANSACTION;
+                    UPDATE [dbo].[Order Details] SET [LineTotal] = [UnitPrice] * [Quantity] WHERE (@started = 0 OR ([OrderID] > @l1 OR ([OrderID] = @l1 AND [ProductID] > @l2))) AND ([OrderID] < @n1 OR ([OrderID] = @n1 AND [ProductID] <= @n2)) AND [LineTotal] IS NULL;
+                    COMMIT TRANSACTION;
+                    SELECT @l1 = @n1, @l2 = @n2, @started = 1;
+                END;
+            END;
+            """, plan.Steps[1].Sql);
+        Assert.Equal(["OrderID", "ProductID"], plan.Steps[1].Backfill!.KeyColumns);
+        using var reader = new StringReader(plan.Steps[1].Sql);
+        TSqlParsers.Create().Parse(reader, out var errors);
+        Assert.Empty(errors);
+    }
 }

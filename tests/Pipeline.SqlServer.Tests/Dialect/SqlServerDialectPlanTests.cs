@@ -298,4 +298,33 @@ public sealed class SqlServerDialectPlanTests
         Assert.Contains(((SchemaChange)drop, (SchemaChange)notNull), pairs);
         Assert.DoesNotContain(pairs, p => ReferenceEquals(p.After, unrelated) || ReferenceEquals(p.Before, unrelated));
     }
+
+    [Fact]
+    public void A_plain_index_drop_moves_from_contract_into_expand_before_the_type_change_that_needs_it_gone()
+    {
+        var desired = Change(Actual, "Customer", t => SetColumn(t, "Score", c => c with { Type = "bigint" }) with { Indexes = [] });
+
+        var plan = Plan(desired, version: "2022", edition: "Enterprise");
+
+        Assert.Equal(
+            [
+                (Phase.Expand, "DROP INDEX [IX_Customer_Score] ON [dbo].[Customer];"),
+                (Phase.Expand, "ALTER TABLE [dbo].[Customer] ALTER COLUMN [Score] bigint NULL WITH (ONLINE = ON);"),
+            ],
+            plan.Steps.Select(s => (s.Phase, s.Sql)));
+        var moved = Assert.Single(plan.Diagnostics, d => d.Code == DiagnosticCodes.DependentReordered);
+        Assert.Contains("drop index IX_Customer_Score on dbo.Customer runs in expand instead of contract: the type change of dbo.Customer.Score", moved.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_drop_beside_a_widening_stays_in_contract()
+    {
+        var actual = Change(Actual, "Customer", t => t with { Indexes = [.. t.Indexes, new IndexModel("IX_Customer_Code", [IndexKeyModel.OfColumn("Code")])] });
+        var desired = Change(Actual, "Customer", t => SetColumn(t, "Code", c => c with { Type = "varchar(50)" }));
+
+        var plan = Plan(desired, actual, "2022", "Enterprise");
+
+        Assert.Contains(plan.Steps, s => s.Phase == Phase.Contract && s.Sql == "DROP INDEX [IX_Customer_Code] ON [dbo].[Customer];");
+        Assert.DoesNotContain(plan.Diagnostics, d => d.Code == DiagnosticCodes.DependentReordered);
+    }
 }
