@@ -151,7 +151,7 @@ internal sealed class ColumnDomain
     /// the remaining rows over <c>n_distinct</c> − common values.</summary>
     internal static RowCounts Counts(ColumnStatistics? stats, long rows, bool nullable, bool unique, IReadOnlyList<double> freqs, int maxRestDistinct)
     {
-        var nullFrac = nullable && !unique && stats is not null ? Math.Clamp(stats.NullFrac, 0, 1) : 0;
+        var nullFrac = nullable && stats is not null ? Math.Clamp(stats.NullFrac, 0, 1) : 0;
         var nulls = (long)Math.Round(rows * nullFrac);
         var nonNull = rows - nulls;
         var mcvRows = freqs.Select(f => (long)Math.Round(rows * f)).ToArray();
@@ -165,7 +165,8 @@ internal sealed class ColumnDomain
         var restRows = nonNull - total;
         double distinct = unique || stats is null ? nonNull : stats.DistinctFor(rows);
         var restDistinct = (long)Math.Round(Math.Min(distinct - freqs.Count, restRows));
-        restDistinct = Math.Clamp(restDistinct, restRows > 0 ? 1 : 0, Math.Min(int.MaxValue, Math.Max(0, maxRestDistinct)));
+        var most = Math.Min(int.MaxValue, Math.Max(0, maxRestDistinct));
+        restDistinct = Math.Clamp(restDistinct, Math.Min(most, restRows > 0 && distinct - freqs.Count >= 0.5 ? 1 : 0), most);
         var counts = new RowCounts(nulls, mcvRows, restRows, (int)restDistinct);
         return restDistinct == 0 && restRows > 0 ? MoveRestToCommon(counts) : counts;
     }

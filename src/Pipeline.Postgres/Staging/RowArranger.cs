@@ -24,7 +24,7 @@ internal static class RowArranger
         var extra = domain.RestDistinct == 0 ? 0 : domain.RestRows % domain.RestDistinct;
         for (var k = 0; k <= domain.RestDistinct; k++)
         {
-            while (next < mcvOrder.Length && domain.McvBefore[mcvOrder[next]] <= k)
+            while (next < mcvOrder.Length && Math.Min(domain.McvBefore[mcvOrder[next]], domain.RestDistinct) <= k)
             {
                 var j = mcvOrder[next++];
                 for (var r = 0L; r < domain.McvRows[j] && at < nonNull; r++)

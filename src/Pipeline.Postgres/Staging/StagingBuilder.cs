@@ -28,7 +28,7 @@ namespace Pipeline.Postgres.Staging;
 /// their own statistics and then pointed at existing rows. Triggers, views and functions are not created (the model
 /// does not carry them).
 /// </remarks>
-public static class StagingBuilder
+public static partial class StagingBuilder
 {
     private const int ProgressEvery = 16_384;
 
@@ -61,7 +61,7 @@ public static class StagingBuilder
             () => new Run(connection, model, statistics, options, progress).ExecuteAsync(ct)).ConfigureAwait(false);
     }
 
-    private sealed class Run(NpgsqlConnection connection, DatabaseModel snapshot, SnapshotStatistics statistics, StagingOptions options, IStagingProgress? progress)
+    private sealed partial class Run(NpgsqlConnection connection, DatabaseModel snapshot, SnapshotStatistics statistics, StagingOptions options, IStagingProgress? progress)
     {
         private readonly List<string> _warnings = [];
         private readonly Dictionary<QualifiedName, List<object[]>> _keys = [];
@@ -83,6 +83,11 @@ public static class StagingBuilder
             var full = await ResolveTypesAsync(Strip(snapshot), ct).ConfigureAwait(false);
             var bare = Bare(full);
             progress?.Step("creating the tables");
+            foreach (var sequence in FreeSequences(full))
+            {
+                await StagingCatalog.ExecuteAsync(connection, $"CREATE SEQUENCE IF NOT EXISTS {sequence}", ct).ConfigureAwait(false);
+            }
+
             await ExecutePlanAsync(Planner.Plan(bare, DatabaseModel.Empty, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "empty staging database"), ct)
                 .ConfigureAwait(false);
 
@@ -166,12 +171,14 @@ public static class StagingBuilder
         private static bool IsModelledEnum(string type, HashSet<(string, string)> enums) =>
             enums.Any(e => type == e.Item2 || type == $"{e.Item1}.{e.Item2}");
 
-        /// <summary>The tables with their columns only: keys, indexes and constraints are added after the load.</summary>
+        /// <summary>The tables with their columns only: keys, indexes and constraints are added after the load.
+        /// A partitioned table keeps them (PostgreSQL builds neither concurrent indexes nor NOT VALID foreign keys on
+        /// one): they are created with it and maintained during its load.</summary>
         private static DatabaseModel Bare(DatabaseModel model) => model with
         {
             Schemas = model.Schemas.Select(s => s with
             {
-                Tables = s.Tables.Select(t => t with
+                Tables = s.Tables.Select(t => t.Partitioning is not null ? t : t with
                 {
                     PrimaryKey = null,
                     Uniques = [],
@@ -192,7 +199,8 @@ public static class StagingBuilder
                     "the staging schema cannot be planned: " + string.Join("; ", errors.Select(e => $"{e.Code}: {e.Message}")));
             }
 
-            foreach (var step in plan.Steps)
+            // A cleanup step drops an INVALID index left by an earlier attempt: a new database has none.
+            foreach (var step in plan.Steps.Where(s => s.Kind != StepKind.Cleanup))
             {
                 foreach (var statement in SqlScriptSplitter.Split(step.Sql))
                 {
@@ -548,14 +556,41 @@ public static class StagingBuilder
             _ = model;
         }
 
+        /// <summary>Sequences named by <c>nextval('…'::regclass)</c> defaults that are not owned by their column
+        /// (so not modelled as serial): created before the tables, as they are outside the model.</summary>
+        private static List<string> FreeSequences(DatabaseModel model) =>
+            model.Schemas.SelectMany(s => s.Tables).SelectMany(t => t.Columns)
+                .Select(c => c.Default is { } d ? NextvalName().Match(d) : Match.Empty)
+                .Where(m => m.Success).Select(m => m.Groups[1].Value.Replace("''", "'", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+
+        [GeneratedRegex(@"^nextval\('((?:[^']|'')+)'(?:::regclass)?\)$")]
+        private static partial Regex NextvalName();
+
         private async Task MoveSequencesAsync(DatabaseModel model, CancellationToken ct)
         {
             foreach (var schema in model.Schemas)
             {
                 foreach (var table in schema.Tables)
                 {
-                    var qualified = SqlIdentifiers.Qualified(schema.Name, table.Name);
                     foreach (var column in table.Columns)
+                    {
+                        if (column.Default is { } d && NextvalName().Match(d) is { Success: true } m)
+                        {
+                            var qualified = SqlIdentifiers.Qualified(schema.Name, table.Name);
+                            await StagingCatalog.ExecuteAsync(connection,
+                                $"SELECT pg_catalog.setval({SqlIdentifiers.Literal(m.Groups[1].Value.Replace("''", "'", StringComparison.Ordinal))}, m) FROM (SELECT max({SqlIdentifiers.Quote(column.Name)}) AS m FROM {qualified}) AS x WHERE m IS NOT NULL", ct)
+                                .ConfigureAwait(false);
+                        }
+                    }
+                }
+            }
+
+            foreach (var schema in model.Schemas)
+            {
+                foreach (var table in schema.Tables)
+                {
+                    var qualified = SqlIdentifiers.Qualified(schema.Name, table.Name);
+                    foreach (var column in table.Columns.Where(c => c.Identity != IdentityKind.None || c.Type.EndsWith("serial", StringComparison.Ordinal)))
                     {
                         var c = SqlIdentifiers.Quote(column.Name);
                         await StagingCatalog.ExecuteAsync(connection,

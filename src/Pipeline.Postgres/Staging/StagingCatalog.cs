@@ -57,7 +57,15 @@ internal static class StagingCatalog
     public static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException ex)
+        {
+            throw new StagingException(StagingCodes.StatementFailed,
+                $"a staging statement failed: {ex.SqlState}: {ex.MessageText}; the statement: {(sql.Length > 300 ? sql[..300] + "…" : sql)}");
+        }
     }
 
     /// <summary>The rows of a query, each as its column values.</summary>

@@ -23,4 +23,7 @@ public static class StagingCodes
 
     /// <summary>Error: the staging database already holds tables of the snapshot.</summary>
     public const string StagingNotEmpty = "PIPE6007";
+
+    /// <summary>Error: a statement of the build failed on the staging server (the message names it).</summary>
+    public const string StatementFailed = "PIPE6008";
 }
