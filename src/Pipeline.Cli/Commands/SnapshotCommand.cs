@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Snapshot;
+using Pipeline.Postgres.Staging;
 
 namespace Pipeline.Cli.Commands;
 

@@ -342,7 +342,7 @@ public static partial class StagingBuilder
                 }
             }
 
-            progress?.Loaded(name.ToString(), loaded);
+            progress?.Filled(name.ToString(), loaded);
             return new StagingTable(name.ToString(), loaded, rows - loaded, watch.Elapsed.TotalMilliseconds);
         }
 
@@ -508,6 +508,12 @@ public static partial class StagingBuilder
             var dropped = 0L;
             foreach (var check in table.Checks)
             {
+                var rejected = await StagingCatalog.RowsAsync(connection, $"SELECT 1 FROM {qualified} WHERE ({check.Expression}) IS FALSE LIMIT 1", ct).ConfigureAwait(false);
+                if (rejected.Count == 0)
+                {
+                    continue;
+                }
+
                 var columns = table.Columns.Where(c => keyColumns.Contains(c.Name) is false && c.Generated is null
                         && Regex.IsMatch(check.Expression, $@"(?<![\w""]){Regex.Escape(c.Name)}(?![\w""])|""{Regex.Escape(c.Name)}""", RegexOptions.None, TimeSpan.FromSeconds(1)))
                     .Select(c => SqlIdentifiers.Quote(c.Name)).ToList();

@@ -16,6 +16,9 @@ public interface IStagingProgress
     /// <summary><paramref name="rows"/> rows of <paramref name="table"/> are loaded so far.</summary>
     void Loaded(string table, long rows);
 
+    /// <summary><paramref name="table"/> is filled with <paramref name="rows"/> rows (after CHECKs were enforced).</summary>
+    void Filled(string table, long rows);
+
     /// <summary>A step outside the tables' loads (schema, constraints, ANALYZE) starts.</summary>
     void Step(string description);
 }

@@ -29,7 +29,9 @@ public sealed class StagingFidelityTests(PostgresServer server)
 
     private async Task AssertConstraintsValidAsync(string production, string staging)
     {
-        const string Constraints = "SELECT conrelid::regclass::text || ' ' || conname || ' ' || contype FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND conrelid <> 0 AND conparentid = 0 ORDER BY 1";
+        // Partitions are not created (the planner creates a partitioned table as one plain table): their inherited
+        // constraints are left out on production's side.
+        const string Constraints = "SELECT conrelid::regclass::text || ' ' || conname || ' ' || contype::text FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid WHERE connamespace = 'public'::regnamespace AND NOT r.relispartition ORDER BY 1";
         Assert.Equal(await server.QueryAsync(production, Constraints), await server.QueryAsync(staging, Constraints));
         Assert.Equal("0", await server.QueryAsync(staging, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated"));
         Assert.Equal("0", await server.QueryAsync(staging, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
@@ -50,8 +52,6 @@ public sealed class StagingFidelityTests(PostgresServer server)
         await server.ExecuteAsync(production, "ANALYZE;");
         var (_, result, staging) = await SynthesiseAsync(production);
         TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", result.Warnings.Concat(result.Tables.Select(t => $"{t.Table}: {t.Rows} rows, {t.LoadMs:0} ms"))));
-        TestContext.Current.TestOutputHelper?.WriteLine(await server.QueryAsync(staging, "SELECT tableoid::regclass, count(*) FROM payment GROUP BY 1"));
-        TestContext.Current.TestOutputHelper?.WriteLine(await server.QueryAsync(production, "SELECT tableoid::regclass, count(*) FROM payment GROUP BY 1"));
 
         // film.fulltext (tsvector) and film.special_features (text[]) get the documented fallback (a constant, NULL),
         // so neither their statistics nor film's size can follow production.

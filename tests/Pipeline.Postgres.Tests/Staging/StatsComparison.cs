@@ -17,7 +17,7 @@ internal sealed class StatsComparison
                coalesce(array_to_string(s.most_common_vals::text::text[], chr(31)), ''),
                coalesce(array_to_string(s.most_common_freqs, chr(31)), '')
           FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename AND c.relnamespace = 'public'::regnamespace
-         WHERE s.schemaname = 'public' AND s.inherited = (c.relkind = 'p')
+         WHERE s.schemaname = 'public' AND s.inherited = (c.relkind = 'p') AND NOT c.relispartition
         """;
 
     private const string SizeSql = """
