@@ -9,7 +9,7 @@
 # (default 3,000,000 rows: a power-law account_id, a skewed enum, NULL-heavy amount/note/session, an ordered
 # timestamp, two secondary indexes, a CHECK) in database `prod` and ANALYZEs it; then
 #   pipeline snapshot --with-stats              the statistics (no rows)
-#   pg_dump -Fc -t events prod | pg_restore     the baseline: a true copy into database `dumped`
+#   pg_dump -Fc prod | pg_restore     the baseline: a true copy into database `dumped`
 #   pipeline staging create --from SNAPSHOT     the synthetic copy into database `staging`
 # and prints rows/s of both (wall time of the whole command, so both include index builds and constraints; the
 # synthesis's load-only rate as the CLI reports it), the ratio, and the fidelity of the synthetic copy after ANALYZE,
@@ -71,7 +71,7 @@ psql_ -d prod -c "ANALYZE" >/dev/null
 dotnet "$cli/pipeline.dll" snapshot --with-stats -o "$work/prod.snapshot.json" --connection "$(connection prod)" >/dev/null
 
 t0=$(now)
-"$bindir/pg_dump" -h 127.0.0.1 -p "$port" -U postgres -Fc -t events prod | "$bindir/pg_restore" -h 127.0.0.1 -p "$port" -U postgres -d dumped 2>"$work/restore.err" || true
+"$bindir/pg_dump" -h 127.0.0.1 -p "$port" -U postgres -Fc prod | "$bindir/pg_restore" -h 127.0.0.1 -p "$port" -U postgres -d dumped 2>"$work/restore.err" || { cat "$work/restore.err" >&2; exit 1; }
 t1=$(now)
 PIPELINE_STAGING_CONNECTION="$(connection staging)" dotnet "$cli/pipeline.dll" staging create --from "$work/prod.snapshot.json" > "$work/staging.out"
 t2=$(now)
