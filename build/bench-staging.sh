@@ -82,7 +82,7 @@ stats_sql="SELECT attname, null_frac, CASE WHEN n_distinct < 0 THEN -n_distinct 
   FROM pg_stats WHERE tablename = 'events' ORDER BY attname"
 psql_ -d prod -A -t -F $'\t' -c "$stats_sql" > "$work/prod.stats"
 psql_ -d staging -A -t -F $'\t' -c "$stats_sql" > "$work/staging.stats"
-sizes="$(psql_ -d prod -A -t -c "SELECT pg_table_size('events'), pg_total_relation_size('events')") $(psql_ -d staging -A -t -c "SELECT pg_table_size('events'), pg_total_relation_size('events'), count(*) FROM events")"
+sizes="$(psql_ -d prod -A -t -F ' ' -c "SELECT pg_table_size('events'), pg_total_relation_size('events')") $(psql_ -d staging -A -t -F ' ' -c "SELECT pg_table_size('events'), pg_total_relation_size('events'), count(*) FROM events")"
 dumped_rows=$(psql_ -d dumped -A -t -c "SELECT count(*) FROM events")
 
 python3 - "$work/prod.stats" "$work/staging.stats" "$t0" "$t1" "$t2" "$rows" "$dumped_rows" "$sizes" "$work/staging.out" <<'PY'
