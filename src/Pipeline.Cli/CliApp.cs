@@ -31,6 +31,7 @@ internal static class CliApp
         {
             InspectCommand.Create(context),
             SnapshotCommand.Create(context),
+            StagingCommand.Create(context),
             PlanCommand.Create(context),
             RehearseCommand.Create(context),
             ApplyCommand.Create(context),

@@ -16,7 +16,8 @@ internal sealed record SnapshotDocument(
     [property: JsonPropertyOrder(3)] IReadOnlyList<string> Exclude,
     [property: JsonPropertyOrder(4)] IReadOnlyList<SnapshotSchema> Schemas,
     [property: JsonPropertyOrder(2)] SnapshotServer? Server = null,
-    [property: JsonPropertyOrder(5)] string? Dialect = null);
+    [property: JsonPropertyOrder(5)] string? Dialect = null,
+    [property: JsonPropertyOrder(6)] SnapshotStatistics? Statistics = null);
 
 /// <summary><see cref="ServerInfo"/>; edition and target platform are SQL Server's.</summary>
 internal sealed record SnapshotServer(string Dialect, int VersionNum, string Version, string? Edition = null, string? TargetPlatform = null);

@@ -11,7 +11,7 @@ internal static class SnapshotMapper
     /// <summary>The snapshot format version this code reads and writes.</summary>
     public const int FormatVersion = 1;
 
-    public static SnapshotDocument ToDocument(DatabaseModel model) => new(
+    public static SnapshotDocument ToDocument(DatabaseModel model, SnapshotStatistics? statistics = null) => new(
         FormatName,
         FormatVersion,
         model.Exclude,
@@ -20,7 +20,8 @@ internal static class SnapshotMapper
             schema.Enums.Select(e => new SnapshotEnum(e.Name, e.Values)).ToList(),
             schema.Tables.Select(ToTable).ToList())).ToList(),
         model.Server is { } s ? new SnapshotServer(s.Dialect, s.VersionNum, s.Version, s.Edition, s.TargetPlatform) : null,
-        model.Dialect == DatabaseModel.PostgresDialect ? null : model.Dialect);
+        model.Dialect == DatabaseModel.PostgresDialect ? null : model.Dialect,
+        statistics);
 
     public static DatabaseModel ToModel(SnapshotDocument document) => new(
         document.Schemas.Select(schema => new SchemaModel(

@@ -56,13 +56,31 @@ public static partial class SnapshotSerializer
     };
 
     /// <summary>Serialises a model to JSON text (indented, deterministic, ending with a newline).</summary>
-    public static string Serialize(DatabaseModel model) =>
-        JsonSerializer.Serialize(SnapshotMapper.ToDocument(model), Options) + "\n";
+    public static string Serialize(DatabaseModel model) => Serialize(model, null);
+
+    /// <summary>Serialises a model and, when given, its data statistics (the optional <c>statistics</c> section,
+    /// <see cref="SnapshotStatistics"/>; <c>{tables:[{schema,name,relTuples,relPages,tableBytes,indexBytes,totalBytes,
+    /// columns:[{name,nullFrac,avgWidth,nDistinct,mostCommonVals?,mostCommonFreqs?,histogramBounds?,correlation?,
+    /// baseType?}]}],topStatements?:[{query,calls}],warnings?}</c>).</summary>
+    public static string Serialize(DatabaseModel model, SnapshotStatistics? statistics) =>
+        JsonSerializer.Serialize(SnapshotMapper.ToDocument(model, statistics), Options) + "\n";
+
+    /// <summary>Reads a snapshot with its <c>statistics</c> section (<c>null</c> when the snapshot has none: taken
+    /// without <c>--with-stats</c>, or before the section existed).</summary>
+    /// <exception cref="SnapshotFormatException">Not a valid snapshot: the message names the file and, where
+    /// known, line and position.</exception>
+    public static (DatabaseModel Model, SnapshotStatistics? Statistics) DeserializeWithStatistics(string json, string fileName)
+    {
+        var document = ReadDocument(json, fileName);
+        return (SnapshotMapper.ToModel(document), document.Statistics);
+    }
 
     /// <summary>Reads a snapshot; <paramref name="fileName"/> is used in error messages.</summary>
     /// <exception cref="SnapshotFormatException">Not a valid snapshot: the message names the file and, where
     /// known, line and position.</exception>
-    public static DatabaseModel Deserialize(string json, string fileName)
+    public static DatabaseModel Deserialize(string json, string fileName) => SnapshotMapper.ToModel(ReadDocument(json, fileName));
+
+    private static SnapshotDocument ReadDocument(string json, string fileName)
     {
         SnapshotHeader? header;
         try
@@ -88,9 +106,8 @@ public static partial class SnapshotSerializer
 
         try
         {
-            var document = JsonSerializer.Deserialize<SnapshotDocument>(json, Options)
+            return JsonSerializer.Deserialize<SnapshotDocument>(json, Options)
                 ?? throw new SnapshotFormatException($"{fileName}: the snapshot is null");
-            return SnapshotMapper.ToModel(document);
         }
         catch (JsonException ex)
         {

@@ -1,0 +1,52 @@
+namespace Pipeline.Postgres.Staging;
+
+/// <summary>Options of <see cref="StagingBuilder"/>.</summary>
+/// <param name="Scale">Factor applied to production's row counts (<c>reltuples</c>) and to the distinct counts that
+/// grow with the table (negative <c>n_distinct</c>); 1 = production size. Must be greater than 0.</param>
+/// <param name="Seed">Seed of the random choices (shuffles, NULL positions): the same snapshot, scale and seed give
+/// the same rows.</param>
+public sealed record StagingOptions(double Scale = 1.0, int Seed = 42);
+
+/// <summary>What <see cref="StagingBuilder"/> reports while it works (the CLI draws a progress bar per table).</summary>
+public interface IStagingProgress
+{
+    /// <summary>The tables to fill, in fill order, with their target rows.</summary>
+    void Planned(IReadOnlyList<(string Table, long Rows)> tables);
+
+    /// <summary><paramref name="rows"/> rows of <paramref name="table"/> are loaded so far.</summary>
+    void Loaded(string table, long rows);
+
+    /// <summary><paramref name="table"/> is filled with <paramref name="rows"/> rows (after CHECKs were enforced).</summary>
+    void Filled(string table, long rows);
+
+    /// <summary>A step outside the tables' loads (schema, constraints, ANALYZE) starts.</summary>
+    void Step(string description);
+}
+
+/// <summary>One table of a synthetic staging database.</summary>
+/// <param name="Table">Schema-qualified name.</param>
+/// <param name="Rows">Rows loaded and kept.</param>
+/// <param name="RowsDropped">Generated rows left out (a CHECK, a unique key or a missing referenced row).</param>
+/// <param name="LoadMs">Time to generate and load the rows (binary COPY), in milliseconds.</param>
+public sealed record StagingTable(string Table, long Rows, long RowsDropped, double LoadMs);
+
+/// <summary>The result of <see cref="StagingBuilder.CreateAsync"/>.</summary>
+/// <param name="Tables">Per table, in fill order.</param>
+/// <param name="Warnings">Canonical warning lines (<c>warning PIPE600n: …</c>): fallbacks, dropped rows.</param>
+/// <param name="LoadMs">Time generating and loading rows (all tables), in milliseconds.</param>
+/// <param name="TotalMs">Time of the whole build (schema, load, constraints, ANALYZE), in milliseconds.</param>
+public sealed record StagingResult(IReadOnlyList<StagingTable> Tables, IReadOnlyList<string> Warnings, double LoadMs, double TotalMs)
+{
+    /// <summary>Rows loaded in all tables.</summary>
+    public long Rows => Tables.Sum(t => t.Rows);
+}
+
+/// <summary>A staging database that cannot be built as asked; the message says why (never the connection
+/// string).</summary>
+/// <param name="code">The diagnostic code (<see cref="StagingCodes"/>).</param>
+/// <param name="message">The reason.</param>
+public sealed class StagingException(string code, string message) : Exception(message)
+{
+    /// <summary>The diagnostic code (<see cref="StagingCodes"/>).</summary>
+    public string Code { get; } = code;
+}
