@@ -24,6 +24,7 @@ namespace Pipeline.Core.Release;
 /// <param name="Executed">What was rehearsed: the plan's executed parts (<see cref="ExecutedPlan"/>) as read when the
 /// rehearsal started, so the release gate can name what changed in the plan since; <c>null</c> in documents written
 /// before this was recorded.</param>
+/// <param name="Load">What the client load saw (<c>--load</c>), or <c>null</c> when the rehearsal ran without one.</param>
 public sealed record RehearsalDocument(
     string Format,
     int Version,
@@ -38,7 +39,8 @@ public sealed record RehearsalDocument(
     RehearsalBudgets Budgets,
     IReadOnlyList<RehearsalStep> Steps,
     IReadOnlyList<RehearsalValidation> Validations,
-    ExecutedPlan? Executed = null)
+    ExecutedPlan? Executed = null,
+    RehearsalLoad? Load = null)
 {
     /// <summary>File name in the plan folder of the latest passing rehearsal (a copy of its attempt file; never
     /// overwritten by a failing attempt).</summary>
