@@ -190,7 +190,17 @@ public static class Rehearser
             try
             {
                 var after = await StagingState.ReadAsync(stagingConnectionString, exclude, counted, ct);
-                validations.Add(StagingValidator.RowCounts(Expected(before.RowCounts, loadOutcome?.Recording.RowChanges), after.RowCounts));
+                var rowCounts = StagingValidator.RowCounts(Expected(before.RowCounts, loadOutcome?.Recording.RowChanges), after.RowCounts);
+                if (loadOutcome?.Recording.RowChanges is { Count: > 0 } changes)
+                {
+                    rowCounts = rowCounts with
+                    {
+                        Detail = rowCounts.Detail + "; expected after the load's own writes: "
+                            + string.Join(", ", changes.OrderBy(c => c.Key.ToString(), StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value:+#;-#;0} rows")),
+                    };
+                }
+
+                validations.Add(rowCounts);
                 validations.Add(StagingValidator.ConstraintsValid(before.NotValidConstraints, after.NotValidConstraints));
                 validations.Add(StagingValidator.IndexesValid(before.InvalidIndexes, after.InvalidIndexes));
                 validations.Add(StagingValidator.SchemaMatches(folder.Desired, after.Model));
