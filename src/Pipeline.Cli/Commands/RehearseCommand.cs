@@ -144,7 +144,11 @@ internal static class RehearseCommand
         }
         catch (InvalidDataException ex) when (load is not null)
         {
-            throw new CliInputException(ex.Message, null, ex);
+            // "file(line,col): message" from the load file reader: the location goes first, as for YAML errors.
+            var located = System.Text.RegularExpressions.Regex.Match(ex.Message, @"^(?<at>.+?\(\d+(,\d+)?\)): (?<message>.*)$", System.Text.RegularExpressions.RegexOptions.Singleline);
+            throw located.Success
+                ? new CliInputException(located.Groups["message"].Value, located.Groups["at"].Value, ex)
+                : new CliInputException(ex.Message, null, ex);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
