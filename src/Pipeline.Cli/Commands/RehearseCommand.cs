@@ -142,6 +142,10 @@ internal static class RehearseCommand
         {
             rehearsal = await backend.RehearseAsync(folder.Directory, connectionString, budgets, options, load, observer, ct).ConfigureAwait(false);
         }
+        catch (NotSupportedException ex) when (load is not null)
+        {
+            throw new CliInputException(ex.Message, null, ex);
+        }
         catch (InvalidDataException ex) when (load is not null)
         {
             // "file(line,col): message" from the load file reader: the location goes first, as for YAML errors.
