@@ -58,4 +58,16 @@ public sealed class PostgresReleaseRuntime : IReleaseRuntime
         TimeProvider clock,
         CancellationToken ct) =>
         Rehearser.RunAsync(planDirectory, connectionString, budgets, options, observer, clock, ct);
+
+    /// <inheritdoc />
+    public Task<RehearsalDocument> RehearseAsync(
+        string planDirectory,
+        string connectionString,
+        RehearsalBudgets budgets,
+        ExecutionOptions options,
+        RehearsalLoadOptions? load,
+        IExecutionObserver observer,
+        TimeProvider clock,
+        CancellationToken ct) =>
+        Rehearser.RunAsync(planDirectory, connectionString, budgets, options, load, observer, clock, ct);
 }

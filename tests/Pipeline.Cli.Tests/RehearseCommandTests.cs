@@ -103,5 +103,37 @@ public sealed class RehearseCommandTests(PostgresServer server)
         Assert.Equal(2, noFolder.ExitCode);
         Assert.Equal(2, badBudget.ExitCode);
         Assert.Contains("--max-access-exclusive", badBudget.Stderr, StringComparison.Ordinal);
+
+        var clientsAlone = await Cli.RunAsync(backend, new Dictionary<string, string?> { ["PIPELINE_STAGING_CONNECTION"] = scenario.ConnectionString }, "rehearse", scenario.PlanDirectory, "--clients", "3");
+        Assert.Equal(2, clientsAlone.ExitCode);
+        Assert.Contains("--clients and --rate need --load auto|FILE", clientsAlone.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rehearse_under_the_auto_load_prints_the_clients_and_a_bad_load_file_is_exit_2()
+    {
+        using var scenario = await ReleaseScenario.CreateAsync(server, rows: 2_000);
+        var environment = new Dictionary<string, string?> { ["PIPELINE_STAGING_CONNECTION"] = scenario.ConnectionString };
+        var file = Path.Combine(scenario.PlanDirectory, "load.yaml");
+        await File.WriteAllTextAsync(file, "statements:\n  - sql: SELECT $1\n    weight: 2\n", TestContext.Current.CancellationToken);
+        var badFile = await Cli.RunAsync(new TestReleaseBackend(), environment, "rehearse", scenario.PlanDirectory, "--load", file);
+        Assert.Equal(2, badFile.ExitCode);
+        Assert.Contains("load.yaml(2,5): error PIPE0002: the SQL uses 1 parameter(s) ($1…$1) but `params:` lists 0", badFile.Stderr, StringComparison.Ordinal);
+
+        // The scenario's counting trigger names email_lower before expand adds it: client updates of accounts fail until
+        // then (the load finds it), so the client error budget is raised here.
+        var backend = new TestReleaseBackend();
+        var result = await Cli.RunAsync(backend, environment, "rehearse", scenario.PlanDirectory, "--load", "auto", "--clients", "2", "--rate", "100",
+            "--max-client-latency", "5s", "--max-client-errors", "100000");
+
+        Assert.Equal(new RehearsalLoadOptions("auto", 2, 100), backend.Load);
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains("load auto, 2 client(s) at 100 statements/s, client latency <= 5 s, client errors <= 100000", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"Clients \(auto, 2\): \d+ statements, .* \d+ error\(s\)", result.Stdout);
+        Assert.Contains("warning PIPE6010: public.accounts: inserts stop when contract starts", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Latency chart: ", result.Stdout, StringComparison.Ordinal);
+        var doc = RehearsalDocument.Parse(await File.ReadAllTextAsync(Path.Combine(scenario.PlanDirectory, RehearsalDocument.FileName), TestContext.Current.CancellationToken), "rehearsal.json");
+        Assert.Equal(5_000, doc.Budgets.MaxClientLatencyMs);
+        Assert.True(File.Exists(Path.Combine(scenario.PlanDirectory, doc.Load!.Chart!)));
     }
 }

@@ -52,4 +52,14 @@ internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseB
     public Task<RehearsalDocument> RehearseAsync(
         string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, IExecutionObserver observer, CancellationToken ct)
         => Rehearse is null ? Real.RehearseAsync(planDirectory, connectionString, budgets, options, observer, ct) : Rehearse(planDirectory, connectionString, budgets, observer);
+
+    /// <summary>The load options of the last rehearsal asked for (<c>null</c>: none).</summary>
+    public RehearsalLoadOptions? Load { get; private set; }
+
+    public Task<RehearsalDocument> RehearseAsync(
+        string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, RehearsalLoadOptions? load, IExecutionObserver observer, CancellationToken ct)
+    {
+        Load = load;
+        return Rehearse is null ? Real.RehearseAsync(planDirectory, connectionString, budgets, options, load, observer, ct) : Rehearse(planDirectory, connectionString, budgets, observer);
+    }
 }

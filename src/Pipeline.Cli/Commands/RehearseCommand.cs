@@ -28,11 +28,30 @@ internal static class RehearseCommand
             "--max-write-blocking", $"Budget: total time under locks that block writes (default {budgetDefaults.MaxWriteBlockingMs / 1000} s).", allowZero: true);
         var maxLockRetries = DurationOptions.Count(
             "--max-lock-retries", $"Budget: most lock_timeout retries of any one step (default {budgetDefaults.MaxLockRetries}).", 0);
+        var loadDefaults = new RehearsalLoadOptions(RehearsalLoadOptions.Auto);
+        var load = new Option<string?>("--load")
+        {
+            Description = "Run concurrent clients against staging for the whole rehearsal: 'auto' (reads, updates and inserts by key on the tables the plan touches) "
+                + "or a load file (YAML/JSON: weighted parameterised statements, or pg_stat_statements {query, calls}; see the README).",
+            HelpName = "auto|FILE",
+        };
+        var clients = DurationOptions.Count("--clients", $"Load: concurrent client connections (default {loadDefaults.Clients}).", 1);
+        var rate = new Option<double?>("--rate") { Description = $"Load: target statements per second over all clients, 0 = as fast as they can (default {loadDefaults.Rate}).", HelpName = "R" };
+        rate.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is < 0)
+            {
+                r.AddError("--rate must be 0 or more");
+            }
+        });
+        var maxClientLatency = DurationOptions.Milliseconds(
+            "--max-client-latency", $"Budget under --load: longest client statement during any step (default lock_timeout + {RehearsalBudgets.ClientLatencyMarginMs} ms).");
+        var maxClientErrors = DurationOptions.LongCount("--max-client-errors", "Budget under --load: most failed client statements per step (default 0).", 0);
         var executionOptions = new ExecutionOptionSet(withLockRetries: false);
 
         var command = new Command("rehearse", "Rehearse a plan on a staging copy and record what really happened in rehearsal.json.")
         {
-            planDirectory, connection, maxAccessExclusive, maxWriteBlocking, maxLockRetries,
+            planDirectory, connection, maxAccessExclusive, maxWriteBlocking, maxLockRetries, load, clients, rate, maxClientLatency, maxClientErrors,
         };
         executionOptions.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -53,14 +72,34 @@ internal static class RehearseCommand
                 budgets = budgets with { MaxLockRetries = retries };
             }
 
-            return await RunAsync(context, parse.GetValue(planDirectory)!, parse.GetValue(connection), budgets, executionOptions.Bind(parse), ct)
+            if (parse.GetValue(maxClientLatency) is { } clientLatency)
+            {
+                budgets = budgets with { MaxClientLatencyMs = clientLatency };
+            }
+
+            if (parse.GetValue(maxClientErrors) is { } clientErrors)
+            {
+                budgets = budgets with { MaxClientErrors = clientErrors };
+            }
+
+            RehearsalLoadOptions? loadOptions = null;
+            if (parse.GetValue(load) is { } source)
+            {
+                loadOptions = new RehearsalLoadOptions(source, parse.GetValue(clients) ?? loadDefaults.Clients, parse.GetValue(rate) ?? loadDefaults.Rate);
+            }
+            else if (parse.GetValue(clients) is not null || parse.GetValue(rate) is not null)
+            {
+                throw new CliInputException("--clients and --rate need --load auto|FILE");
+            }
+
+            return await RunAsync(context, parse.GetValue(planDirectory)!, parse.GetValue(connection), budgets, loadOptions, executionOptions.Bind(parse), ct)
                 .ConfigureAwait(false);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliContext context, string planDirectory, string? connectionOption, RehearsalBudgets budgets, ExecutionOptions options, CancellationToken ct)
+        CliContext context, string planDirectory, string? connectionOption, RehearsalBudgets budgets, RehearsalLoadOptions? load, ExecutionOptions options, CancellationToken ct)
     {
         var folder = await PlanFolderReader.LoadAsync(planDirectory, ct).ConfigureAwait(false);
         var provider = context.Dialect(folder.Plan.Dialect, folder.PathOf("plan.json"));
@@ -93,13 +132,27 @@ internal static class RehearseCommand
         await stdout.WriteLineAsync(
             $"Rehearse plan {plan.Fingerprint} ({plan.Steps.Count} steps) on staging {provider.DescribeConnection(connectionString)}; " +
             $"budgets: ACCESS EXCLUSIVE <= {ReleaseText.Duration(budgets.MaxAccessExclusiveMs)}, " +
-            $"write-blocking <= {ReleaseText.Duration(budgets.MaxWriteBlockingMs)}, lock retries <= {budgets.MaxLockRetries}").ConfigureAwait(false);
+            $"write-blocking <= {ReleaseText.Duration(budgets.MaxWriteBlockingMs)}, lock retries <= {budgets.MaxLockRetries}"
+            + (load is null ? "" : $"; load {load.Source}, {load.Clients} client(s) at {load.Rate} statements/s, client latency <= "
+                + ReleaseText.Duration(budgets.ClientLatencyMs(options.LockTimeoutMs ?? plan.Options.LockTimeoutMs)) + $", client errors <= {budgets.MaxClientErrors}")).ConfigureAwait(false);
 
         var observer = new ConsoleExecutionObserver(context, plan, backend.Clock);
         RehearsalDocument rehearsal;
         try
         {
-            rehearsal = await backend.RehearseAsync(folder.Directory, connectionString, budgets, options, observer, ct).ConfigureAwait(false);
+            rehearsal = await backend.RehearseAsync(folder.Directory, connectionString, budgets, options, load, observer, ct).ConfigureAwait(false);
+        }
+        catch (NotSupportedException ex) when (load is not null)
+        {
+            throw new CliInputException(ex.Message, null, ex);
+        }
+        catch (InvalidDataException ex) when (load is not null)
+        {
+            // "file(line,col): message" from the load file reader: the location goes first, as for YAML errors.
+            var located = System.Text.RegularExpressions.Regex.Match(ex.Message, @"^(?<at>.+?\(\d+(,\d+)?\)): (?<message>.*)$", System.Text.RegularExpressions.RegexOptions.Singleline);
+            throw located.Success
+                ? new CliInputException(located.Groups["message"].Value, located.Groups["at"].Value, ex)
+                : new CliInputException(ex.Message, null, ex);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -113,6 +166,7 @@ internal static class RehearseCommand
         }
 
         ReleaseTables.WriteRehearsalSummary(stdout, plan, rehearsal);
+        await WriteLoadAsync(context, folder.Directory, rehearsal).ConfigureAwait(false);
         foreach (var validation in rehearsal.Validations)
         {
             await stdout.WriteLineAsync($"{(validation.Passed ? "ok  " : "FAIL")} {validation.Name}: {validation.Detail}").ConfigureAwait(false);
@@ -146,5 +200,34 @@ internal static class RehearseCommand
         }
 
         return ExitCodes.Failed;
+    }
+
+    /// <summary>The load's figures: warnings (PIPE6010) and one line per step with clients.</summary>
+    private static async Task WriteLoadAsync(CliContext context, string planDirectory, RehearsalDocument rehearsal)
+    {
+        if (rehearsal.Load is not { } load)
+        {
+            return;
+        }
+
+        foreach (var warning in load.Warnings)
+        {
+            await context.Stderr.WriteLineAsync(context.Scrub($"warning {ReleaseCodes.LoadLeftOut}: {warning}")).ConfigureAwait(false);
+        }
+
+        var t = load.Total;
+        await context.Stdout.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"Clients ({load.Source}, {load.Clients}): {t.Statements} statements, {t.PerSecond:0}/s, p50 {t.P50Ms:0.0} ms, p99 {t.P99Ms:0.0} ms, max {t.MaxMs:0.0} ms, {t.Errors} error(s), {t.LockWaits} lock wait(s)")).ConfigureAwait(false);
+        foreach (var s in load.Steps.Where(s => s.Clients.MaxMs > (rehearsal.Budgets.MaxClientLatencyMs ?? double.MaxValue) || s.Clients.Errors > 0 || s.Clients.LockWaits > 0))
+        {
+            var c = s.Clients;
+            await context.Stdout.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"  step {s.Ordinal}: {c.Statements} statements, p99 {c.P99Ms:0.0} ms, max {c.MaxMs:0.0} ms, {c.Errors} error(s), {c.LockWaits} lock wait(s) (longest {c.MaxLockWaitMs:0} ms)")).ConfigureAwait(false);
+        }
+
+        if (load.Chart is { } chart)
+        {
+            await context.Stdout.WriteLineAsync($"Latency chart: {Path.Combine(planDirectory, chart)}").ConfigureAwait(false);
+        }
     }
 }

@@ -52,4 +52,17 @@ internal interface IReleaseBackend
         ExecutionOptions options,
         IExecutionObserver observer,
         CancellationToken ct);
+
+    /// <summary>Rehearses the plan folder on a staging database under a client load (none when <paramref name="load"/>
+    /// is <c>null</c>); writes <c>rehearsal.json</c>.</summary>
+    Task<RehearsalDocument> RehearseAsync(
+        string planDirectory,
+        string connectionString,
+        RehearsalBudgets budgets,
+        ExecutionOptions options,
+        RehearsalLoadOptions? load,
+        IExecutionObserver observer,
+        CancellationToken ct) => load is null
+            ? RehearseAsync(planDirectory, connectionString, budgets, options, observer, ct)
+            : throw new NotSupportedException("this backend cannot run a client load (--load)");
 }

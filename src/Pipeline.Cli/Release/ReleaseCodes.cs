@@ -13,6 +13,9 @@ internal static class ReleaseCodes
     /// <summary>Contract without <c>--confirm-contract</c>.</summary>
     public const string ContractNotConfirmed = "PIPE3003";
 
+    /// <summary>The rehearsal's load left a table or statement out (warning).</summary>
+    public const string LoadLeftOut = "PIPE6010";
+
     /// <summary>A step failed while applying.</summary>
     public const string StepFailed = "PIPE3004";
 

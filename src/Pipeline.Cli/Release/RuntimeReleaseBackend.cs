@@ -57,4 +57,15 @@ internal sealed class RuntimeReleaseBackend(IReleaseRuntime runtime) : IReleaseB
         IExecutionObserver observer,
         CancellationToken ct)
         => runtime.RehearseAsync(planDirectory, connectionString, budgets, options, observer, Clock, ct);
+
+    /// <inheritdoc />
+    public Task<RehearsalDocument> RehearseAsync(
+        string planDirectory,
+        string connectionString,
+        RehearsalBudgets budgets,
+        ExecutionOptions options,
+        RehearsalLoadOptions? load,
+        IExecutionObserver observer,
+        CancellationToken ct)
+        => runtime.RehearseAsync(planDirectory, connectionString, budgets, options, load, observer, Clock, ct);
 }

@@ -54,4 +54,20 @@ public interface IReleaseRuntime
         IExecutionObserver observer,
         TimeProvider clock,
         CancellationToken ct);
+
+    /// <summary>Rehearses the plan folder on a staging database under a client load (<paramref name="load"/>, or
+    /// none when <c>null</c>); writes <c>rehearsal.json</c>.</summary>
+    /// <exception cref="NotSupportedException">A load was asked for and the dialect cannot run one (the
+    /// default).</exception>
+    Task<RehearsalDocument> RehearseAsync(
+        string planDirectory,
+        string connectionString,
+        RehearsalBudgets budgets,
+        ExecutionOptions options,
+        RehearsalLoadOptions? load,
+        IExecutionObserver observer,
+        TimeProvider clock,
+        CancellationToken ct) => load is null
+            ? RehearseAsync(planDirectory, connectionString, budgets, options, observer, clock, ct)
+            : throw new NotSupportedException("this dialect's rehearsal cannot run a client load (--load)");
 }

@@ -27,6 +27,7 @@ namespace Pipeline.Core.Release;
 /// <param name="Calibration">What a passing rehearsal observed per kind of work on staging (bytes/s or rows/s, and the
 /// catalog cost in ms), for <c>pipeline plan --calibration rehearsal.json</c>; <c>null</c> when it failed or was
 /// written before this was recorded.</param>
+/// <param name="Load">What the client load saw (<c>--load</c>), or <c>null</c> when the rehearsal ran without one.</param>
 public sealed record RehearsalDocument(
     string Format,
     int Version,
@@ -42,7 +43,8 @@ public sealed record RehearsalDocument(
     IReadOnlyList<RehearsalStep> Steps,
     IReadOnlyList<RehearsalValidation> Validations,
     ExecutedPlan? Executed = null,
-    Locking.DurationCalibration? Calibration = null)
+    Locking.DurationCalibration? Calibration = null,
+    RehearsalLoad? Load = null)
 {
     /// <summary>File name in the plan folder of the latest passing rehearsal (a copy of its attempt file; never
     /// overwritten by a failing attempt).</summary>

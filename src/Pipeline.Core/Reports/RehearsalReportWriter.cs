@@ -44,7 +44,8 @@ public static class RehearsalReportWriter
         Line($"- **When:** {Time(doc.Started)} to {Time(doc.Finished)} ({DurationText.Format((doc.Finished - doc.Started).TotalMilliseconds)})");
         Line($"- **Budgets:** ACCESS EXCLUSIVE held at most {Ms(doc.Budgets.MaxAccessExclusiveMs)}; "
             + $"at most {Ms(doc.Budgets.MaxWriteBlockingMs)} in all under write-blocking locks; "
-            + $"at most {doc.Budgets.MaxLockRetries} lock_timeout retries per step");
+            + $"at most {doc.Budgets.MaxLockRetries} lock_timeout retries per step"
+            + (doc.Load is null ? "" : $"; under load, no client statement slower than {Ms(doc.Budgets.MaxClientLatencyMs ?? 0)} and at most {doc.Budgets.MaxClientErrors} failed client statement(s) per step"));
         if (doc.Calibration is { Constants.Count: > 0 } calibration)
         {
             Line("- **Calibration:** " + string.Join(", ", calibration.Constants.Select(c =>
@@ -88,6 +89,11 @@ public static class RehearsalReportWriter
             Line();
             Line("*Observed locks come from sampling `pg_locks` every ~5 ms: \"none seen\" means no lock was held long enough to be sampled; held times may be up to two sampling intervals short.*");
             Line();
+        }
+
+        if (doc.Load is { } load)
+        {
+            LoadSection(doc, load, Line);
         }
 
         if (doc.Validations.Count > 0)
@@ -149,6 +155,69 @@ public static class RehearsalReportWriter
         var separator = report.EndsWith("\n\n", StringComparison.Ordinal) ? "" : report.EndsWith('\n') ? "\n" : "\n\n";
         return report + separator + section;
     }
+
+    /// <summary>The clients under load: the load, the chart, the observed timeline and per step the client figures.</summary>
+    private static void LoadSection(RehearsalDocument doc, RehearsalLoad load, Action<string> line)
+    {
+        line("### Clients under load");
+        line("");
+        var rate = load.TargetRate > 0 ? $"target {Number(load.TargetRate)} statements/s" : "as fast as they can";
+        line($"- **Load:** `{Escape(load.Source)}`, {load.Clients} client(s), {rate}; {load.Statements.Count} statement template(s): "
+            + Escape(string.Join(", ", load.Statements.Select(s => $"{s.Name} ({Number(s.Weight)})"))));
+        line($"- **All clients:** {Figures(load.Total)}");
+        line($"- **Outside the steps:** {Figures(load.OutsideSteps)}");
+        foreach (var warning in load.Warnings)
+        {
+            line($"- **Left out:** {Escape(warning)}");
+        }
+
+        line("");
+        if (load.Chart is { } chart)
+        {
+            line($"![Client latency over time, with the steps' lock windows]({chart.Replace(" ", "%20", StringComparison.Ordinal)})");
+            line("");
+            line("*One dot per client statement (log scale); shaded bands: the windows of steps that held a lock (red: blocks reads, orange: blocks writes, blue: weaker) or made clients wait, labelled with the step's number; dashed: the client latency budget.*");
+            line("");
+        }
+
+        if (RehearsalTimeline.Write(doc) is { } timeline)
+        {
+            line("```mermaid");
+            foreach (var l in timeline.Source.TrimEnd('\n').Split('\n'))
+            {
+                line(l);
+            }
+
+            line("```");
+            line("");
+            line($"*{Escape(timeline.Caption)}*");
+            line("");
+        }
+
+        var steps = doc.Steps.ToDictionary(s => s.Ordinal);
+        line("| # | Step | Est. lock ms | Observed held ms | Window ms | Statements | Stmts/s | p50 ms | p99 ms | Max ms | Errors | Lock waits (longest ms) |");
+        line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var s in load.Steps)
+        {
+            var step = steps.GetValueOrDefault(s.Ordinal);
+            var held = step is null || step.ObservedLocks.Count == 0 ? "–" : Number(step.ObservedLocks.Max(l => l.HeldMs));
+            var c = s.Clients;
+            line($"| {s.Ordinal} | {Escape(step?.Summary ?? "")} | {Number(step?.EstimatedLockMs ?? 0)} | {held} | {Number(s.EndMs - s.StartMs)} "
+                + $"| {c.Statements.ToString(CultureInfo.InvariantCulture)} | {Number(c.PerSecond)} | {Decimal(c.P50Ms)} | {Decimal(c.P99Ms)} | {Decimal(c.MaxMs)} "
+                + $"| {(c.Errors > 0 ? $"**{c.Errors.ToString(CultureInfo.InvariantCulture)}**" : "0")} | {c.LockWaits.ToString(CultureInfo.InvariantCulture)} ({Number(c.MaxLockWaitMs)}) |");
+        }
+
+        line("");
+        line("*A client statement counts toward the step whose window it overlaps most; its latency bounds the time it waited for locks. Lock waits: client backends seen with an ungranted lock in `pg_locks` (sampled every 10 ms).*");
+        line("");
+    }
+
+    private static string Figures(ClientFigures c) =>
+        $"{c.Statements.ToString(CultureInfo.InvariantCulture)} statements ({Number(c.PerSecond)}/s), p50 {Decimal(c.P50Ms)} ms, p99 {Decimal(c.P99Ms)} ms, max {Decimal(c.MaxMs)} ms, "
+        + $"{c.Errors.ToString(CultureInfo.InvariantCulture)} error(s), {c.LockWaits.ToString(CultureInfo.InvariantCulture)} lock wait(s)"
+        + (c.FirstError is null ? "" : $"; first error: {Escape(c.FirstError)}");
+
+    private static string Decimal(double ms) => ms.ToString("0.0#", CultureInfo.InvariantCulture);
 
     private static string EstimatedLocks(RehearsalStep s) =>
         s.EstimatedLocks.Count == 0 ? "none" : string.Join(", ", s.EstimatedLocks.Select(l => $"{l.Mode} on {l.Table}"));

@@ -30,7 +30,8 @@ internal static class RehearsalEvaluator
         IReadOnlyList<string> refusals,
         IReadOnlyList<StepOutcome> steps,
         IReadOnlyList<RehearsalValidation> validations,
-        RehearsalBudgets budgets)
+        RehearsalBudgets budgets,
+        RehearsalLoad? load = null)
     {
         var reasons = new List<string>(refusals);
 
@@ -80,12 +81,42 @@ internal static class RehearsalEvaluator
                 + $"({string.Join(", ", worst)})");
         }
 
+        if (load is not null)
+        {
+            reasons.AddRange(ClientReasons(steps, budgets, load));
+        }
+
         foreach (var v in validations.Where(v => !v.Passed))
         {
             reasons.Add($"validation '{v.Name}' failed: {v.Detail}");
         }
 
         return new RehearsalVerdict(reasons.Count == 0, reasons);
+    }
+
+    /// <summary>The client budgets: per step (and outside the steps), the slowest client statement against
+    /// <see cref="RehearsalBudgets.MaxClientLatencyMs"/> and the failed ones against
+    /// <see cref="RehearsalBudgets.MaxClientErrors"/>.</summary>
+    private static IEnumerable<string> ClientReasons(IReadOnlyList<StepOutcome> steps, RehearsalBudgets budgets, RehearsalLoad load)
+    {
+        var latency = budgets.MaxClientLatencyMs ?? double.MaxValue;
+        var names = steps.ToDictionary(s => s.Step.Ordinal, s => Name(s.Step));
+        var scopes = load.Steps.Select(s => (Name: names.GetValueOrDefault(s.Ordinal, $"step {s.Ordinal}"), s.Clients))
+            .Append(("outside the steps (before, between or after them)", load.OutsideSteps));
+        foreach (var (name, clients) in scopes)
+        {
+            if (clients.MaxMs > latency)
+            {
+                yield return $"{name}: a client statement took {Ms(clients.MaxMs)}, over the client latency budget of {Ms(latency)} "
+                    + $"(p99 {Ms(clients.P99Ms)}, {clients.LockWaits} lock wait(s), the longest {Ms(clients.MaxLockWaitMs)})";
+            }
+
+            if (clients.Errors > budgets.MaxClientErrors)
+            {
+                yield return $"{name}: {clients.Errors} client statement(s) failed, over the client error budget of {budgets.MaxClientErrors}"
+                    + (clients.FirstError is null ? "" : $" (first: {clients.FirstError})");
+            }
+        }
     }
 
     /// <summary><c>step 3 (expand: add column public.t.c)</c>.</summary>

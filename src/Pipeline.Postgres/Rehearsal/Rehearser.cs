@@ -2,7 +2,11 @@ using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
 using Pipeline.Postgres.Execution;
+using Npgsql;
+using Pipeline.Core.Model;
+using Pipeline.Postgres.Dialect;
 using Pipeline.Postgres.Observation;
+using Pipeline.Postgres.Rehearsal.Load;
 
 namespace Pipeline.Postgres.Rehearsal;
 
@@ -91,6 +95,38 @@ public static class Rehearser
         CancellationToken ct)
         => RunAsync(planDirectory, stagingConnectionString, budgets, options, observer, clock, ExecutorRunner.Create, ct);
 
+    /// <summary>
+    /// As the overload without a load, with <paramref name="load"/> clients running against staging from before the
+    /// first step until after the last (<see cref="RehearsalLoadOptions"/>): their latency, errors and lock waits are
+    /// recorded per step in <see cref="RehearsalDocument.Load"/>, held to the client budgets
+    /// (<see cref="RehearsalBudgets.MaxClientLatencyMs"/>, default the lock_timeout in force + 100 ms;
+    /// <see cref="RehearsalBudgets.MaxClientErrors"/>), drawn as <c>rehearsals/&lt;time&gt;.png</c> and shown in
+    /// report.md. The row-count check allows for the rows the load's own INSERTs and DELETEs added or removed.
+    /// </summary>
+    /// <param name="planDirectory">Plan folder written by <c>pipeline plan</c>.</param>
+    /// <param name="stagingConnectionString">Staging database; never echoed.</param>
+    /// <param name="budgets">Budgets the run is held to.</param>
+    /// <param name="options">Executor options.</param>
+    /// <param name="load">The client load, or <c>null</c> for none.</param>
+    /// <param name="observer">Receives the executor's events, or <c>null</c>.</param>
+    /// <param name="clock">Clock for the start and end times, or <c>null</c>.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="InvalidDataException">The plan folder or the load file is invalid; the message names the file
+    /// (and for the load file the line and column).</exception>
+    /// <exception cref="PipelineConnectionException">Staging cannot be reached or read before the run.</exception>
+    /// <exception cref="IOException">rehearsal.json, the chart or report.md cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The plan folder is not writable.</exception>
+    public static Task<RehearsalDocument> RunAsync(
+        string planDirectory,
+        string stagingConnectionString,
+        RehearsalBudgets budgets,
+        ExecutionOptions options,
+        RehearsalLoadOptions? load,
+        IExecutionObserver? observer,
+        TimeProvider? clock,
+        CancellationToken ct)
+        => RunAsync(planDirectory, stagingConnectionString, budgets, options, observer, clock, ExecutorRunner.Create, ct, load);
+
     /// <summary>As the public overload, with the phase runner made by <paramref name="runners"/> (tests).</summary>
     internal static async Task<RehearsalDocument> RunAsync(
         string planDirectory,
@@ -100,11 +136,18 @@ public static class Rehearser
         IExecutionObserver? observer,
         TimeProvider? clock,
         PhaseRunnerFactory runners,
-        CancellationToken ct)
+        CancellationToken ct,
+        RehearsalLoadOptions? load = null)
     {
         ArgumentNullException.ThrowIfNull(budgets);
         ArgumentNullException.ThrowIfNull(options);
         var folder = PlanFolder.Read(planDirectory);
+        var loadFile = load is null || load.IsAuto ? null : LoadFile.Read(load.Source);
+        if (load is not null)
+        {
+            budgets = budgets with { MaxClientLatencyMs = budgets.ClientLatencyMs(options.LockTimeoutMs ?? folder.Plan.Options.LockTimeoutMs) };
+        }
+
         var time = clock ?? TimeProvider.System;
         var started = time.GetUtcNow();
         var plan = folder.Plan;
@@ -128,15 +171,38 @@ public static class Rehearser
         var outcomes = plan.Steps.Select(s => new StepOutcome(Pending(s), 0, null, 0)).ToList();
         var validations = new List<RehearsalValidation> { sourceCheck };
         string? fingerprintAfter = null;
+        PreparedLoad? prepared = null;
+        if (refusals.Count == 0 && load is not null)
+        {
+            prepared = await PrepareLoadAsync(folder, stagingConnectionString, load, loadFile, ct);
+            if (prepared.Statements.Count == 0)
+            {
+                refusals.Add("the load has no statement to run, so nothing was run: " + string.Join("; ", prepared.Warnings));
+                prepared = null;
+            }
+        }
+
+        LoadOutcome? loadOutcome = null;
         if (refusals.Count == 0)
         {
-            var run = await RunPhasesAsync(folder, stagingConnectionString, options, observer, runners, ct);
+            var run = await RunPhasesAsync(folder, stagingConnectionString, options, observer, runners, prepared, ct);
             refusals.AddRange(run.Errors);
             outcomes = plan.Steps.Select(s => Outcome(s, run)).ToList();
+            loadOutcome = run.Load;
             try
             {
                 var after = await StagingState.ReadAsync(stagingConnectionString, exclude, counted, ct);
-                validations.Add(StagingValidator.RowCounts(before.RowCounts, after.RowCounts));
+                var rowCounts = StagingValidator.RowCounts(Expected(before.RowCounts, loadOutcome?.Recording.RowChanges), after.RowCounts);
+                if (loadOutcome?.Recording.RowChanges is { Count: > 0 } changes)
+                {
+                    rowCounts = rowCounts with
+                    {
+                        Detail = rowCounts.Detail + "; expected after the load's own writes: "
+                            + string.Join(", ", changes.OrderBy(c => c.Key.ToString(), StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value:+#;-#;0} rows")),
+                    };
+                }
+
+                validations.Add(rowCounts);
                 validations.Add(StagingValidator.ConstraintsValid(before.NotValidConstraints, after.NotValidConstraints));
                 validations.Add(StagingValidator.IndexesValid(before.InvalidIndexes, after.InvalidIndexes));
                 validations.Add(StagingValidator.SchemaMatches(folder.Desired, after.Model));
@@ -148,8 +214,21 @@ public static class Rehearser
             }
         }
 
+        RehearsalLoad? loadFigures = null;
+        if (loadOutcome is not null && prepared is not null)
+        {
+            loadFigures = LoadFigures.Summarise(
+                load!.IsAuto ? RehearsalLoadOptions.Auto : Path.GetFileName(load.Source), load.Clients, load.Rate,
+                prepared.Statements, prepared.Warnings, loadOutcome.Recording, loadOutcome.Windows);
+            loadFigures = loadFigures with { Steps = loadFigures.Steps.Select(s => WithLocks(s, outcomes)).ToList() };
+            if (loadOutcome.Recording.MonitorFailure is { } monitor)
+            {
+                loadFigures = loadFigures with { Warnings = [.. loadFigures.Warnings, monitor] };
+            }
+        }
+
         // The source check's failure is already the refusal's reason: not twice.
-        var verdict = RehearsalEvaluator.Evaluate(refusals, outcomes, validations.Where(v => v.Name != StagingValidator.SourceCheck).ToList(), budgets);
+        var verdict = RehearsalEvaluator.Evaluate(refusals, outcomes, validations.Where(v => v.Name != StagingValidator.SourceCheck).ToList(), budgets, loadFigures);
         var document = new RehearsalDocument(
             "pipeline-rehearsal",
             1,
@@ -165,9 +244,80 @@ public static class Rehearser
             outcomes.Select(o => o.Step).ToList(),
             validations,
             plan.Executed(),
+            Load: loadFigures,
             Calibration: verdict.Passed ? RehearsalCalibration.Derive(plan, outcomes, before.Model.Server?.Version) : null);
+        if (loadFigures is not null && loadOutcome is not null)
+        {
+            document = document with { Load = loadFigures with { Chart = Chart(planDirectory, document, loadOutcome, budgets) } };
+        }
+
         Write(planDirectory, document);
         return document;
+    }
+
+    /// <summary>The statements of the load, derived (auto) or read from the file and resolved on staging.</summary>
+    private static async Task<PreparedLoad> PrepareLoadAsync(
+        PlanFolder folder, string connectionString, RehearsalLoadOptions load, IReadOnlyList<LoadStatementSpec>? file, CancellationToken ct)
+    {
+        var target = ConnectionStrings.Describe(connectionString);
+        return await ConnectionStrings.GuardAsync("Cannot prepare the load on the staging database at", target, async () =>
+        {
+            await using var connection = new NpgsqlConnection(ConnectionStrings.ToNpgsql(connectionString));
+            await connection.OpenAsync(ct);
+            var (statements, warnings) = file is null
+                ? await AutoLoad.DeriveAsync(connection, folder, ct)
+                : await LoadResolver.ResolveAsync(connection, file, Path.GetFileName(load.Source), ct);
+            return new PreparedLoad(load, statements, warnings);
+        });
+    }
+
+    /// <summary>Row counts before the run plus the rows the load's own statements added or removed.</summary>
+    private static IReadOnlyDictionary<QualifiedName, long> Expected(IReadOnlyDictionary<QualifiedName, long> before, IReadOnlyDictionary<QualifiedName, long>? changes)
+    {
+        if (changes is null || changes.Count == 0)
+        {
+            return before;
+        }
+
+        return before.ToDictionary(kv => kv.Key, kv => kv.Value + changes.GetValueOrDefault(kv.Key));
+    }
+
+    private static ClientStepFigures WithLocks(ClientStepFigures figures, IReadOnlyList<StepOutcome> outcomes)
+    {
+        var step = outcomes.FirstOrDefault(o => o.Step.Ordinal == figures.Ordinal)?.Step;
+        var modes = step?.ObservedLocks.Select(l => Mode(l.Mode)).ToList() ?? [];
+        return figures with { BlocksReads = modes.Any(m => m.BlocksReads), BlocksWrites = modes.Any(m => m.BlocksWrites) };
+    }
+
+    private static Core.Locking.LockMode Mode(string mode)
+    {
+        try
+        {
+            return PgLock.Parse(mode);
+        }
+        catch (ArgumentException)
+        {
+            return Core.Locking.LockMode.None;
+        }
+    }
+
+    /// <summary>Draws the latency chart next to the attempt file; a chart that cannot be drawn is noted, not fatal.</summary>
+    private static string? Chart(string planDirectory, RehearsalDocument document, LoadOutcome outcome, RehearsalBudgets budgets)
+    {
+        var name = RehearsalDocument.AttemptsFolder + "/" + Path.ChangeExtension(document.AttemptFileName(), ".png");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(planDirectory, RehearsalDocument.AttemptsFolder));
+            var points = outcome.Recording.Events.Select(e => new LatencyPoint(e.StartMs, e.LatencyMs, e.Error is not null)).ToList();
+            LatencyChart.Write(Path.Combine(planDirectory, name),
+                $"Client latency during the rehearsal ({document.Load!.Clients} clients, {(document.Passed ? "passed" : "FAILED")})",
+                points, document.Load.Steps, budgets.MaxClientLatencyMs ?? 0);
+            return name;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TypeInitializationException or DllNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -238,13 +388,26 @@ public static class Rehearser
     }
 
     private static async Task<PhaseRun> RunPhasesAsync(
-        PlanFolder folder, string connectionString, ExecutionOptions options, IExecutionObserver? observer, PhaseRunnerFactory runners, CancellationToken ct)
+        PlanFolder folder, string connectionString, ExecutionOptions options, IExecutionObserver? observer, PhaseRunnerFactory runners, PreparedLoad? load,
+        CancellationToken ct)
     {
         var results = new Dictionary<int, StepResult>();
         var errors = new List<string>();
         var completed = true;
         await using var sampling = new SamplingObserver(connectionString, observer ?? NullExecutionObserver.Instance, LockSampler.DefaultInterval);
-        var executor = runners(connectionString, options, sampling);
+        LoadRunner? runner = null;
+        LoadObserver? windows = null;
+        if (load is not null)
+        {
+            var target = ConnectionStrings.Describe(connectionString);
+            runner = await ConnectionStrings.GuardAsync("Cannot start the load on the staging database at", target,
+                () => LoadRunner.StartAsync(connectionString, load.Statements, load.Options.Clients, load.Options.Rate, ct));
+            windows = new LoadObserver(sampling, runner);
+            await Task.Delay(LoadLeadIn, ct); // the clients' steady state before the first step
+        }
+
+        await using var _ = runner;
+        var executor = runners(connectionString, options, (IExecutionObserver?)windows ?? sampling);
         foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
         {
             try
@@ -273,13 +436,20 @@ public static class Rehearser
             }
         }
 
+        LoadOutcome? loadOutcome = null;
+        if (runner is not null)
+        {
+            await Task.Delay(LoadLeadIn, CancellationToken.None); // and after the last
+            loadOutcome = new LoadOutcome(await runner.StopAsync(), windows!.Windows);
+        }
+
         await sampling.DisposeAsync();
         if (sampling.Failure is not null)
         {
             errors.Add(sampling.Failure + " (the locks could not be observed, so the budgets cannot be checked)");
         }
 
-        return new PhaseRun(results, sampling.Observations, sampling.HeldLocks, errors, completed);
+        return new PhaseRun(results, sampling.Observations, sampling.HeldLocks, errors, completed, loadOutcome);
     }
 
     private static StepOutcome Outcome(PlanDocumentStep step, PhaseRun run)
@@ -309,5 +479,13 @@ public static class Rehearser
         IReadOnlyDictionary<int, LockObservation> Observations,
         IReadOnlyDictionary<int, IReadOnlyList<HeldLock>> HeldLocks,
         IReadOnlyList<string> Errors,
-        bool Completed);
+        bool Completed,
+        LoadOutcome? Load = null);
+
+    /// <summary>How long the load runs before the first step and after the last.</summary>
+    private static readonly TimeSpan LoadLeadIn = TimeSpan.FromMilliseconds(500);
+
+    private sealed record PreparedLoad(RehearsalLoadOptions Options, IReadOnlyList<LoadStatement> Statements, IReadOnlyList<string> Warnings);
+
+    private sealed record LoadOutcome(LoadRecording Recording, IReadOnlyList<StepWindow> Windows);
 }

@@ -1,0 +1,107 @@
+using System.Buffers.Binary;
+using System.Text.RegularExpressions;
+using Pipeline.Core.Release;
+using Pipeline.Core.Reports;
+using Pipeline.Testing;
+using Xunit;
+
+namespace Pipeline.Core.Tests.Reports;
+
+/// <summary>The rehearsal section under a client load: the client table, the chart (a PNG drawn headless by ScottPlot
+/// and SkiaSharp's native library) and the observed Mermaid timeline (rendered by mermaid-cli under Debian's
+/// chromium).</summary>
+public class RehearsalLoadReportTests
+{
+    private static ClientFigures Clients(double max, long errors = 0, long waits = 0) =>
+        new(100, 50, 1.5, max * 0.9, max, errors, waits, waits == 0 ? 0 : max - 2, errors == 0 ? null : "23505: duplicate key");
+
+    internal static RehearsalDocument LoadDoc() => RehearsalReportWriterTests.Doc(passed: false, reasons: ["step 2 (expand: …): a client statement took 900 ms"]) with
+    {
+        Budgets = new RehearsalBudgets(MaxClientLatencyMs: 600),
+        Load = new RehearsalLoad(
+            "auto", 4, 200,
+            [new LoadStatementInfo("read public.t", "SELECT id FROM public.t WHERE id = $1", 50)],
+            ["public.u: no inserts, it has a unique constraint"],
+            Clients(900, 1, 3),
+            Clients(20),
+            [
+                new ClientStepFigures(1, 500, 512.6, Clients(12), BlocksReads: true, BlocksWrites: true),
+                new ClientStepFigures(2, 530, 1185, Clients(900, waits: 3), BlocksWrites: true),
+                new ClientStepFigures(3, 1200, 2100, Clients(40, errors: 1)),
+            ],
+            "rehearsals/20250301T100003000Z.png"),
+    };
+
+    [Fact]
+    public void Section_shows_the_load_the_chart_and_the_clients_per_step()
+    {
+        var md = RehearsalReportWriter.Section(LoadDoc());
+        Assert.Contains("under load, no client statement slower than 600 ms and at most 0 failed client statement(s) per step", md, StringComparison.Ordinal);
+        Assert.Contains("- **Load:** `auto`, 4 client(s), target 200 statements/s; 1 statement template(s): read public.t (50)", md, StringComparison.Ordinal);
+        Assert.Contains("- **Left out:** public.u: no inserts, it has a unique constraint", md, StringComparison.Ordinal);
+        Assert.Contains("![Client latency over time, with the steps' lock windows](rehearsals/20250301T100003000Z.png)", md, StringComparison.Ordinal);
+        Assert.Contains("| 2 | create index t_c_idx \\| concurrently | 800 | 640 | 655 | 100 | 50 | 1.5 | 810.0 | 900.0 | 0 | 3 (898) |", md, StringComparison.Ordinal);
+        Assert.Contains("| 3 | backfill public.t.c | 0 | – | 900 | 100 | 50 | 1.5 | 36.0 | 40.0 | **1** | 0 (0) |", md, StringComparison.Ordinal);
+        var mermaid = ReportWritersTests.MermaidBlock(md);
+        Assert.Contains(":crit, s1, 500, ", mermaid, StringComparison.Ordinal); // blocks reads
+        Assert.Contains(":crit, s2, 530, 1185", mermaid, StringComparison.Ordinal); // over the client budget
+        Assert.Contains(":crit, s3, 1200, 2100", mermaid, StringComparison.Ordinal); // a client error
+        Assert.DoesNotContain("Clients under load", RehearsalReportWriter.Section(RehearsalReportWriterTests.Doc()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_chart_is_a_png_drawn_headless()
+    {
+        var folder = Directory.CreateTempSubdirectory("pipeline-chart-").FullName;
+        try
+        {
+            var random = new Random(3);
+            var points = Enumerable.Range(0, 2_000)
+                .Select(i => new LatencyPoint(i * 2.0, i is > 300 and < 320 ? 700 - (i - 300) * 30 : 0.5 + random.NextDouble() * 5, i == 1500))
+                .ToList();
+            var path = Path.Combine(folder, "chart.png");
+            LatencyChart.Write(path, "Client latency", points, LoadDoc().Load!.Steps, 600);
+
+            var png = File.ReadAllBytes(path);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A], png[..8]);
+            Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
+            Assert.Equal(LatencyChart.Width, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+            Assert.Equal(LatencyChart.Height, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+            Assert.True(png.Length > 20_000, $"{png.Length} bytes: the dots, bands and labels were drawn");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_observed_timeline_renders_with_mermaid_cli()
+    {
+        var mmdc = CiTools.Require("mmdc");
+        CiTools.RequireChromium();
+        var folder = Directory.CreateTempSubdirectory("pipeline-mermaid-load-").FullName;
+        try
+        {
+            var input = Path.Combine(folder, "timeline.mmd");
+            var svg = Path.Combine(folder, "timeline.svg");
+            await File.WriteAllTextAsync(input, ReportWritersTests.MermaidBlock(RehearsalReportWriter.Section(LoadDoc())), TestContext.Current.CancellationToken);
+
+            var (exit, log) = await CiTools.RunAsync(mmdc, ["-p", CiTools.PuppeteerConfig, "-i", input, "-o", svg, "-q"],
+                environment: new Dictionary<string, string?> { ["PUPPETEER_SKIP_DOWNLOAD"] = "1" });
+
+            Assert.True(exit == 0, $"mmdc exited {exit}:\n{log}");
+            var text = await File.ReadAllTextAsync(svg, TestContext.Current.CancellationToken);
+            var bars = Regex.Matches(text, "<rect id=\"[^\"]*-s(?<n>\\d+)\"[^>]*class=\"task (?<tag>crit|active|done)\\d*\"").ToList();
+            Assert.Equal(["1", "2", "3"], bars.Select(b => b.Groups["n"].Value).Order());
+            Assert.All(bars, b => Assert.Equal("crit", b.Groups["tag"].Value));
+            var widths = Regex.Matches(text, "<rect id=\"[^\"]*-s(?<n>\\d+)\"[^>]*width=\"(?<w>[0-9.]+)\"")
+                .ToDictionary(m => m.Groups["n"].Value, m => double.Parse(m.Groups["w"].Value, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(widths["3"] > widths["2"] && widths["2"] > 10 * widths["1"], string.Join(", ", widths));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
