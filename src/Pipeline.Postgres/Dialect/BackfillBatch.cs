@@ -15,10 +15,12 @@ namespace Pipeline.Postgres.Dialect;
 ///                        FROM pipeline_batch ORDER BY pipeline_k1 DESC LIMIT 1),
 ///      pipeline_updated AS (UPDATE t SET … FROM pipeline_last
 ///                           WHERE key &gt; $2 AND key &lt;= pipeline_last.pipeline_k1 AND (predicate) RETURNING 1)
-/// SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, pipeline_k1::text FROM pipeline_last
+/// SELECT pipeline_rows, pipeline_keys, pipeline_k1::text, set_config('pipeline.backfill_batch', {rows, high_water}, true)
+/// FROM pipeline_last, (SELECT count(*) AS pipeline_rows FROM pipeline_updated) AS pipeline_done
 /// </code>
-/// The result row (<see cref="ResultColumns"/>): rows updated, keys in the batch, and the batch's last key as text,
-/// which becomes the new high-water mark; no row when no key is left. A batch with fewer keys than asked for is the
+/// The result row (<see cref="ResultColumns"/>): rows updated, keys in the batch, the batch's last key as text,
+/// which becomes the new high-water mark, and the same as the batch's mark (<see cref="MarkSetting"/>); no row when
+/// no key is left. A batch with fewer keys than asked for is the
 /// last. All common table expressions see one snapshot, so the UPDATE's key range holds exactly the keys the batch
 /// counted; a row changed concurrently is re-checked against the range and the predicate by the UPDATE
 /// (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED), and a data-modifying
@@ -58,9 +60,18 @@ internal sealed class BackfillBatch
     /// <see cref="Next"/>.</summary>
     public int KeyCount => keys.Count;
 
-    /// <summary>Number of columns of the result row: rows updated (bigint), keys in the batch (bigint), then the last
-    /// key's columns as text.</summary>
-    public int ResultColumns => 2 + keys.Count;
+    /// <summary>Number of columns of the result row: rows updated (bigint), keys in the batch (bigint), the last
+    /// key's columns as text, then the batch's mark (<see cref="MarkSetting"/>, text).</summary>
+    public int ResultColumns => 3 + keys.Count;
+
+    /// <summary>
+    /// The transaction-local setting in which a batch leaves its own result for a later statement of the same
+    /// transaction, as JSON text: <c>{"rows": rows updated, "high_water": [last key's columns as text]}</c> (set with
+    /// <c>set_config(…, true)</c>, https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-SET;
+    /// reset to empty at the end of the transaction). The executor's journal statement reads it, so the batch, its
+    /// high-water mark and the COMMIT travel in one round trip. Not set when the batch found no key.
+    /// </summary>
+    public const string MarkSetting = "pipeline.backfill_batch";
 
     /// <summary>The first batch: <c>$1</c> = batch size (integer).</summary>
     public string First { get; }
@@ -113,7 +124,10 @@ internal sealed class BackfillBatch
         text.Append($"    WHERE {(lower is null ? "" : lower + " AND ")}{keyRow} <= {Row(aliases.Select(a => "pipeline_last." + a).ToList())} AND ({spec.Predicate})\n");
         text.Append("    RETURNING 1\n");
         text.Append(")\n");
-        text.Append($"SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, {string.Join(", ", aliases.Select(a => a + "::text"))} FROM pipeline_last");
+        var lastKey = string.Join(", ", aliases.Select(a => a + "::text"));
+        text.Append($"SELECT pipeline_rows, pipeline_keys, {lastKey},\n");
+        text.Append($"    set_config('{MarkSetting}', json_build_object('rows', pipeline_rows, 'high_water', json_build_array({lastKey}))::text, true)\n");
+        text.Append("FROM pipeline_last, (SELECT count(*) AS pipeline_rows FROM pipeline_updated) AS pipeline_done");
         return text.ToString();
     }
 

@@ -28,7 +28,7 @@ internal static class BackfillScript
         var batch = new BackfillBatch(spec);
         var inv = CultureInfo.InvariantCulture;
         var hw = Enumerable.Range(1, batch.KeyCount).Select(i => $"{Prefix}hw_{i.ToString(inv)}").ToList();
-        var into = string.Join(", ", new[] { $"{Prefix}rows", $"{Prefix}keys" }.Concat(hw));
+        var into = string.Join(", ", new[] { $"{Prefix}rows", $"{Prefix}keys" }.Concat(hw).Append($"{Prefix}mark"));
         var size = Math.Max(1, spec.BatchSize).ToString(inv);
         var labelLiteral = SqlIdentifiers.Literal(label);
 
@@ -40,6 +40,7 @@ internal static class BackfillScript
             body.AppendLine($"    {v} text;");
         }
 
+        body.AppendLine($"    {Prefix}mark text;");
         body.AppendLine($"    {Prefix}rows bigint;");
         body.AppendLine($"    {Prefix}keys bigint;");
         body.AppendLine($"    {Prefix}total bigint := 0;");

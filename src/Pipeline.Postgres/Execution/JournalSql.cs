@@ -176,6 +176,20 @@ internal static class JournalSql
         RETURNING rows_done
         """;
 
+    /// <summary>Records a backfill batch from the mark the batch statement left in its transaction
+    /// (<see cref="Dialect.BackfillBatch.MarkSetting"/>), in the same round trip as the batch and the COMMIT ($1 fp,
+    /// $2 ordinal): rows done grows by the batch's rows and the high-water mark becomes its last key. No mark (the
+    /// batch found no key): nothing changes and no row is returned. The state stays; the executor marks the step done
+    /// with <see cref="RecordBatch"/> in a transaction of its own, which commits durably.</summary>
+    public const string RecordBatchMark = $"""
+        UPDATE pipeline.journal_steps AS s
+        SET rows_done = s.rows_done + (m.mark ->> 'rows')::bigint,
+            high_water = m.mark -> 'high_water'
+        FROM (SELECT nullif(current_setting('{Dialect.BackfillBatch.MarkSetting}', true), '')::jsonb AS mark) AS m
+        WHERE s.plan_fingerprint = $1 AND s.ordinal = $2 AND m.mark IS NOT NULL
+        RETURNING s.rows_done
+        """;
+
     /// <summary>The steps of a plan ($1 fp). The fault columns are read through <c>to_jsonb</c>, so a journal written
     /// by an earlier version (without them) reads as zero faults until the executor upgrades it.</summary>
     public const string ReadSteps = """

@@ -227,6 +227,15 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
         return command;
     }
 
+    /// <summary>The statement of <see cref="JournalSql.RecordBatchMark"/> as a command of a batch, after the batch
+    /// statement and before the COMMIT; its result is the rows done in all (no row when the batch found no key).</summary>
+    public NpgsqlBatchCommand RecordBatchMarkCommand(int ordinal)
+    {
+        var command = new NpgsqlBatchCommand(JournalSql.RecordBatchMark);
+        command.Parameters.AddRange(new[] { Text(planFingerprint), Int(ordinal) });
+        return command;
+    }
+
     /// <summary>The phase of its lower-case journal name; for a rollback's name, the phase it undoes.</summary>
     public static Phase ParsePhase(string name) =>
         Enum.Parse<Phase>(IsRollbackName(name) ? name[RollbackPrefix.Length..] : name, ignoreCase: true);

@@ -14,16 +14,18 @@ internal sealed partial class StepRunner
 {
     /// <summary>
     /// Runs (or resumes) a backfill from its <see cref="Pipeline.Core.Planning.BackfillSpec"/> with the batch statement
-    /// of <see cref="BackfillBatch"/>, the same one the psql script runs. Per batch, one transaction: the batch settings
-    /// and timeouts (one round trip), the batch statement (one round trip: it finds the batch's keys after the
-    /// high-water mark, updates them where the predicate holds and returns the count and the batch's last key), the
-    /// journal's new high-water mark, COMMIT. The work and its record commit together, so across crashes every row in
-    /// the key range is updated exactly once. Batches commit with <c>synchronous_commit = off</c> (unless
-    /// <c>DurableBatchCommits</c>): a crash may lose the last few committed batches, but always together with their
-    /// high-water marks, and the rerun redoes them; the last batch (fewer keys than asked for) marks the step done and
-    /// commits with the session's own <c>synchronous_commit</c>, which flushes the WAL of every batch before it
-    /// (https://www.postgresql.org/docs/current/wal-async-commit.html). Between batches: pause, throttle, adapt the
-    /// batch size (<see cref="BatchSizer"/>), report progress.
+    /// of <see cref="BackfillBatch"/>, the same one the psql script runs. Per batch, one transaction in one round trip:
+    /// BEGIN, the batch settings and timeouts, the batch statement (it finds the batch's keys after the high-water mark,
+    /// updates them where the predicate holds, returns the count and the batch's last key and leaves both in
+    /// <see cref="BackfillBatch.MarkSetting"/>), the journal's new high-water mark read from that mark, COMMIT. The work
+    /// and its record commit together, so across crashes every row in the key range is updated exactly once; and a
+    /// client waiting on a row the batch updated waits for the batch alone, not for another round trip. Batches commit
+    /// with <c>synchronous_commit = off</c> (unless <c>DurableBatchCommits</c>): a crash may lose the last few committed
+    /// batches, but always together with their high-water marks, and the rerun redoes them. After the last batch (fewer
+    /// keys than asked for), the step is marked done in a transaction of its own under the session's
+    /// <c>synchronous_commit</c>, whose commit flushes the WAL of every batch before it
+    /// (https://www.postgresql.org/docs/current/wal-async-commit.html). Between batches: throttle, adapt the batch size
+    /// (<see cref="BatchSizer"/>), report progress, and the optional pause.
     /// </summary>
     public async Task RunBackfillAsync(PlanDocumentStep step, JournalStep? row, StepTally tally, CancellationToken ct)
     {
@@ -60,18 +62,16 @@ internal sealed partial class StepRunner
                 clock.Restart();
                 try
                 {
-                    // Round trip 1: BEGIN, the settings, the batch.
+                    // One round trip: BEGIN, the settings, the batch, the journal's high-water mark from the batch's
+                    // mark, COMMIT.
                     var statement = new NpgsqlBatchCommand(highWater is null ? batch.First : batch.Next);
                     statement.Parameters.AddRange((NpgsqlParameter[])[new NpgsqlParameter { Value = size, NpgsqlDbType = NpgsqlDbType.Integer }, .. KeyParameters(highWater)]);
-                    result = await QueryBatchAsync([.. settings.Select(s => new NpgsqlBatchCommand(s)), statement], ct);
+                    var results = await QueryBatchRowsAsync(
+                        [.. settings.Select(s => new NpgsqlBatchCommand(s)), statement, Journal.RecordBatchMarkCommand(step.Ordinal), new NpgsqlBatchCommand("COMMIT")], ct);
+                    result = results[^2];
                     rows = result is null ? 0 : long.Parse(result[0], CultureInfo.InvariantCulture);
                     last = result is null || long.Parse(result[1], CultureInfo.InvariantCulture) < size;
-
-                    // Round trip 2: the journal's high-water mark and COMMIT; the last batch commits durably.
-                    var record = Journal.RecordBatchCommand(step.Ordinal, rows, result is null ? null : JsonSerializer.Serialize(result[2..]), last);
-                    var total = await QueryBatchAsync(
-                        [.. last && !Options.DurableBatchCommits ? [new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO DEFAULT")] : Array.Empty<NpgsqlBatchCommand>(),
-                         record, new NpgsqlBatchCommand("COMMIT")], ct);
+                    var total = results[^1];
                     tally.Rows = total is { Length: > 0 } ? long.Parse(total[0], CultureInfo.InvariantCulture) : tally.Rows + rows;
                 }
                 catch (Exception) when (Connection.FullState == System.Data.ConnectionState.Open)
@@ -82,6 +82,14 @@ internal sealed partial class StepRunner
 
                 clock.Stop();
             }, null, ct);
+
+            if (last)
+            {
+                // The step is done in a transaction of its own, under the session's synchronous_commit: its commit
+                // waits for the WAL flush, which covers every batch before it. A crash before it leaves the step
+                // running with its last high-water mark; the resumed run finds no key after it and gets here again.
+                await WithRetriesAsync(step, tally, () => Journal.RecordBatchAsync(step.Ordinal, 0, null, last: true, ct), null, ct);
+            }
 
             var ms = clock.Elapsed.TotalMilliseconds;
             tally.Batches++;
@@ -121,7 +129,7 @@ internal sealed partial class StepRunner
                 return;
             }
 
-            highWater = result![2..];
+            highWater = result![2..^1];
             if (Options.BatchPauseMs > 0)
             {
                 await Task.Delay(Options.BatchPauseMs, ct);
@@ -143,7 +151,8 @@ internal sealed partial class StepRunner
     }
 
     /// <summary>The statements that open every batch transaction: BEGIN, timeouts, <c>synchronous_commit = off</c> unless
-    /// batches must be durable, and <see cref="BackfillBatch.Settings"/>.</summary>
+    /// batches must be durable, <see cref="BackfillBatch.Settings"/>, and an empty <see cref="BackfillBatch.MarkSetting"/>
+    /// (so that the journal never reads a mark the batch did not set).</summary>
     private string[] BatchSettings() =>
     [
         "BEGIN",
@@ -151,6 +160,7 @@ internal sealed partial class StepRunner
         $"SET LOCAL statement_timeout = {Math.Max(0, Options.StatementTimeoutMs).ToString(CultureInfo.InvariantCulture)}",
         .. Options.DurableBatchCommits ? Array.Empty<string>() : ["SET LOCAL synchronous_commit = off"],
         BackfillBatch.Settings,
+        $"SELECT set_config('{BackfillBatch.MarkSetting}', '', true)",
     ];
 
     private async Task<long?> EstimateRowsAsync(BackfillBatch batch, CancellationToken ct)

@@ -63,9 +63,9 @@ internal sealed partial class StepRunner(
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Runs <paramref name="commands"/> in one round trip (an <see cref="NpgsqlBatch"/>) and returns the first
-    /// row of the last result that has columns, as text, or <c>null</c> when that result has no row.</summary>
-    public async Task<string[]?> QueryBatchAsync(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
+    /// <summary>Runs <paramref name="commands"/> in one round trip (an <see cref="NpgsqlBatch"/>) and returns, for each
+    /// result that has columns, in order, its first row as text, or <c>null</c> when that result has no row.</summary>
+    public async Task<List<string[]?>> QueryBatchRowsAsync(IEnumerable<NpgsqlBatchCommand> commands, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection) { Timeout = CommandTimeoutSeconds };
         foreach (var command in commands)
@@ -73,7 +73,7 @@ internal sealed partial class StepRunner(
             batch.BatchCommands.Add(command);
         }
 
-        string[]? row = null;
+        var rows = new List<string[]?>();
         await using var reader = await batch.ExecuteReaderAsync(ct);
         do
         {
@@ -82,7 +82,7 @@ internal sealed partial class StepRunner(
                 continue;
             }
 
-            row = null;
+            string[]? row = null;
             if (await reader.ReadAsync(ct))
             {
                 row = new string[reader.FieldCount];
@@ -91,9 +91,11 @@ internal sealed partial class StepRunner(
                     row[i] = reader.IsDBNull(i) ? "" : reader.GetValue(i).ToString() ?? "";
                 }
             }
+
+            rows.Add(row);
         }
         while (await reader.NextResultAsync(ct));
-        return row;
+        return rows;
     }
 
     /// <summary>Runs a query and returns the first row's columns as text, or <c>null</c> when it returns no row.</summary>

@@ -36,6 +36,7 @@ public class BackfillScriptTests
             DECLARE
                 pipeline_size integer := 500;
                 pipeline_hw_1 text;
+                pipeline_mark text;
                 pipeline_rows bigint;
                 pipeline_keys bigint;
                 pipeline_total bigint := 0;
@@ -56,9 +57,11 @@ public class BackfillScriptTests
                 WHERE id <= pipeline_last.pipeline_k1 AND (status IS NULL)
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, pipeline_k1::text FROM pipeline_last
+            SELECT pipeline_rows, pipeline_keys, pipeline_k1::text,
+                set_config('pipeline.backfill_batch', json_build_object('rows', pipeline_rows, 'high_water', json_build_array(pipeline_k1::text))::text, true)
+            FROM pipeline_last, (SELECT count(*) AS pipeline_rows FROM pipeline_updated) AS pipeline_done
             $pipeline_first$
-                        INTO pipeline_rows, pipeline_keys, pipeline_hw_1 USING pipeline_size;
+                        INTO pipeline_rows, pipeline_keys, pipeline_hw_1, pipeline_mark USING pipeline_size;
                     ELSE
                         EXECUTE $pipeline_next$
             WITH pipeline_batch AS (
@@ -73,9 +76,11 @@ public class BackfillScriptTests
                 WHERE id > $2::bigint AND id <= pipeline_last.pipeline_k1 AND (status IS NULL)
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, pipeline_k1::text FROM pipeline_last
+            SELECT pipeline_rows, pipeline_keys, pipeline_k1::text,
+                set_config('pipeline.backfill_batch', json_build_object('rows', pipeline_rows, 'high_water', json_build_array(pipeline_k1::text))::text, true)
+            FROM pipeline_last, (SELECT count(*) AS pipeline_rows FROM pipeline_updated) AS pipeline_done
             $pipeline_next$
-                        INTO pipeline_rows, pipeline_keys, pipeline_hw_1 USING pipeline_size, pipeline_hw_1;
+                        INTO pipeline_rows, pipeline_keys, pipeline_hw_1, pipeline_mark USING pipeline_size, pipeline_hw_1;
                     END IF;
                     pipeline_total := pipeline_total + coalesce(pipeline_rows, 0);
                     pipeline_batches := pipeline_batches + 1;
@@ -102,7 +107,7 @@ public class BackfillScriptTests
         Assert.Contains("    SELECT order_id AS pipeline_k1, \"Line No\" AS pipeline_k2 FROM public.lines\n    WHERE (order_id, \"Line No\") > ($2::bigint, $3::integer)\n", step.Sql);
         Assert.Contains("WHERE (order_id, \"Line No\") > ($2::bigint, $3::integer) AND (order_id, \"Line No\") <= (pipeline_last.pipeline_k1, pipeline_last.pipeline_k2) AND (status IS NULL)", step.Sql);
         Assert.Contains("pipeline_size integer := 1000;", step.Sql);
-        Assert.Contains("INTO pipeline_rows, pipeline_keys, pipeline_hw_1, pipeline_hw_2 USING pipeline_size, pipeline_hw_1, pipeline_hw_2;", step.Sql);
+        Assert.Contains("INTO pipeline_rows, pipeline_keys, pipeline_hw_1, pipeline_hw_2, pipeline_mark USING pipeline_size, pipeline_hw_1, pipeline_hw_2;", step.Sql);
     }
 
     [Fact]

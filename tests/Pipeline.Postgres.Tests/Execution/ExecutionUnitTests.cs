@@ -81,7 +81,7 @@ public sealed class ExecutionUnitTests
         var spec = new BackfillSpec(new QualifiedName("public", "lines"), ["order_no", "line"], ["text", "serial"], "\"qty2\" = qty * 2", "\"qty2\" IS NULL", 100);
         var batch = new BackfillBatch(spec);
         Assert.Equal(2, batch.KeyCount);
-        Assert.Equal(4, batch.ResultColumns);
+        Assert.Equal(5, batch.ResultColumns);
         Assert.Equal("""
             WITH pipeline_batch AS (
                 SELECT order_no AS pipeline_k1, line AS pipeline_k2 FROM public.lines
@@ -95,7 +95,9 @@ public sealed class ExecutionUnitTests
                 WHERE (order_no, line) > ($2::text, $3::integer) AND (order_no, line) <= (pipeline_last.pipeline_k1, pipeline_last.pipeline_k2) AND ("qty2" IS NULL)
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM pipeline_updated), pipeline_keys, pipeline_k1::text, pipeline_k2::text FROM pipeline_last
+            SELECT pipeline_rows, pipeline_keys, pipeline_k1::text, pipeline_k2::text,
+                set_config('pipeline.backfill_batch', json_build_object('rows', pipeline_rows, 'high_water', json_build_array(pipeline_k1::text, pipeline_k2::text))::text, true)
+            FROM pipeline_last, (SELECT count(*) AS pipeline_rows FROM pipeline_updated) AS pipeline_done
             """.Replace("\r\n", "\n", StringComparison.Ordinal), batch.Next);
         Assert.Contains("    ORDER BY order_no, line LIMIT $1::integer\n", batch.First, StringComparison.Ordinal);
         Assert.DoesNotContain("$2", batch.First, StringComparison.Ordinal);
