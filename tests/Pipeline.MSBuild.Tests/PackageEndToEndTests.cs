@@ -86,6 +86,11 @@ public sealed class PackageEndToEndTests(PostgresServer server, PackedFeed feed)
         // 5. The tool from the same feed, in a local tool manifest, then into a tool path (as a global install does).
         var install = await feed.DotnetAsync(consumer, null, "tool", "install", "Pipeline.Cli", "--version", PackedFeed.Version, "--create-manifest-if-needed");
         Assert.True(install.Succeeded, PackedFeed.Describe(install));
+
+        // The install resolved the pointer package to the package of this platform: linux-x64 (ReadyToRun) here, the
+        // portable one anywhere else.
+        var platformPackage = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64" ? "pipeline.cli.linux-x64" : "pipeline.cli.any";
+        Assert.True(Directory.Exists(Path.Combine(feed.Packages, platformPackage, PackedFeed.Version.ToLowerInvariant())), $"{platformPackage} not installed");
         var toolPlan = await feed.DotnetAsync(consumer, null, "pipeline", "plan", "app.schema.yaml", "--out", "toolplan");
         Assert.True(toolPlan.Succeeded, PackedFeed.Describe(toolPlan));
         Assert.Contains(PlanWritten, toolPlan.StandardOutput, StringComparison.Ordinal);
@@ -161,7 +166,7 @@ public sealed class PackageEndToEndTests(PostgresServer server, PackedFeed feed)
 /// <summary>
 /// Packs the solution once (from this configuration's build output, with a test version passed as
 /// <c>PipelineVersion</c>, the packages' one version property) into a temporary feed, checks it made exactly
-/// Pipeline.Cli and Pipeline.MSBuild, with a private NuGet package
+/// Pipeline.Cli (its pointer package and its linux-x64 and portable packages) and Pipeline.MSBuild, with a private NuGet package
 /// folder, and runs <c>dotnet</c> for the consumers.
 /// </summary>
 public sealed class PackedFeed : IAsyncLifetime
@@ -199,13 +204,14 @@ public sealed class PackedFeed : IAsyncLifetime
         }
 
         var packages = Directory.GetFiles(Feed, "*.nupkg").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
-        string[] expected = [$"Pipeline.Cli.{Version}.nupkg", $"Pipeline.MSBuild.{Version}.nupkg"];
+        // Pipeline.Cli is a RID-specific tool: the pointer package, the ReadyToRun linux-x64 package, the portable one.
+        string[] expected = [$"Pipeline.Cli.{Version}.nupkg", $"Pipeline.Cli.any.{Version}.nupkg", $"Pipeline.Cli.linux-x64.{Version}.nupkg", $"Pipeline.MSBuild.{Version}.nupkg"];
         if (!packages.SequenceEqual(expected))
         {
             throw new InvalidOperationException($"unexpected packages in the feed: {string.Join(", ", packages)}");
         }
 
-        using var msbuild = ZipFile.OpenRead(Path.Combine(Feed, expected[1]));
+        using var msbuild = ZipFile.OpenRead(Path.Combine(Feed, expected[3]));
         if (msbuild.GetEntry("Pipeline.MSBuild.nuspec") is not { } nuspec)
         {
             throw new InvalidOperationException("Pipeline.MSBuild has no nuspec");
