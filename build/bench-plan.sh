@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
     --cli) cli=$2; shift 2 ;;
     --compare) compare=$2; shift 2 ;;
     --keep) keep=true; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "error: unknown argument $1" >&2; exit 2 ;;
   esac
 done
