@@ -3,9 +3,11 @@
 #
 #   bash build/bench-plan.sh [--repeat N] [--schemas N] [--tables N] [--cli DIR] [--compare DIR] [--keep]
 #
-# Publishes the CLI (Release, framework-dependent, as the Pipeline.Cli tool and the copy bundled in Pipeline.MSBuild
-# are) and starts its own throwaway PostgreSQL cluster on a free loopback port (initdb/pg_ctl as the postgres user
-# when run as root, as build/benchmark.sh does), removed at the end. It creates build/bench/plan-schema.sql's synthetic
+# Publishes the CLI (Release, framework-dependent) as the Pipeline.Cli tool package of this machine is: on linux-x64
+# `-r linux-x64` (ReadyToRun, the Pipeline.Cli.linux-x64 package), elsewhere portable IL (Pipeline.Cli.any, and the copy
+# bundled in Pipeline.MSBuild, which is portable everywhere), and starts its own throwaway PostgreSQL cluster on a
+# free loopback port (initdb/pg_ctl as the postgres user when run as root, as build/benchmark.sh does), removed at the
+# end. It creates build/bench/plan-schema.sql's synthetic
 # schema (default 2 schemas x 250 tables = 500 tables) in database `bench`, and the same schema with the 50 changes
 # of build/bench/plan-changes.sql in `bench_changed`; `pipeline inspect` of each gives the two desired YAML files.
 # Then, N times (default 5), in this order within each round:
@@ -16,7 +18,7 @@
 #   pipeline --help                           start-up alone
 # and prints min/median/max wall time and peak working set (max RSS, /usr/bin/time) of each, the ratios to pg_dump
 # (computed per round, so both sides of a ratio saw the same machine load) and the load average. `dotnet pipeline.dll`
-# is how the MSBuild task starts the bundled CLI; the tool's apphost adds nothing measurable to that.
+# is how the MSBuild task starts the bundled CLI and how the tool runs (its packages carry no apphost).
 # --cli DIR times an already published CLI (DIR/pipeline.dll) instead. --compare DIR also times inspect and both
 # plans of a second published CLI (e.g. `dotnet publish src/Pipeline.Cli -c Release -p:UseAppHost=false -o DIR` at
 # an older commit) in the same rounds, for a before/after under the same machine load.
@@ -38,7 +40,7 @@ while [ $# -gt 0 ]; do
     --cli) cli=$2; shift 2 ;;
     --compare) compare=$2; shift 2 ;;
     --keep) keep=true; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "error: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -60,7 +62,9 @@ unset PIPELINE_CONNECTION
 
 if [ -z "$cli" ]; then
   echo "Publishing the CLI (Release)..."
-  dotnet publish src/Pipeline.Cli -c Release -o "$work/cli" -p:UseAppHost=false --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  rid=()
+  if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then rid=(-r linux-x64); fi
+  dotnet publish src/Pipeline.Cli -c Release "${rid[@]}" -o "$work/cli" -p:UseAppHost=false --nologo -v quiet -clp:ErrorsOnly >/dev/null
   cli="$work/cli"
 fi
 [ -f "$cli/pipeline.dll" ] || { echo "error: $cli/pipeline.dll not found" >&2; exit 2; }
