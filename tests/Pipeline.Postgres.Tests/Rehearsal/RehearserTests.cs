@@ -130,9 +130,12 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
 
         var doc = await RehearseAsync(folder, db, new RehearsalBudgets(MaxAccessExclusiveMs: 20), realExecutor: realExecutor);
         Assert.False(doc.Passed);
-        var step = Assert.Single(doc.Steps, s => s.ObservedLocks.Any(l => l.Mode == "ACCESS EXCLUSIVE" && l.HeldMs > 20));
-        var reason = Assert.Single(doc.Reasons, r => r.Contains("held ACCESS EXCLUSIVE on public.orders", StringComparison.Ordinal));
-        Assert.StartsWith($"step {step.Ordinal} (", reason, StringComparison.Ordinal);
+        // The rewrite is the step that must fail the budget; other brief ACCESS EXCLUSIVE steps of the plan (the shadow
+        // column's swap) may also pass 20 ms on a busy machine, and are then named too.
+        var step = Assert.Single(doc.Steps, s => s.Summary.Contains("rewrites the table", StringComparison.Ordinal));
+        Assert.Contains(step.ObservedLocks, l => l.Mode == "ACCESS EXCLUSIVE" && l.HeldMs > 20);
+        var reason = Assert.Single(doc.Reasons, r => r.StartsWith($"step {step.Ordinal} (", StringComparison.Ordinal)
+            && r.Contains("held ACCESS EXCLUSIVE on public.orders", StringComparison.Ordinal));
         Assert.Contains("over the budget of 20 ms", reason, StringComparison.Ordinal);
         Assert.All(doc.Validations, v => Assert.True(v.Passed, v.Name + ": " + v.Detail));
     }
