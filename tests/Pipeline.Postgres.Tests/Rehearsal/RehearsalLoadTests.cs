@@ -45,6 +45,10 @@ public sealed class RehearsalLoadTests(PostgresServer server) : IDisposable
     /// <summary>lock_timeout 500 ms, so the default client latency budget is 600 ms.</summary>
     private static readonly PlanOptions Plan500 = new(AllowDataLoss: true, LockTimeoutMs: 500);
 
+    // The rewrite of 200,000 rows holds ACCESS EXCLUSIVE for ~0.5 s on a quiet machine: with lock_timeout 100 ms the
+    // default client budget (lock_timeout + 100 ms = 200 ms) is well below it on any machine.
+    private static readonly PlanOptions Plan100 = new(AllowDataLoss: true, LockTimeoutMs: 100);
+
     private static readonly ExecutionOptions Fast = new(BatchSize: 5_000, BatchPauseMs: 0);
 
     private readonly List<string> _folders = [];
@@ -74,20 +78,20 @@ public sealed class RehearsalLoadTests(PostgresServer server) : IDisposable
     {
         var db = await ShopAsync(server, orders: 200_000);
         await server.ExecuteAsync(db, PartialIndexSql);
-        var (folder, plan) = await PlanFolderAsync(db, BigintWithPartialIndexYaml, Plan500);
+        var (folder, plan) = await PlanFolderAsync(db, BigintWithPartialIndexYaml, Plan100);
         var rewrite = Assert.Single(plan.Steps, s => s.Impact.Rewrites);
 
         var doc = await RehearseAsync(folder, db, new RehearsalLoadOptions(RehearsalLoadOptions.Auto, Clients: 4, Rate: 200));
         TestContext.Current.TestOutputHelper?.WriteLine(Dump(doc));
 
         Assert.False(doc.Passed);
-        Assert.Equal(600, doc.Budgets.MaxClientLatencyMs);
+        Assert.Equal(200, doc.Budgets.MaxClientLatencyMs);
         var load = Assert.IsType<RehearsalLoad>(doc.Load);
         var during = Assert.Single(load.Steps, s => s.Ordinal == rewrite.Ordinal).Clients;
-        Assert.True(during.MaxMs > 600, Dump(doc));
+        Assert.True(during.MaxMs > 200, Dump(doc));
         Assert.True(during.LockWaits > 0, Dump(doc));
-        var reason = Assert.Single(doc.Reasons, r => r.Contains("over the client latency budget of 600 ms", StringComparison.Ordinal));
-        Assert.StartsWith($"step {rewrite.Ordinal} (", reason, StringComparison.Ordinal);
+        Assert.Contains(doc.Reasons, r => r.StartsWith($"step {rewrite.Ordinal} (", StringComparison.Ordinal)
+            && r.Contains("over the client latency budget of 200 ms", StringComparison.Ordinal));
         Assert.Equal(0, load.Total.Errors);
         Assert.Contains(load.Statements, s => s.Name == "insert public.orders");
         Assert.All(doc.Validations, v => Assert.True(v.Passed, v.Name + ": " + v.Detail));
