@@ -83,10 +83,21 @@ internal sealed class ApplyProcess : IDisposable
     }
 
     /// <summary>Waits for a normal exit and returns the exit code.</summary>
+    /// <exception cref="TimeoutException">The process did not exit within <paramref name="timeout"/> (it is killed;
+    /// the message holds its output so far).</exception>
     public async Task<int> WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the CLI did not exit within {timeout.TotalSeconds:0} s; its output:\n{Output}");
+        }
+
         _process.WaitForExit();
         return _process.ExitCode;
     }
