@@ -1,4 +1,3 @@
-using Pipeline.Cli.Release;
 using Pipeline.Core.Dialects;
 
 namespace Pipeline.Cli;
@@ -32,15 +31,17 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
 
     /// <summary>What the release commands talk to, replacing every dialect's own runtime (tests); <c>null</c> for the
     /// real one (<see cref="ReleaseFor"/>).</summary>
-    public IReleaseBackend? Release { get; init; }
+    public IReleaseRuntime? Release { get; init; }
 
-    /// <summary>The release backend of <paramref name="provider"/>: <see cref="Release"/> when set, else the
-    /// dialect's runtime.</summary>
+    /// <summary>The clock of the release commands: the rehearsal's age at the gate, the rehearsal's start and end,
+    /// progress lines and the time in apply.json. The system clock unless a test sets another.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>The release runtime of <paramref name="provider"/>: <see cref="Release"/> when set, else the
+    /// dialect's own.</summary>
     /// <exception cref="CliInputException">The dialect plans only; the message says how to apply its scripts.</exception>
-    public IReleaseBackend ReleaseFor(IDialectProvider provider) =>
-        Release ?? (provider.Release is { } runtime
-            ? new RuntimeReleaseBackend(runtime)
-            : throw new CliInputException(provider.ReleaseUnavailableReason));
+    public IReleaseRuntime ReleaseFor(IDialectProvider provider) =>
+        Release ?? provider.Release ?? throw new CliInputException(provider.ReleaseUnavailableReason);
 
     /// <summary>The provider of dialect <paramref name="name"/> (<c>null</c>: the default dialect).</summary>
     /// <exception cref="CliInputException">No such dialect is registered; <paramref name="origin"/> (a file or

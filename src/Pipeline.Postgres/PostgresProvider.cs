@@ -2,6 +2,7 @@ using Npgsql;
 using Pipeline.Core.Dialects;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
+using Pipeline.Core.Reports;
 using Pipeline.Core.Yaml;
 using Pipeline.Postgres.Dialect;
 using Pipeline.Postgres.Dialect.Fragments;
@@ -14,9 +15,11 @@ namespace Pipeline.Postgres;
 /// type checks with <c>to_regtype</c>, the catalog digest of <c>plan --if-changed</c>, and rehearsal and apply
 /// (<see cref="PostgresReleaseRuntime"/>). No file source: PostgreSQL schemas are read live or from a JSON snapshot.
 /// </summary>
-public sealed class PostgresProvider : IDialectProvider
+/// <param name="chart">Draws the latency chart of a rehearsal under load (the CLI passes Pipeline.Charts'), or
+/// <c>null</c> to leave it out.</param>
+public sealed class PostgresProvider(ILatencyChartRenderer? chart = null) : IDialectProvider
 {
-    /// <summary>The shared instance.</summary>
+    /// <summary>The shared instance, without a latency chart renderer (planning needs none).</summary>
     public static PostgresProvider Instance { get; } = new();
 
     /// <inheritdoc />
@@ -29,7 +32,7 @@ public sealed class PostgresProvider : IDialectProvider
     public IMigrationDialect Planning { get; } = new PostgresDialect();
 
     /// <inheritdoc />
-    public IReleaseRuntime? Release { get; } = new PostgresReleaseRuntime();
+    public IReleaseRuntime? Release { get; } = new PostgresReleaseRuntime(chart);
 
     /// <inheritdoc />
     /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>

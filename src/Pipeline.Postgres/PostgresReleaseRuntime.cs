@@ -12,7 +12,8 @@ namespace Pipeline.Postgres;
 /// <summary>PostgreSQL's rehearsal and apply: introspection, the journal in schema <c>pipeline</c>, the executor and
 /// the rehearser. Every method throws <see cref="PipelineConnectionException"/> when the server cannot be reached or
 /// read (the message names the server without its password).</summary>
-public sealed class PostgresReleaseRuntime : IReleaseRuntime
+/// <param name="chart">Draws the latency chart of a rehearsal under load, or <c>null</c> to leave it out.</param>
+public sealed class PostgresReleaseRuntime(ILatencyChartRenderer? chart = null) : IReleaseRuntime
 {
     /// <inheritdoc />
     public Task<DatabaseModel> IntrospectAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct) =>
@@ -69,5 +70,5 @@ public sealed class PostgresReleaseRuntime : IReleaseRuntime
         IExecutionObserver observer,
         TimeProvider clock,
         CancellationToken ct) =>
-        Rehearser.RunAsync(planDirectory, connectionString, budgets, options, load, observer, clock, ct);
+        Rehearser.RunAsync(planDirectory, connectionString, budgets, options, load, chart, observer, clock, ct);
 }

@@ -83,8 +83,8 @@ internal sealed class ApplyProcess : IDisposable
     }
 
     /// <summary>Waits for a normal exit and returns the exit code.</summary>
-    /// <exception cref="TimeoutException">The process is still running after <paramref name="timeout"/>; the message
-    /// holds its output so far (the process is left for <see cref="Dispose"/> to kill).</exception>
+    /// <exception cref="TimeoutException">The process did not exit within <paramref name="timeout"/> (it is killed;
+    /// the message holds its output so far).</exception>
     public async Task<int> WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
@@ -94,7 +94,8 @@ internal sealed class ApplyProcess : IDisposable
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            throw new TimeoutException($"still running after {timeout.TotalSeconds:0} s; its output so far:\n{Output}");
+            _process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the CLI did not exit within {timeout.TotalSeconds:0} s; its output:\n{Output}");
         }
 
         _process.WaitForExit();

@@ -21,8 +21,8 @@ internal static class Cli
 
     public static Task<Result> RunAsync(params string[] args) => RunAsync(null, args);
 
-    /// <summary>Runs the CLI with a release backend (e.g. a fixed clock) and optional environment.</summary>
-    public static async Task<Result> RunAsync(Release.IReleaseBackend backend, IDictionary<string, string?>? environment, params string[] args)
+    /// <summary>Runs the CLI with a release runtime (e.g. a scripted executor) and optional environment.</summary>
+    public static async Task<Result> RunAsync(Core.Dialects.IReleaseRuntime backend, IDictionary<string, string?>? environment, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();

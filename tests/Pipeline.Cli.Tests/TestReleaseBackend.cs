@@ -1,4 +1,4 @@
-using Pipeline.Cli.Release;
+using Pipeline.Core.Dialects;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
@@ -8,13 +8,12 @@ using Pipeline.Postgres.Execution;
 namespace Pipeline.Cli.Tests;
 
 /// <summary>
-/// The real backend, with a settable clock and optional scripted executor, rehearser and journal.
+/// The real PostgreSQL runtime (with the CLI's latency chart), with an optional scripted executor, rehearser and
+/// journal.
 /// </summary>
-internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseBackend
+internal sealed class TestReleaseBackend : IReleaseRuntime
 {
-    private static readonly RuntimeReleaseBackend Real = new(new Pipeline.Postgres.PostgresReleaseRuntime());
-
-    public TimeProvider Clock { get; } = clock ?? TimeProvider.System;
+    private static readonly Pipeline.Postgres.PostgresReleaseRuntime Real = new(Pipeline.Charts.LatencyChart.Instance);
 
     /// <summary>Replaces the executor (scripted runs).</summary>
     public Func<IExecutionObserver, PlanDocument, Phase, CancellationToken, Task<PhaseResult>>? Run { get; init; }
@@ -50,16 +49,16 @@ internal sealed class TestReleaseBackend(TimeProvider? clock = null) : IReleaseB
         => Real.RollbackPhaseAsync(connectionString, options, observer, plan, phase, exclude, ct);
 
     public Task<RehearsalDocument> RehearseAsync(
-        string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, IExecutionObserver observer, CancellationToken ct)
-        => Rehearse is null ? Real.RehearseAsync(planDirectory, connectionString, budgets, options, observer, ct) : Rehearse(planDirectory, connectionString, budgets, observer);
+        string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, IExecutionObserver observer, TimeProvider clock, CancellationToken ct)
+        => Rehearse is null ? Real.RehearseAsync(planDirectory, connectionString, budgets, options, observer, clock, ct) : Rehearse(planDirectory, connectionString, budgets, observer);
 
     /// <summary>The load options of the last rehearsal asked for (<c>null</c>: none).</summary>
     public RehearsalLoadOptions? Load { get; private set; }
 
     public Task<RehearsalDocument> RehearseAsync(
-        string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, RehearsalLoadOptions? load, IExecutionObserver observer, CancellationToken ct)
+        string planDirectory, string connectionString, RehearsalBudgets budgets, ExecutionOptions options, RehearsalLoadOptions? load, IExecutionObserver observer, TimeProvider clock, CancellationToken ct)
     {
         Load = load;
-        return Rehearse is null ? Real.RehearseAsync(planDirectory, connectionString, budgets, options, load, observer, ct) : Rehearse(planDirectory, connectionString, budgets, observer);
+        return Rehearse is null ? Real.RehearseAsync(planDirectory, connectionString, budgets, options, load, observer, clock, ct) : Rehearse(planDirectory, connectionString, budgets, observer);
     }
 }

@@ -57,6 +57,8 @@ public sealed class PackageEndToEndTests(PostgresServer server, PackedFeed feed)
         Assert.True(File.Exists(Path.Combine(package, "tasks", "net10.0", "Pipeline.MSBuild.dll")));
         Assert.True(File.Exists(Path.Combine(package, "tools", "net10.0", "cli", "pipeline.dll")));
         Assert.True(File.Exists(Path.Combine(package, "tools", "net10.0", "cli", "Npgsql.dll")));
+        // What the rehearsal's latency chart needs (Pipeline.Charts, ScottPlot, SkiaSharp and its native library) is bundled.
+        AssertCarriesTheChart(Path.Combine(package, "tools", "net10.0", "cli"));
         Assert.True(File.Exists(Path.Combine(package, "buildTransitive", "Pipeline.MSBuild.targets")));
         Assert.False(Directory.Exists(Path.Combine(package, "lib")));
         var output = Path.Combine(consumer, "bin", "Debug", "net10.0");
@@ -91,6 +93,7 @@ public sealed class PackageEndToEndTests(PostgresServer server, PackedFeed feed)
         // portable one anywhere else.
         var platformPackage = System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64" ? "pipeline.cli.linux-x64" : "pipeline.cli.any";
         Assert.True(Directory.Exists(Path.Combine(feed.Packages, platformPackage, PackedFeed.Version.ToLowerInvariant())), $"{platformPackage} not installed");
+        AssertCarriesTheChart(Path.Combine(feed.Packages, platformPackage, PackedFeed.Version.ToLowerInvariant()));
         var toolPlan = await feed.DotnetAsync(consumer, null, "pipeline", "plan", "app.schema.yaml", "--out", "toolplan");
         Assert.True(toolPlan.Succeeded, PackedFeed.Describe(toolPlan));
         Assert.Contains(PlanWritten, toolPlan.StandardOutput, StringComparison.Ordinal);
@@ -102,6 +105,20 @@ public sealed class PackageEndToEndTests(PostgresServer server, PackedFeed feed)
         var help = await TestProcess.RunAsync(Path.Combine(toolPath, "pipeline"), ["--help"], consumer, feed.Environment(null), PackedFeed.Timeout, TestContext.Current.CancellationToken);
         Assert.True(help.Succeeded, PackedFeed.Describe(help));
         Assert.Contains("plan", help.StandardOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>Asserts that the CLI under <paramref name="folder"/> (at any depth: the tool packages nest it under
+    /// tools/net10.0/&lt;rid&gt;/) carries the chart's assemblies and SkiaSharp's Linux x64 native library.</summary>
+    private static void AssertCarriesTheChart(string folder)
+    {
+        var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/')).ToList();
+        foreach (var assembly in new[] { "Pipeline.Charts.dll", "ScottPlot.dll", "SkiaSharp.dll" })
+        {
+            Assert.Contains(files, f => Path.GetFileName(f) == assembly);
+        }
+
+        // RID-less publish: runtimes/linux-x64/native/; the linux-x64 tool package: next to the assemblies.
+        Assert.Contains(files, f => f.EndsWith("libSkiaSharp.so", StringComparison.Ordinal) && (f.Contains("linux-x64/native/", StringComparison.Ordinal) || !f.Contains("runtimes/", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -67,7 +67,7 @@ internal static class ApplyCommand
         await stdout.WriteLineAsync($"Apply {request.Phase.Name()} of plan {plan.Fingerprint} to {target}").ConfigureAwait(false);
 
         var gate = await ApplyGate.EvaluateAsync(
-            backend, provider.Planning, folder, connectionString, request.Phase, request.ConfirmContract, request.MaxRehearsalAge, ct).ConfigureAwait(false);
+            backend, context.Clock, provider.Planning, folder, connectionString, request.Phase, request.ConfirmContract, request.MaxRehearsalAge, ct).ConfigureAwait(false);
         foreach (var note in gate.Notes)
         {
             await stdout.WriteLineAsync(note).ConfigureAwait(false);
@@ -94,7 +94,7 @@ internal static class ApplyCommand
             $"Gate passed: plan folder intact; rehearsal of this plan passed at {gate.Rehearsal!.Document.Finished:u} ({gate.Rehearsal.File}); target schema as expected. " +
             $"{plan.Steps.Count(s => s.Phase == request.Phase)} {request.Phase.Name()} step(s).").ConfigureAwait(false);
 
-        var observer = new ConsoleExecutionObserver(context, plan, backend.Clock);
+        var observer = new ConsoleExecutionObserver(context, plan, context.Clock);
         PhaseResult result;
         try
         {
@@ -159,7 +159,7 @@ internal static class ApplyCommand
         return ExitCodes.Failed;
     }
 
-    private static async Task<JournalState?> TryReadJournalAsync(CliContext context, IReleaseBackend backend, string connectionString, string planFingerprint)
+    private static async Task<JournalState?> TryReadJournalAsync(CliContext context, IReleaseRuntime backend, string connectionString, string planFingerprint)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
@@ -174,9 +174,9 @@ internal static class ApplyCommand
     }
 
     private static async Task WriteReportAsync(
-        CliContext context, IReleaseBackend backend, PlanFolder folder, Phase phase, string target, string outcome, PhaseResult? run, JournalState? journal, CancellationToken ct)
+        CliContext context, IReleaseRuntime backend, PlanFolder folder, Phase phase, string target, string outcome, PhaseResult? run, JournalState? journal, CancellationToken ct)
     {
-        var report = new ApplyReport("pipeline-apply", 1, folder.Plan.Fingerprint, target, phase, outcome, backend.Clock.GetUtcNow(), run, journal);
+        var report = new ApplyReport("pipeline-apply", 1, folder.Plan.Fingerprint, target, phase, outcome, context.Clock.GetUtcNow(), run, journal);
         await OutputFiles.WriteTextAsync(folder.PathOf(ApplyReport.FileName), context.Scrub(report.ToJson()) + "\n", ct).ConfigureAwait(false);
     }
 

@@ -136,11 +136,11 @@ internal static class RehearseCommand
             + (load is null ? "" : $"; load {load.Source}, {load.Clients} client(s) at {load.Rate} statements/s, client latency <= "
                 + ReleaseText.Duration(budgets.ClientLatencyMs(options.LockTimeoutMs ?? plan.Options.LockTimeoutMs)) + $", client errors <= {budgets.MaxClientErrors}")).ConfigureAwait(false);
 
-        var observer = new ConsoleExecutionObserver(context, plan, backend.Clock);
+        var observer = new ConsoleExecutionObserver(context, plan, context.Clock);
         RehearsalDocument rehearsal;
         try
         {
-            rehearsal = await backend.RehearseAsync(folder.Directory, connectionString, budgets, options, load, observer, ct).ConfigureAwait(false);
+            rehearsal = await backend.RehearseAsync(folder.Directory, connectionString, budgets, options, load, observer, context.Clock, ct).ConfigureAwait(false);
         }
         catch (NotSupportedException ex) when (load is not null)
         {

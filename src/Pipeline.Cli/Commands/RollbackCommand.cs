@@ -57,7 +57,7 @@ internal static class RollbackCommand
         var stdout = context.Stdout;
         await stdout.WriteLineAsync($"Roll back {phase.Name()} of plan {plan.Fingerprint} on {target}").ConfigureAwait(false);
 
-        var gate = await RollbackGate.EvaluateAsync(backend, provider.Planning, folder, connectionString, phase, ct).ConfigureAwait(false);
+        var gate = await RollbackGate.EvaluateAsync(backend, context.Clock, provider.Planning, folder, connectionString, phase, ct).ConfigureAwait(false);
         foreach (var note in gate.Notes)
         {
             await stdout.WriteLineAsync(note).ConfigureAwait(false);
@@ -89,7 +89,7 @@ internal static class RollbackCommand
             await stdout.WriteLineAsync($"  kept: step {kept.Ordinal} ({kept.Summary}): {kept.Rollback!.Why}").ConfigureAwait(false);
         }
 
-        var observer = new ConsoleExecutionObserver(context, plan, backend.Clock);
+        var observer = new ConsoleExecutionObserver(context, plan, context.Clock);
         PhaseResult result;
         try
         {
@@ -149,7 +149,7 @@ internal static class RollbackCommand
         return ExitCodes.Failed;
     }
 
-    private static async Task<JournalState?> TryReadJournalAsync(CliContext context, IReleaseBackend backend, string connectionString, string planFingerprint)
+    private static async Task<JournalState?> TryReadJournalAsync(CliContext context, IReleaseRuntime backend, string connectionString, string planFingerprint)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
@@ -164,9 +164,9 @@ internal static class RollbackCommand
     }
 
     private static async Task WriteReportAsync(
-        CliContext context, IReleaseBackend backend, PlanFolder folder, Phase phase, string target, string outcome, PhaseResult? run, JournalState? journal, CancellationToken ct)
+        CliContext context, IReleaseRuntime backend, PlanFolder folder, Phase phase, string target, string outcome, PhaseResult? run, JournalState? journal, CancellationToken ct)
     {
-        var report = new ApplyReport("pipeline-rollback", 1, folder.Plan.Fingerprint, target, phase, outcome, backend.Clock.GetUtcNow(), run, journal);
+        var report = new ApplyReport("pipeline-rollback", 1, folder.Plan.Fingerprint, target, phase, outcome, context.Clock.GetUtcNow(), run, journal);
         await OutputFiles.WriteTextAsync(folder.PathOf(ReportFileName), context.Scrub(report.ToJson()) + "\n", ct).ConfigureAwait(false);
     }
 }

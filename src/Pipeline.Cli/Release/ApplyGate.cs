@@ -1,3 +1,4 @@
+using Pipeline.Core.Dialects;
 using Pipeline.Core.Diff;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
@@ -36,7 +37,8 @@ internal static class ApplyGate
 {
     /// <summary>Evaluates the gate for <paramref name="phase"/> of the plan in <paramref name="folder"/>.</summary>
     public static async Task<ApplyGateResult> EvaluateAsync(
-        IReleaseBackend backend,
+        IReleaseRuntime backend,
+        TimeProvider clock,
         IMigrationDialect dialect,
         PlanFolder folder,
         string connectionString,
@@ -50,7 +52,7 @@ internal static class ApplyGate
         if (!integrity.Intact)
         {
             // Nothing is read from the target: a plan folder that cannot be trusted is refused as it stands.
-            var rehearsal = ReleaseGate.CheckRehearsal(plan, integrity.Fingerprint, folder.Rehearsals, backend.Clock.GetUtcNow(), maxRehearsalAge);
+            var rehearsal = ReleaseGate.CheckRehearsal(plan, integrity.Fingerprint, folder.Rehearsals, clock.GetUtcNow(), maxRehearsalAge);
             var refused = integrity.Problems.Select(p => new Refusal(p.Code, p.Message))
                 .Concat(rehearsal.Reasons.Select(r => new Refusal(r.Code, r.Message)))
                 .ToList();
@@ -111,7 +113,7 @@ internal static class ApplyGate
             ? DescribeDrift(expectedModel, current, folder.Exclude, dialect.Normalizer)
             : [];
         var decision = ReleaseGate.Check(
-            plan, integrity.Fingerprint, folder.Rehearsals, backend.Clock.GetUtcNow(), maxRehearsalAge, currentFingerprint, expectedFingerprint, drift);
+            plan, integrity.Fingerprint, folder.Rehearsals, clock.GetUtcNow(), maxRehearsalAge, currentFingerprint, expectedFingerprint, drift);
         refusals.InsertRange(0, decision.Reasons.Select(r => new Refusal(r.Code, r.Message)));
         return new ApplyGateResult(refusals, notes, journal, AlreadyCompleted: false, decision.Rehearsal);
     }

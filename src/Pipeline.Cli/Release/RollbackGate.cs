@@ -1,3 +1,4 @@
+using Pipeline.Core.Dialects;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 
@@ -28,7 +29,7 @@ internal static class RollbackGate
 {
     /// <summary>Evaluates the gate for rolling back <paramref name="phase"/> of the plan in <paramref name="folder"/>.</summary>
     public static async Task<RollbackGateResult> EvaluateAsync(
-        IReleaseBackend backend, IMigrationDialect dialect, PlanFolder folder, string connectionString, Phase phase, CancellationToken ct)
+        IReleaseRuntime backend, TimeProvider clock, IMigrationDialect dialect, PlanFolder folder, string connectionString, Phase phase, CancellationToken ct)
     {
         var plan = folder.Plan;
         var refusals = new List<Refusal>();

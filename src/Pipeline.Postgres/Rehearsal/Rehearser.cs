@@ -108,6 +108,8 @@ public static class Rehearser
     /// <param name="budgets">Budgets the run is held to.</param>
     /// <param name="options">Executor options.</param>
     /// <param name="load">The client load, or <c>null</c> for none.</param>
+    /// <param name="chart">Draws the latency chart, or <c>null</c> to leave it out (as when it cannot be drawn:
+    /// <see cref="RehearsalLoad.Chart"/> is then <c>null</c>).</param>
     /// <param name="observer">Receives the executor's events, or <c>null</c>.</param>
     /// <param name="clock">Clock for the start and end times, or <c>null</c>.</param>
     /// <param name="ct">Cancellation.</param>
@@ -122,10 +124,11 @@ public static class Rehearser
         RehearsalBudgets budgets,
         ExecutionOptions options,
         RehearsalLoadOptions? load,
+        ILatencyChartRenderer? chart,
         IExecutionObserver? observer,
         TimeProvider? clock,
         CancellationToken ct)
-        => RunAsync(planDirectory, stagingConnectionString, budgets, options, observer, clock, ExecutorRunner.Create, ct, load);
+        => RunAsync(planDirectory, stagingConnectionString, budgets, options, observer, clock, ExecutorRunner.Create, ct, load, chart);
 
     /// <summary>As the public overload, with the phase runner made by <paramref name="runners"/> (tests).</summary>
     internal static async Task<RehearsalDocument> RunAsync(
@@ -137,7 +140,8 @@ public static class Rehearser
         TimeProvider? clock,
         PhaseRunnerFactory runners,
         CancellationToken ct,
-        RehearsalLoadOptions? load = null)
+        RehearsalLoadOptions? load = null,
+        ILatencyChartRenderer? chart = null)
     {
         ArgumentNullException.ThrowIfNull(budgets);
         ArgumentNullException.ThrowIfNull(options);
@@ -248,7 +252,7 @@ public static class Rehearser
             Calibration: verdict.Passed ? RehearsalCalibration.Derive(plan, outcomes, before.Model.Server?.Version) : null);
         if (loadFigures is not null && loadOutcome is not null)
         {
-            document = document with { Load = loadFigures with { Chart = Chart(planDirectory, document, loadOutcome, budgets) } };
+            document = document with { Load = loadFigures with { Chart = Chart(chart, planDirectory, document, loadOutcome, budgets) } };
         }
 
         Write(planDirectory, document);
@@ -301,15 +305,21 @@ public static class Rehearser
         }
     }
 
-    /// <summary>Draws the latency chart next to the attempt file; a chart that cannot be drawn is noted, not fatal.</summary>
-    private static string? Chart(string planDirectory, RehearsalDocument document, LoadOutcome outcome, RehearsalBudgets budgets)
+    /// <summary>Draws the latency chart next to the attempt file with <paramref name="chart"/>; without a renderer, or
+    /// when the chart cannot be drawn, it is left out (<c>null</c>), never fatal.</summary>
+    private static string? Chart(ILatencyChartRenderer? chart, string planDirectory, RehearsalDocument document, LoadOutcome outcome, RehearsalBudgets budgets)
     {
+        if (chart is null)
+        {
+            return null;
+        }
+
         var name = RehearsalDocument.AttemptsFolder + "/" + Path.ChangeExtension(document.AttemptFileName(), ".png");
         try
         {
             Directory.CreateDirectory(Path.Combine(planDirectory, RehearsalDocument.AttemptsFolder));
             var points = outcome.Recording.Events.Select(e => new LatencyPoint(e.StartMs, e.LatencyMs, e.Error is not null)).ToList();
-            LatencyChart.Write(Path.Combine(planDirectory, name),
+            chart.Write(Path.Combine(planDirectory, name),
                 $"Client latency during the rehearsal ({document.Load!.Clients} clients, {(document.Passed ? "passed" : "FAILED")})",
                 points, document.Load.Steps, budgets.MaxClientLatencyMs ?? 0);
             return name;

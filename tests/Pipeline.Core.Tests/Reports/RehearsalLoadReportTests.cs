@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text.RegularExpressions;
 using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
@@ -7,8 +6,8 @@ using Xunit;
 
 namespace Pipeline.Core.Tests.Reports;
 
-/// <summary>The rehearsal section under a client load: the client table, the chart (a PNG drawn headless by ScottPlot
-/// and SkiaSharp's native library) and the observed Mermaid timeline (rendered by mermaid-cli under Debian's
+/// <summary>The rehearsal section under a client load: the client table, the link to the chart (drawn by
+/// Pipeline.Charts, tested there) and the observed Mermaid timeline (rendered by mermaid-cli under Debian's
 /// chromium).</summary>
 public class RehearsalLoadReportTests
 {
@@ -47,32 +46,6 @@ public class RehearsalLoadReportTests
         Assert.Contains(":crit, s2, 530, 1185", mermaid, StringComparison.Ordinal); // over the client budget
         Assert.Contains(":crit, s3, 1200, 2100", mermaid, StringComparison.Ordinal); // a client error
         Assert.DoesNotContain("Clients under load", RehearsalReportWriter.Section(RehearsalReportWriterTests.Doc()), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void The_chart_is_a_png_drawn_headless()
-    {
-        var folder = Directory.CreateTempSubdirectory("pipeline-chart-").FullName;
-        try
-        {
-            var random = new Random(3);
-            var points = Enumerable.Range(0, 2_000)
-                .Select(i => new LatencyPoint(i * 2.0, i is > 300 and < 320 ? 700 - (i - 300) * 30 : 0.5 + random.NextDouble() * 5, i == 1500))
-                .ToList();
-            var path = Path.Combine(folder, "chart.png");
-            LatencyChart.Write(path, "Client latency", points, LoadDoc().Load!.Steps, 600);
-
-            var png = File.ReadAllBytes(path);
-            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A], png[..8]);
-            Assert.Equal("IHDR", System.Text.Encoding.ASCII.GetString(png, 12, 4));
-            Assert.Equal(LatencyChart.Width, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
-            Assert.Equal(LatencyChart.Height, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
-            Assert.True(png.Length > 20_000, $"{png.Length} bytes: the dots, bands and labels were drawn");
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Pipeline.Charts;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
@@ -68,8 +69,17 @@ public sealed class RehearsalLoadTests(PostgresServer server) : IDisposable
         return result;
     }
 
-    private Task<RehearsalDocument> RehearseAsync(string folder, string db, RehearsalLoadOptions load, RehearsalBudgets? budgets = null) =>
-        Rehearser.RunAsync(folder, server.ConnectionString(db), budgets ?? new RehearsalBudgets(), Fast, load, null, null, Ct);
+    /// <summary>Rehearses under <paramref name="load"/>, drawing the chart with <paramref name="chart"/> (default: the
+    /// CLI's, Pipeline.Charts).</summary>
+    private Task<RehearsalDocument> RehearseAsync(string folder, string db, RehearsalLoadOptions load, RehearsalBudgets? budgets = null, ILatencyChartRenderer? chart = null) =>
+        Rehearser.RunAsync(folder, server.ConnectionString(db), budgets ?? new RehearsalBudgets(), Fast, load, chart ?? LatencyChart.Instance, null, null, Ct);
+
+    /// <summary>A chart renderer whose native library is missing.</summary>
+    private sealed class MissingNativeChart : ILatencyChartRenderer
+    {
+        public void Write(string path, string title, IReadOnlyList<LatencyPoint> points, IReadOnlyList<ClientStepFigures> steps, double budgetMs) =>
+            throw new DllNotFoundException("libSkiaSharp");
+    }
 
     private static string Dump(RehearsalDocument doc) => RehearsalReportWriter.Section(doc);
 
@@ -204,7 +214,7 @@ public sealed class RehearsalLoadTests(PostgresServer server) : IDisposable
     }
 
     [Fact]
-    public async Task Failing_client_statements_fail_the_client_error_budget_naming_the_step()
+    public async Task Failing_client_statements_fail_the_client_error_budget_naming_the_step_and_a_chart_that_cannot_be_drawn_is_left_out()
     {
         var db = await ShopAsync(server, orders: 2_000);
         var (folder, _) = await PlanFolderAsync(db, ShopAfterYaml);
@@ -229,11 +239,17 @@ public sealed class RehearsalLoadTests(PostgresServer server) : IDisposable
         // Nothing was inserted, and the row counts still check out.
         Assert.Contains(doc.Validations, v => v.Name == StagingValidator.RowCountCheck && v.Passed);
 
-        // A budget that allows them passes.
+        // A budget that allows them passes; a chart that cannot be drawn (its native library missing) is left out of the
+        // document and the report, and does not fail the rehearsal.
         var db2 = await ShopAsync(server, orders: 2_000);
         var (folder2, _) = await PlanFolderAsync(db2, ShopAfterYaml);
-        var allowed = await RehearseAsync(folder2, db2, new RehearsalLoadOptions(file, Clients: 2, Rate: 200), new RehearsalBudgets(MaxClientErrors: 1_000_000));
+        var allowed = await RehearseAsync(folder2, db2, new RehearsalLoadOptions(file, Clients: 2, Rate: 200), new RehearsalBudgets(MaxClientErrors: 1_000_000), new MissingNativeChart());
         Assert.True(allowed.Passed, Dump(allowed));
         Assert.True(allowed.Load!.Total.Errors > 0);
+        Assert.Null(allowed.Load.Chart);
+        Assert.Empty(Directory.GetFiles(Path.Combine(folder2, RehearsalDocument.AttemptsFolder), "*.png"));
+        var report = await File.ReadAllTextAsync(Path.Combine(folder2, PlanWriter.ReportFileName), Ct);
+        Assert.Contains("### Clients under load", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("![Client latency over time", report, StringComparison.Ordinal);
     }
 }

@@ -1,12 +1,8 @@
+using Pipeline.Core.Release;
+using Pipeline.Core.Reports;
 using ScottPlot;
 
-namespace Pipeline.Core.Reports;
-
-/// <summary>One client statement on the latency chart.</summary>
-/// <param name="TimeMs">When it started, ms since the load started.</param>
-/// <param name="LatencyMs">How long it took, ms.</param>
-/// <param name="Failed">Whether it failed.</param>
-public readonly record struct LatencyPoint(double TimeMs, double LatencyMs, bool Failed);
+namespace Pipeline.Charts;
 
 /// <summary>
 /// The latency-over-time chart of a rehearsal's clients, written as a PNG with ScottPlot
@@ -15,22 +11,19 @@ public readonly record struct LatencyPoint(double TimeMs, double LatencyMs, bool
 /// lock as a shaded band over its window, labelled with its ordinal (red: a lock that blocks reads, orange: one that
 /// blocks writes, blue: a weaker one). Bands narrower than 0.4% of the axis are drawn that wide.
 /// </summary>
-public static class LatencyChart
+public sealed class LatencyChart : ILatencyChartRenderer
 {
+    /// <summary>The shared instance (the chart keeps no state).</summary>
+    public static LatencyChart Instance { get; } = new();
+
     /// <summary>Chart width, px.</summary>
     public const int Width = 1200;
 
     /// <summary>Chart height, px.</summary>
     public const int Height = 500;
 
-    /// <summary>Writes the chart to <paramref name="path"/> (PNG).</summary>
-    /// <param name="path">Output file.</param>
-    /// <param name="title">Chart title.</param>
-    /// <param name="points">The statements.</param>
-    /// <param name="steps">The steps' windows with what they held.</param>
-    /// <param name="budgetMs">The client latency budget, ms, drawn as a line.</param>
-    /// <exception cref="IOException">The file cannot be written.</exception>
-    public static void Write(string path, string title, IReadOnlyList<LatencyPoint> points, IReadOnlyList<Release.ClientStepFigures> steps, double budgetMs)
+    /// <inheritdoc />
+    public void Write(string path, string title, IReadOnlyList<LatencyPoint> points, IReadOnlyList<ClientStepFigures> steps, double budgetMs)
     {
         ArgumentNullException.ThrowIfNull(points);
         ArgumentNullException.ThrowIfNull(steps);
