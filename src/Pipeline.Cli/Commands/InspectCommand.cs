@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Yaml;
 
@@ -33,8 +34,13 @@ internal static class InspectCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var chosen = files.Select(kv => (kv.Value.Provider, kv.Value.Source, Path: parse.GetValue(kv.Key)!)).Where(f => !string.IsNullOrWhiteSpace(f.Path)).ToList();
+
+            // The first YAML written in a process pays YamlDotNet's one-time set-up (it compiles regular expressions
+            // in static constructors): paid on another thread while the server reads its catalog.
+            var warmUp = Task.Run(() => SchemaYamlWriter.Write(DatabaseModel.Empty), cancellationToken);
             var (model, described) = await CommonOptions.ReadSchemaAsync(
                 context, parse.GetValue(dialect), parse.GetValue(connection), chosen, parse.GetValue(exclude) ?? [], cancellationToken).ConfigureAwait(false);
+            await warmUp.ConfigureAwait(false);
             var yaml = SchemaYamlWriter.Write(model, parse.GetValue(jsonSchema));
             // Warnings go to stderr: stdout may be the YAML itself.
             foreach (var warning in UnmodelledReport.Warnings(model))

@@ -33,7 +33,7 @@ public static class Fingerprints
             }
         }
 
-        return Hash(text.ToString());
+        return Hash(text);
     }
 
     /// <summary>
@@ -55,7 +55,7 @@ public static class Fingerprints
             AppendFields(text, step.Fields());
         }
 
-        return Hash(text.ToString());
+        return Hash(text);
     }
 
     private static void AppendFields(StringBuilder text, IEnumerable<KeyValuePair<string, string>> fields)
@@ -146,6 +146,29 @@ public static class Fingerprints
     private static string With(IReadOnlyList<StorageParameter> parameters) =>
         parameters.Count == 0 ? "" : " with=" + string.Join(',', parameters.Select(p => p.Name + "=" + p.Value));
 
-    private static string Hash(string text) =>
-        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    /// <summary><c>sha256:</c> and the hex SHA-256 of the UTF-8 bytes of <paramref name="text"/>, encoded chunk by
+    /// chunk (a 500-table schema's text is megabytes: no copy of it as one string or one byte array). The encoder
+    /// keeps a surrogate pair split across two chunks whole, so the bytes are those of
+    /// <c>Encoding.UTF8.GetBytes(text.ToString())</c>.</summary>
+    internal static string Hash(StringBuilder text)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var encoder = Encoding.UTF8.GetEncoder();
+        var buffer = new byte[Encoding.UTF8.GetMaxByteCount(4096)];
+        foreach (var chunk in text.GetChunks())
+        {
+            var chars = chunk.Span;
+            while (!chars.IsEmpty)
+            {
+                var take = Math.Min(chars.Length, 4096);
+                encoder.Convert(chars[..take], buffer, flush: false, out var used, out var bytes, out _);
+                hash.AppendData(buffer, 0, bytes);
+                chars = chars[used..];
+            }
+        }
+
+        encoder.Convert(ReadOnlySpan<char>.Empty, buffer, flush: true, out _, out var last, out _);
+        hash.AppendData(buffer, 0, last);
+        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 }

@@ -41,12 +41,16 @@ public static class PlanWriter
         ArgumentNullException.ThrowIfNull(review);
         var plan = review.Plan;
 
-        // The snapshots are the largest files (megabytes on a 500-table schema): serialised on another thread while
-        // the scripts and reports are written.
-        var snapshots = Task.Run(() => (
-            Source: plan.Source is null ? null : Snapshot.SnapshotSerializer.Serialize(plan.Source),
-            Desired: plan.Desired is null ? null : Snapshot.SnapshotSerializer.Serialize(plan.Desired)));
+        // The snapshots are the largest files (megabytes on a 500-table schema): serialised straight into their files
+        // on another thread while the scripts and reports are written.
         Directory.CreateDirectory(directory);
+        var sourcePath = Path.Combine(directory, SourceSnapshotFileName);
+        var desiredPath = Path.Combine(directory, DesiredSnapshotFileName);
+        var snapshots = Task.Run(() =>
+        {
+            WriteSnapshot(plan.Source, sourcePath);
+            WriteSnapshot(plan.Desired, desiredPath);
+        });
         var written = new List<string>();
         void Put(string name, string text)
         {
@@ -69,17 +73,28 @@ public static class PlanWriter
         Put(ReportFileName, MarkdownReportWriter.Write(review, context));
         Put(ReportDocument.FileName, ReportDocument.From(review, context).ToJson());
         Put(SarifReportWriter.FileName, SarifReportWriter.Write(review, context, schemaFile));
-        var (source, desired) = snapshots.GetAwaiter().GetResult();
-        if (source is not null)
+        snapshots.GetAwaiter().GetResult();
+        if (plan.Source is not null)
         {
-            Put(SourceSnapshotFileName, source);
+            written.Add(sourcePath);
         }
 
-        if (desired is not null)
+        if (plan.Desired is not null)
         {
-            Put(DesiredSnapshotFileName, desired);
+            written.Add(desiredPath);
         }
 
         return written;
+    }
+
+    private static void WriteSnapshot(Model.DatabaseModel? model, string path)
+    {
+        if (model is null)
+        {
+            return;
+        }
+
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 65536);
+        Snapshot.SnapshotSerializer.WriteTo(model, file);
     }
 }

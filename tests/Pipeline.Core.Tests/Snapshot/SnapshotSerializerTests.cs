@@ -41,6 +41,30 @@ public class SnapshotSerializerTests
     }
 
     [Theory]
+    [InlineData(21)]
+    [InlineData(22)]
+    public void WriteTo_writes_the_UTF8_bytes_of_the_serialised_text(int seed)
+    {
+        var generator = new ModelGenerator(seed);
+        var sample = AsActual(SchemaYamlLoader.Load(SchemaYamlLoaderTests.Sample, "app.schema.yaml"));
+        var models = Enumerable.Range(0, 10).Select(i => AsActual(generator.Next(), i)).Append(sample).Append(DatabaseModel.Empty)
+            .Append(sample with
+            {
+                Schemas = sample.Schemas.Select(s => s with
+                {
+                    Tables = s.Tables.Select(t => t with { Comment = "Größe ✓ 😀 \"quoted\" <tag> & 'x'" }).ToList(),
+                }).ToList(),
+            });
+        foreach (var model in models)
+        {
+            using var stream = new MemoryStream();
+            SnapshotSerializer.WriteTo(model, stream);
+
+            Assert.Equal(new System.Text.UTF8Encoding(false).GetBytes(SnapshotSerializer.Serialize(model)), stream.ToArray());
+        }
+    }
+
+    [Theory]
     [InlineData(11)]
     [InlineData(12)]
     [InlineData(13)]
