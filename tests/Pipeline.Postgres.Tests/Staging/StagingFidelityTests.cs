@@ -15,16 +15,9 @@ public sealed class StagingFidelityTests(PostgresServer server)
 {
     private async Task<(SnapshotStatistics Stats, StagingResult Result, string Staging)> SynthesiseAsync(string production, double scale = 1)
     {
-        var ct = TestContext.Current.CancellationToken;
-        var model = await PostgresIntrospector.IntrospectAsync(server.ConnectionString(production), [], ct);
-        var stats = await StatisticsReader.ReadAsync(server.ConnectionString(production), model, ct);
-
-        // Through the file, as staging create reads it.
-        var (read, readStats) = SnapshotSerializer.DeserializeWithStatistics(SnapshotSerializer.Serialize(model, stats), "production.json");
-        var staging = await server.CreateDatabaseAsync("staging");
-        var result = await StagingBuilder.CreateAsync(server.ConnectionString(staging), read, readStats!, new StagingOptions(scale), null, ct);
-        await server.ExecuteAsync(staging, "ANALYZE;");
-        return (stats, result, staging);
+        var synthesised = await Synthesis.SynthesiseAsync(server, production, scale);
+        await server.ExecuteAsync(synthesised.Staging, "ANALYZE;");
+        return synthesised;
     }
 
     private async Task AssertConstraintsValidAsync(string production, string staging)
