@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
@@ -14,14 +15,18 @@ namespace Pipeline.Postgres.Tests.Staging;
 /// <summary>
 /// Lock fidelity on the real server: the same plan rehearsed on a synthetic staging copy (built from production's
 /// snapshot with statistics alone) and on a true copy (<c>CREATE DATABASE … TEMPLATE</c> of production) holds its
-/// locks for durations within a factor of 1.5 of each other, for every step the true copy holds a lock over 50 ms.
+/// locks for durations within a factor of 1.5 of each other, for every step over 50 ms on the true copy whose work
+/// depends on the rows (a scan, a rewrite, an index build, a backfill).
 /// </summary>
 /// <remarks>
 /// Noise: the machine is shared, so each kind of copy is rehearsed twice, in the order true, synthetic, synthetic,
 /// true (a drift of the machine's load over the run then weighs on both kinds alike), each run on a fresh copy, and
-/// the comparison is of the two runs' mean per step. Nothing is skipped: a step over 50 ms on the true copy that is
+/// the comparison is of the two runs' mean per step. Catalog-only steps (ADD COLUMN without a rewrite, CREATE
+/// TRIGGER, SET NOT NULL by a validated check, …) are printed but not compared: their hold does not depend on the rows
+/// (a few ms on a quiet machine) and on this shared machine it is scheduling noise, measured 3–56 ms on either kind
+/// of copy. Otherwise nothing is skipped: a step over 50 ms on the true copy that is
 /// off by more than 1.5× fails the test, and so do fewer than <see cref="MinSteps"/> steps over 50 ms (the claim
-/// would then be empty).
+/// would then be empty). The data is <see cref="SkewedTable"/>'s, the change set <see cref="ChangeSet"/>.
 /// </remarks>
 public sealed class LockFidelityTests(PostgresServer server)
 {
@@ -36,12 +41,15 @@ public sealed class LockFidelityTests(PostgresServer server)
     private const double Factor = 1.5;
 
     [Fact]
-    public async Task The_synthetic_copy_holds_each_locks_within_1_5x_of_the_true_copy_for_steps_over_50_ms()
+    public async Task The_synthetic_copy_holds_locks_within_1_5x_of_the_true_copy_for_size_of_data_steps_over_50_ms()
     {
         var production = await server.CreateDatabaseAsync("lockprod");
         await server.ExecuteAsync(production, SkewedTable.Sql(Orders));
-        // A production table autovacuum has been through (visibility map set, hint bits written), and analysed.
-        await server.ExecuteAsync(production, "VACUUM (ANALYZE);");
+        // A production table autovacuum has been through: hint bits written, the pages all-visible in the visibility
+        // map, analysed. Measured on this server: the first VACUUM right after the bulk insert marks no page
+        // all-visible; a second one marks them all (the synthetic copy's VACUUM comes after its index builds and
+        // validations have read every page).
+        await server.ExecuteAsync(production, "VACUUM; VACUUM (ANALYZE);");
         var (_, built, synthetic) = await Synthesis.SynthesiseAsync(server, production);
         Assert.Empty(built.Warnings);
 
@@ -59,6 +67,11 @@ public sealed class LockFidelityTests(PostgresServer server)
             var output = TestContext.Current.TestOutputHelper;
             const string Pages = "SELECT relpages || ' pages, ' || relallvisible || ' all-visible, ' || pg_total_relation_size(oid) || ' bytes with indexes' FROM pg_class WHERE oid = 'orders'::regclass";
             output?.WriteLine($"orders on production: {await server.QueryAsync(production, Pages)}; synthetic: {await server.QueryAsync(synthetic, Pages)}");
+            foreach (var db in new[] { production, synthetic })
+            {
+                var visible = double.Parse(await server.QueryAsync(db, "SELECT relallvisible::float8 / greatest(relpages, 1) FROM pg_class WHERE oid = 'orders'::regclass"), CultureInfo.InvariantCulture);
+                Assert.True(visible > 0.9, $"{db}: only {visible:P0} of orders' pages are all-visible");
+            }
             output?.WriteLine("step | lock | true copy ms (runs) | synthetic ms (runs) | ratio");
             var compared = 0;
             var failures = new List<string>();
@@ -70,7 +83,7 @@ public sealed class LockFidelityTests(PostgresServer server)
                 var ratio = tm > 0 && sm > 0 ? Math.Max(tm, sm) / Math.Min(tm, sm) : double.PositiveInfinity;
                 output?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{step.Ordinal} {step.Summary} | {step.Impact.StrongestMode} {step.Impact.Work} | {tm:0.0} ({string.Join(", ", t.Select(v => v.ToString("0", CultureInfo.InvariantCulture)))}) | {sm:0.0} ({string.Join(", ", s.Select(v => v.ToString("0", CultureInfo.InvariantCulture)))}) | {(sm > 0 && tm > 0 ? sm / tm : 0):0.00}"));
-                if (tm <= ThresholdMs)
+                if (tm <= ThresholdMs || step.Impact.Work == TableWork.CatalogOnly)
                 {
                     continue;
                 }
@@ -82,7 +95,7 @@ public sealed class LockFidelityTests(PostgresServer server)
                 }
             }
 
-            Assert.True(compared >= MinSteps, $"only {compared} step(s) held a lock over {ThresholdMs} ms on the true copy: the comparison says nothing");
+            Assert.True(compared >= MinSteps, $"only {compared} size-of-data step(s) held a lock over {ThresholdMs} ms on the true copy: the comparison says nothing");
             Assert.True(failures.Count == 0, string.Join("\n", failures));
         }
         finally
