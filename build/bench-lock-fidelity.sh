@@ -6,8 +6,9 @@
 # a stored generated column = a rewrite under ACCESS EXCLUSIVE) is then rehearsed on fresh TEMPLATE copies of
 # production (the true copy) and of the synthetic database, alternating (true, synthetic; then synthetic, true; ...).
 # Per step it prints the longest lock hold each rehearsal observed (rehearsal.json: steps[].observedLocks[].heldMs),
-# the mean per kind of copy, and the ratio synthetic / true copy; then how many steps held a lock over 50 ms on the
-# true copy and how many of those are within a factor of 1.5 (the claim). The baseline is the true copy, in
+# the mean per kind of copy, and the ratio synthetic / true copy; then how many size-of-data steps held a lock over
+# 50 ms on the true copy and how many of those are within a factor of 1.5 (the claim; catalog-only steps are
+# printed, not compared: their hold does not depend on the rows, only on the machine's noise). The baseline is the true copy, in
 # the same run. Figures only; nothing is asserted (tests/Pipeline.Postgres.Tests LockFidelityTests asserts it).
 #
 #   bash build/bench-lock-fidelity.sh [--rows N] [--pairs P] [--cli DIR] [--keep]
@@ -138,7 +139,9 @@ for s in plan["steps"]:
     lock = s.get("strongestLock") or "none"
     ratio = y / t if t > 0 else float("nan")
     mark = ""
-    if t > 50:
+    if s["work"] == "catalog-only":
+        mark = "  (catalog-only: not compared)" if t > 50 else ""
+    elif t > 50:
         over += 1
         ok = t > 0 and y > 0 and max(t, y) / min(t, y) <= 1.5
         within += ok
@@ -146,6 +149,7 @@ for s in plan["steps"]:
     print("%3d  %-66s %-22s %12.1f %12.1f %7.2f%s" % (o, s["summary"][:66], lock[:22], t, y, ratio, mark))
 print()
 print(f"rehearsals per kind of copy: {len(runs['true'])} true, {len(runs['synthetic'])} synthetic (means shown)")
-print(f"steps holding a lock over 50 ms on the true copy: {over}; within a factor of 1.5 on the synthetic copy: {within} of {over}")
+print(f"size-of-data steps (scan, rewrite, index build, backfill) holding a lock over 50 ms on the true copy: {over}; "
+      f"within a factor of 1.5 on the synthetic copy: {within} of {over}")
 PY
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); total $(( $(date +%s) - started )) s"
