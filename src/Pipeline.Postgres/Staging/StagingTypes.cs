@@ -34,7 +34,7 @@ public sealed record StagingTable(string Table, long Rows, long RowsDropped, dou
 /// <param name="Tables">Per table, in fill order.</param>
 /// <param name="Warnings">Canonical warning lines (<c>warning PIPE600n: …</c>): fallbacks, dropped rows.</param>
 /// <param name="LoadMs">Time generating and loading rows (all tables), in milliseconds.</param>
-/// <param name="TotalMs">Time of the whole build (schema, load, constraints, ANALYZE), in milliseconds.</param>
+/// <param name="TotalMs">Time of the whole build (schema, load, constraints, VACUUM (ANALYZE)), in milliseconds.</param>
 public sealed record StagingResult(IReadOnlyList<StagingTable> Tables, IReadOnlyList<string> Warnings, double LoadMs, double TotalMs)
 {
     /// <summary>Rows loaded in all tables.</summary>

@@ -51,11 +51,6 @@ public sealed class CalibrationTests(PostgresServer server) : IDisposable
                   - {columns: [customer_id], references: {table: customers, columns: [id]}}
         """;
 
-    /// <summary>The rewrite holds ACCESS EXCLUSIVE for seconds: allowed here, this test measures, it does not judge.</summary>
-    private static readonly RehearsalBudgets Generous = new(MaxAccessExclusiveMs: 600_000, MaxWriteBlockingMs: 600_000);
-
-    private static readonly ExecutionOptions Fast = new(BatchSize: 20_000, BatchPauseMs: 0);
-
     public void Dispose()
     {
         foreach (var folder in _folders.Where(Directory.Exists))

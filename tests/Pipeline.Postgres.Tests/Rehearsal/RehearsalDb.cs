@@ -90,6 +90,12 @@ internal static class RehearsalDb
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>Budgets that let a rewrite hold ACCESS EXCLUSIVE for seconds: for tests that measure, not judge.</summary>
+    public static readonly Pipeline.Core.Release.RehearsalBudgets Generous = new(MaxAccessExclusiveMs: 600_000, MaxWriteBlockingMs: 600_000);
+
+    /// <summary>Backfill batches of 20,000 rows without pauses.</summary>
+    public static readonly Pipeline.Core.Release.ExecutionOptions Fast = new(BatchSize: 20_000, BatchPauseMs: 0);
+
     public static async Task<string> ShopAsync(PostgresServer server, int orders)
     {
         var db = await server.CreateDatabaseAsync("rehearse");
