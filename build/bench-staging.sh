@@ -108,11 +108,14 @@ for col, (pn, pd, pm) in p.items():
 pt, ptot, st, stot, srows = [float(x) for x in sizes.split()]
 dump_s, synth_s = t1 - t0, t2 - t1
 load_line = [l for l in open(out) if l.startswith("Staging database built")]
+phase_line = [l for l in open(out) if l.startswith("Phases")]
 print()
 print(f"pg_dump -Fc | pg_restore (baseline): {int(dumped):,} rows in {dump_s:.1f} s = {int(dumped) / dump_s:,.0f} rows/s")
 print(f"pipeline staging create:             {int(srows):,} rows in {synth_s:.1f} s = {srows / synth_s:,.0f} rows/s  (ratio to baseline {dump_s / synth_s:.2f}x; target >= 200,000 rows/s)")
 if load_line:
     print("  " + load_line[0].strip())
+if phase_line:
+    print("  " + phase_line[0].strip())
 print(f"fidelity after ANALYZE (each side's own pg_stats): worst null_frac difference {worst_null:.4f} (<= 0.02), "
       f"worst n_distinct difference {worst_nd:.1%} (<= 10%), worst most-common-value frequency difference {worst_mcv:.4f} (<= 0.02), "
       f"table size {st / pt:.3f}x, with indexes {stot / ptot:.3f}x (within 15%)")

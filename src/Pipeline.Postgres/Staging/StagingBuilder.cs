@@ -66,6 +66,7 @@ public static partial class StagingBuilder
         private readonly List<string> _warnings = [];
         private readonly Dictionary<QualifiedName, List<object[]>> _keys = [];
         private readonly Random _random = new(options.Seed);
+        private readonly PhaseClock _clock = new();
 
         public async Task<StagingResult> ExecuteAsync(CancellationToken ct)
         {
@@ -83,13 +84,16 @@ public static partial class StagingBuilder
             var full = await ResolveTypesAsync(Strip(snapshot), ct).ConfigureAwait(false);
             var bare = Bare(full);
             progress?.Step("creating the tables");
-            foreach (var sequence in FreeSequences(full))
+            using (_clock.Time("schema"))
             {
-                await StagingCatalog.ExecuteAsync(connection, $"CREATE SEQUENCE IF NOT EXISTS {sequence}", ct).ConfigureAwait(false);
-            }
+                foreach (var sequence in FreeSequences(full))
+                {
+                    await StagingCatalog.ExecuteAsync(connection, $"CREATE SEQUENCE IF NOT EXISTS {sequence}", ct).ConfigureAwait(false);
+                }
 
-            await ExecutePlanAsync(Planner.Plan(bare, DatabaseModel.Empty, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "empty staging database"), ct)
-                .ConfigureAwait(false);
+                await ExecutePlanAsync(Planner.Plan(bare, DatabaseModel.Empty, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "empty staging database"), ct)
+                    .ConfigureAwait(false);
+            }
 
             var order = FillOrder(full, out var deferred);
             var targets = order.Select(t => (Name: t, Rows: TargetRows(t, full))).ToList();
@@ -101,19 +105,34 @@ public static partial class StagingBuilder
                 results.Add(await FillAsync(name, full.FindTable(name.Schema, name.Name)!, rows, full, deferred, ct).ConfigureAwait(false));
             }
 
-            foreach (var (table, fk) in deferred)
+            using (_clock.Time("deferred foreign keys"))
             {
-                await PointAtExistingRowsAsync(table, fk, full, ct).ConfigureAwait(false);
+                foreach (var (table, fk) in deferred)
+                {
+                    await PointAtExistingRowsAsync(table, fk, full, ct).ConfigureAwait(false);
+                }
             }
 
             load.Stop();
             progress?.Step("keys, indexes and constraints");
-            await ExecutePlanAsync(Planner.Plan(full, bare, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "staging database"), ct)
-                .ConfigureAwait(false);
+            using (_clock.Time("keys, indexes and constraints"))
+            {
+                await ExecutePlanAsync(Planner.Plan(full, bare, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "staging database"), ct)
+                    .ConfigureAwait(false);
+            }
+
             progress?.Step("sequences and ANALYZE");
-            await MoveSequencesAsync(full, ct).ConfigureAwait(false);
-            await StagingCatalog.ExecuteAsync(connection, "ANALYZE", ct).ConfigureAwait(false);
-            return new StagingResult(results, _warnings, load.Elapsed.TotalMilliseconds, total.Elapsed.TotalMilliseconds);
+            using (_clock.Time("sequences"))
+            {
+                await MoveSequencesAsync(full, ct).ConfigureAwait(false);
+            }
+
+            using (_clock.Time("analyze"))
+            {
+                await StagingCatalog.ExecuteAsync(connection, "ANALYZE", ct).ConfigureAwait(false);
+            }
+
+            return new StagingResult(results, _warnings, load.Elapsed.TotalMilliseconds, total.Elapsed.TotalMilliseconds) { Phases = _clock.Phases() };
         }
 
         /// <summary>The model without what the planner need not manage on staging (unmodelled properties, dependents).</summary>
@@ -274,6 +293,7 @@ public static partial class StagingBuilder
                 Warn(StagingCodes.StatisticsUnreadable, $"{name}: no column statistics in the snapshot; every value distinct, no NULLs");
             }
 
+            var generating = _clock.Time("generate");
             var columns = await StagingCatalog.ColumnsAsync(connection, qualified, ct).ConfigureAwait(false);
             var keyColumns = KeyColumns(table);
             var singleUnique = SingleUniqueColumns(table);
@@ -305,7 +325,9 @@ public static partial class StagingBuilder
                     for (var i = 0; i < fk.Columns.Count; i++)
                     {
                         var part = i;
-                        plans.Add(new ColumnPlan(kinds[i].Name, kinds[i].Kind, ids, id => id == RowArranger.Null ? null : keys[(int)domain.Value(id)][part]));
+                        var wire = kinds[i].Kind.WireType;
+                        plans.Add(new ColumnPlan(kinds[i].Name, kinds[i].Kind, ids, id => id == RowArranger.Null ? null : keys[domain.ParentRow(id)][part],
+                            (importer, id) => BinaryValueWriter.Write(importer, id == RowArranger.Null ? null : keys[domain.ParentRow(id)][part], wire)));
                         fkDone.Add(kinds[i].Name);
                     }
 
@@ -320,23 +342,38 @@ public static partial class StagingBuilder
 
                 var plain = ColumnDomain.Build(column.Kind, columnStats, rows, nullable, singleUnique.Contains(column.Name));
                 var arranged = RowArranger.Arrange(plain, rows, columnStats?.Correlation ?? 0, _random);
-                plans.Add(new ColumnPlan(column.Name, column.Kind, arranged, id => id == RowArranger.Null ? null : plain.Value(id)));
+                var plainWire = column.Kind.WireType;
+                plans.Add(new ColumnPlan(column.Name, column.Kind, arranged, id => id == RowArranger.Null ? null : plain.Value(id),
+                    (importer, id) => plain.Write(importer, id, plainWire)));
             }
 
             var dropped = Deduplicate(table, plans, rows);
-            var loaded = await CopyAsync(name, qualified, plans, rows, dropped, ct).ConfigureAwait(false);
-            foreach (var column in temporaryDefaults)
+            generating.Dispose();
+            long loaded;
+            using (_clock.Time("copy"))
             {
-                await StagingCatalog.ExecuteAsync(connection, $"ALTER TABLE {qualified} ALTER COLUMN {SqlIdentifiers.Quote(column)} DROP DEFAULT", ct).ConfigureAwait(false);
+                // A table a partitioned table references cannot be truncated (the partitioned one keeps its foreign keys).
+                var freeze = table.Partitioning is null && !model.Schemas.SelectMany(s => s.Tables).Any(t => t.Partitioning is not null
+                    && t.ForeignKeys.Any(f => f.ReferencedSchema == name.Schema && f.ReferencedTable == name.Name));
+                loaded = await CopyAsync(name, qualified, plans, rows, dropped, freeze, ct).ConfigureAwait(false);
             }
 
-            var checkDropped = await EnforceChecksAsync(name, qualified, table, keyColumns, ct).ConfigureAwait(false);
-            loaded -= checkDropped;
+            using (_clock.Time("checks"))
+            {
+                foreach (var column in temporaryDefaults)
+                {
+                    await StagingCatalog.ExecuteAsync(connection, $"ALTER TABLE {qualified} ALTER COLUMN {SqlIdentifiers.Quote(column)} DROP DEFAULT", ct).ConfigureAwait(false);
+                }
+
+                loaded -= await EnforceChecksAsync(name, qualified, table, keyColumns, ct).ConfigureAwait(false);
+            }
+
             if (model.Schemas.SelectMany(s => s.Tables).Any(t => t.ForeignKeys.Any(f => f.ReferencedSchema == name.Schema && f.ReferencedTable == name.Name)))
             {
                 var key = ReferencedKey(table);
                 if (key.Count > 0)
                 {
+                    using var reading = _clock.Time("referenced keys");
                     var list = string.Join(", ", key.Select(SqlIdentifiers.Quote));
                     _keys[name] = await StagingCatalog.RowsAsync(connection, $"SELECT {list} FROM {qualified} ORDER BY {list}", ct).ConfigureAwait(false);
                 }
@@ -435,13 +472,27 @@ public static partial class StagingBuilder
         private static string KeyOf(List<ColumnPlan> parts, int row) =>
             string.Join('\u001f', parts.Select(p => Convert.ToString(p.Value(p.Ids[row]), CultureInfo.InvariantCulture)));
 
-        private async Task<long> CopyAsync(QualifiedName name, string qualified, List<ColumnPlan> plans, int rows, bool[] dropped, CancellationToken ct)
+        /// <summary>One binary COPY of the generated rows. A plain table is emptied and loaded in one transaction
+        /// with <c>FREEZE</c> (https://www.postgresql.org/docs/current/sql-copy.html): its rows are written frozen and
+        /// all-visible, so the index builds, the constraints' validation and ANALYZE that follow do not set hint bits
+        /// on (and rewrite) every page, and VACUUM has nothing to freeze. A partitioned table (COPY FREEZE is refused
+        /// there) is loaded without.</summary>
+        private async Task<long> CopyAsync(QualifiedName name, string qualified, List<ColumnPlan> plans, int rows, bool[] dropped, bool freeze, CancellationToken ct)
         {
             var list = string.Join(", ", plans.Select(p => SqlIdentifiers.Quote(p.Name)));
             var loaded = 0L;
-            await using (var importer = await connection.BeginBinaryImportAsync($"COPY {qualified} ({list}) FROM STDIN (FORMAT BINARY)", ct).ConfigureAwait(false))
+            await using var transaction = freeze ? await connection.BeginTransactionAsync(ct).ConfigureAwait(false) : null;
+            if (freeze)
             {
-                var types = plans.Select(p => p.Kind.WireType).ToArray();
+                // FREEZE needs the table created or truncated in the current transaction; it is empty and new.
+                await StagingCatalog.ExecuteAsync(connection, $"TRUNCATE {qualified}", ct).ConfigureAwait(false);
+            }
+
+            await using (var importer = await connection.BeginBinaryImportAsync(
+                $"COPY {qualified} ({list}) FROM STDIN (FORMAT BINARY{(freeze ? ", FREEZE" : "")})", ct).ConfigureAwait(false))
+            {
+                var ids = plans.Select(p => p.Ids).ToArray();
+                var writers = plans.Select(p => p.Write).ToArray();
                 for (var r = 0; r < rows; r++)
                 {
                     if (dropped[r])
@@ -450,9 +501,9 @@ public static partial class StagingBuilder
                     }
 
                     importer.StartRow();
-                    for (var c = 0; c < plans.Count; c++)
+                    for (var c = 0; c < writers.Length; c++)
                     {
-                        BinaryValueWriter.Write(importer, plans[c].Value(plans[c].Ids[r]), types[c]);
+                        writers[c](importer, ids[c][r]);
                     }
 
                     if (++loaded % ProgressEvery == 0)
@@ -462,6 +513,11 @@ public static partial class StagingBuilder
                 }
 
                 await importer.CompleteAsync(ct).ConfigureAwait(false);
+            }
+
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
             }
 
             return loaded;
@@ -611,5 +667,10 @@ public static partial class StagingBuilder
     }
 
     /// <summary>One column of the COPY: its value ids per row and how an id becomes the value written.</summary>
-    private sealed record ColumnPlan(string Name, ColumnKind Kind, int[] Ids, Func<int, object?> Value);
+    /// <param name="Name">The column.</param>
+    /// <param name="Kind">Its type on staging.</param>
+    /// <param name="Ids">Per row the value id (<see cref="RowArranger"/>).</param>
+    /// <param name="Value">The value of an id, boxed (composite keys' bookkeeping).</param>
+    /// <param name="Write">Writes the value of an id with the importer, typed (the load).</param>
+    private sealed record ColumnPlan(string Name, ColumnKind Kind, int[] Ids, Func<int, object?> Value, Action<NpgsqlBinaryImporter, int> Write);
 }
