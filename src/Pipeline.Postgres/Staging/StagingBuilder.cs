@@ -32,6 +32,13 @@ public static partial class StagingBuilder
 {
     private const int ProgressEvery = 16_384;
 
+    /// <summary>Sessions building the indexes after the load at the same time.</summary>
+    private const int IndexSessions = 2;
+
+    /// <summary>The least <c>maintenance_work_mem</c> of an index build after the load (a session setting; a
+    /// larger server setting is kept).</summary>
+    private const string IndexBuildMemory = "256MB";
+
     /// <summary>Builds the staging database at <paramref name="connectionString"/>.</summary>
     /// <param name="connectionString">The staging database (must not hold the snapshot's tables yet); never echoed.</param>
     /// <param name="model">The snapshot's model.</param>
@@ -51,17 +58,18 @@ public static partial class StagingBuilder
         }
 
         var target = ConnectionStrings.Describe(connectionString);
-        await using var connection = new NpgsqlConnection(ConnectionStrings.ToNpgsql(connectionString));
+        var npgsql = ConnectionStrings.ToNpgsql(connectionString);
+        await using var connection = new NpgsqlConnection(npgsql);
         await ConnectionStrings.GuardAsync("Cannot connect to PostgreSQL at", target, async () =>
         {
             await connection.OpenAsync(ct).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
         return await ConnectionStrings.GuardAsync("Cannot build the staging database at", target,
-            () => new Run(connection, model, statistics, options, progress).ExecuteAsync(ct)).ConfigureAwait(false);
+            () => new Run(connection, npgsql, model, statistics, options, progress).ExecuteAsync(ct)).ConfigureAwait(false);
     }
 
-    private sealed partial class Run(NpgsqlConnection connection, DatabaseModel snapshot, SnapshotStatistics statistics, StagingOptions options, IStagingProgress? progress)
+    private sealed partial class Run(NpgsqlConnection connection, string npgsqlConnectionString, DatabaseModel snapshot, SnapshotStatistics statistics, StagingOptions options, IStagingProgress? progress)
     {
         private readonly List<string> _warnings = [];
         private readonly Dictionary<QualifiedName, List<object[]>> _keys = [];
@@ -117,7 +125,7 @@ public static partial class StagingBuilder
             progress?.Step("keys, indexes and constraints");
             using (_clock.Time("keys, indexes and constraints"))
             {
-                await ExecutePlanAsync(Planner.Plan(full, bare, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "staging database"), ct)
+                await ExecuteAfterLoadAsync(Planner.Plan(full, bare, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "staging database"), ct)
                     .ConfigureAwait(false);
             }
 
@@ -211,6 +219,14 @@ public static partial class StagingBuilder
 
         private async Task ExecutePlanAsync(MigrationPlan plan, CancellationToken ct)
         {
+            foreach (var statement in Statements(plan))
+            {
+                await StagingCatalog.ExecuteAsync(connection, statement, ct).ConfigureAwait(false);
+            }
+        }
+
+        private static List<string> Statements(MigrationPlan plan)
+        {
             var errors = plan.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
             if (errors.Count > 0 || plan.Steps.Any(s => s.Blocked))
             {
@@ -219,12 +235,53 @@ public static partial class StagingBuilder
             }
 
             // A cleanup step drops an INVALID index left by an earlier attempt: a new database has none.
-            foreach (var step in plan.Steps.Where(s => s.Kind != StepKind.Cleanup))
+            return plan.Steps.Where(s => s.Kind != StepKind.Cleanup).SelectMany(s => SqlScriptSplitter.Split(s.Sql)).ToList();
+        }
+
+        /// <summary>
+        /// The keys, indexes and constraints after the load. Nothing else uses the new database, so the planner's
+        /// index builds (<c>CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS</c>, which scan the table twice and wait
+        /// for each other on one table) run first as plain builds (SHARE lock: one scan, several at once on a table;
+        /// https://www.postgresql.org/docs/current/sql-createindex.html), on <see cref="IndexSessions"/> sessions
+        /// with at least <see cref="IndexBuildMemory"/> of <c>maintenance_work_mem</c> so the sort stays in memory;
+        /// then the plan's other statements in their order (<c>ADD … USING INDEX</c> finds its index built, <c>NOT
+        /// VALID</c> + <c>VALIDATE</c>).
+        /// </summary>
+        private async Task ExecuteAfterLoadAsync(MigrationPlan plan, CancellationToken ct)
+        {
+            var statements = Statements(plan);
+            var builds = new Queue<string>(statements.Where(s => ConcurrentBuild().IsMatch(s)).Select(s => ConcurrentBuild().Replace(s, "$1INDEX IF NOT EXISTS ", 1)));
+            var sessions = Math.Min(IndexSessions, builds.Count);
+            var workers = new List<Task>();
+            for (var i = 0; i < sessions; i++)
             {
-                foreach (var statement in SqlScriptSplitter.Split(step.Sql))
+                workers.Add(Task.Run(async () =>
                 {
-                    await StagingCatalog.ExecuteAsync(connection, statement, ct).ConfigureAwait(false);
-                }
+                    await using var session = new NpgsqlConnection(npgsqlConnectionString);
+                    await session.OpenAsync(ct).ConfigureAwait(false);
+                    await StagingCatalog.ExecuteAsync(session,
+                        $"SELECT pg_catalog.set_config('maintenance_work_mem', '{IndexBuildMemory}', false) FROM pg_catalog.pg_settings WHERE name = 'maintenance_work_mem' AND setting::bigint * 1024 < pg_size_bytes('{IndexBuildMemory}')", ct)
+                        .ConfigureAwait(false);
+                    while (true)
+                    {
+                        string? build;
+                        lock (builds)
+                        {
+                            if (!builds.TryDequeue(out build))
+                            {
+                                return;
+                            }
+                        }
+
+                        await StagingCatalog.ExecuteAsync(session, build, ct).ConfigureAwait(false);
+                    }
+                }, ct));
+            }
+
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            foreach (var statement in statements.Where(s => !ConcurrentBuild().IsMatch(s)))
+            {
+                await StagingCatalog.ExecuteAsync(connection, statement, ct).ConfigureAwait(false);
             }
         }
 
@@ -627,6 +684,10 @@ public static partial class StagingBuilder
 
         [GeneratedRegex(@"^nextval\('((?:[^']|'')+)'(?:::regclass)?\)$")]
         private static partial Regex NextvalName();
+
+        /// <summary>The head of an index build as <see cref="PostgresSql.CreateIndex"/> writes it concurrently.</summary>
+        [GeneratedRegex(@"^(CREATE (?:UNIQUE )?)INDEX CONCURRENTLY IF NOT EXISTS ")]
+        private static partial Regex ConcurrentBuild();
 
         private async Task MoveSequencesAsync(DatabaseModel model, CancellationToken ct)
         {
