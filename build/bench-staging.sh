@@ -47,8 +47,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 unset PIPELINE_CONNECTION PIPELINE_STAGING_CONNECTION
 
 if [ -z "$cli" ]; then
-  echo "Publishing the CLI (Release)..."
-  dotnet publish src/Pipeline.Cli -c Release -o "$work/cli" -p:UseAppHost=false --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  echo "Publishing the CLI (Release, as this machine's tool package is: ReadyToRun on linux-x64)..."
+  rid=()
+  if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then rid=(-r linux-x64); fi
+  dotnet publish src/Pipeline.Cli -c Release "${rid[@]}" -o "$work/cli" -p:UseAppHost=false --nologo -v quiet -clp:ErrorsOnly >/dev/null
   cli="$work/cli"
 fi
 [ -f "$cli/pipeline.dll" ] || { echo "error: $cli/pipeline.dll not found" >&2; exit 2; }

@@ -32,6 +32,9 @@ public static partial class StagingBuilder
 {
     private const int ProgressEvery = 16_384;
 
+    /// <summary>The fewest rows of a table loaded with <c>COPY … FREEZE</c>.</summary>
+    private const int FreezeFrom = 10_000;
+
     /// <summary>Sessions building the indexes after the load at the same time.</summary>
     private const int IndexSessions = 2;
 
@@ -357,6 +360,7 @@ public static partial class StagingBuilder
             var plans = new List<ColumnPlan>();
             var temporaryDefaults = new List<string>();
             var fkDone = new HashSet<string>(StringComparer.Ordinal);
+            var jobs = new List<Func<List<ColumnPlan>>>();
             foreach (var column in columns)
             {
                 var modelColumn = table.FindColumn(column.Name);
@@ -375,19 +379,23 @@ public static partial class StagingBuilder
                     var parentTable = model.FindTable(fk.ReferencedSchema, fk.ReferencedTable)!;
                     var keyIndex = fk.ReferencedColumns.Select(c => ReferencedKey(parentTable).IndexOf(c)).ToArray();
                     var kinds = fk.Columns.Select(c => columns.First(x => x.Name == c)).ToList();
-                    var keys = parentKeys.Select(k => keyIndex.Select(i => k[i]).ToArray()).ToList();
-                    var domain = ColumnDomain.ForeignKey(column.Kind, columnStats, rows, nullable && fk.Columns.All(c => table.FindColumn(c)!.Nullable),
-                        singleUnique.Contains(column.Name) && fk.Columns.Count == 1, keys);
-                    var ids = RowArranger.Arrange(domain, rows, columnStats?.Correlation ?? 0, _random);
-                    for (var i = 0; i < fk.Columns.Count; i++)
+                    var fkNullable = nullable && fk.Columns.All(c => table.FindColumn(c)!.Nullable);
+                    var fkUnique = singleUnique.Contains(column.Name) && fk.Columns.Count == 1;
+                    var fkSeed = _random.Next();
+                    var fkColumn = column;
+                    jobs.Add(() =>
                     {
-                        var part = i;
-                        var wire = kinds[i].Kind.WireType;
-                        plans.Add(new ColumnPlan(kinds[i].Name, kinds[i].Kind, ids, id => id == RowArranger.Null ? null : keys[domain.ParentRow(id)][part],
-                            (importer, id) => BinaryValueWriter.Write(importer, id == RowArranger.Null ? null : keys[domain.ParentRow(id)][part], wire)));
-                        fkDone.Add(kinds[i].Name);
-                    }
-
+                        var keys = parentKeys.Select(k => keyIndex.Select(i => k[i]).ToArray()).ToList();
+                        var domain = ColumnDomain.ForeignKey(fkColumn.Kind, columnStats, rows, fkNullable, fkUnique, keys);
+                        var ids = RowArranger.Arrange(domain, rows, columnStats?.Correlation ?? 0, new Random(fkSeed));
+                        return kinds.Select((kind, part) =>
+                        {
+                            var wire = kind.Kind.WireType;
+                            return new ColumnPlan(kind.Name, kind.Kind, ids, id => id == RowArranger.Null ? null : keys[domain.ParentRow(id)][part],
+                                (importer, id) => BinaryValueWriter.Write(importer, id == RowArranger.Null ? null : keys[domain.ParentRow(id)][part], wire));
+                        }).ToList();
+                    });
+                    fkDone.UnionWith(kinds.Select(k => k.Name));
                     continue;
                 }
 
@@ -397,12 +405,24 @@ public static partial class StagingBuilder
                     continue;
                 }
 
-                var plain = ColumnDomain.Build(column.Kind, columnStats, rows, nullable, singleUnique.Contains(column.Name));
-                var arranged = RowArranger.Arrange(plain, rows, columnStats?.Correlation ?? 0, _random);
-                var plainWire = column.Kind.WireType;
-                plans.Add(new ColumnPlan(column.Name, column.Kind, arranged, id => id == RowArranger.Null ? null : plain.Value(id),
-                    (importer, id) => plain.Write(importer, id, plainWire)));
+                var unique = singleUnique.Contains(column.Name);
+                var seed = _random.Next();
+                var plainColumn = column;
+                jobs.Add(() =>
+                {
+                    var plain = ColumnDomain.Build(plainColumn.Kind, columnStats, rows, nullable, unique);
+                    var arranged = RowArranger.Arrange(plain, rows, columnStats?.Correlation ?? 0, new Random(seed));
+                    var wire = plainColumn.Kind.WireType;
+                    return [new ColumnPlan(plainColumn.Name, plainColumn.Kind, arranged, id => id == RowArranger.Null ? null : plain.Value(id),
+                        (importer, id) => plain.Write(importer, id, wire))];
+                });
             }
+
+            // Each column's values and row order from its own seed (drawn in column order from the run's), so the
+            // columns are generated in parallel and the rows are the same for a given --seed.
+            var built = new List<ColumnPlan>[jobs.Count];
+            Parallel.For(0, jobs.Count, new ParallelOptions { CancellationToken = ct }, i => built[i] = jobs[i]());
+            plans.AddRange(built.SelectMany(b => b));
 
             var dropped = Deduplicate(table, plans, rows);
             generating.Dispose();
@@ -410,7 +430,7 @@ public static partial class StagingBuilder
             using (_clock.Time("copy"))
             {
                 // A table a partitioned table references cannot be truncated (the partitioned one keeps its foreign keys).
-                var freeze = table.Partitioning is null && !model.Schemas.SelectMany(s => s.Tables).Any(t => t.Partitioning is not null
+                var freeze = rows >= FreezeFrom && table.Partitioning is null && !model.Schemas.SelectMany(s => s.Tables).Any(t => t.Partitioning is not null
                     && t.ForeignKeys.Any(f => f.ReferencedSchema == name.Schema && f.ReferencedTable == name.Name));
                 loaded = await CopyAsync(name, qualified, plans, rows, dropped, freeze, ct).ConfigureAwait(false);
             }
@@ -533,7 +553,9 @@ public static partial class StagingBuilder
         /// with <c>FREEZE</c> (https://www.postgresql.org/docs/current/sql-copy.html): its rows are written frozen and
         /// all-visible, so the index builds, the constraints' validation and ANALYZE that follow do not set hint bits
         /// on (and rewrite) every page, and VACUUM has nothing to freeze. A partitioned table (COPY FREEZE is refused
-        /// there) is loaded without.</summary>
+        /// there), and a table of fewer than <see cref="FreezeFrom"/> rows, are loaded without: a table loaded in the
+        /// transaction that truncated it gets a visibility map and no free space map, two or three pages that are a
+        /// visible share of a small table's size (production's tables have a free space map).</summary>
         private async Task<long> CopyAsync(QualifiedName name, string qualified, List<ColumnPlan> plans, int rows, bool[] dropped, bool freeze, CancellationToken ct)
         {
             var list = string.Join(", ", plans.Select(p => SqlIdentifiers.Quote(p.Name)));
