@@ -33,7 +33,8 @@ public sealed record StagingTable(string Table, long Rows, long RowsDropped, dou
 /// <summary>One phase of a staging build, summed over the tables: <c>schema</c> (creating the bare tables),
 /// <c>generate</c> (the client computing every column's values and their row order), <c>copy</c> (the binary COPY:
 /// the client encoding rows while the server ingests them), <c>checks</c> (rows a CHECK rejects regenerated),
-/// <c>referenced keys</c> (a parent table's keys read back for its children), <c>keys, indexes and constraints</c>,
+/// <c>referenced keys</c> (a parent table's keys read back for its children), <c>deferred foreign keys</c> (a cycle's
+/// foreign keys pointed at existing rows), <c>keys, indexes and constraints</c>,
 /// <c>sequences</c>, <c>analyze</c>.</summary>
 /// <param name="Name">The phase.</param>
 /// <param name="WallMs">Wall-clock time, in milliseconds.</param>
