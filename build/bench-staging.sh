@@ -47,8 +47,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 unset PIPELINE_CONNECTION PIPELINE_STAGING_CONNECTION
 
 if [ -z "$cli" ]; then
-  echo "Publishing the CLI (Release)..."
-  dotnet publish src/Pipeline.Cli -c Release -o "$work/cli" -p:UseAppHost=false --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  echo "Publishing the CLI (Release, as this machine's tool package is: ReadyToRun on linux-x64)..."
+  rid=()
+  if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then rid=(-r linux-x64); fi
+  dotnet publish src/Pipeline.Cli -c Release "${rid[@]}" -o "$work/cli" -p:UseAppHost=false --nologo -v quiet -clp:ErrorsOnly >/dev/null
   cli="$work/cli"
 fi
 [ -f "$cli/pipeline.dll" ] || { echo "error: $cli/pipeline.dll not found" >&2; exit 2; }
@@ -70,11 +72,22 @@ psql_ -d prod -c "ANALYZE" >/dev/null
 
 dotnet "$cli/pipeline.dll" snapshot --with-stats -o "$work/prod.snapshot.json" --connection "$(connection prod)" >/dev/null
 
-t0=$(now)
-"$bindir/pg_dump" -h 127.0.0.1 -p "$port" -U postgres -Fc prod | "$bindir/pg_restore" -h 127.0.0.1 -p "$port" -U postgres -d dumped 2>"$work/restore.err" || { cat "$work/restore.err" >&2; exit 1; }
-t1=$(now)
-PIPELINE_STAGING_CONNECTION="$(connection staging)" dotnet "$cli/pipeline.dll" staging create --from "$work/prod.snapshot.json" > "$work/staging.out"
-t2=$(now)
+# CPU seconds of the cluster's server processes so far: the postmaster's own and its reaped children's, plus the
+# live children's (user + system). On a shared machine CPU seconds are steadier than wall time.
+server_cpu() {
+  local pm ticks
+  pm=$(head -n 1 "$work/db/postmaster.pid"); ticks=$(getconf CLK_TCK)
+  { awk '{print $14 + $15 + $16 + $17}' "/proc/$pm/stat"
+    for child in $(ps -o pid= --ppid "$pm"); do awk '{print $14 + $15}' "/proc/$child/stat" 2>/dev/null || true; done
+  } | awk -v t="$ticks" '{s += $1} END {printf "%.2f", s / t}'
+}
+TIMEFORMAT='%U %S'
+c0=$(server_cpu); t0=$(now)
+{ time { "$bindir/pg_dump" -h 127.0.0.1 -p "$port" -U postgres -Fc prod | "$bindir/pg_restore" -h 127.0.0.1 -p "$port" -U postgres -d dumped 2>"$work/restore.err" || { cat "$work/restore.err" >&2; exit 1; }; }; } 2>"$work/dump.cpu"
+t1=$(now); c1=$(server_cpu)
+{ time PIPELINE_STAGING_CONNECTION="$(connection staging)" dotnet "$cli/pipeline.dll" staging create --from "$work/prod.snapshot.json" > "$work/staging.out"; } 2>"$work/staging.cpu"
+t2=$(now); c2=$(server_cpu)
+cpu="$(awk '{print $1 + $2}' "$work/dump.cpu") $(awk '{print $1 + $2}' "$work/staging.cpu") $(awk -v a="$c0" -v b="$c1" -v c="$c2" 'BEGIN {print b - a, c - b}')"
 psql_ -d staging -c "ANALYZE" >/dev/null
 
 stats_sql="SELECT attname, null_frac, CASE WHEN n_distinct < 0 THEN -n_distinct * (SELECT reltuples FROM pg_class WHERE oid = 'events'::regclass) ELSE n_distinct END,
@@ -85,9 +98,10 @@ psql_ -d staging -A -t -F $'\t' -c "$stats_sql" > "$work/staging.stats"
 sizes="$(psql_ -d prod -A -t -F ' ' -c "SELECT pg_table_size('events'), pg_total_relation_size('events')") $(psql_ -d staging -A -t -F ' ' -c "SELECT pg_table_size('events'), pg_total_relation_size('events'), count(*) FROM events")"
 dumped_rows=$(psql_ -d dumped -A -t -c "SELECT count(*) FROM events")
 
-python3 - "$work/prod.stats" "$work/staging.stats" "$t0" "$t1" "$t2" "$rows" "$dumped_rows" "$sizes" "$work/staging.out" <<'PY'
+python3 - "$work/prod.stats" "$work/staging.stats" "$t0" "$t1" "$t2" "$rows" "$dumped_rows" "$sizes" "$work/staging.out" "$cpu" <<'PY'
 import sys
-prod_file, stag_file, t0, t1, t2, rows, dumped, sizes, out = sys.argv[1:]
+prod_file, stag_file, t0, t1, t2, rows, dumped, sizes, out, cpu = sys.argv[1:]
+dump_client, stag_client, dump_server, stag_server = [float(x) for x in cpu.split()]
 t0, t1, t2 = float(t0), float(t1), float(t2)
 def read(path):
     result = {}
@@ -108,11 +122,16 @@ for col, (pn, pd, pm) in p.items():
 pt, ptot, st, stot, srows = [float(x) for x in sizes.split()]
 dump_s, synth_s = t1 - t0, t2 - t1
 load_line = [l for l in open(out) if l.startswith("Staging database built")]
+phase_line = [l for l in open(out) if l.startswith("Phases")]
 print()
 print(f"pg_dump -Fc | pg_restore (baseline): {int(dumped):,} rows in {dump_s:.1f} s = {int(dumped) / dump_s:,.0f} rows/s")
 print(f"pipeline staging create:             {int(srows):,} rows in {synth_s:.1f} s = {srows / synth_s:,.0f} rows/s  (ratio to baseline {dump_s / synth_s:.2f}x; target >= 200,000 rows/s)")
+print(f"CPU seconds (client / server): baseline {dump_client:.1f} / {dump_server:.1f}, staging create {stag_client:.1f} / {stag_server:.1f} "
+      f"(ratio of totals {(dump_client + dump_server) / max(0.01, stag_client + stag_server):.2f}x; on an idle 2-core machine the wall time is at least half the total)")
 if load_line:
     print("  " + load_line[0].strip())
+if phase_line:
+    print("  " + phase_line[0].strip())
 print(f"fidelity after ANALYZE (each side's own pg_stats): worst null_frac difference {worst_null:.4f} (<= 0.02), "
       f"worst n_distinct difference {worst_nd:.1%} (<= 10%), worst most-common-value frequency difference {worst_mcv:.4f} (<= 0.02), "
       f"table size {st / pt:.3f}x, with indexes {stot / ptot:.3f}x (within 15%)")

@@ -106,6 +106,12 @@ internal static class StagingCommand
         var rate = result.LoadMs > 0 ? result.Rows / (result.LoadMs / 1000) : 0;
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"Staging database built: {result.Tables.Count} tables, {result.Rows:N0} rows loaded in {result.LoadMs / 1000:0.0} s ({rate:N0} rows/s), {result.TotalMs / 1000:0.0} s in all with keys, indexes, constraints and VACUUM (ANALYZE)")).ConfigureAwait(false);
+        if (result.Phases.Count > 0)
+        {
+            await stdout.WriteLineAsync("Phases (wall s / client CPU s): " + string.Join("; ", result.Phases.Select(p =>
+                string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.WallMs / 1000:0.00} / {p.ClientCpuMs / 1000:0.00}")))).ConfigureAwait(false);
+        }
+
         return ExitCodes.Success;
     }
 

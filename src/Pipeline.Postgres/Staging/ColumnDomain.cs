@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Npgsql;
+using NpgsqlTypes;
 using Pipeline.Core.Snapshot;
 
 namespace Pipeline.Postgres.Staging;
@@ -36,8 +38,37 @@ internal sealed class ColumnDomain
     /// <summary>The rest value of index k (0 ≤ k &lt; <see cref="RestDistinct"/>), increasing in k.</summary>
     public required Func<int, object> Rest { get; init; }
 
+    /// <summary>Writes the rest value of index k with the importer, typed as <see cref="Rest"/> returns it but
+    /// without boxing (the load's hot path).</summary>
+    public required Action<NpgsqlBinaryImporter, int> WriteRest { get; init; }
+
+    /// <summary>A foreign key's domain: the referenced row of rest index k (what <see cref="Rest"/> boxes), else
+    /// <c>null</c>.</summary>
+    public Func<int, int>? RestRow { get; init; }
+
     /// <summary>The typed value of an id of <see cref="RowArranger"/> (≥ 0 rest, &lt; 0 common value).</summary>
     public object Value(int id) => id >= 0 ? Rest(id) : Mcv[-id - 1];
+
+    /// <summary>A foreign key's domain: the referenced row of an id (≥ 0 rest, &lt; 0 common value).</summary>
+    public int ParentRow(int id) => id >= 0 ? RestRow!(id) : (int)Mcv[-id - 1];
+
+    /// <summary>Writes the value of an id of <see cref="RowArranger"/> (NULL for <see cref="RowArranger.Null"/>) as
+    /// <paramref name="type"/>.</summary>
+    public void Write(NpgsqlBinaryImporter importer, int id, NpgsqlDbType type)
+    {
+        if (id >= 0)
+        {
+            WriteRest(importer, id);
+        }
+        else if (id == RowArranger.Null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            BinaryValueWriter.Write(importer, Mcv[-id - 1], type);
+        }
+    }
 
     /// <summary>Builds the domain of an ordinary column.</summary>
     /// <param name="kind">The staging column's type.</param>
@@ -73,15 +104,16 @@ internal sealed class ColumnDomain
 
         var bounds = stats?.HistogramBounds ?? [];
         var mcvTexts = parsed.Select(p => p.Text).ToList();
-        var (rest, before) = family switch
+        var wire = kind.WireType;
+        var (rest, write, before) = family switch
         {
             ValueFamily.Scaled => ScaledRest(kind, bounds, parsed, counts.RestDistinct, scale),
-            ValueFamily.Float => FloatRest(bounds, parsed, counts.RestDistinct),
-            ValueFamily.Text => TextRest(kind, bounds, mcvTexts, counts.RestDistinct, RestWidth(stats, parsed, counts, rows)),
-            ValueFamily.Enum => EnumRest(kind, mcvTexts),
-            ValueFamily.Boolean => BoolRest(parsed),
-            ValueFamily.Uuid => (k => (object)UuidOf(k), parsed.Select((_, j) => j * counts.RestDistinct / Math.Max(1, parsed.Count)).ToArray()),
-            ValueFamily.Bytes => BytesRest(stats, counts.RestDistinct, parsed.Count),
+            ValueFamily.Float => FloatRest(bounds, parsed, counts.RestDistinct, wire),
+            ValueFamily.Text => TextRest(bounds, mcvTexts, counts.RestDistinct, RestWidth(stats, parsed, counts, rows), kind.MaxLength ?? int.MaxValue, wire),
+            ValueFamily.Enum => EnumRest(kind, mcvTexts, wire),
+            ValueFamily.Boolean => BoolRest(parsed, wire),
+            ValueFamily.Uuid => Typed(UuidOf, wire, parsed.Select((_, j) => j * counts.RestDistinct / Math.Max(1, parsed.Count)).ToArray()),
+            ValueFamily.Bytes => BytesRest(stats, counts.RestDistinct, parsed.Count, wire),
             _ => throw new InvalidOperationException($"type {kind.TypeName} cannot be synthesised"),
         };
 
@@ -94,8 +126,14 @@ internal sealed class ColumnDomain
             RestRows = counts.RestRows,
             NullRows = counts.NullRows,
             Rest = rest,
+            WriteRest = write,
         };
     }
+
+    /// <summary>A rest function both boxed (<see cref="Rest"/>) and as a typed importer write.</summary>
+    private static (Func<int, object>, Action<NpgsqlBinaryImporter, int>, int[]) Typed<T>(Func<int, T> value, NpgsqlDbType type, int[] before)
+        where T : notnull =>
+        (k => value(k), (importer, k) => importer.Write(value(k), type), before);
 
     /// <summary>
     /// The domain of a foreign key's columns: values are indices into <paramref name="parentKeys"/> (the referenced
@@ -141,6 +179,8 @@ internal sealed class ColumnDomain
             RestRows = counts.RestRows,
             NullRows = counts.NullRows,
             Rest = k => free[(int)((long)k * free.Length / Math.Max(1, distinct))],
+            RestRow = k => free[(int)((long)k * free.Length / Math.Max(1, distinct))],
+            WriteRest = (_, _) => throw new InvalidOperationException("a foreign key writes its referenced row's key (ParentRow)"),
         };
     }
 
@@ -214,7 +254,7 @@ internal sealed class ColumnDomain
         };
     }
 
-    private static (Func<int, object>, int[]) ScaledRest(ColumnKind kind, IReadOnlyList<string> bounds, List<(object Value, double Freq, string Text)> mcv, int distinct, int scale)
+    private static (Func<int, object>, Action<NpgsqlBinaryImporter, int>, int[]) ScaledRest(ColumnKind kind, IReadOnlyList<string> bounds, List<(object Value, double Freq, string Text)> mcv, int distinct, int scale)
     {
         var b = bounds.Select(t => kind.ParseScaled(t, scale)).Where(v => v is not null).Select(v => (double)v!.Value).ToArray();
         var mcvUnits = mcv.Select(m => kind.ParseScaled(m.Text, scale) ?? 0).ToArray();
@@ -242,10 +282,12 @@ internal sealed class ColumnDomain
         }
 
         var before = mcvUnits.Select(u => LowerBound(values, u)).ToArray();
-        return (k => kind.FromScaled(values[k], scale), before);
+        var write = kind.ScaledWriter(scale);
+        return (k => kind.FromScaled(values[k], scale), (importer, k) => write(importer, values[k]), before);
     }
 
-    private static (Func<int, object>, int[]) FloatRest(IReadOnlyList<string> bounds, List<(object Value, double Freq, string Text)> mcv, int distinct)
+    private static (Func<int, object>, Action<NpgsqlBinaryImporter, int>, int[]) FloatRest(
+        IReadOnlyList<string> bounds, List<(object Value, double Freq, string Text)> mcv, int distinct, NpgsqlDbType wire)
     {
         var b = bounds.Select(t => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN)
             .Where(double.IsFinite).ToArray();
@@ -276,8 +318,7 @@ internal sealed class ColumnDomain
             prev = v;
         }
 
-        var before = mcvValues.Select(u => LowerBound(values, u)).ToArray();
-        return (k => values[k], before);
+        return Typed(k => values[k], wire, mcvValues.Select(u => LowerBound(values, u)).ToArray());
     }
 
     private static int RestWidth(ColumnStatistics? stats, List<(object Value, double Freq, string Text)> mcv, RowCounts counts, long rows)
@@ -294,29 +335,42 @@ internal sealed class ColumnDomain
         return (int)Math.Max(1, Math.Round((totalBytes - mcvBytes) / counts.RestRows) - 1);
     }
 
-    private static (Func<int, object>, int[]) TextRest(ColumnKind kind, IReadOnlyList<string> bounds, List<string> mcv, int distinct, int width)
+    private static (Func<int, object>, Action<NpgsqlBinaryImporter, int>, int[]) TextRest(
+        IReadOnlyList<string> bounds, List<string> mcv, int distinct, int width, int max, NpgsqlDbType wire)
     {
         var digits = Math.Max(1, (int)Math.Ceiling(Math.Log(Math.Max(distinct, 2), 36)));
-        var max = kind.MaxLength ?? int.MaxValue;
         var bins = bounds.Count >= 2 ? bounds : ["v", "v"];
         var avoid = mcv.ToHashSet(StringComparer.Ordinal);
+        var target = Math.Min(max, Math.Max(width, digits + 1));
+
+        // Per histogram bin the value's head: the bin's lower bound cut to leave room for "~" and the suffix.
+        var heads = new string[bins.Count - 1];
+        for (var bin = 0; bin < heads.Length; bin++)
+        {
+            heads[bin] = bins[bin][..Math.Max(0, Math.Min(bins[bin].Length, target - digits - 1))] + "~";
+        }
+
+        // head + base-36 suffix of k, padded with 'x' to the target width; only the suffix's tail when even the
+        // head does not fit; a value equal to a common one ends in '#' instead.
         string Make(int k)
         {
-            var bin = Math.Min(bins.Count - 2, (int)((k + 0.5) / distinct * (bins.Count - 1)));
-            var suffix = Base36(k, digits);
-            var target = Math.Min(max, Math.Max(width, suffix.Length + 1));
-            var prefixLength = Math.Max(0, Math.Min(bins[bin].Length, target - suffix.Length - 1));
-            var s = bins[bin][..prefixLength] + "~" + suffix;
-            if (s.Length > max)
+            var head = heads[Math.Min(bins.Count - 2, (int)((k + 0.5) / distinct * (bins.Count - 1)))];
+            string s;
+            if (head.Length + digits > max)
             {
-                s = suffix[^Math.Min(suffix.Length, max)..];
+                s = Base36(k, digits)[^Math.Min(digits, max)..];
             }
-            else if (s.Length < target)
+            else
             {
-                s += new string('x', target - s.Length);
+                s = string.Create(Math.Max(head.Length + digits, target), (head, k, digits), static (span, state) =>
+                {
+                    state.head.AsSpan().CopyTo(span);
+                    WriteBase36(span.Slice(state.head.Length, state.digits), state.k);
+                    span[(state.head.Length + state.digits)..].Fill('x');
+                });
             }
 
-            return avoid.Contains(s) ? s[..^1] + "#" : s;
+            return avoid.Count > 0 && avoid.Contains(s) ? s[..^1] + "#" : s;
         }
 
         var before = mcv.Select(m =>
@@ -329,45 +383,46 @@ internal sealed class ColumnDomain
 
             return (int)Math.Min(distinct, (long)bin * distinct / Math.Max(1, bins.Count - 1));
         }).ToArray();
-        return (Make, before);
+        return Typed(Make, wire, before);
     }
 
-    private static (Func<int, object>, int[]) EnumRest(ColumnKind kind, List<string> mcv)
+    private static (Func<int, object>, Action<NpgsqlBinaryImporter, int>, int[]) EnumRest(ColumnKind kind, List<string> mcv, NpgsqlDbType wire)
     {
         var rest = kind.EnumLabels!.Where(l => !mcv.Contains(l)).ToList();
         var order = kind.EnumLabels!.Select((l, i) => (l, i)).ToDictionary(x => x.l, x => x.i, StringComparer.Ordinal);
         var before = mcv.Select(m => rest.Count(r => order[r] < order[m])).ToArray();
-        return (k => rest[k], before);
+        return Typed(k => rest[k], wire, before);
     }
 
-    private static (Func<int, object>, int[]) BoolRest(List<(object Value, double Freq, string Text)> mcv)
+    private static (Func<int, object>, Action<NpgsqlBinaryImporter, int>, int[]) BoolRest(List<(object Value, double Freq, string Text)> mcv, NpgsqlDbType wire)
     {
         var rest = Booleans.Where(b => mcv.All(m => !m.Value.Equals(b))).ToList();
         var before = mcv.Select(m => (bool)m.Value ? rest.Count : 0).ToArray();
-        return (k => rest[k], before);
+        return Typed(k => rest[k], wire, before);
     }
 
-    private static (Func<int, object>, int[]) BytesRest(ColumnStatistics? stats, int distinct, int mcvCount)
+    private static (Func<int, object>, Action<NpgsqlBinaryImporter, int>, int[]) BytesRest(ColumnStatistics? stats, int distinct, int mcvCount, NpgsqlDbType wire)
     {
         var width = Math.Max(4, (stats?.AvgWidth ?? 8) - (stats?.AvgWidth > 127 ? 4 : 1));
-        return (k =>
+        return Typed(k =>
         {
             var bytes = new byte[width];
-            BitConverter.TryWriteBytes(bytes.AsSpan(0, 4), System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(k));
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes, k);
             return bytes;
-        }, Enumerable.Range(0, mcvCount).Select(j => j * distinct / Math.Max(1, mcvCount)).ToArray());
+        }, wire, Enumerable.Range(0, mcvCount).Select(j => j * distinct / Math.Max(1, mcvCount)).ToArray());
     }
 
     /// <summary>16 bytes increasing (memcmp order, as uuid compares) in k, with pseudo-random low bytes.</summary>
     private static Guid UuidOf(int k)
     {
-        var bytes = new byte[16];
+        Span<byte> bytes = stackalloc byte[16];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes, k);
+        bytes[4..8].Clear();
         var h = (ulong)k * 0x9E3779B97F4A7C15UL;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), h);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], h);
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x40);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return Guid.ParseExact(Convert.ToHexString(bytes), "N");
+        return new Guid(bytes, bigEndian: true);
     }
 
     /// <summary>The value at fraction p (0–1) of a histogram: linear between consecutive bounds, each bin holding an
@@ -400,14 +455,19 @@ internal sealed class ColumnDomain
 
     private static string Base36(int k, int digits)
     {
-        const string Alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
         var chars = new char[digits];
-        for (var i = digits - 1; i >= 0; i--)
+        WriteBase36(chars, k);
+        return new string(chars);
+    }
+
+    /// <summary>k in base 36 over exactly the span's length (most significant first; higher digits cut off).</summary>
+    private static void WriteBase36(Span<char> chars, int k)
+    {
+        const string Alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+        for (var i = chars.Length - 1; i >= 0; i--)
         {
             chars[i] = Alphabet[k % 36];
             k /= 36;
         }
-
-        return new string(chars);
     }
 }

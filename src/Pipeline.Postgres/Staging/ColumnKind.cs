@@ -1,4 +1,5 @@
 using System.Globalization;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace Pipeline.Postgres.Staging;
@@ -126,6 +127,25 @@ internal sealed record ColumnKind(string TypeName, string BaseName, int TypeMod,
         "timestamp" => DateTime.SpecifyKind(Epoch.AddTicks(units * 10), DateTimeKind.Unspecified),
         _ => Epoch.AddTicks(units * 10),
     };
+
+    /// <summary>Writes <c>units</c> of a <see cref="ValueFamily.Scaled"/> column as <see cref="FromScaled"/> makes
+    /// them, typed as <see cref="WireType"/> (no boxing: the load's hot path).</summary>
+    public Action<NpgsqlBinaryImporter, long> ScaledWriter(int scale)
+    {
+        var divisor = Pow10(scale);
+        var epochDay = DateOnly.FromDateTime(Epoch).DayNumber;
+        return BaseName switch
+        {
+            "int2" => (importer, units) => importer.Write((short)Math.Clamp(units, short.MinValue, short.MaxValue), NpgsqlDbType.Smallint),
+            "int4" => (importer, units) => importer.Write((int)Math.Clamp(units, int.MinValue, int.MaxValue), NpgsqlDbType.Integer),
+            "int8" => (importer, units) => importer.Write(units, NpgsqlDbType.Bigint),
+            "numeric" => (importer, units) => importer.Write(units / divisor, NpgsqlDbType.Numeric),
+            "date" => (importer, units) => importer.Write(DateOnly.FromDayNumber((int)Math.Clamp(epochDay + units, 0, DateOnly.MaxValue.DayNumber)), NpgsqlDbType.Date),
+            "time" => (importer, units) => importer.Write(new TimeOnly(Math.Clamp(units * 10, 0, TimeOnly.MaxValue.Ticks)), NpgsqlDbType.Time),
+            "timestamp" => (importer, units) => importer.Write(DateTime.SpecifyKind(Epoch.AddTicks(units * 10), DateTimeKind.Unspecified), NpgsqlDbType.Timestamp),
+            _ => (importer, units) => importer.Write(Epoch.AddTicks(units * 10), NpgsqlDbType.TimestampTz),
+        };
+    }
 
     private static decimal Pow10(int scale)
     {

@@ -33,6 +33,16 @@ public static partial class StagingBuilder
 {
     private const int ProgressEvery = 16_384;
 
+    /// <summary>The fewest rows of a table loaded with <c>COPY … FREEZE</c>.</summary>
+    private const int FreezeFrom = 10_000;
+
+    /// <summary>Sessions building the indexes after the load at the same time.</summary>
+    private const int IndexSessions = 2;
+
+    /// <summary>The least <c>maintenance_work_mem</c> of an index build after the load (a session setting; a
+    /// larger server setting is kept).</summary>
+    private const string IndexBuildMemory = "256MB";
+
     /// <summary>Builds the staging database at <paramref name="connectionString"/>.</summary>
     /// <param name="connectionString">The staging database (must not hold the snapshot's tables yet); never echoed.</param>
     /// <param name="model">The snapshot's model.</param>
@@ -52,21 +62,23 @@ public static partial class StagingBuilder
         }
 
         var target = ConnectionStrings.Describe(connectionString);
-        await using var connection = new NpgsqlConnection(ConnectionStrings.ToNpgsql(connectionString));
+        var npgsql = ConnectionStrings.ToNpgsql(connectionString);
+        await using var connection = new NpgsqlConnection(npgsql);
         await ConnectionStrings.GuardAsync("Cannot connect to PostgreSQL at", target, async () =>
         {
             await connection.OpenAsync(ct).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
         return await ConnectionStrings.GuardAsync("Cannot build the staging database at", target,
-            () => new Run(connection, model, statistics, options, progress).ExecuteAsync(ct)).ConfigureAwait(false);
+            () => new Run(connection, npgsql, model, statistics, options, progress).ExecuteAsync(ct)).ConfigureAwait(false);
     }
 
-    private sealed partial class Run(NpgsqlConnection connection, DatabaseModel snapshot, SnapshotStatistics statistics, StagingOptions options, IStagingProgress? progress)
+    private sealed partial class Run(NpgsqlConnection connection, string npgsqlConnectionString, DatabaseModel snapshot, SnapshotStatistics statistics, StagingOptions options, IStagingProgress? progress)
     {
         private readonly List<string> _warnings = [];
         private readonly Dictionary<QualifiedName, List<object[]>> _keys = [];
         private readonly Random _random = new(options.Seed);
+        private readonly PhaseClock _clock = new();
 
         public async Task<StagingResult> ExecuteAsync(CancellationToken ct)
         {
@@ -84,13 +96,16 @@ public static partial class StagingBuilder
             var full = await ResolveTypesAsync(Strip(snapshot), ct).ConfigureAwait(false);
             var bare = Bare(full);
             progress?.Step("creating the tables");
-            foreach (var sequence in FreeSequences(full))
+            using (_clock.Time("schema"))
             {
-                await StagingCatalog.ExecuteAsync(connection, $"CREATE SEQUENCE IF NOT EXISTS {sequence}", ct).ConfigureAwait(false);
-            }
+                foreach (var sequence in FreeSequences(full))
+                {
+                    await StagingCatalog.ExecuteAsync(connection, $"CREATE SEQUENCE IF NOT EXISTS {sequence}", ct).ConfigureAwait(false);
+                }
 
-            await ExecutePlanAsync(Planner.Plan(bare, DatabaseModel.Empty, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "empty staging database"), ct)
-                .ConfigureAwait(false);
+                await ExecutePlanAsync(Planner.Plan(bare, DatabaseModel.Empty, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "empty staging database"), ct)
+                    .ConfigureAwait(false);
+            }
 
             var order = FillOrder(full, out var deferred);
             var targets = order.Select(t => (Name: t, Rows: TargetRows(t, full))).ToList();
@@ -102,28 +117,42 @@ public static partial class StagingBuilder
                 results.Add(await FillAsync(name, full.FindTable(name.Schema, name.Name)!, rows, full, deferred, ct).ConfigureAwait(false));
             }
 
-            foreach (var (table, fk) in deferred)
+            using (_clock.Time("deferred foreign keys"))
             {
-                await PointAtExistingRowsAsync(table, fk, full, ct).ConfigureAwait(false);
+                foreach (var (table, fk) in deferred)
+                {
+                    await PointAtExistingRowsAsync(table, fk, full, ct).ConfigureAwait(false);
+                }
             }
 
             load.Stop();
             progress?.Step("keys, indexes and constraints");
-            await ExecutePlanAsync(Planner.Plan(full, bare, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "staging database"), ct)
-                .ConfigureAwait(false);
+            using (_clock.Time("keys, indexes and constraints"))
+            {
+                await ExecuteAfterLoadAsync(Planner.Plan(full, bare, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "staging database"), ct)
+                    .ConfigureAwait(false);
+            }
+
             progress?.Step("sequences and VACUUM (ANALYZE)");
-            await MoveSequencesAsync(full, ct).ConfigureAwait(false);
+            using (_clock.Time("sequences"))
+            {
+                await MoveSequencesAsync(full, ct).ConfigureAwait(false);
+            }
 
             // Production's tables have been through autovacuum: hint bits set, the visibility map marking the pages
             // all-visible, dead rows gone. A freshly loaded table has none of that, so the first scan of a rehearsed
             // step would write every page, and the CHECK and foreign-key fixes above leave dead rows behind.
             // https://www.postgresql.org/docs/current/routine-vacuuming.html#VACUUM-FOR-VISIBILITY-MAP
-            if (order.Count > 0)
+            using (_clock.Time("vacuum and analyze"))
             {
-                await StagingCatalog.ExecuteAsync(connection,
-                    "VACUUM (ANALYZE) " + string.Join(", ", order.Select(t => SqlIdentifiers.Qualified(t))), ct).ConfigureAwait(false);
+                if (order.Count > 0)
+                {
+                    await StagingCatalog.ExecuteAsync(connection,
+                        "VACUUM (ANALYZE) " + string.Join(", ", order.Select(t => SqlIdentifiers.Qualified(t))), ct).ConfigureAwait(false);
+                }
             }
-            return new StagingResult(results, _warnings, load.Elapsed.TotalMilliseconds, total.Elapsed.TotalMilliseconds);
+
+            return new StagingResult(results, _warnings, load.Elapsed.TotalMilliseconds, total.Elapsed.TotalMilliseconds) { Phases = _clock.Phases() };
         }
 
         /// <summary>The model without what the planner need not manage on staging (unmodelled properties, dependents).</summary>
@@ -202,6 +231,14 @@ public static partial class StagingBuilder
 
         private async Task ExecutePlanAsync(MigrationPlan plan, CancellationToken ct)
         {
+            foreach (var statement in Statements(plan))
+            {
+                await StagingCatalog.ExecuteAsync(connection, statement, ct).ConfigureAwait(false);
+            }
+        }
+
+        private static List<string> Statements(MigrationPlan plan)
+        {
             var errors = plan.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
             if (errors.Count > 0 || plan.Steps.Any(s => s.Blocked))
             {
@@ -210,12 +247,53 @@ public static partial class StagingBuilder
             }
 
             // A cleanup step drops an INVALID index left by an earlier attempt: a new database has none.
-            foreach (var step in plan.Steps.Where(s => s.Kind != StepKind.Cleanup))
+            return plan.Steps.Where(s => s.Kind != StepKind.Cleanup).SelectMany(s => SqlScriptSplitter.Split(s.Sql)).ToList();
+        }
+
+        /// <summary>
+        /// The keys, indexes and constraints after the load. Nothing else uses the new database, so the planner's
+        /// index builds (<c>CREATE [UNIQUE] INDEX CONCURRENTLY IF NOT EXISTS</c>, which scan the table twice and wait
+        /// for each other on one table) run first as plain builds (SHARE lock: one scan, several at once on a table;
+        /// https://www.postgresql.org/docs/current/sql-createindex.html), on <see cref="IndexSessions"/> sessions
+        /// with at least <see cref="IndexBuildMemory"/> of <c>maintenance_work_mem</c> so the sort stays in memory;
+        /// then the plan's other statements in their order (<c>ADD … USING INDEX</c> finds its index built, <c>NOT
+        /// VALID</c> + <c>VALIDATE</c>).
+        /// </summary>
+        private async Task ExecuteAfterLoadAsync(MigrationPlan plan, CancellationToken ct)
+        {
+            var statements = Statements(plan);
+            var builds = new Queue<string>(statements.Where(s => ConcurrentBuild().IsMatch(s)).Select(s => ConcurrentBuild().Replace(s, "$1INDEX IF NOT EXISTS ", 1)));
+            var sessions = Math.Min(IndexSessions, builds.Count);
+            var workers = new List<Task>();
+            for (var i = 0; i < sessions; i++)
             {
-                foreach (var statement in SqlScriptSplitter.Split(step.Sql))
+                workers.Add(Task.Run(async () =>
                 {
-                    await StagingCatalog.ExecuteAsync(connection, statement, ct).ConfigureAwait(false);
-                }
+                    await using var session = new NpgsqlConnection(npgsqlConnectionString);
+                    await session.OpenAsync(ct).ConfigureAwait(false);
+                    await StagingCatalog.ExecuteAsync(session,
+                        $"SELECT pg_catalog.set_config('maintenance_work_mem', '{IndexBuildMemory}', false) FROM pg_catalog.pg_settings WHERE name = 'maintenance_work_mem' AND setting::bigint * 1024 < pg_size_bytes('{IndexBuildMemory}')", ct)
+                        .ConfigureAwait(false);
+                    while (true)
+                    {
+                        string? build;
+                        lock (builds)
+                        {
+                            if (!builds.TryDequeue(out build))
+                            {
+                                return;
+                            }
+                        }
+
+                        await StagingCatalog.ExecuteAsync(session, build, ct).ConfigureAwait(false);
+                    }
+                }, ct));
+            }
+
+            await Task.WhenAll(workers).ConfigureAwait(false);
+            foreach (var statement in statements.Where(s => !ConcurrentBuild().IsMatch(s)))
+            {
+                await StagingCatalog.ExecuteAsync(connection, statement, ct).ConfigureAwait(false);
             }
         }
 
@@ -284,12 +362,14 @@ public static partial class StagingBuilder
                 Warn(StagingCodes.StatisticsUnreadable, $"{name}: no column statistics in the snapshot; every value distinct, no NULLs");
             }
 
+            var generating = _clock.Time("generate");
             var columns = await StagingCatalog.ColumnsAsync(connection, qualified, ct).ConfigureAwait(false);
             var keyColumns = KeyColumns(table);
             var singleUnique = SingleUniqueColumns(table);
             var plans = new List<ColumnPlan>();
             var temporaryDefaults = new List<string>();
             var fkDone = new HashSet<string>(StringComparer.Ordinal);
+            var jobs = new List<Func<List<ColumnPlan>>>();
             foreach (var column in columns)
             {
                 var modelColumn = table.FindColumn(column.Name);
@@ -308,17 +388,23 @@ public static partial class StagingBuilder
                     var parentTable = model.FindTable(fk.ReferencedSchema, fk.ReferencedTable)!;
                     var keyIndex = fk.ReferencedColumns.Select(c => ReferencedKey(parentTable).IndexOf(c)).ToArray();
                     var kinds = fk.Columns.Select(c => columns.First(x => x.Name == c)).ToList();
-                    var keys = parentKeys.Select(k => keyIndex.Select(i => k[i]).ToArray()).ToList();
-                    var domain = ColumnDomain.ForeignKey(column.Kind, columnStats, rows, nullable && fk.Columns.All(c => table.FindColumn(c)!.Nullable),
-                        singleUnique.Contains(column.Name) && fk.Columns.Count == 1, keys);
-                    var ids = RowArranger.Arrange(domain, rows, columnStats?.Correlation ?? 0, _random);
-                    for (var i = 0; i < fk.Columns.Count; i++)
+                    var fkNullable = nullable && fk.Columns.All(c => table.FindColumn(c)!.Nullable);
+                    var fkUnique = singleUnique.Contains(column.Name) && fk.Columns.Count == 1;
+                    var fkSeed = _random.Next();
+                    var fkColumn = column;
+                    jobs.Add(() =>
                     {
-                        var part = i;
-                        plans.Add(new ColumnPlan(kinds[i].Name, kinds[i].Kind, ids, id => id == RowArranger.Null ? null : keys[(int)domain.Value(id)][part]));
-                        fkDone.Add(kinds[i].Name);
-                    }
-
+                        var keys = parentKeys.Select(k => keyIndex.Select(i => k[i]).ToArray()).ToList();
+                        var domain = ColumnDomain.ForeignKey(fkColumn.Kind, columnStats, rows, fkNullable, fkUnique, keys);
+                        var ids = RowArranger.Arrange(domain, rows, columnStats?.Correlation ?? 0, new Random(fkSeed));
+                        return kinds.Select((kind, part) =>
+                        {
+                            var wire = kind.Kind.WireType;
+                            return new ColumnPlan(kind.Name, kind.Kind, ids, id => id == RowArranger.Null ? null : keys[domain.ParentRow(id)][part],
+                                (importer, id) => BinaryValueWriter.Write(importer, id == RowArranger.Null ? null : keys[domain.ParentRow(id)][part], wire));
+                        }).ToList();
+                    });
+                    fkDone.UnionWith(kinds.Select(k => k.Name));
                     continue;
                 }
 
@@ -328,25 +414,52 @@ public static partial class StagingBuilder
                     continue;
                 }
 
-                var plain = ColumnDomain.Build(column.Kind, columnStats, rows, nullable, singleUnique.Contains(column.Name));
-                var arranged = RowArranger.Arrange(plain, rows, columnStats?.Correlation ?? 0, _random);
-                plans.Add(new ColumnPlan(column.Name, column.Kind, arranged, id => id == RowArranger.Null ? null : plain.Value(id)));
+                var unique = singleUnique.Contains(column.Name);
+                var seed = _random.Next();
+                var plainColumn = column;
+                jobs.Add(() =>
+                {
+                    var plain = ColumnDomain.Build(plainColumn.Kind, columnStats, rows, nullable, unique);
+                    var arranged = RowArranger.Arrange(plain, rows, columnStats?.Correlation ?? 0, new Random(seed));
+                    var wire = plainColumn.Kind.WireType;
+                    return [new ColumnPlan(plainColumn.Name, plainColumn.Kind, arranged, id => id == RowArranger.Null ? null : plain.Value(id),
+                        (importer, id) => plain.Write(importer, id, wire))];
+                });
             }
+
+            // Each column's values and row order from its own seed (drawn in column order from the run's), so the
+            // columns are generated in parallel and the rows are the same for a given --seed.
+            var built = new List<ColumnPlan>[jobs.Count];
+            Parallel.For(0, jobs.Count, new ParallelOptions { CancellationToken = ct }, i => built[i] = jobs[i]());
+            plans.AddRange(built.SelectMany(b => b));
 
             var dropped = Deduplicate(table, plans, rows);
-            var loaded = await CopyAsync(name, qualified, plans, rows, dropped, ct).ConfigureAwait(false);
-            foreach (var column in temporaryDefaults)
+            generating.Dispose();
+            long loaded;
+            using (_clock.Time("copy"))
             {
-                await StagingCatalog.ExecuteAsync(connection, $"ALTER TABLE {qualified} ALTER COLUMN {SqlIdentifiers.Quote(column)} DROP DEFAULT", ct).ConfigureAwait(false);
+                // A table a partitioned table references cannot be truncated (the partitioned one keeps its foreign keys).
+                var freeze = rows >= FreezeFrom && table.Partitioning is null && !model.Schemas.SelectMany(s => s.Tables).Any(t => t.Partitioning is not null
+                    && t.ForeignKeys.Any(f => f.ReferencedSchema == name.Schema && f.ReferencedTable == name.Name));
+                loaded = await CopyAsync(name, qualified, plans, rows, dropped, freeze, ct).ConfigureAwait(false);
             }
 
-            var checkDropped = await EnforceChecksAsync(name, qualified, table, keyColumns, ct).ConfigureAwait(false);
-            loaded -= checkDropped;
+            using (_clock.Time("checks"))
+            {
+                foreach (var column in temporaryDefaults)
+                {
+                    await StagingCatalog.ExecuteAsync(connection, $"ALTER TABLE {qualified} ALTER COLUMN {SqlIdentifiers.Quote(column)} DROP DEFAULT", ct).ConfigureAwait(false);
+                }
+
+                loaded -= await EnforceChecksAsync(name, qualified, table, keyColumns, ct).ConfigureAwait(false);
+            }
+
             if (model.Schemas.SelectMany(s => s.Tables).Any(t => t.ForeignKeys.Any(f => f.ReferencedSchema == name.Schema && f.ReferencedTable == name.Name)))
             {
                 var key = ReferencedKey(table);
                 if (key.Count > 0)
                 {
+                    using var reading = _clock.Time("referenced keys");
                     var list = string.Join(", ", key.Select(SqlIdentifiers.Quote));
                     _keys[name] = await StagingCatalog.RowsAsync(connection, $"SELECT {list} FROM {qualified} ORDER BY {list}", ct).ConfigureAwait(false);
                 }
@@ -445,13 +558,29 @@ public static partial class StagingBuilder
         private static string KeyOf(List<ColumnPlan> parts, int row) =>
             string.Join('\u001f', parts.Select(p => Convert.ToString(p.Value(p.Ids[row]), CultureInfo.InvariantCulture)));
 
-        private async Task<long> CopyAsync(QualifiedName name, string qualified, List<ColumnPlan> plans, int rows, bool[] dropped, CancellationToken ct)
+        /// <summary>One binary COPY of the generated rows. A plain table is emptied and loaded in one transaction
+        /// with <c>FREEZE</c> (https://www.postgresql.org/docs/current/sql-copy.html): its rows are written frozen and
+        /// all-visible, so the index builds, the constraints' validation and ANALYZE that follow do not set hint bits
+        /// on (and rewrite) every page, and VACUUM has nothing to freeze. A partitioned table (COPY FREEZE is refused
+        /// there), and a table of fewer than <see cref="FreezeFrom"/> rows, are loaded without: a table loaded in the
+        /// transaction that truncated it gets a visibility map and no free space map, two or three pages that are a
+        /// visible share of a small table's size (production's tables have a free space map).</summary>
+        private async Task<long> CopyAsync(QualifiedName name, string qualified, List<ColumnPlan> plans, int rows, bool[] dropped, bool freeze, CancellationToken ct)
         {
             var list = string.Join(", ", plans.Select(p => SqlIdentifiers.Quote(p.Name)));
             var loaded = 0L;
-            await using (var importer = await connection.BeginBinaryImportAsync($"COPY {qualified} ({list}) FROM STDIN (FORMAT BINARY)", ct).ConfigureAwait(false))
+            await using var transaction = freeze ? await connection.BeginTransactionAsync(ct).ConfigureAwait(false) : null;
+            if (freeze)
             {
-                var types = plans.Select(p => p.Kind.WireType).ToArray();
+                // FREEZE needs the table created or truncated in the current transaction; it is empty and new.
+                await StagingCatalog.ExecuteAsync(connection, $"TRUNCATE {qualified}", ct).ConfigureAwait(false);
+            }
+
+            await using (var importer = await connection.BeginBinaryImportAsync(
+                $"COPY {qualified} ({list}) FROM STDIN (FORMAT BINARY{(freeze ? ", FREEZE" : "")})", ct).ConfigureAwait(false))
+            {
+                var ids = plans.Select(p => p.Ids).ToArray();
+                var writers = plans.Select(p => p.Write).ToArray();
                 for (var r = 0; r < rows; r++)
                 {
                     if (dropped[r])
@@ -460,9 +589,9 @@ public static partial class StagingBuilder
                     }
 
                     importer.StartRow();
-                    for (var c = 0; c < plans.Count; c++)
+                    for (var c = 0; c < writers.Length; c++)
                     {
-                        BinaryValueWriter.Write(importer, plans[c].Value(plans[c].Ids[r]), types[c]);
+                        writers[c](importer, ids[c][r]);
                     }
 
                     if (++loaded % ProgressEvery == 0)
@@ -472,6 +601,11 @@ public static partial class StagingBuilder
                 }
 
                 await importer.CompleteAsync(ct).ConfigureAwait(false);
+            }
+
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(ct).ConfigureAwait(false);
             }
 
             return loaded;
@@ -582,6 +716,10 @@ public static partial class StagingBuilder
         [GeneratedRegex(@"^nextval\('((?:[^']|'')+)'(?:::regclass)?\)$")]
         private static partial Regex NextvalName();
 
+        /// <summary>The head of an index build as <see cref="PostgresSql.CreateIndex"/> writes it concurrently.</summary>
+        [GeneratedRegex(@"^(CREATE (?:UNIQUE )?)INDEX CONCURRENTLY IF NOT EXISTS ")]
+        private static partial Regex ConcurrentBuild();
+
         private async Task MoveSequencesAsync(DatabaseModel model, CancellationToken ct)
         {
             foreach (var schema in model.Schemas)
@@ -621,5 +759,10 @@ public static partial class StagingBuilder
     }
 
     /// <summary>One column of the COPY: its value ids per row and how an id becomes the value written.</summary>
-    private sealed record ColumnPlan(string Name, ColumnKind Kind, int[] Ids, Func<int, object?> Value);
+    /// <param name="Name">The column.</param>
+    /// <param name="Kind">Its type on staging.</param>
+    /// <param name="Ids">Per row the value id (<see cref="RowArranger"/>).</param>
+    /// <param name="Value">The value of an id, boxed (composite keys' bookkeeping).</param>
+    /// <param name="Write">Writes the value of an id with the importer, typed (the load).</param>
+    private sealed record ColumnPlan(string Name, ColumnKind Kind, int[] Ids, Func<int, object?> Value, Action<NpgsqlBinaryImporter, int> Write);
 }

@@ -30,6 +30,18 @@ public interface IStagingProgress
 /// <param name="LoadMs">Time to generate and load the rows (binary COPY), in milliseconds.</param>
 public sealed record StagingTable(string Table, long Rows, long RowsDropped, double LoadMs);
 
+/// <summary>One phase of a staging build, summed over the tables: <c>schema</c> (creating the bare tables),
+/// <c>generate</c> (the client computing every column's values and their row order), <c>copy</c> (the binary COPY:
+/// the client encoding rows while the server ingests them), <c>checks</c> (rows a CHECK rejects regenerated),
+/// <c>referenced keys</c> (a parent table's keys read back for its children), <c>deferred foreign keys</c> (a cycle's
+/// foreign keys pointed at existing rows), <c>keys, indexes and constraints</c>,
+/// <c>sequences</c>, <c>analyze</c>.</summary>
+/// <param name="Name">The phase.</param>
+/// <param name="WallMs">Wall-clock time, in milliseconds.</param>
+/// <param name="ClientCpuMs">CPU time of this process (all threads) during the phase, in milliseconds: close to
+/// <paramref name="WallMs"/> when the client is the bottleneck, small when the server is.</param>
+public sealed record StagingPhase(string Name, double WallMs, double ClientCpuMs);
+
 /// <summary>The result of <see cref="StagingBuilder.CreateAsync"/>.</summary>
 /// <param name="Tables">Per table, in fill order.</param>
 /// <param name="Warnings">Canonical warning lines (<c>warning PIPE600n: …</c>): fallbacks, dropped rows.</param>
@@ -37,6 +49,10 @@ public sealed record StagingTable(string Table, long Rows, long RowsDropped, dou
 /// <param name="TotalMs">Time of the whole build (schema, load, constraints, VACUUM (ANALYZE)), in milliseconds.</param>
 public sealed record StagingResult(IReadOnlyList<StagingTable> Tables, IReadOnlyList<string> Warnings, double LoadMs, double TotalMs)
 {
+    /// <summary>Where the time went, phase by phase in the order first entered (see <see cref="StagingPhase"/>);
+    /// empty when not measured.</summary>
+    public IReadOnlyList<StagingPhase> Phases { get; init; } = [];
+
     /// <summary>Rows loaded in all tables.</summary>
     public long Rows => Tables.Sum(t => t.Rows);
 }
