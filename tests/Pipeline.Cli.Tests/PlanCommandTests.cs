@@ -150,4 +150,26 @@ public class PlanCommandTests
         Assert.Contains("legacy_code", File.ReadAllText(Path.Combine(plan, "03-contract.sql")), StringComparison.Ordinal);
         Assert.Contains("500ms", File.ReadAllText(Path.Combine(plan, "03-contract.sql")), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Brief_lock_timeout_is_set_before_the_catalog_only_drop_in_the_script_and_recorded_in_plan_json()
+    {
+        using var folder = new TempFolder();
+        var schema = folder.File("app.schema.yaml", SampleYaml.Minimal);
+        var snapshot = SnapshotOf(folder, SampleYaml.WithLegacyColumn);
+        var plan = folder.File("plan");
+
+        var result = await Cli.RunAsync("plan", schema, "--snapshot", snapshot, "--out", plan, "--allow-data-loss", "--lock-timeout", "3s", "--brief-lock-timeout", "40ms");
+
+        Assert.Equal(0, result.ExitCode);
+        var contract = File.ReadAllText(Path.Combine(plan, "03-contract.sql"));
+        var drop = contract.IndexOf("DROP COLUMN", StringComparison.Ordinal);
+        Assert.True(drop > 0, contract);
+        Assert.EndsWith("SET lock_timeout = '40ms';", contract[..drop][..contract[..drop].LastIndexOf('\n')].TrimEnd(), StringComparison.Ordinal);
+        Assert.Contains("\"lockTimeoutMs\": 40", File.ReadAllText(Path.Combine(plan, "plan.json")), StringComparison.Ordinal);
+
+        var bad = await Cli.RunAsync("plan", schema, "--snapshot", snapshot, "--out", folder.File("plan2"), "--brief-lock-timeout", "soon");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--brief-lock-timeout", bad.Stdout + bad.Stderr, StringComparison.Ordinal);
+    }
 }

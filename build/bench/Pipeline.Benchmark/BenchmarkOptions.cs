@@ -15,13 +15,18 @@ namespace Pipeline.Benchmark;
 /// <c>backfill</c>.</param>
 /// <param name="PlateauRows">With <c>--memory-plateau</c>: the table sizes (rows) at which only the plan's backfill
 /// is run and its process's memory measured, instead of the side-by-side comparison.</param>
-internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3, string ScenarioName = "backfill", IReadOnlyList<long>? PlateauRows = null)
+/// <param name="BriefLockTimeoutMs">lock_timeout of the plan's brief lock steps (<see cref="Pipeline.Core.Planning.BriefLocks"/>),
+/// ms; 0 = off (every DDL under <paramref name="LockTimeoutMs"/>). Default 50.</param>
+internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3, string ScenarioName = "backfill", IReadOnlyList<long>? PlateauRows = null, int BriefLockTimeoutMs = 50)
 {
+    /// <summary>The plan options of the pipeline run.</summary>
+    public Pipeline.Core.Planning.PlanOptions PlanOptions => new(LockTimeoutMs: LockTimeoutMs, BriefLockTimeoutMs: BriefLockTimeoutMs);
+
     /// <summary>The change measured.</summary>
     public BenchScenario Scenario => BenchScenario.Named(ScenarioName);
 
     public const string Usage = """
-        usage: benchmark.sh [--rows N] [--clients N] [--rate N] [--lock-timeout-ms N]
+        usage: benchmark.sh [--rows N] [--clients N] [--rate N] [--lock-timeout-ms N] [--brief-lock-timeout-ms N]
                             [--batch-size N] [--target-batch-ms N] [--min-batch-size N] [--max-batch-size N] [--batch-pause-ms N]
                             [--max-client-impact-ms N] [--durable-batch-commits] [--only naive|pipeline] [--repeat N]
                             [--scenario backfill|bigint] [--memory-plateau N,N,…]
@@ -29,6 +34,8 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
           --clients N          concurrent client connections (default 4)
           --rate N             target statements/s per client, 0 = unthrottled (default 200)
           --lock-timeout-ms N  lock_timeout of the plan (default 2000)
+          --brief-lock-timeout-ms N  lock_timeout of the plan's brief lock steps (catalog-only DDL under a lock that
+                               blocks writes), retried with backoff and jitter (default 50; 0 = off, --lock-timeout-ms)
           --batch-size N       executor: initial rows per backfill batch (default: the plan's, 1000)
           --target-batch-ms N  executor: batch time the adaptive batch size steers toward (default 100)
           --min-batch-size N   executor: lower bound of the batch size (default 100)
@@ -81,6 +88,7 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
                 "--clients" => options with { Clients = (int)Number(name, value, 1, 200) },
                 "--rate" => options with { RatePerClient = Number(name, value, 0, 1_000_000) },
                 "--lock-timeout-ms" => options with { LockTimeoutMs = (int)Number(name, value, 1, 600_000) },
+                "--brief-lock-timeout-ms" => options with { BriefLockTimeoutMs = (int)Number(name, value, 0, 600_000) },
                 "--batch-size" => options with { Execution = e with { BatchSize = (int)Number(name, value, 1, 10_000_000) } },
                 "--target-batch-ms" => options with { Execution = e with { TargetBatchMs = Number(name, value, 1, 600_000) } },
                 "--min-batch-size" => options with { Execution = e with { MinBatchSize = (int)Number(name, value, 1, 10_000_000) } },

@@ -43,7 +43,7 @@ internal static class MemoryPlateau
                 var tableSize = await Database.ScalarAsync<string>(cs, $"SELECT pg_size_pretty(pg_total_relation_size('{scenario.Table}'))", ct);
                 var desired = SchemaYamlLoader.Load(scenario.AfterYaml, "after.yaml");
                 var actual = await PostgresIntrospector.IntrospectAsync(cs, desired.Exclude, ct);
-                var plan = Planner.Plan(desired, actual, new PostgresDialect(), new PlanOptions(LockTimeoutMs: options.LockTimeoutMs), "benchmark database");
+                var plan = Planner.Plan(desired, actual, new PostgresDialect(), options.PlanOptions, "benchmark database");
                 if (plan.IsBlocked)
                 {
                     throw new InvalidOperationException("the plan is blocked: " + string.Join("; ", plan.Steps.Where(s => s.Blocked).Select(s => s.BlockedReason)));

@@ -23,7 +23,7 @@ internal static class PipelineRun
     {
         var desired = SchemaYamlLoader.Load(options.Scenario.AfterYaml, "after.yaml");
         var actual = await PostgresIntrospector.IntrospectAsync(connectionString, desired.Exclude, ct);
-        var plan = Planner.Plan(desired, actual, new PostgresDialect(), new PlanOptions(LockTimeoutMs: options.LockTimeoutMs), "benchmark database");
+        var plan = Planner.Plan(desired, actual, new PostgresDialect(), options.PlanOptions, "benchmark database");
         if (plan.IsBlocked)
         {
             throw new InvalidOperationException("the plan is blocked: " + string.Join("; ", plan.Steps.Where(s => s.Blocked).Select(s => s.BlockedReason)));

@@ -19,7 +19,7 @@ internal static class Report
         var scenario = options.Scenario;
         var maxTarget = scenario.MaxLatencyTarget(options.LockTimeoutMs);
         Line(string.Create(Inv, $"Benchmark ({scenario.Name}): {scenario.Table}, {options.Rows:N0} rows ({tableSize}); {options.Clients} clients at {(options.RatePerClient > 0 ? options.RatePerClient.ToString("N0", Inv) + " statements/s each" : "full speed")} (20% INSERT, 30% UPDATE by key, 50% SELECT by key); {repeats.Count} repeat(s)"));
-        Line(string.Create(Inv, $"Server: {server}; lock_timeout {options.LockTimeoutMs} ms; executor: batch {(e.BatchSize?.ToString(Inv) ?? "plan's")}, target {e.TargetBatchMs:F0} ms, max client impact {e.MaxClientImpactMs:F0} ms, min {e.MinBatchSize:N0}, max {e.MaxBatchSize:N0}, pause {e.BatchPauseMs} ms, batch commits {(e.DurableBatchCommits ? "durable" : "synchronous_commit = off (last batch durable)")}"));
+        Line(string.Create(Inv, $"Server: {server}; lock_timeout {options.LockTimeoutMs} ms (brief lock steps {(options.BriefLockTimeoutMs > 0 ? options.BriefLockTimeoutMs.ToString(Inv) + " ms, retried" : "the same")}); executor: batch {(e.BatchSize?.ToString(Inv) ?? "plan's")}, target {e.TargetBatchMs:F0} ms, max client impact {e.MaxClientImpactMs:F0} ms, min {e.MinBatchSize:N0}, max {e.MaxBatchSize:N0}, pause {e.BatchPauseMs} ms, batch commits {(e.DurableBatchCommits ? "durable" : "synchronous_commit = off (last batch durable)")}"));
         Line("Load averages (1/5/15 min) per repeat: " + string.Join("; ", repeats.Select((r, i) => $"#{i + 1} {r.LoadBefore} -> {r.LoadAfter}")));
         Line("Change: " + scenario.Change);
         Line("");

@@ -46,6 +46,9 @@ internal static partial class PlanCommand
                 return ms.Value;
             },
         };
+        var briefLockTimeout = DurationOptions.Milliseconds(
+            "--brief-lock-timeout",
+            "lock_timeout of brief lock steps (catalog-only DDL under a lock that blocks writes: ADD CONSTRAINT … NOT VALID, CREATE TRIGGER, renames, the shadow-column swap), e.g. 50ms; retried with backoff and jitter on expiry, so a waiting lock request never queues the application for long (default: off, --lock-timeout for every DDL).");
         var batchSize = new Option<int>("--batch-size") { Description = "Rows per backfill batch (default 1000).", HelpName = "N", DefaultValueFactory = _ => 1000 };
         batchSize.Validators.Add(result =>
         {
@@ -115,7 +118,7 @@ internal static partial class PlanCommand
         var command = new Command("plan", "Plan the migration from the actual database to SCHEMA.yaml.")
         {
             targetVersion, targetEdition, calibration,
-            schema, connection, snapshot, output, allowDataLoss, lockTimeout, batchSize, allowUnmodelled, blockedAsWarnings, failOn, repoRoot, docsUrl, ifChanged,
+            schema, connection, snapshot, output, allowDataLoss, lockTimeout, briefLockTimeout, batchSize, allowUnmodelled, blockedAsWarnings, failOn, repoRoot, docsUrl, ifChanged,
         };
         var fileSources = FileSourceOptions(context, "Plan against this {0} instead of a live database ({1} only).");
         foreach (var option in fileSources.Keys)
@@ -133,7 +136,8 @@ internal static partial class PlanCommand
                     .Select(x => new FileSourceChoice(x.Value.Provider, x.Value.Source, x.Path!)).ToList(),
                 parse.GetValue(output)!,
                 new PlanOptions(parse.GetValue(allowDataLoss), parse.GetValue(lockTimeout), parse.GetValue(batchSize),
-                    AllowUnmodelled: SplitKinds(parse.GetValue(allowUnmodelled)).Select(n => UnmodelledKinds.FromOptionName(n)!.Value).Distinct().ToList())
+                    AllowUnmodelled: SplitKinds(parse.GetValue(allowUnmodelled)).Select(n => UnmodelledKinds.FromOptionName(n)!.Value).Distinct().ToList(),
+                    BriefLockTimeoutMs: parse.GetValue(briefLockTimeout) ?? 0)
                 {
                     TargetVersion = parse.GetValue(targetVersion),
                     TargetEdition = parse.GetValue(targetEdition),

@@ -46,13 +46,15 @@ public sealed record ExecutedPlan(int LockTimeoutMs, int BackfillBatchSize, IRea
 /// <param name="Rollback">For a forward step of a phase that can be rolled back (expand, backfill), how its rollback
 /// treats it (an irreversible step makes <c>pipeline rollback</c> refuse the phase); <c>null</c> otherwise.</param>
 /// <param name="Undoes">For a rollback step, the ordinal of the forward step it undoes; <c>null</c> for forward steps.</param>
+/// <param name="LockTimeoutMs">The step's own lock_timeout in ms (a brief lock step, <see cref="BriefLocks"/>), or
+/// <c>null</c> for the plan's.</param>
 public sealed record ExecutedStep(
     int Ordinal, Phase Phase, StepKind Kind, bool Transactional, bool Blocked, string Sql, BackfillSpec? Backfill,
-    RollbackKind? Rollback = null, int? Undoes = null)
+    RollbackKind? Rollback = null, int? Undoes = null, int? LockTimeoutMs = null)
 {
     /// <summary>The executed parts of a planned step.</summary>
     public static ExecutedStep Of(PlanStep step) =>
-        new(step.Ordinal, step.Phase, step.Kind, step.Transactional, step.Blocked, step.Sql, step.Backfill, RollbackOf(step), step.Undoes);
+        new(step.Ordinal, step.Phase, step.Kind, step.Transactional, step.Blocked, step.Sql, step.Backfill, RollbackOf(step), step.Undoes, step.LockTimeoutMs);
 
     /// <summary>The rollback kind recorded for <paramref name="step"/>: its kind for a forward, unblocked step of
     /// expand or backfill; <c>null</c> for contract, blocked and rollback steps.</summary>
@@ -66,7 +68,7 @@ public sealed record ExecutedStep(
     /// <c>kind</c>, <c>transactional</c>, <c>blocked</c>, <c>sql</c>, then for a backfill <c>backfill table</c>,
     /// <c>backfill key</c>, <c>backfill key types</c>, <c>backfill SET clause</c>, <c>backfill predicate</c> and
     /// <c>backfill batch size</c>, then <c>rollback</c> (a forward step's rollback kind) and <c>undoes</c> (a rollback
-    /// step's forward ordinal) when set.</summary>
+    /// step's forward ordinal) and <c>lock_timeout</c> (the step's own, ms) when set.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Fields()
     {
         var fields = new List<KeyValuePair<string, string>>
@@ -97,6 +99,11 @@ public sealed record ExecutedStep(
         if (Undoes is { } undoes)
         {
             fields.Add(new("undoes", undoes.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        if (LockTimeoutMs is { } lockTimeout)
+        {
+            fields.Add(new("lock_timeout", lockTimeout.ToString(CultureInfo.InvariantCulture) + " ms"));
         }
 
         return fields;

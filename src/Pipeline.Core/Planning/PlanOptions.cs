@@ -6,6 +6,11 @@ namespace Pipeline.Core.Planning;
 /// <param name="AllowDataLoss">Allow destructive steps (drops) instead of blocking them, as SqlPackage's
 /// <c>BlockOnPossibleDataLoss=false</c>. Default false.</param>
 /// <param name="LockTimeoutMs">The <c>lock_timeout</c> set before every DDL statement, in ms. Default 2000.</param>
+/// <param name="BriefLockTimeoutMs">The <c>lock_timeout</c> of brief lock steps (<see cref="BriefLocks"/>: catalog-only
+/// DDL under a lock that blocks writes), in ms, instead of <paramref name="LockTimeoutMs"/>; the executor retries them
+/// on expiry with backoff and jitter. Tens of ms keep a waiting lock request from queueing clients for long
+/// (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT). Default 0: off, every DDL
+/// step gets <paramref name="LockTimeoutMs"/>.</param>
 /// <param name="BackfillBatchSize">Rows per backfill batch (one transaction each). Default 1000.</param>
 /// <param name="Durations">Throughput constants for lock-duration estimates.</param>
 /// <param name="AllowUnmodelled">Kinds of unmodelled table properties (triggers, row-level security, …) whose
@@ -16,7 +21,8 @@ public sealed record PlanOptions(
     int LockTimeoutMs = 2000,
     int BackfillBatchSize = 1000,
     Locking.DurationModel? Durations = null,
-    IReadOnlyList<Model.UnmodelledKind>? AllowUnmodelled = null)
+    IReadOnlyList<Model.UnmodelledKind>? AllowUnmodelled = null,
+    int BriefLockTimeoutMs = 0)
 {
     /// <summary>Allowed unmodelled kinds; never <c>null</c>.</summary>
     public IReadOnlyList<Model.UnmodelledKind> AllowUnmodelled { get; init; } = AllowUnmodelled ?? [];

@@ -53,6 +53,11 @@ public sealed record PlanStep(
     /// <summary>For a rollback step: the ordinal of the forward step it undoes; <c>null</c> for forward steps.</summary>
     public int? Undoes { get; init; }
 
+    /// <summary>The step's own <c>lock_timeout</c>, in ms, when it is not the plan's: set by the planner on brief lock
+    /// steps (<see cref="BriefLocks"/>, <see cref="PlanOptions.BriefLockTimeoutMs"/>); <c>null</c> = the plan's
+    /// <see cref="PlanOptions.LockTimeoutMs"/>.</summary>
+    public int? LockTimeoutMs { get; init; }
+
     /// <summary>This step with <paramref name="rollback"/> as its inverse.</summary>
     public PlanStep WithRollback(StepRollback rollback) => this with { Rollback = rollback };
 

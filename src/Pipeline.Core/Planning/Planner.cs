@@ -86,7 +86,9 @@ public static class Planner
             .ToList();
 
         AddRiskWarnings(ordered, diagnostics);
-        var (forward, rollback) = RollbackNumbering.Number(ordered);
+        var (numberedForward, numberedRollback) = RollbackNumbering.Number(ordered);
+        var forward = numberedForward.Select(s => BriefLocks.Apply(s, options)).ToList();
+        var rollback = numberedRollback.Select(s => BriefLocks.Apply(s, options)).ToList();
 
         return new MigrationPlan(
             dialect.Name,

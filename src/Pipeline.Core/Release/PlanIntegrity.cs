@@ -184,6 +184,7 @@ public static partial class PlanIntegrity
             Ordinal: s.Ordinal)
         {
             Undoes = s.Undoes,
+            LockTimeoutMs = s.LockTimeoutMs,
         };
 
         var rollback = (plan.RollbackSteps ?? []).Select(Step).ToList();

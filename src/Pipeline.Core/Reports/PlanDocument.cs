@@ -85,7 +85,7 @@ public sealed record PlanDocument(
         Options?.LockTimeoutMs ?? 0,
         Options?.BackfillBatchSize ?? 0,
         (Steps ?? []).Concat(RollbackSteps ?? [])
-            .Select(s => new ExecutedStep(s.Ordinal, s.Phase, s.Kind, s.Transactional, s.Blocked, s.Sql ?? "", s.Backfill, s.Rollback?.Kind, s.Undoes)).ToList());
+            .Select(s => new ExecutedStep(s.Ordinal, s.Phase, s.Kind, s.Transactional, s.Blocked, s.Sql ?? "", s.Backfill, s.Rollback?.Kind, s.Undoes, s.LockTimeoutMs)).ToList());
 
     /// <summary>Reads a <c>plan.json</c>.</summary>
     /// <exception cref="InvalidDataException">Not a plan document; the message names <paramref name="fileName"/>.</exception>
@@ -146,6 +146,8 @@ public sealed record PlanDocumentLock(string Table, string Mode);
 /// <param name="WorkSize">The amount of work the estimate was computed from (<see cref="Locking.LockImpact.WorkSize"/>):
 /// bytes for scan, rewrite and index-build work, rows for row-update work; <c>null</c> for catalog-only work, an
 /// unknown size, and in a plan.json written before it was recorded. A rehearsal calibrates the model with it.</param>
+/// <param name="LockTimeoutMs">The step's own lock_timeout in ms (a brief lock step: <see cref="Planning.BriefLocks"/>),
+/// or <c>null</c> for the plan's (<see cref="PlanDocumentOptions.LockTimeoutMs"/>).</param>
 public sealed record PlanDocumentStep(
     int Ordinal,
     Phase Phase,
@@ -170,7 +172,8 @@ public sealed record PlanDocumentStep(
     BackfillSpec? Backfill,
     PlanDocumentRollback? Rollback = null,
     int? Undoes = null,
-    double? WorkSize = null)
+    double? WorkSize = null,
+    int? LockTimeoutMs = null)
 {
     /// <summary>The document form of <paramref name="step"/>.</summary>
     public static PlanDocumentStep From(PlanStep step) => new(
@@ -199,7 +202,8 @@ public sealed record PlanDocumentStep(
             ? new PlanDocumentRollback(kind, step.RollbackOrUndefined.Steps.Select(r => r.Ordinal).ToList(), step.RollbackOrUndefined.Why)
             : null,
         step.Undoes,
-        step.Impact.WorkSize > 0 ? step.Impact.WorkSize : null);
+        step.Impact.WorkSize > 0 ? step.Impact.WorkSize : null,
+        step.LockTimeoutMs);
 }
 
 /// <summary>A diagnostic in <c>plan.json</c>.</summary>

@@ -101,7 +101,13 @@ public static class ScriptWriter
             {
                 if (step.Kind is StepKind.Ddl or StepKind.Validate or StepKind.Cleanup)
                 {
-                    Line(dialect.LockTimeoutStatement(plan.Options.LockTimeoutMs));
+                    if (step.LockTimeoutMs is not null)
+                    {
+                        Comment("Brief lock: a short lock_timeout, so a waiting lock request never queues the application for long;");
+                        Comment("on a lock timeout the executor retries with backoff and jitter (with psql: run the script again).");
+                    }
+
+                    Line(dialect.LockTimeoutStatement(step.LockTimeoutMs ?? plan.Options.LockTimeoutMs));
                 }
 
                 Line(step.Sql.TrimEnd());

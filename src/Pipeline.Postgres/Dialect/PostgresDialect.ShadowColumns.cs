@@ -136,7 +136,7 @@ public sealed partial class PostgresDialect
         var function = SqlIdentifiers.Qualified(m.Table.Schema, m.FunctionName);
         // Rolling back expand runs these in reverse: the trigger, its function, then the shadow column (a trigger
         // whose function names a dropped column would fail every write). The old column was never touched.
-        var drops = DropTriggerSteps(m.Table, m.TriggerName, m.FunctionName, $"sync trigger {m.TriggerName} on {m.Table} (created by this plan)",
+        var drops = DropTriggerSteps(m.Table, [m.TriggerName], m.FunctionName, $"sync trigger {m.TriggerName} on {m.Table} (created by this plan)",
             $"Rolls back the sync trigger expand installed; {m.Table}.{m.Name} keeps its {m.FromBase} values, which every application version wrote throughout.",
             m.Actual.Stats, f).Select(d => d with { Phase = Phase.Expand }).ToList();
         var dropColumn = f.Step(Phase.Expand, PgStatementKind.DropColumn, $"drop shadow column {m.ShadowName} of {m.Table} (added by this plan)",

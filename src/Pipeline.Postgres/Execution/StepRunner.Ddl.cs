@@ -19,7 +19,7 @@ internal sealed partial class StepRunner
         WithRetriesAsync(step, tally, async () =>
         {
             await using var tx = await Connection.BeginTransactionAsync(ct);
-            await SetTimeoutsAsync(local: true, ct);
+            await SetTimeoutsAsync(local: true, ct, LockTimeoutFor(step));
             var clock = Stopwatch.StartNew();
             foreach (var statement in SqlScriptSplitter.Split(step.Sql))
             {
@@ -81,9 +81,24 @@ internal sealed partial class StepRunner
 
             // Any failure below may leave an INVALID index behind: clean up before the next attempt.
             cleanFirst = true;
-            foreach (var statement in statements)
+            if (step.LockTimeoutMs is not null)
             {
-                await ExecuteAsync(statement, ct);
+                await SetTimeoutsAsync(local: false, ct, LockTimeoutFor(step));
+            }
+
+            try
+            {
+                foreach (var statement in statements)
+                {
+                    await ExecuteAsync(statement, ct);
+                }
+            }
+            finally
+            {
+                if (step.LockTimeoutMs is not null)
+                {
+                    await SetTimeoutsAsync(local: false, ct);
+                }
             }
         }, null, ct);
         await Journal.MarkDoneAsync(step.Ordinal, ct);

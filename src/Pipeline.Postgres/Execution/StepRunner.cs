@@ -40,6 +40,11 @@ internal sealed partial class StepRunner(
     /// <summary>lock_timeout in force, ms.</summary>
     public int LockTimeoutMs => lockTimeoutMs;
 
+    /// <summary>The lock_timeout of <paramref name="step"/>, ms: its own (a brief lock step,
+    /// <see cref="Pipeline.Core.Planning.BriefLocks"/>, the same value the plan's script sets) or else
+    /// <see cref="LockTimeoutMs"/>.</summary>
+    public int LockTimeoutFor(PlanDocumentStep step) => step.LockTimeoutMs ?? lockTimeoutMs;
+
     /// <summary>Password-free description of the target.</summary>
     public string Target => target;
 
@@ -47,11 +52,12 @@ internal sealed partial class StepRunner(
     /// minute longer; none when statement_timeout is off.</summary>
     private int CommandTimeoutSeconds => options.StatementTimeoutMs <= 0 ? 0 : (options.StatementTimeoutMs / 1000) + 60;
 
-    /// <summary><c>SET [LOCAL] lock_timeout = …; SET [LOCAL] statement_timeout = …</c>.</summary>
-    public async Task SetTimeoutsAsync(bool local, CancellationToken ct)
+    /// <summary><c>SET [LOCAL] lock_timeout = …; SET [LOCAL] statement_timeout = …</c>; <paramref name="lockTimeout"/>
+    /// (ms) instead of <see cref="LockTimeoutMs"/> when given.</summary>
+    public async Task SetTimeoutsAsync(bool local, CancellationToken ct, int? lockTimeout = null)
     {
         var scope = local ? "LOCAL " : "";
-        await ExecuteAsync($"SET {scope}lock_timeout = {Ms(lockTimeoutMs)}", ct);
+        await ExecuteAsync($"SET {scope}lock_timeout = {Ms(lockTimeout ?? lockTimeoutMs)}", ct);
         await ExecuteAsync($"SET {scope}statement_timeout = {Ms(options.StatementTimeoutMs)}", ct);
     }
 
@@ -177,7 +183,7 @@ internal sealed partial class StepRunner(
                     tally.LockRetryWaitMs += wait;
                     await journal.AddLockRetryAsync(step.Ordinal, wait, ct);
                     observer.Log(string.Create(CultureInfo.InvariantCulture,
-                        $"step {step.Ordinal} ({step.Summary}): lock_timeout {lockTimeoutMs} ms expired, retry {lockRetries}/{options.MaxLockRetries} in {wait:0} ms"));
+                        $"step {step.Ordinal} ({step.Summary}): lock_timeout {LockTimeoutFor(step)} ms expired, retry {lockRetries}/{options.MaxLockRetries} in {wait:0} ms"));
                 }
                 else
                 {

@@ -34,6 +34,7 @@ public sealed class PlanFingerprintTests
         { "batch size", With(2, s => s with { Backfill = Spec with { BatchSize = 50_000 } }), "step 3: backfill batch size `1000` is now `50000`" },
         { "table", With(2, s => s with { Backfill = Spec with { Table = new QualifiedName("public", "orders") } }), "step 3: backfill table `public.accounts` is now `public.orders`" },
         { "lock_timeout", Base with { LockTimeoutMs = 60_000 }, "plan options: lock_timeout `2000 ms` is now `60000 ms`" },
+        { "step lock_timeout", With(0, s => s with { LockTimeoutMs = 50 }), "step 1: lock_timeout `` is now `50 ms`" },
         { "order", Base with { Steps = [Base.Steps[1], Base.Steps[0], Base.Steps[2]] }, "step 1 in listed order: ordinal `1` is now `2`" },
         { "step removed", Base with { Steps = Base.Steps.Take(2).ToList() }, "the plan had 3 steps and now has 2" },
     };

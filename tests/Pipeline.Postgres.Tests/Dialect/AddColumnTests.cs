@@ -112,7 +112,8 @@ public class AddColumnTests
         Assert.StartsWith("CREATE OR REPLACE FUNCTION public.pipeline_fill_orders_email_lower() RETURNS trigger LANGUAGE plpgsql AS $pipeline$", steps[2].Sql);
         Assert.Contains("SELECT lower(status) INTO NEW.email_lower FROM (SELECT NEW.*) AS orders;", steps[2].Sql);
         Assert.Equal(LockMode.None, steps[2].Impact.StrongestMode);
-        Assert.Contains("CREATE TRIGGER _pipeline_fill_email_lower BEFORE INSERT OR UPDATE ON public.orders", steps[3].Sql);
+        Assert.Contains("CREATE TRIGGER _pipeline_fill_email_lower BEFORE INSERT ON public.orders\n            FOR EACH ROW WHEN (NEW.email_lower IS NULL)", steps[3].Sql);
+        Assert.Contains("CREATE TRIGGER _pipeline_refill_email_lower BEFORE UPDATE ON public.orders\n            FOR EACH ROW WHEN (NEW.email_lower IS NOT DISTINCT FROM OLD.email_lower)", steps[3].Sql);
         Assert.Equal(PgLock.ShareRowExclusive, steps[3].Impact.StrongestMode);
         Assert.Equal(TableWork.CatalogOnly, steps[3].Impact.Work);
         Assert.All(steps.Take(4), s => Assert.Equal(Phase.Expand, s.Phase));
@@ -123,7 +124,7 @@ public class AddColumnTests
                 "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_email_lower_not_null;",
                 "ALTER TABLE public.orders ALTER COLUMN email_lower SET NOT NULL;",
                 "ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_email_lower_not_null;",
-                "DROP TRIGGER IF EXISTS _pipeline_fill_email_lower ON public.orders;",
+                "DROP TRIGGER IF EXISTS _pipeline_fill_email_lower ON public.orders;\nDROP TRIGGER IF EXISTS _pipeline_refill_email_lower ON public.orders;",
                 "DROP FUNCTION IF EXISTS public.pipeline_fill_orders_email_lower();",
             ],
             Sql(steps.Skip(5)));

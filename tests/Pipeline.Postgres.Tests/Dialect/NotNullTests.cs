@@ -53,7 +53,7 @@ public class NotNullTests
         Assert.Equal("status = 'new'", steps[2].Backfill!.SetClause);
         Assert.Equal("status IS NULL", steps[2].Backfill!.Predicate);
         Assert.Equal(9, steps.Count);
-        Assert.Equal("DROP TRIGGER IF EXISTS _pipeline_fill_status ON public.orders;", steps[7].Sql);
+        Assert.Equal("DROP TRIGGER IF EXISTS _pipeline_fill_status ON public.orders;\nDROP TRIGGER IF EXISTS _pipeline_refill_status ON public.orders;", steps[7].Sql);
     }
 
     [Fact]
