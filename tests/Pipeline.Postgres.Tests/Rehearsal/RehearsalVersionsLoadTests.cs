@@ -81,7 +81,7 @@ public sealed class RehearsalVersionsLoadTests(PostgresServer server) : IDisposa
         Assert.Contains("insert public.orders (new version)", names);
         Assert.Contains("delete public.orders", names);
         Assert.Contains("delete public.orders (new version)", names);
-        Assert.Contains(load.Statements, s => s.Name == "update public.orders (new version)" && s.Sql.Contains("SET \"amount_cents\" = (amount * 100)", StringComparison.Ordinal));
+        Assert.Contains(load.Statements, s => s.Name == "update public.orders (new version)" && s.Sql.Contains("SET amount_cents = (amount * 100)", StringComparison.Ordinal));
         // The old version's insert omits amount_cents (NOT NULL without default): it stops at contract.
         Assert.Equal(LoadStatementInfo.UntilContract, load.Statements.Single(s => s.Name == "insert public.orders").Window);
 
@@ -125,7 +125,7 @@ public sealed class RehearsalVersionsLoadTests(PostgresServer server) : IDisposa
         var load = AssertPassedWithoutErrors(doc);
         AssertNewVersionAfterExpand(doc, load);
         Assert.Equal("0", window);
-        Assert.Contains(load.Statements, s => s.Name == "update public.orders (new version)" && s.Sql.Contains("\"amount\" = $1::bigint", StringComparison.Ordinal));
+        Assert.Contains(load.Statements, s => s.Name == "update public.orders (new version)" && s.Sql.Contains("SET amount = $1::bigint", StringComparison.Ordinal));
         Assert.Equal("bigint", await server.QueryAsync(db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'orders'::regclass AND attname = 'amount'"));
     }
 
@@ -159,8 +159,8 @@ public sealed class RehearsalVersionsLoadTests(PostgresServer server) : IDisposa
         AssertNewVersionAfterExpand(doc, load);
         Assert.Equal("0", window);
         var update = load.Statements.Single(s => s.Name == "update public.accounts (new version)");
-        Assert.Equal($"\"{versionSchema}\", \"public\"", update.SearchPath);
-        Assert.StartsWith("UPDATE \"accounts\" SET \"email\" = $1", update.Sql, StringComparison.Ordinal);
+        Assert.Equal($"{versionSchema}, public", update.SearchPath);
+        Assert.StartsWith("UPDATE accounts SET email = $1", update.Sql, StringComparison.Ordinal);
         Assert.Contains(load.Statements, s => s.Name == "insert public.accounts (new version)");
         Assert.All(load.Statements.Where(s => !s.Name.EndsWith(" (new version)", StringComparison.Ordinal)), s => Assert.Equal(LoadStatementInfo.UntilContract, s.Window));
         Assert.Equal("0", await server.QueryAsync(db, $"SELECT count(*) FROM pg_namespace WHERE nspname = '{versionSchema}'"));
@@ -193,9 +193,9 @@ public sealed class RehearsalVersionsLoadTests(PostgresServer server) : IDisposa
         var load = AssertPassedWithoutErrors(doc);
         AssertNewVersionAfterExpand(doc, load);
         Assert.Equal("0", window);
-        Assert.Contains(load.Statements, s => s.Name == "insert public.clients" && s.Sql.StartsWith("INSERT INTO \"public\".\"clients\"", StringComparison.Ordinal)
+        Assert.Contains(load.Statements, s => s.Name == "insert public.clients" && s.Sql.StartsWith("INSERT INTO public.clients", StringComparison.Ordinal)
             && s.Window == LoadStatementInfo.UntilContract);
-        Assert.Contains(load.Statements, s => s.Name == "insert public.customers (new version)" && s.Sql.StartsWith("INSERT INTO \"public\".\"customers\"", StringComparison.Ordinal));
+        Assert.Contains(load.Statements, s => s.Name == "insert public.customers (new version)" && s.Sql.StartsWith("INSERT INTO public.customers", StringComparison.Ordinal));
         Assert.Contains(load.Statements, s => s.Name == "delete public.customers (new version)");
     }
 

@@ -51,9 +51,10 @@ internal static class AutoLoad
         var warnings = new List<string>();
         var touched = folder.Plan.Steps.SelectMany(s => s.Tables).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var done = new HashSet<QualifiedName>();
+        var renames = PlanRenames.Of(folder.Plan);
         foreach (var name in touched)
         {
-            var pair = Pair(folder, name);
+            var pair = Pair(folder, renames, name);
             if (pair is null || !done.Add(pair.Value.Source.Name))
             {
                 continue; // created by the plan (the application cannot use it yet), or seen under its other name
@@ -72,7 +73,7 @@ internal static class AutoLoad
                 continue;
             }
 
-            statements.AddRange(await ForTableAsync(connection, folder, source, desired.Value, warnings, ct));
+            statements.AddRange(await ForTableAsync(connection, folder, renames, source, desired.Value, warnings, ct));
         }
 
         if (statements.Count == 0)
@@ -83,32 +84,29 @@ internal static class AutoLoad
         return (statements, warnings);
     }
 
-    /// <summary>The table before the plan and the same table after it (by name, or by <c>renamedFrom</c>).</summary>
-    private static ((QualifiedName Name, TableModel Table) Source, (QualifiedName Name, TableModel Table)? Desired)? Pair(PlanFolder folder, string qualified)
+    /// <summary>The table before the plan and the same table after it (by name, or renamed by the plan).</summary>
+    private static ((QualifiedName Name, TableModel Table) Source, (QualifiedName Name, TableModel Table)? Desired)? Pair(
+        PlanFolder folder, PlanRenames renames, string qualified)
     {
         if (Find(folder.Source, qualified) is { } source)
         {
-            if (folder.Desired.FindTable(source.Name.Schema, source.Name.Name) is { } same && same.RenamedFrom is null)
-            {
-                return (source, (source.Name, same));
-            }
-
-            var renamed = folder.Desired.FindSchema(source.Name.Schema)?.Tables.FirstOrDefault(t => t.RenamedFrom == source.Name.Name);
-            return (source, renamed is null ? null : (new QualifiedName(source.Name.Schema, renamed.Name), renamed));
+            var to = renames.Tables.GetValueOrDefault(source.Name) ?? source.Name;
+            var desired = folder.Desired.FindTable(to.Schema, to.Name);
+            return (source, desired is null ? null : (to, desired));
         }
 
-        if (Find(folder.Desired, qualified) is { Table.RenamedFrom: { } from } desired
-            && folder.Source.FindTable(desired.Name.Schema, from) is { } old)
+        var from = renames.Tables.FirstOrDefault(kv => kv.Value.ToString() == qualified).Key;
+        if (from is not null && folder.Source.FindTable(from.Schema, from.Name) is { } old && Find(folder.Desired, qualified) is { } renamed)
         {
-            return ((new QualifiedName(desired.Name.Schema, from), old), desired);
+            return ((from, old), renamed);
         }
 
         return null;
     }
 
     private static async Task<IReadOnlyList<LoadStatement>> ForTableAsync(
-        NpgsqlConnection connection, PlanFolder folder, (QualifiedName Name, TableModel Table) sourcePair, (QualifiedName Name, TableModel Table) desiredPair,
-        List<string> warnings, CancellationToken ct)
+        NpgsqlConnection connection, PlanFolder folder, PlanRenames renames, (QualifiedName Name, TableModel Table) sourcePair,
+        (QualifiedName Name, TableModel Table) desiredPair, List<string> warnings, CancellationToken ct)
     {
         var (name, source) = sourcePair;
         var (newName, desired) = desiredPair;
@@ -133,15 +131,14 @@ internal static class AutoLoad
 
         // The old version: the columns that keep their name.
         var kept = source.Columns
-            .Where(c => c.Generated is null && desired.Columns.Any(d => d.Name == c.Name && d.Generated is null && d.RenamedFrom is null))
+            .Where(c => c.Generated is null && desired.Columns.Any(d => d.Name == c.Name && d.Generated is null))
             .Select(c => new ShapeColumn(c.Name, c.Name))
             .ToList();
         // Columns renamed through the version schema keep their old names on the table until contract: the old version
         // names them until then.
-        var renamed = desired.Columns.Where(d => d.RenamedFrom is not null && source.Columns.Any(c => c.Name == d.RenamedFrom)).ToList();
-        var versionSchema = renamed.Count > 0 && !tableRenamed ? VersionSchema(folder, name.Schema) : null;
-        var viaView = versionSchema is not null;
-        var oldColumns = viaView ? kept.Concat(renamed.Select(d => new ShapeColumn(d.RenamedFrom!, d.RenamedFrom!))).ToList() : kept;
+        var viewRenames = renames.Columns.TryGetValue(name, out var v) ? v : ((string VersionSchema, IReadOnlyDictionary<string, string> Columns)?)null;
+        var viaView = viewRenames is not null && !tableRenamed;
+        var oldColumns = viaView ? kept.Concat(viewRenames!.Value.Columns.Keys.Select(c => new ShapeColumn(c, c))).ToList() : kept;
         var old = new Shape(name.ToString(), SqlIdentifiers.Qualified(name), tableRenamed || viaView ? LoadWindow.UntilContract : LoadWindow.Throughout, null,
             oldColumns, [], UniqueAndCheckColumns(source), MissingNotNull(source, desired, oldColumns, []));
         if (tableRenamed)
@@ -152,7 +149,7 @@ internal static class AutoLoad
         var result = new List<LoadStatement>();
         result.AddRange(await ForShapeAsync(connection, table, source, old, warnings, ct));
 
-        var @new = NewShape(folder, name, newName, source, desired, kept, tableRenamed, renamed, versionSchema, warnings);
+        var @new = NewShape(folder, renames, name, newName, source, desired, kept, tableRenamed, viaView ? viewRenames : null, warnings);
         if (@new is not null)
         {
             result.AddRange(await ForShapeAsync(connection, table, source, @new, warnings, ct));
@@ -164,30 +161,28 @@ internal static class AutoLoad
     /// <summary>The new application version's shape of the table, or <c>null</c> when the plan gives it none (the
     /// old version's statements already are the new version's).</summary>
     private static Shape? NewShape(
-        PlanFolder folder, QualifiedName name, QualifiedName newName, TableModel source, TableModel desired, List<ShapeColumn> kept, bool tableRenamed,
-        IReadOnlyList<ColumnModel> renamed, string? versionSchema, List<string> warnings)
+        PlanFolder folder, PlanRenames renames, QualifiedName name, QualifiedName newName, TableModel source, TableModel desired, List<ShapeColumn> kept,
+        bool tableRenamed, (string VersionSchema, IReadOnlyDictionary<string, string> Columns)? viewRenames, List<string> warnings)
     {
         var steps = folder.Plan.Steps.Where(s => s.Tables.Contains(name.ToString()) || s.Tables.Contains(newName.ToString())).ToList();
         var columns = new List<ShapeColumn>(kept);
         string? searchPath = null;
-        if (renamed.Count > 0 && !tableRenamed)
+        if (viewRenames is { } view)
         {
-            if (versionSchema is not null)
-            {
-                searchPath = $"{SqlIdentifiers.Quote(versionSchema)}, {SqlIdentifiers.Quote(name.Schema)}";
-                columns.AddRange(renamed.Select(d => new ShapeColumn(d.RenamedFrom!, d.Name)));
-            }
-            else
-            {
-                warnings.Add($"{name}: the new application version does not name the renamed column(s) {string.Join(", ", renamed.Select(d => d.Name))}: the plan renames them in place (PIPE1042), with no window where both names work");
-            }
+            // Unqualified names on connections whose search_path starts with the version schema (PIPE1041).
+            searchPath = $"{SqlIdentifiers.Quote(view.VersionSchema)}, {SqlIdentifiers.Quote(name.Schema)}";
+            columns.AddRange(view.Columns.Select(c => new ShapeColumn(c.Key, c.Value)));
         }
+
+        // Renamed in place in expand (PIPE1042): the new version names them from the end of expand.
+        var plain = renames.PlainColumns.GetValueOrDefault(name) ?? new Dictionary<string, string>();
+        columns.AddRange(plain.Where(c => source.Columns.Any(s => s.Name == c.Key)).Select(c => new ShapeColumn(c.Key, c.Value)));
 
         var guarded = UniqueAndCheckColumns(desired);
         var writes = new List<ShapeWrite>();
-        foreach (var added in desired.Columns.Where(d => d.Generated is null && d.RenamedFrom is null && source.Columns.All(c => c.Name != d.Name)))
+        foreach (var added in desired.Columns.Where(d => d.Generated is null && source.Columns.All(c => c.Name != d.Name) && columns.All(c => c.Name != d.Name)))
         {
-            var value = added.Backfill ?? added.Default ?? (added.Nullable ? TypedConstant(added.Type) : null);
+            var value = added.Backfill ?? BackfillExpression(steps, newName, added.Name) ?? added.Default ?? (added.Nullable ? TypedConstant(added.Type) : null);
             if (guarded.Contains(added.Name))
             {
                 warnings.Add($"{newName}: the new application version does not write the new column {added.Name}: a key, unique constraint, unique index or check names it");
@@ -217,7 +212,7 @@ internal static class AutoLoad
             }
         }
 
-        if (!tableRenamed && searchPath is null && writes.Count == 0)
+        if (!tableRenamed && searchPath is null && plain.Count == 0 && writes.Count == 0)
         {
             return null;
         }
@@ -241,7 +236,7 @@ internal static class AutoLoad
         };
 
         result.Add(await UpdateAsync(connection, load, key, shape, ct));
-        if (await InsertAsync(connection, load, source, shape, warnings, ct) is { } insert)
+        if (Insert(load, source, shape, warnings) is { } insert)
         {
             result.Add(insert);
             if (load.HighestKey is { } highest)
@@ -310,18 +305,15 @@ internal static class AutoLoad
         return new(name, $"UPDATE {shape.Table} SET {self} = {self} WHERE {where}", 30, [load.Keys], Window: shape.Window, SearchPath: shape.SearchPath);
     }
 
-    private static Task<LoadStatement?> InsertAsync(
-        NpgsqlConnection connection, TableLoad load, TableModel source, Shape shape, List<string> warnings, CancellationToken ct)
+    private static LoadStatement? Insert(TableLoad load, TableModel source, Shape shape, List<string> warnings)
     {
-        _ = connection;
-        _ = ct;
         var key = source.PrimaryKey!.Columns;
         var label = shape.Label;
         var otherUnique = source.Uniques.Any(u => !u.Columns.SequenceEqual(key)) || source.Indexes.Any(i => i.Unique && source.PrimaryKey.Name != i.Name);
         if (otherUnique)
         {
             warnings.Add($"{label}: no inserts, it has a unique constraint or unique index besides the primary key (a copied row would violate it)");
-            return Task.FromResult<LoadStatement?>(null);
+            return null;
         }
 
         var dropped = source.Columns.FirstOrDefault(c => !c.Nullable && c.Default is null && c.Identity == IdentityKind.None && c.Generated is null
@@ -329,7 +321,7 @@ internal static class AutoLoad
         if (dropped is not null)
         {
             warnings.Add($"{label}: no inserts, its NOT NULL column {dropped.Name} has no default and the plan drops or renames it");
-            return Task.FromResult<LoadStatement?>(null);
+            return null;
         }
 
         var keyColumn = key.Count == 1 ? source.Columns.First(c => c.Name == key[0]) : null;
@@ -337,7 +329,7 @@ internal static class AutoLoad
         if (!generatesKey && load.NewKeys is null)
         {
             warnings.Add($"{label}: no inserts, its primary key is not a single integer column and has no default (no fresh key can be drawn)");
-            return Task.FromResult<LoadStatement?>(null);
+            return null;
         }
 
         var window = shape.Window;
@@ -357,39 +349,33 @@ internal static class AutoLoad
         {
             if (targets.Count == 0)
             {
-                return Task.FromResult<LoadStatement?>(new($"insert {label}", $"INSERT INTO {sql} DEFAULT VALUES", 20, [], load.Name, 1, window, shape.SearchPath));
+                return new($"insert {label}", $"INSERT INTO {sql} DEFAULT VALUES", 20, [], load.Name, 1, window, shape.SearchPath);
             }
 
-            return Task.FromResult<LoadStatement?>(new($"insert {label}",
+            return new($"insert {label}",
                 $"INSERT INTO {sql} ({string.Join(", ", targets)}) SELECT {string.Join(", ", values)} FROM {sql} WHERE {keyName} = $1", 20,
-                [load.RowKeys], load.Name, 1, window, shape.SearchPath));
+                [load.RowKeys], load.Name, 1, window, shape.SearchPath);
         }
 
         var all = string.Join(", ", targets.Prepend(keyName));
         var select = string.Join(", ", values.Prepend("$1"));
-        return Task.FromResult<LoadStatement?>(new($"insert {label}", $"INSERT INTO {sql} ({all}) SELECT {select} FROM {sql} WHERE {keyName} = $2", 20,
-            [load.NewKeys!, load.RowKeys], load.Name, 1, window, shape.SearchPath));
+        return new($"insert {label}", $"INSERT INTO {sql} ({all}) SELECT {select} FROM {sql} WHERE {keyName} = $2", 20,
+            [load.NewKeys!, load.RowKeys], load.Name, 1, window, shape.SearchPath);
     }
 
-    /// <summary>The version schema the plan creates for <paramref name="schema"/>'s column renames
-    /// (<see cref="PostgresDialect.VersionSchemaName"/>, found in the plan's SQL), or <c>null</c> when it creates none
-    /// (the renames are plain catalog renames, PIPE1042).</summary>
-    private static string? VersionSchema(PlanFolder folder, string schema)
+    /// <summary>The expression the plan's backfill gives <paramref name="column"/> (its step's <c>SET column = expr</c>;
+    /// the desired snapshot does not keep <c>backfill:</c>), or <c>null</c>.</summary>
+    private static string? BackfillExpression(IReadOnlyList<Core.Reports.PlanDocumentStep> steps, QualifiedName table, string column)
     {
-        var name = PostgresDialect.VersionSchemaName(schema, folder.Desired);
-        if (folder.Plan.Steps.Any(s => s.Sql.Contains(name, StringComparison.Ordinal)))
-        {
-            return name;
-        }
-
-        var pattern = new System.Text.RegularExpressions.Regex(@"CREATE SCHEMA (?:IF NOT EXISTS )?""?(" + System.Text.RegularExpressions.Regex.Escape(schema) + @"_v[0-9a-f]{8})\b");
-        return folder.Plan.Steps.Select(s => pattern.Match(s.Sql)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
+        var prefix = SqlIdentifiers.Quote(column) + " = ";
+        return steps.Select(s => s.Backfill)
+            .FirstOrDefault(b => b is not null && b.Table == table && b.SetClause.StartsWith(prefix, StringComparison.Ordinal))?.SetClause[prefix.Length..];
     }
 
     /// <summary>A NOT NULL column without default of the desired table that a shape's inserts do not write.</summary>
     private static string? MissingNotNull(TableModel source, TableModel desired, IReadOnlyList<ShapeColumn> columns, IReadOnlyList<ShapeWrite> writes) =>
         desired.Columns.FirstOrDefault(d => !d.Nullable && d.Default is null && d.Identity == IdentityKind.None && d.Generated is null
-            && d.RenamedFrom is null && source.Columns.All(c => c.Name != d.Name)
+            && source.Columns.All(c => c.Name != d.Name)
             && columns.All(c => c.Name != d.Name) && writes.All(w => w.Column != d.Name || w.Expression is null))?.Name;
 
     /// <summary>The type to cast a value of the new type to (serial kinds are their integer types).</summary>
