@@ -38,7 +38,7 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>A server of its own started with extra settings, e.g.
     /// <c>shared_preload_libraries=pg_stat_statements</c> (each passed as <c>-c name=value</c> at start-up).</summary>
     /// <param name="settings">Server settings (names and values without spaces).</param>
-    public PostgresServer(IReadOnlyDictionary<string, string> settings) =>
+    internal PostgresServer(IReadOnlyDictionary<string, string> settings) =>
         _settings = string.Concat(settings.Select(kv => $" -c {kv.Key}={kv.Value}"));
 
     private PostgresServer(PostgresServer primary) => _primary = primary;
