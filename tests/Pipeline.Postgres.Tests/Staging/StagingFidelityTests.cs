@@ -74,7 +74,7 @@ public sealed class StagingFidelityTests(PostgresServer server)
         Assert.Contains("payment payment_p2022_01 FOR VALUES FROM", partitions, StringComparison.Ordinal);
         Assert.Equal(partitions, await server.QueryAsync(staging, Partitions));
         Assert.Equal("r", await server.QueryAsync(staging, "SELECT partstrat::text FROM pg_partitioned_table WHERE partrelid = 'payment'::regclass"));
-        const string Shares = "SELECT string_agg(tableoid::regclass::text || '=' || round(n::numeric / sum(n) OVER (), 3)::text, ' ' ORDER BY tableoid::regclass::text) FROM (SELECT tableoid, count(*) AS n FROM payment GROUP BY tableoid) AS p";
+        const string Shares = "SELECT string_agg(t || '=' || s, ' ' ORDER BY t) FROM (SELECT tableoid::regclass::text AS t, round(count(*)::numeric / sum(count(*)) OVER (), 3)::text AS s FROM payment GROUP BY tableoid) AS p";
         var productionShares = ParseShares(await server.QueryAsync(production, Shares));
         var stagingShares = ParseShares(await server.QueryAsync(staging, Shares));
         TestContext.Current.TestOutputHelper?.WriteLine($"payment partition shares: production {string.Join(", ", productionShares)}; staging {string.Join(", ", stagingShares)}");
