@@ -231,15 +231,14 @@ public static partial class StagingBuilder
                 foreach (var table in schema.Tables.Where(t => t.Partitioning is not null))
                 {
                     var name = SqlIdentifiers.Qualified(schema.Name, table.Name);
-                    var at = statements.FindIndex(st => st.StartsWith($"CREATE TABLE {name} (", StringComparison.Ordinal) && st.TrimEnd().EndsWith(");", StringComparison.Ordinal));
+                    var at = statements.FindIndex(st => st.StartsWith($"CREATE TABLE {name} (", StringComparison.Ordinal) && st.TrimEnd().TrimEnd(';').EndsWith(')'));
                     if (at < 0)
                     {
                         continue;
                     }
 
                     var partitioning = table.Partitioning!;
-                    var create = statements[at].TrimEnd();
-                    statements[at] = create[..^1] + $" PARTITION BY {partitioning.Key};";
+                    statements[at] = statements[at].TrimEnd().TrimEnd(';') + $" PARTITION BY {partitioning.Key}";
                     var partitions = new List<string>();
                     foreach (var partition in partitioning.Partitions)
                     {
@@ -249,7 +248,7 @@ public static partial class StagingBuilder
                                 $"{schema.Name}.{table.Name}: partition {partition.Schema}.{partition.Name} is itself partitioned in the snapshot, but the model does not record its partition key: it is created as a plain partition ({partition.Bound})");
                         }
 
-                        partitions.Add($"CREATE TABLE {SqlIdentifiers.Qualified(partition.Schema, partition.Name)} PARTITION OF {name} {partition.Bound};");
+                        partitions.Add($"CREATE TABLE {SqlIdentifiers.Qualified(partition.Schema, partition.Name)} PARTITION OF {name} {partition.Bound}");
                     }
 
                     if (partitions.Count == 0)
