@@ -141,11 +141,8 @@ internal static class AutoLoad
         var oldColumns = viaView ? kept.Concat(viewRenames!.Value.Columns.Keys.Select(c => new ShapeColumn(c, c))).ToList() : kept;
         var old = new Shape(name.ToString(), SqlIdentifiers.Qualified(name), tableRenamed || viaView ? LoadWindow.UntilContract : LoadWindow.Throughout, null,
             oldColumns, [], UniqueAndCheckColumns(source), MissingNotNull(source, desired, oldColumns, []));
-        if (tableRenamed)
-        {
-            warnings.Add($"{name}: the old application version uses the old name (the plan's compatibility view) until contract starts; the new version uses {newName} from the end of expand");
-        }
-
+        // A renamed table: the old version uses the old name (the plan's compatibility view) until contract starts, the
+        // new version the new name from the end of expand (the statements' windows say so; nothing is left out).
         var result = new List<LoadStatement>();
         result.AddRange(await ForShapeAsync(connection, table, source, old, warnings, ct));
 
