@@ -83,10 +83,20 @@ internal sealed class ApplyProcess : IDisposable
     }
 
     /// <summary>Waits for a normal exit and returns the exit code.</summary>
+    /// <exception cref="TimeoutException">The process is still running after <paramref name="timeout"/>; the message
+    /// holds its output so far (the process is left for <see cref="Dispose"/> to kill).</exception>
     public async Task<int> WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);
-        await _process.WaitForExitAsync(cts.Token);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            throw new TimeoutException($"still running after {timeout.TotalSeconds:0} s; its output so far:\n{Output}");
+        }
+
         _process.WaitForExit();
         return _process.ExitCode;
     }
