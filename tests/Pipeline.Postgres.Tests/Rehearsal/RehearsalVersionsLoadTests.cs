@@ -58,12 +58,17 @@ public sealed class RehearsalVersionsLoadTests(PostgresServer server) : IDisposa
     }
 
     /// <summary>The new version ran only after expand: no new-version statement in an expand step's window, some in the
-    /// later steps' windows.</summary>
+    /// later steps' windows when they last long enough to hold statements.</summary>
     private static void AssertNewVersionAfterExpand(RehearsalDocument doc, RehearsalLoad load)
     {
         var phases = doc.Steps.ToDictionary(s => s.Ordinal, s => s.Phase);
         Assert.All(load.Steps.Where(s => phases[s.Ordinal] == Phase.Expand), s => Assert.Equal(0, s.Mix!.NewVersion));
-        Assert.True(load.Steps.Where(s => phases[s.Ordinal] != Phase.Expand).Sum(s => s.Mix!.NewVersion) > 0, RehearsalReportWriter.Section(doc));
+        // Later steps that are catalog-only last a few ms: only windows long enough to hold statements must show some.
+        var later = load.Steps.Where(s => phases[s.Ordinal] != Phase.Expand).ToList();
+        if (later.Sum(s => s.EndMs - s.StartMs) >= 500)
+        {
+            Assert.True(later.Sum(s => s.Mix!.NewVersion) > 0, RehearsalReportWriter.Section(doc));
+        }
         Assert.All(load.Statements.Where(s => s.Name.EndsWith(" (new version)", StringComparison.Ordinal)), s => Assert.Equal(LoadStatementInfo.AfterExpand, s.Window));
     }
 
