@@ -28,10 +28,26 @@ public sealed record RehearsalLoad(
     string? Chart);
 
 /// <summary>One statement template of a load.</summary>
-/// <param name="Name">Short name, e.g. <c>update public.orders</c>.</param>
+/// <param name="Name">Short name, e.g. <c>update public.orders</c> (<c>… (new version)</c> for the new application
+/// version's statements of <c>--load auto</c>).</param>
 /// <param name="Sql">The SQL text with <c>$n</c> parameters.</param>
-/// <param name="Weight">Relative weight: the share of statements is weight / sum of weights.</param>
-public sealed record LoadStatementInfo(string Name, string Sql, double Weight);
+/// <param name="Weight">Relative weight: the share of statements is weight / sum of the weights of the statements
+/// running at that moment (see <paramref name="Window"/>).</param>
+/// <param name="Window">When it runs: <see cref="Throughout"/>, <see cref="UntilContract"/> (the old application
+/// version only) or <see cref="AfterExpand"/> (the new application version, deployed once expand is done).</param>
+/// <param name="SearchPath">The search_path of the connections it runs on, or <c>null</c> for the server's
+/// default.</param>
+public sealed record LoadStatementInfo(string Name, string Sql, double Weight, string Window = LoadStatementInfo.Throughout, string? SearchPath = null)
+{
+    /// <summary>Runs from before the first step to after the last.</summary>
+    public const string Throughout = "throughout";
+
+    /// <summary>Runs until contract starts.</summary>
+    public const string UntilContract = "until contract";
+
+    /// <summary>Runs from the end of expand.</summary>
+    public const string AfterExpand = "after expand";
+}
 
 /// <summary>Client figures over an interval. A statement's latency is an upper bound of the time it waited for
 /// locks (https://www.postgresql.org/docs/current/explicit-locking.html).</summary>
@@ -66,4 +82,21 @@ public sealed record ClientFigures(
 /// <param name="Clients">Figures of the statements attributed to the step (those that overlapped it most).</param>
 /// <param name="BlocksReads">Whether the step was observed holding a lock that blocks reads (ACCESS EXCLUSIVE).</param>
 /// <param name="BlocksWrites">Whether the step was observed holding a lock that blocks writes (SHARE and stronger).</param>
-public sealed record ClientStepFigures(int Ordinal, double StartMs, double EndMs, ClientFigures Clients, bool BlocksReads = false, bool BlocksWrites = false);
+/// <param name="Mix">What the statements attributed to the step were, or <c>null</c> (a rehearsal recorded before the
+/// mix was).</param>
+public sealed record ClientStepFigures(
+    int Ordinal, double StartMs, double EndMs, ClientFigures Clients, bool BlocksReads = false, bool BlocksWrites = false, ClientMix? Mix = null);
+
+/// <summary>The statements of an interval by kind (from the statement's first keyword) and by application version.</summary>
+/// <param name="Reads"><c>SELECT</c> statements.</param>
+/// <param name="Updates"><c>UPDATE</c> statements.</param>
+/// <param name="Inserts"><c>INSERT</c> statements.</param>
+/// <param name="Deletes"><c>DELETE</c> statements.</param>
+/// <param name="Other">Any other statement (<c>WITH</c>, …).</param>
+/// <param name="NewVersion">Of all these, the statements of the new application version (statements that run from the
+/// end of expand, through the shape expand creates).</param>
+public sealed record ClientMix(long Reads, long Updates, long Inserts, long Deletes, long Other, long NewVersion)
+{
+    /// <summary>No statement.</summary>
+    public static ClientMix None { get; } = new(0, 0, 0, 0, 0, 0);
+}

@@ -163,7 +163,7 @@ public static class RehearsalReportWriter
         line("");
         var rate = load.TargetRate > 0 ? $"target {Number(load.TargetRate)} statements/s" : "as fast as they can";
         line($"- **Load:** `{Escape(load.Source)}`, {load.Clients} client(s), {rate}; {load.Statements.Count} statement template(s): "
-            + Escape(string.Join(", ", load.Statements.Select(s => $"{s.Name} ({Number(s.Weight)})"))));
+            + Escape(string.Join(", ", load.Statements.Select(s => $"{s.Name} ({Number(s.Weight)}{(s.Window == LoadStatementInfo.Throughout ? "" : ", " + s.Window)})"))));
         line($"- **All clients:** {Figures(load.Total)}");
         line($"- **Outside the steps:** {Figures(load.OutsideSteps)}");
         foreach (var warning in load.Warnings)
@@ -195,8 +195,8 @@ public static class RehearsalReportWriter
         }
 
         var steps = doc.Steps.ToDictionary(s => s.Ordinal);
-        line("| # | Step | Est. lock ms | Observed held ms | Window ms | Statements | Stmts/s | p50 ms | p99 ms | Max ms | Errors | Lock waits (longest ms) |");
-        line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        line("| # | Step | Est. lock ms | Observed held ms | Window ms | Statements | Stmts/s | p50 ms | p99 ms | Max ms | Errors | Lock waits (longest ms) | Read / update / insert / delete (new version) |");
+        line("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         foreach (var s in load.Steps)
         {
             var step = steps.GetValueOrDefault(s.Ordinal);
@@ -204,13 +204,19 @@ public static class RehearsalReportWriter
             var c = s.Clients;
             line($"| {s.Ordinal} | {Escape(step?.Summary ?? "")} | {Number(step?.EstimatedLockMs ?? 0)} | {held} | {Number(s.EndMs - s.StartMs)} "
                 + $"| {c.Statements.ToString(CultureInfo.InvariantCulture)} | {Number(c.PerSecond)} | {Decimal(c.P50Ms)} | {Decimal(c.P99Ms)} | {Decimal(c.MaxMs)} "
-                + $"| {(c.Errors > 0 ? $"**{c.Errors.ToString(CultureInfo.InvariantCulture)}**" : "0")} | {c.LockWaits.ToString(CultureInfo.InvariantCulture)} ({Number(c.MaxLockWaitMs)}) |");
+                + $"| {(c.Errors > 0 ? $"**{c.Errors.ToString(CultureInfo.InvariantCulture)}**" : "0")} | {c.LockWaits.ToString(CultureInfo.InvariantCulture)} ({Number(c.MaxLockWaitMs)}) "
+                + $"| {Mix(s.Mix)} |");
         }
 
         line("");
         line("*A client statement counts toward the step whose window it overlaps most; its latency bounds the time it waited for locks. Lock waits: client backends seen with an ungranted lock in `pg_locks` (sampled every 10 ms).*");
         line("");
     }
+
+    /// <summary><c>reads / updates / inserts / deletes (new version)</c>, other statements after a <c>+</c>.</summary>
+    private static string Mix(ClientMix? m) => m is null
+        ? "–"
+        : string.Create(CultureInfo.InvariantCulture, $"{m.Reads} / {m.Updates} / {m.Inserts} / {m.Deletes}{(m.Other > 0 ? $" + {m.Other}" : "")} ({m.NewVersion})");
 
     private static string Figures(ClientFigures c) =>
         $"{c.Statements.ToString(CultureInfo.InvariantCulture)} statements ({Number(c.PerSecond)}/s), p50 {Decimal(c.P50Ms)} ms, p99 {Decimal(c.P99Ms)} ms, max {Decimal(c.MaxMs)} ms, "

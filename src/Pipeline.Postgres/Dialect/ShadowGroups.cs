@@ -32,7 +32,10 @@ internal sealed record ShadowColumn(
     public string Name => From.Name;
 
     /// <summary>Name of the shadow column during the window: <c>_pipeline_new_{column}</c>.</summary>
-    public string ShadowName => SqlIdentifiers.Truncate("_pipeline_new_" + Name);
+    public string ShadowName => ShadowNameOf(Name);
+
+    /// <summary>Name of the shadow column of <paramref name="column"/>: <c>_pipeline_new_{column}</c>.</summary>
+    public static string ShadowNameOf(string column) => SqlIdentifiers.Truncate("_pipeline_new_" + column);
 
     /// <summary>Name the old column gets at the swap, until it is dropped: <c>_pipeline_old_{column}</c>.</summary>
     public string OldName => SqlIdentifiers.Truncate("_pipeline_old_" + Name);

@@ -433,6 +433,11 @@ public static class Rehearser
                     completed = false;
                     break;
                 }
+
+                if (phase == Phase.Expand)
+                {
+                    runner?.ExpandCompleted(); // the new application version is deployed once expand is done
+                }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

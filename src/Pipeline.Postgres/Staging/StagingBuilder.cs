@@ -79,6 +79,7 @@ public static partial class StagingBuilder
         private readonly Dictionary<QualifiedName, List<object[]>> _keys = [];
         private readonly Random _random = new(options.Seed);
         private readonly PhaseClock _clock = new();
+        private readonly HashSet<QualifiedName> _partitioned = [];
 
         public async Task<StagingResult> ExecuteAsync(CancellationToken ct)
         {
@@ -103,8 +104,8 @@ public static partial class StagingBuilder
                     await StagingCatalog.ExecuteAsync(connection, $"CREATE SEQUENCE IF NOT EXISTS {sequence}", ct).ConfigureAwait(false);
                 }
 
-                await ExecutePlanAsync(Planner.Plan(bare, DatabaseModel.Empty, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "empty staging database"), ct)
-                    .ConfigureAwait(false);
+                await ExecutePlanAsync(Planner.Plan(bare, DatabaseModel.Empty, PostgresProvider.Instance.Planning, new PlanOptions(AllowDataLoss: true), "empty staging database"), ct,
+                        partitioned: full).ConfigureAwait(false);
             }
 
             var order = FillOrder(full, out var deferred);
@@ -229,15 +230,23 @@ public static partial class StagingBuilder
             }).ToList(),
         };
 
-        private async Task ExecutePlanAsync(MigrationPlan plan, CancellationToken ct)
+        /// <summary>Runs the steps of <paramref name="plan"/>; with <paramref name="partitioned"/>, the CREATE TABLE of each
+        /// of its partitioned tables gets the table's <c>PARTITION BY</c> and is followed by its partitions
+        /// (<see cref="PartitionStatements"/>).</summary>
+        private async Task ExecutePlanAsync(MigrationPlan plan, CancellationToken ct, DatabaseModel? partitioned = null)
         {
-            foreach (var statement in Statements(plan))
+            foreach (var statement in partitioned is null ? Statements(plan) : Steps(plan).SelectMany(step => PartitionStatements(step.Sql, partitioned)).ToList())
             {
                 await StagingCatalog.ExecuteAsync(connection, statement, ct).ConfigureAwait(false);
             }
         }
 
-        private static List<string> Statements(MigrationPlan plan)
+        private static List<string> Statements(MigrationPlan plan) =>
+            Steps(plan).SelectMany(s => SqlScriptSplitter.Split(s.Sql)).ToList();
+
+        /// <summary>The steps of <paramref name="plan"/> to run on a new database.</summary>
+        /// <exception cref="StagingException">The plan has errors or blocked steps.</exception>
+        private static List<PlanStep> Steps(MigrationPlan plan)
         {
             var errors = plan.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
             if (errors.Count > 0 || plan.Steps.Any(s => s.Blocked))
@@ -247,7 +256,7 @@ public static partial class StagingBuilder
             }
 
             // A cleanup step drops an INVALID index left by an earlier attempt: a new database has none.
-            return plan.Steps.Where(s => s.Kind != StepKind.Cleanup).SelectMany(s => SqlScriptSplitter.Split(s.Sql)).ToList();
+            return plan.Steps.Where(s => s.Kind != StepKind.Cleanup).ToList();
         }
 
         /// <summary>
@@ -295,6 +304,57 @@ public static partial class StagingBuilder
             {
                 await StagingCatalog.ExecuteAsync(connection, statement, ct).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>
+        /// The statements of a step of the bare plan: a <c>CREATE TABLE</c> of a table the snapshot records as
+        /// partitioned becomes <c>CREATE TABLE … PARTITION BY {key}</c>, followed by one
+        /// <c>CREATE TABLE {partition} PARTITION OF {table} {bound}</c> per partition, with the key and bounds as the
+        /// snapshot recorded them (<c>pg_get_partkeydef</c>, <c>pg_get_expr(relpartbound)</c>;
+        /// https://www.postgresql.org/docs/current/sql-createtable.html). The load's COPY into the parent then routes
+        /// each row to its partition (https://www.postgresql.org/docs/current/sql-copy.html). The model does not carry a
+        /// sub-partitioned partition's own key: such a partition is created as a plain partition, warned (PIPE6050).
+        /// </summary>
+        private List<string> PartitionStatements(string sql, DatabaseModel model)
+        {
+            var statements = SqlScriptSplitter.Split(sql).ToList();
+            foreach (var schema in model.Schemas)
+            {
+                foreach (var table in schema.Tables.Where(t => t.Partitioning is not null))
+                {
+                    var name = SqlIdentifiers.Qualified(schema.Name, table.Name);
+                    var at = statements.FindIndex(st => st.StartsWith($"CREATE TABLE {name} (", StringComparison.Ordinal) && st.TrimEnd().TrimEnd(';').EndsWith(')'));
+                    if (at < 0)
+                    {
+                        continue;
+                    }
+
+                    var partitioning = table.Partitioning!;
+                    statements[at] = statements[at].TrimEnd().TrimEnd(';') + $" PARTITION BY {partitioning.Key}";
+                    var partitions = new List<string>();
+                    foreach (var partition in partitioning.Partitions)
+                    {
+                        if (partition.Partitioned)
+                        {
+                            Warn(StagingCodes.SubPartitionFlattened,
+                                $"{schema.Name}.{table.Name}: partition {partition.Schema}.{partition.Name} is itself partitioned in the snapshot, but the model does not record its partition key: it is created as a plain partition ({partition.Bound})");
+                        }
+
+                        partitions.Add($"CREATE TABLE {SqlIdentifiers.Qualified(partition.Schema, partition.Name)} PARTITION OF {name} {partition.Bound}");
+                    }
+
+                    if (partitions.Count == 0)
+                    {
+                        Warn(StagingCodes.PartitionRowsUnroutable,
+                            $"{schema.Name}.{table.Name}: partitioned ({partitioning.Strategy}) with no partition in the snapshot: created without partitions, so it holds no rows");
+                    }
+
+                    statements.InsertRange(at + 1, partitions);
+                    _partitioned.Add(new QualifiedName(schema.Name, table.Name));
+                }
+            }
+
+            return statements;
         }
 
         /// <summary>Parents before children (Kahn's algorithm over the foreign keys, ties in snapshot order); a
@@ -566,6 +626,19 @@ public static partial class StagingBuilder
         /// transaction that truncated it gets a visibility map and no free space map, two or three pages that are a
         /// visible share of a small table's size (production's tables have a free space map).</summary>
         private async Task<long> CopyAsync(QualifiedName name, string qualified, List<ColumnPlan> plans, int rows, bool[] dropped, bool freeze, CancellationToken ct)
+        {
+            try
+            {
+                return await CopyRowsAsync(name, qualified, plans, rows, dropped, freeze, ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.CheckViolation && _partitioned.Contains(name))
+            {
+                throw new StagingException(StagingCodes.PartitionRowsUnroutable,
+                    $"{name}: a generated row fits no partition ({ex.MessageText}): the partitions of the snapshot do not cover the values its statistics give the partition key; add a DEFAULT partition on production or exclude the table");
+            }
+        }
+
+        private async Task<long> CopyRowsAsync(QualifiedName name, string qualified, List<ColumnPlan> plans, int rows, bool[] dropped, bool freeze, CancellationToken ct)
         {
             var list = string.Join(", ", plans.Select(p => SqlIdentifiers.Quote(p.Name)));
             var loaded = 0L;

@@ -26,4 +26,12 @@ public static class StagingCodes
 
     /// <summary>Error: a statement of the build failed on the staging server (the message names it).</summary>
     public const string StatementFailed = "PIPE6008";
+
+    /// <summary>Warning: a partition that is itself partitioned is created as a plain partition (the model does not
+    /// record its own partition key).</summary>
+    public const string SubPartitionFlattened = "PIPE6050";
+
+    /// <summary>Error (warning for a partitioned table without partitions): generated rows of a partitioned table that
+    /// no partition accepts.</summary>
+    public const string PartitionRowsUnroutable = "PIPE6051";
 }

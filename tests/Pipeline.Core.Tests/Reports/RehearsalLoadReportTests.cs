@@ -19,14 +19,17 @@ public class RehearsalLoadReportTests
         Budgets = new RehearsalBudgets(MaxClientLatencyMs: 600),
         Load = new RehearsalLoad(
             "auto", 4, 200,
-            [new LoadStatementInfo("read public.t", "SELECT id FROM public.t WHERE id = $1", 50)],
+            [
+                new LoadStatementInfo("read public.t", "SELECT id FROM public.t WHERE id = $1", 50),
+                new LoadStatementInfo("update public.t (new version)", "UPDATE t SET c2 = $1 WHERE id = $2", 30, LoadStatementInfo.AfterExpand, "public_v1, public"),
+            ],
             ["public.u: no inserts, it has a unique constraint"],
             Clients(900, 1, 3),
             Clients(20),
             [
                 new ClientStepFigures(1, 500, 512.6, Clients(12), BlocksReads: true, BlocksWrites: true),
                 new ClientStepFigures(2, 530, 1185, Clients(900, waits: 3), BlocksWrites: true),
-                new ClientStepFigures(3, 1200, 2100, Clients(40, errors: 1)),
+                new ClientStepFigures(3, 1200, 2100, Clients(40, errors: 1), Mix: new ClientMix(50, 30, 12, 6, 2, 41)),
             ],
             "rehearsals/20250301T100003000Z.png"),
     };
@@ -36,11 +39,11 @@ public class RehearsalLoadReportTests
     {
         var md = RehearsalReportWriter.Section(LoadDoc());
         Assert.Contains("under load, no client statement slower than 600 ms and at most 0 failed client statement(s) per step", md, StringComparison.Ordinal);
-        Assert.Contains("- **Load:** `auto`, 4 client(s), target 200 statements/s; 1 statement template(s): read public.t (50)", md, StringComparison.Ordinal);
+        Assert.Contains("- **Load:** `auto`, 4 client(s), target 200 statements/s; 2 statement template(s): read public.t (50), update public.t (new version) (30, after expand)", md, StringComparison.Ordinal);
         Assert.Contains("- **Left out:** public.u: no inserts, it has a unique constraint", md, StringComparison.Ordinal);
         Assert.Contains("![Client latency over time, with the steps' lock windows](rehearsals/20250301T100003000Z.png)", md, StringComparison.Ordinal);
         Assert.Contains("| 2 | create index t_c_idx \\| concurrently | 800 | 640 | 655 | 100 | 50 | 1.5 | 810.0 | 900.0 | 0 | 3 (898) |", md, StringComparison.Ordinal);
-        Assert.Contains("| 3 | backfill public.t.c | 0 | – | 900 | 100 | 50 | 1.5 | 36.0 | 40.0 | **1** | 0 (0) |", md, StringComparison.Ordinal);
+        Assert.Contains("| 3 | backfill public.t.c | 0 | – | 900 | 100 | 50 | 1.5 | 36.0 | 40.0 | **1** | 0 (0) | 50 / 30 / 12 / 6 + 2 (41) |", md, StringComparison.Ordinal);
         var mermaid = ReportWritersTests.MermaidBlock(md);
         Assert.Contains(":crit, s1, 500, ", mermaid, StringComparison.Ordinal); // blocks reads
         Assert.Contains(":crit, s2, 530, 1185", mermaid, StringComparison.Ordinal); // over the client budget

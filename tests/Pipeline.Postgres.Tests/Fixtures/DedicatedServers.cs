@@ -16,6 +16,22 @@ public sealed class DedicatedServer : IAsyncLifetime
     public ValueTask DisposeAsync() => Server.DisposeAsync();
 }
 
+/// <summary>A server of a test class's own with <c>pg_stat_statements</c> loaded
+/// (<c>shared_preload_libraries = 'pg_stat_statements'</c>, which only takes effect at server start;
+/// https://www.postgresql.org/docs/current/pgstatstatements.html). Debian's <c>postgresql-NN</c> package, which
+/// <c>.ci/run</c> installs, ships the extension (contrib is part of it).</summary>
+public sealed class StatementStatsServer : IAsyncLifetime
+{
+    /// <summary>The server.</summary>
+    public PostgresServer Server { get; } = new(new Dictionary<string, string> { ["shared_preload_libraries"] = "pg_stat_statements" });
+
+    /// <inheritdoc />
+    public ValueTask InitializeAsync() => Server.InitializeAsync();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}
+
 /// <summary>A primary of a test class's own with one streaming standby on another loopback port (class fixture), for
 /// replication-lag tests: pausing the standby's replay must not affect other tests.</summary>
 public sealed class ReplicatedServer : IAsyncLifetime

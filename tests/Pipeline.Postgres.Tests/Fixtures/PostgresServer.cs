@@ -28,11 +28,18 @@ public sealed class PostgresServer : IAsyncLifetime
     private string? _root;
     private string? _startError;
     private int _port;
+    private readonly string _settings = "";
 
     /// <summary>A server of its own (initdb), started by <see cref="InitializeAsync"/>.</summary>
     public PostgresServer()
     {
     }
+
+    /// <summary>A server of its own started with extra settings, e.g.
+    /// <c>shared_preload_libraries=pg_stat_statements</c> (each passed as <c>-c name=value</c> at start-up).</summary>
+    /// <param name="settings">Server settings (names and values without spaces).</param>
+    internal PostgresServer(IReadOnlyDictionary<string, string> settings) =>
+        _settings = string.Concat(settings.Select(kv => $" -c {kv.Key}={kv.Value}"));
 
     private PostgresServer(PostgresServer primary) => _primary = primary;
 
@@ -237,7 +244,7 @@ public sealed class PostgresServer : IAsyncLifetime
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var port = FreePort();
-            var options = $"-p {port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400";
+            var options = $"-p {port} -k {_root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" + _settings;
             if (_primary is not null)
             {
                 // A standby reports its replay position at least every second (default 10 s), so the primary sees a

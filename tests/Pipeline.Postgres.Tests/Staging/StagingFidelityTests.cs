@@ -22,8 +22,7 @@ public sealed class StagingFidelityTests(PostgresServer server)
 
     private async Task AssertConstraintsValidAsync(string production, string staging)
     {
-        // Partitions are not created (the planner creates a partitioned table as one plain table): their inherited
-        // constraints are left out on production's side.
+        // The partitions' own constraints (inherited from the parent) are compared through the parent's.
         const string Constraints = "SELECT conrelid::regclass::text || ' ' || conname || ' ' || contype::text FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid WHERE connamespace = 'public'::regnamespace AND NOT r.relispartition ORDER BY 1";
         Assert.Equal(await server.QueryAsync(production, Constraints), await server.QueryAsync(staging, Constraints));
         Assert.Equal("0", await server.QueryAsync(staging, "SELECT count(*) FROM pg_constraint WHERE NOT convalidated"));
@@ -59,7 +58,29 @@ public sealed class StagingFidelityTests(PostgresServer server)
         Assert.True(failures.Count + sizeFailures.Count == 0, string.Join("\n", failures.Concat(sizeFailures)));
         Assert.Contains(result.Warnings, w => w.Contains(StagingCodes.TypeNotSynthesised, StringComparison.Ordinal) && w.Contains("film.fulltext", StringComparison.Ordinal));
         await AssertConstraintsValidAsync(production, staging);
+
+        // payment is partitioned by range on both sides, with the same partitions and bounds, and the generated rows
+        // were routed to the partitions in production's proportions (the partition key follows its histogram).
+        const string Partitions = """
+            SELECT i.inhparent::regclass::text || ' ' || c.relname || ' ' || pg_get_expr(c.relpartbound, c.oid)
+              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1
+            """;
+        var partitions = await server.QueryAsync(production, Partitions);
+        Assert.Contains("payment payment_p2022_01 FOR VALUES FROM", partitions, StringComparison.Ordinal);
+        Assert.Equal(partitions, await server.QueryAsync(staging, Partitions));
+        Assert.Equal("r", await server.QueryAsync(staging, "SELECT partstrat::text FROM pg_partitioned_table WHERE partrelid = 'payment'::regclass"));
+        const string Shares = "SELECT string_agg(t || '=' || s, ' ' ORDER BY t) FROM (SELECT tableoid::regclass::text AS t, round(count(*)::numeric / sum(count(*)) OVER (), 3)::text AS s FROM payment GROUP BY tableoid) AS p";
+        var productionShares = ParseShares(await server.QueryAsync(production, Shares));
+        var stagingShares = ParseShares(await server.QueryAsync(staging, Shares));
+        TestContext.Current.TestOutputHelper?.WriteLine($"payment partition shares: production {string.Join(", ", productionShares)}; staging {string.Join(", ", stagingShares)}");
+        Assert.Equal(productionShares.Keys.Order(), stagingShares.Keys.Order());
+        Assert.All(productionShares, p => Assert.True(Math.Abs(p.Value - stagingShares[p.Key]) <= 0.03, $"{p.Key}: {p.Value} vs {stagingShares[p.Key]}"));
+        Assert.DoesNotContain(result.Warnings, w => w.Contains(StagingCodes.SubPartitionFlattened, StringComparison.Ordinal));
     }
+
+    private static Dictionary<string, double> ParseShares(string text) =>
+        text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('='))
+            .ToDictionary(p => p[0], p => double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
 
     [Fact]
     public async Task Skewed_table_staging_matches_production_statistics()

@@ -25,13 +25,24 @@ internal static class LoadFigures
         LoadRecording recording, IReadOnlyList<StepWindow> windows)
     {
         var byStep = windows.ToDictionary(w => w.Ordinal, _ => new Bucket());
+        var mixes = windows.ToDictionary(w => w.Ordinal, _ => new long[6]);
         var outside = new Bucket();
         var total = new Bucket();
+        var kinds = statements.Select(Kind).ToArray();
         foreach (var e in recording.Events)
         {
-            var bucket = Attribute(windows, e.StartMs, e.StartMs + e.LatencyMs) is { } ordinal ? byStep[ordinal] : outside;
+            var step = Attribute(windows, e.StartMs, e.StartMs + e.LatencyMs);
+            var bucket = step is { } ordinal ? byStep[ordinal] : outside;
             bucket.Add(e);
             total.Add(e);
+            if (step is { } o)
+            {
+                mixes[o][kinds[e.Statement]]++;
+                if (statements[e.Statement].Window == LoadWindow.AfterExpand)
+                {
+                    mixes[o][5]++;
+                }
+            }
         }
 
         foreach (var w in recording.LockWaits)
@@ -50,8 +61,25 @@ internal static class LoadFigures
             warnings,
             total.Figures(recording.EndMs),
             outside.Figures(Math.Max(0, recording.EndMs - stepped)),
-            windows.Select(w => new ClientStepFigures(w.Ordinal, Round(w.StartMs), Round(w.EndMs), byStep[w.Ordinal].Figures(w.EndMs - w.StartMs))).ToList(),
+            windows.Select(w => new ClientStepFigures(w.Ordinal, Round(w.StartMs), Round(w.EndMs), byStep[w.Ordinal].Figures(w.EndMs - w.StartMs),
+                Mix: Mix(mixes[w.Ordinal]))).ToList(),
             null);
+    }
+
+    private static ClientMix Mix(long[] m) => new(m[0], m[1], m[2], m[3], m[4], m[5]);
+
+    /// <summary>0 read, 1 update, 2 insert, 3 delete, 4 other: the statement's first keyword.</summary>
+    private static int Kind(LoadStatement statement)
+    {
+        var first = LoadStatement.StripQuoted(statement.Sql).TrimStart().Split([' ', '\n', '\t', '('], 2)[0].ToUpperInvariant();
+        return first switch
+        {
+            "SELECT" => 0,
+            "UPDATE" => 1,
+            "INSERT" => 2,
+            "DELETE" => 3,
+            _ => 4,
+        };
     }
 
     /// <summary>The ordinal of the window that [<paramref name="start"/>, <paramref name="end"/>] overlaps most, or

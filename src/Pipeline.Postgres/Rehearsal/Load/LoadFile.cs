@@ -44,7 +44,8 @@ internal sealed record LoadStatementSpec(string Name, string Sql, double Weight,
 /// {sample: schema.table.column} | {newKey: schema.table.column} | {values: [...]}]}</c>, one parameter source per
 /// <c>$n</c>, in order; weight defaults to 1;</item>
 /// <item>the top statements of pg_stat_statements: <c>topStatements:</c> (as <c>pipeline snapshot --with-stats</c>
-/// records them) or a top-level list of <c>{query, calls}</c>: the weight is <c>calls</c>, the parameters are inferred
+/// records them; the snapshot file itself is accepted, its <c>statistics.topStatements</c> read) or a top-level list of
+/// <c>{query, calls}</c>: the weight is <c>calls</c>, the parameters are inferred
 /// from the SQL (<see cref="LoadResolver"/>).</item>
 /// </list>
 /// </summary>
@@ -93,7 +94,8 @@ internal static class LoadFile
             YamlSequenceNode s => s,
             YamlMappingNode m when Child(m, "statements") is YamlSequenceNode s => s,
             YamlMappingNode m when Child(m, "topStatements") is YamlSequenceNode s => s,
-            _ => throw Error(file, root, "expected `statements:` (a list of {sql, weight, params}), `topStatements:` or a list of pg_stat_statements {query, calls}"),
+            YamlMappingNode m when Child(m, "statistics") is YamlMappingNode st && Child(st, "topStatements") is YamlSequenceNode s => s,
+            _ => throw Error(file, root, "expected `statements:` (a list of {sql, weight, params}), `topStatements:`, a snapshot with `statistics.topStatements` or a list of pg_stat_statements {query, calls}"),
         };
 
         var specs = list.Children.Select(n => Entry(file, n)).ToList();

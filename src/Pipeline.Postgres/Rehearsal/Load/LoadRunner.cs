@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
@@ -37,7 +38,9 @@ internal sealed record LoadRecording(
 /// text parameters drawn per statement; every statement's latency and error is kept. A monitor connection reads
 /// <c>pg_locks</c> every 10 ms for the clients' backends that wait for a lock (<c>waitstart</c>, PostgreSQL 14+;
 /// https://www.postgresql.org/docs/current/view-pg-locks.html). A lost client connection is an error and is opened
-/// again.
+/// again. Statements with a <see cref="LoadStatement.SearchPath"/> run on a second connection of the same client opened
+/// with that search_path (the new application version of a column rename); statements run only in their
+/// <see cref="LoadStatement.Window"/> (<see cref="ExpandCompleted"/>, <see cref="ContractStarted"/>).
 /// </summary>
 internal sealed class LoadRunner : IAsyncDisposable
 {
@@ -53,15 +56,16 @@ internal sealed class LoadRunner : IAsyncDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly CancellationTokenSource _stop = new();
     private readonly CancellationTokenSource _abort = new();
-    private readonly int[] _pids;
+    private readonly ConcurrentDictionary<(int Client, string Path), int> _pids = new();
     private readonly List<LoadEvent>[] _events;
     private readonly Dictionary<QualifiedName, long>[] _rows;
     private readonly Dictionary<(int Pid, DateTime Since), LockWait> _waits = [];
-    private readonly double[] _all;
+    private readonly double[] _beforeExpandEnd;
+    private readonly double[] _window;
     private readonly double[] _duringContract;
     private readonly List<Task> _tasks = [];
     private string? _monitorFailure;
-    private volatile bool _contract;
+    private volatile int _stage;
 
     private LoadRunner(string connectionString, IReadOnlyList<LoadStatement> statements, int clients, double rate)
     {
@@ -73,18 +77,29 @@ internal sealed class LoadRunner : IAsyncDisposable
         }.ConnectionString;
         _statements = statements;
         _intervalMs = rate <= 0 ? 0 : 1000.0 * clients / rate;
-        _pids = new int[clients];
         _events = Enumerable.Range(0, clients).Select(_ => new List<LoadEvent>()).ToArray();
         _rows = Enumerable.Range(0, clients).Select(_ => new Dictionary<QualifiedName, long>()).ToArray();
-        _all = Cumulative(statements, _ => true);
-        _duringContract = Cumulative(statements, s => !s.UntilContract);
+        _beforeExpandEnd = Cumulative(statements, s => s.Window != LoadWindow.AfterExpand);
+        _window = Cumulative(statements, _ => true);
+        _duringContract = Cumulative(statements, s => s.Window != LoadWindow.UntilContract);
     }
 
     /// <summary>Milliseconds since the load started (the clock of every figure it records).</summary>
     public double NowMs => _clock.Elapsed.TotalMilliseconds;
 
-    /// <summary>Set when the contract phase starts: statements marked <see cref="LoadStatement.UntilContract"/> stop.</summary>
-    public void ContractStarted() => _contract = true;
+    /// <summary>Set when the expand phase has completed: statements of <see cref="LoadWindow.AfterExpand"/> (the new
+    /// application version) start.</summary>
+    public void ExpandCompleted()
+    {
+        if (_stage < 1)
+        {
+            _stage = 1;
+        }
+    }
+
+    /// <summary>Set when the contract phase starts: statements of <see cref="LoadWindow.UntilContract"/> stop (and
+    /// those of <see cref="LoadWindow.AfterExpand"/> run, should expand have had no step).</summary>
+    public void ContractStarted() => _stage = 2;
 
     /// <summary>Opens the client and monitor connections and starts the clients.</summary>
     /// <exception cref="NpgsqlException">A connection cannot be opened.</exception>
@@ -101,7 +116,7 @@ internal sealed class LoadRunner : IAsyncDisposable
                 var connection = new NpgsqlConnection(runner._connectionString);
                 connections.Add(connection);
                 await connection.OpenAsync(ct);
-                runner._pids[i] = connection.ProcessID;
+                runner._pids[(i, "")] = connection.ProcessID;
             }
 
             var monitor = new NpgsqlConnection(runner._connectionString);
@@ -180,6 +195,7 @@ internal sealed class LoadRunner : IAsyncDisposable
     {
         var random = new Random(unchecked((client + 1) * 7919));
         var events = _events[client];
+        var others = new Dictionary<string, NpgsqlConnection>(StringComparer.Ordinal);
         var next = NowMs;
         try
         {
@@ -218,16 +234,31 @@ internal sealed class LoadRunner : IAsyncDisposable
                 string? error = null;
                 try
                 {
-                    if (connection.State != System.Data.ConnectionState.Open)
+                    var path = statement.SearchPath ?? "";
+                    var on = path.Length == 0 ? connection : others.GetValueOrDefault(path);
+                    if (on is null || on.State != System.Data.ConnectionState.Open)
                     {
-                        await connection.DisposeAsync();
-                        connection = new NpgsqlConnection(_connectionString);
-                        await connection.OpenAsync(_abort.Token);
-                        _pids[client] = connection.ProcessID;
+                        if (on is not null)
+                        {
+                            await on.DisposeAsync();
+                        }
+
+                        on = new NpgsqlConnection(path.Length == 0 ? _connectionString : new NpgsqlConnectionStringBuilder(_connectionString) { SearchPath = path }.ConnectionString);
+                        await on.OpenAsync(_abort.Token);
+                        _pids[(client, path)] = on.ProcessID;
+                        if (path.Length == 0)
+                        {
+                            connection = on;
+                        }
+                        else
+                        {
+                            others[path] = on;
+                        }
+
                         start = NowMs;
                     }
 
-                    await using var command = new NpgsqlCommand(statement.Sql, connection);
+                    await using var command = new NpgsqlCommand(statement.Sql, on);
                     var values = new string?[statement.ParameterCount];
                     var offset = 0;
                     foreach (var source in statement.Parameters)
@@ -267,6 +298,10 @@ internal sealed class LoadRunner : IAsyncDisposable
         finally
         {
             await connection.DisposeAsync();
+            foreach (var other in others.Values)
+            {
+                await other.DisposeAsync();
+            }
         }
     }
 
@@ -282,7 +317,7 @@ internal sealed class LoadRunner : IAsyncDisposable
             {
                 await using (var command = new NpgsqlCommand(sql, connection))
                 {
-                    command.Parameters.AddWithValue("pids", _pids.ToArray());
+                    command.Parameters.AddWithValue("pids", _pids.Values.ToArray());
                     await using var reader = await command.ExecuteReaderAsync(_abort.Token);
                     var now = NowMs;
                     while (await reader.ReadAsync(_abort.Token))
@@ -323,7 +358,7 @@ internal sealed class LoadRunner : IAsyncDisposable
 
     private int Pick(Random random)
     {
-        var cumulative = _contract ? _duringContract : _all;
+        var cumulative = _stage switch { 0 => _beforeExpandEnd, 1 => _window, _ => _duringContract };
         var total = cumulative[^1];
         if (total <= 0)
         {

@@ -13,8 +13,12 @@ namespace Pipeline.Postgres.Rehearsal.Load;
 /// <param name="ChangesRowsOf">The table an <c>INSERT</c> or <c>DELETE</c> adds rows to or removes rows from, so the
 /// rehearsal's row-count check can allow for the load's own writes; <c>null</c> for other statements.</param>
 /// <param name="RowSign">+1 for an INSERT, -1 for a DELETE, 0 otherwise.</param>
-/// <param name="UntilContract">Whether the statement stops when the contract phase starts: an insert that only the
-/// old application version runs (it omits a column the plan makes NOT NULL without a default).</param>
+/// <param name="Window">When in the release the statement runs: throughout, until contract starts (an old
+/// application version's statement that contract breaks: an insert omitting a column the plan makes NOT NULL without
+/// a default, a statement naming a table's old name), or from the end of expand (the new application version, which
+/// writes the shape expand creates).</param>
+/// <param name="SearchPath">The search_path of the connection the statement runs on (the new application version of a
+/// column rename: <c>{version schema}, {schema}</c>), or <c>null</c> for the server's default.</param>
 internal sealed partial record LoadStatement(
     string Name,
     string Sql,
@@ -22,13 +26,22 @@ internal sealed partial record LoadStatement(
     IReadOnlyList<IParameterSource> Parameters,
     QualifiedName? ChangesRowsOf = null,
     int RowSign = 0,
-    bool UntilContract = false)
+    LoadWindow Window = LoadWindow.Throughout,
+    string? SearchPath = null)
 {
+    /// <summary>Whether the statement stops when contract starts.</summary>
+    public bool UntilContract => Window == LoadWindow.UntilContract;
+
     /// <summary>How many parameters the statement takes.</summary>
     public int ParameterCount => Parameters.Sum(p => p.Count);
 
     /// <summary>The record for <c>rehearsal.json</c>.</summary>
-    public LoadStatementInfo Info() => new(Name, Sql, Weight);
+    public LoadStatementInfo Info() => new(Name, Sql, Weight, Window switch
+    {
+        LoadWindow.UntilContract => LoadStatementInfo.UntilContract,
+        LoadWindow.AfterExpand => LoadStatementInfo.AfterExpand,
+        _ => LoadStatementInfo.Throughout,
+    }, SearchPath);
 
     /// <summary>The highest <c>$n</c> in <paramref name="sql"/> (0 when none), outside quoted strings.</summary>
     public static int HighestParameter(string sql) =>
@@ -43,4 +56,17 @@ internal sealed partial record LoadStatement(
 
     [GeneratedRegex(@"'(?:[^']|'')*'|""(?:[^""]|"""")*""")]
     private static partial Regex Quoted();
+}
+
+/// <summary>When in the release a load statement runs.</summary>
+internal enum LoadWindow
+{
+    /// <summary>From before the first step to after the last.</summary>
+    Throughout,
+
+    /// <summary>Until the contract phase starts (the old application version is gone by then).</summary>
+    UntilContract,
+
+    /// <summary>From the end of the expand phase (the new application version, deployed once expand is done).</summary>
+    AfterExpand,
 }
