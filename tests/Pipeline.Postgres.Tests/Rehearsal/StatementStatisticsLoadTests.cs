@@ -1,3 +1,4 @@
+using Pipeline.Charts;
 using Npgsql;
 using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
@@ -123,7 +124,7 @@ public sealed class StatementStatisticsLoadTests(StatementStatsServer stats, Pos
         var snapshot = Path.Combine(folder, "prod.snapshot.json");
         await File.WriteAllTextAsync(snapshot, SnapshotSerializer.Serialize(model, statistics), Ct);
         var doc = await Rehearser.RunAsync(folder, Server.ConnectionString(db), new RehearsalBudgets(), new ExecutionOptions(BatchSize: 5_000, BatchPauseMs: 0),
-            new RehearsalLoadOptions(snapshot, Clients: 2, Rate: 150), null, null, Ct);
+            new RehearsalLoadOptions(snapshot, Clients: 2, Rate: 150), LatencyChart.Instance, null, null, Ct);
         TestContext.Current.TestOutputHelper?.WriteLine(RehearsalReportWriter.Section(doc));
 
         Assert.True(doc.Passed, RehearsalReportWriter.Section(doc));
