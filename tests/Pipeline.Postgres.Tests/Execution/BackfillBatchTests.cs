@@ -121,6 +121,37 @@ public sealed class BackfillBatchTests(PostgresServer server)
         Assert.InRange(figures.HotUpdateShare.Value, 0.01, 1);
     }
 
+    /// <summary>
+    /// The backfilled column is new, so it has no statistics until the next ANALYZE, and expand built an index on it:
+    /// the planner then takes <c>qty2 IS NULL</c> for a rare value and would read each batch through that index — every
+    /// entry still NULL, the rest of the whole table, for every batch. The batch's UPDATE must read its key range
+    /// through the primary key only, whatever the statistics say.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_reads_its_key_range_through_the_key_never_through_an_index_on_the_backfilled_column()
+    {
+        const string Index = "\n        indexes:\n          - {name: items_qty2_idx, columns: [qty2]}\n";
+        var before = Yaml("{name: id, type: integer, nullable: false}", "[id]", withBackfill: false);
+        var after = Yaml("{name: id, type: integer, nullable: false}", "[id]", withBackfill: true) + Index;
+        var db = await h.CreateAsync(before, "bf_plan", "INSERT INTO items (id, qty) SELECT g, g FROM generate_series(1, 20000) g; VACUUM ANALYZE items;");
+        var (plan, desired) = await h.PlanAsync(db, after, batchSize: 100);
+        Assert.True((await h.Executor(db, ExecutionHarness.Fast).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct)).Succeeded);
+        Assert.Equal(1, await h.ScalarAsync(db, "SELECT count(*) FROM pg_index WHERE indexrelid = 'items_qty2_idx'::regclass AND indisvalid"));
+        Assert.Equal(0, await h.ScalarAsync(db, "SELECT count(*) FROM pg_stats WHERE tablename = 'items' AND attname = 'qty2'"));
+
+        var batch = new BackfillBatch(Assert.Single(plan.Steps, s => s.Kind == StepKind.Backfill).Backfill!);
+        var explained = await server.QueryAsync(db, $"""
+            PREPARE pipeline_next (integer, text) AS {batch.Next};
+            BEGIN;
+            {BackfillBatch.Settings};
+            EXPLAIN (COSTS OFF) EXECUTE pipeline_next (100, '5000');
+            ROLLBACK;
+            """);
+
+        Assert.Contains("items_pkey", explained, StringComparison.Ordinal);
+        Assert.DoesNotContain("items_qty2_idx", explained, StringComparison.Ordinal);
+    }
+
     private static string Sorted(IEnumerable<string> keys) => string.Join("#", keys.Order(StringComparer.Ordinal));
 
     private static string Yaml(string keyColumns, string primaryKey, bool withBackfill) => $"""
