@@ -43,7 +43,7 @@ public class BackfillScriptTests
                 pipeline_batches bigint := 0;
             BEGIN
                 LOOP
-                    PERFORM set_config('enable_seqscan', 'off', true);
+                    PERFORM set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true);
                     IF pipeline_batches = 0 THEN
                         EXECUTE $pipeline_first$
             WITH pipeline_batch AS (
@@ -53,8 +53,8 @@ public class BackfillScriptTests
                 SELECT pipeline_k1, (SELECT count(*) FROM pipeline_batch) AS pipeline_keys FROM pipeline_batch
                 ORDER BY pipeline_k1 DESC LIMIT 1
             ), pipeline_updated AS (
-                UPDATE public.orders SET status = 'new' FROM pipeline_last
-                WHERE id <= pipeline_last.pipeline_k1 AND ((status IS NULL) IS TRUE)
+                UPDATE public.orders SET status = 'new'
+                WHERE id <= (SELECT pipeline_k1 FROM pipeline_last) AND ((status IS NULL) IS TRUE)
                 RETURNING 1
             )
             SELECT pipeline_rows, pipeline_keys, pipeline_k1::text,
@@ -72,8 +72,8 @@ public class BackfillScriptTests
                 SELECT pipeline_k1, (SELECT count(*) FROM pipeline_batch) AS pipeline_keys FROM pipeline_batch
                 ORDER BY pipeline_k1 DESC LIMIT 1
             ), pipeline_updated AS (
-                UPDATE public.orders SET status = 'new' FROM pipeline_last
-                WHERE id > $2::bigint AND id <= pipeline_last.pipeline_k1 AND ((status IS NULL) IS TRUE)
+                UPDATE public.orders SET status = 'new'
+                WHERE id > $2::bigint AND id <= (SELECT pipeline_k1 FROM pipeline_last) AND ((status IS NULL) IS TRUE)
                 RETURNING 1
             )
             SELECT pipeline_rows, pipeline_keys, pipeline_k1::text,
@@ -105,7 +105,7 @@ public class BackfillScriptTests
         Assert.Equal(["order_id", "Line No"], step.Backfill!.KeyColumns);
         Assert.Equal(["bigint", "integer"], step.Backfill.KeyTypes);
         Assert.Contains("    SELECT order_id AS pipeline_k1, \"Line No\" AS pipeline_k2 FROM public.lines\n    WHERE (order_id, \"Line No\") > ($2::bigint, $3::integer)\n", step.Sql);
-        Assert.Contains("WHERE (order_id, \"Line No\") > ($2::bigint, $3::integer) AND (order_id, \"Line No\") <= (pipeline_last.pipeline_k1, pipeline_last.pipeline_k2) AND ((status IS NULL) IS TRUE)", step.Sql);
+        Assert.Contains("WHERE (order_id, \"Line No\") > ($2::bigint, $3::integer) AND (order_id, \"Line No\") <= (SELECT pipeline_k1, pipeline_k2 FROM pipeline_last) AND ((status IS NULL) IS TRUE)", step.Sql);
         Assert.Contains("pipeline_size integer := 1000;", step.Sql);
         Assert.Contains("INTO pipeline_rows, pipeline_keys, pipeline_hw_1, pipeline_hw_2, pipeline_mark USING pipeline_size, pipeline_hw_1, pipeline_hw_2;", step.Sql);
     }

@@ -91,8 +91,8 @@ public sealed class ExecutionUnitTests
                 SELECT pipeline_k1, pipeline_k2, (SELECT count(*) FROM pipeline_batch) AS pipeline_keys FROM pipeline_batch
                 ORDER BY pipeline_k1 DESC, pipeline_k2 DESC LIMIT 1
             ), pipeline_updated AS (
-                UPDATE public.lines SET "qty2" = qty * 2 FROM pipeline_last
-                WHERE (order_no, line) > ($2::text, $3::integer) AND (order_no, line) <= (pipeline_last.pipeline_k1, pipeline_last.pipeline_k2) AND (("qty2" IS NULL) IS TRUE)
+                UPDATE public.lines SET "qty2" = qty * 2
+                WHERE (order_no, line) > ($2::text, $3::integer) AND (order_no, line) <= (SELECT pipeline_k1, pipeline_k2 FROM pipeline_last) AND (("qty2" IS NULL) IS TRUE)
                 RETURNING 1
             )
             SELECT pipeline_rows, pipeline_keys, pipeline_k1::text, pipeline_k2::text,
@@ -101,7 +101,7 @@ public sealed class ExecutionUnitTests
             """.Replace("\r\n", "\n", StringComparison.Ordinal), batch.Next);
         Assert.Contains("    ORDER BY order_no, line LIMIT $1::integer\n", batch.First, StringComparison.Ordinal);
         Assert.DoesNotContain("$2", batch.First, StringComparison.Ordinal);
-        Assert.Contains("WHERE (order_no, line) <= (pipeline_last.pipeline_k1, pipeline_last.pipeline_k2) AND ((\"qty2\" IS NULL) IS TRUE)", batch.First, StringComparison.Ordinal);
+        Assert.Contains("WHERE (order_no, line) <= (SELECT pipeline_k1, pipeline_k2 FROM pipeline_last) AND ((\"qty2\" IS NULL) IS TRUE)", batch.First, StringComparison.Ordinal);
     }
 
     [Fact]
