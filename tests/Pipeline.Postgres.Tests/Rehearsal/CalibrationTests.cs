@@ -17,6 +17,7 @@ namespace Pipeline.Postgres.Tests.Rehearsal;
 /// own journal timestamps, <c>clock_timestamp()</c> at each step's start and end) than the defaults; and the re-plan
 /// keeps the fingerprint, so the release gate still accepts the first rehearsal.
 /// </summary>
+[Collection(TimingComparisonsRunAlone.Name)]
 public sealed class CalibrationTests(PostgresServer server) : IDisposable
 {
     private const int Orders = 200_000;

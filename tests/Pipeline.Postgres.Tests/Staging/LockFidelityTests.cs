@@ -28,6 +28,7 @@ namespace Pipeline.Postgres.Tests.Staging;
 /// off by more than 1.5× fails the test, and so do fewer than <see cref="MinSteps"/> steps over 50 ms (the claim
 /// would then be empty). The data is <see cref="SkewedTable"/>'s, the change set <see cref="ChangeSet"/>.
 /// </remarks>
+[Collection(TimingComparisonsRunAlone.Name)]
 public sealed class LockFidelityTests(PostgresServer server)
 {
     /// <summary>Orders on production (the skewed table's customers: one per 12 orders).</summary>
