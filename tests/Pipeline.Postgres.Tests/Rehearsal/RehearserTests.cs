@@ -53,7 +53,8 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
         Assert.True(doc.Passed, Dump(doc));
         Assert.Equal(plan.Fingerprint, doc.PlanFingerprint);
         Assert.Equal(plan.SourceFingerprint, doc.StagingFingerprintBefore);
-        Assert.NotNull(doc.StagingFingerprintAfter);
+        Assert.Matches("^sha256:[0-9a-f]{64}$", doc.StagingFingerprintAfter);
+        Assert.NotEqual(doc.StagingFingerprintBefore, doc.StagingFingerprintAfter);
         Assert.Equal(plan.Steps.Count, doc.Steps.Count);
         Assert.All(doc.Steps, s => Assert.Equal(StepState.Done, s.State));
         Assert.All(doc.Validations, v => Assert.True(v.Passed, v.Name + ": " + v.Detail));
