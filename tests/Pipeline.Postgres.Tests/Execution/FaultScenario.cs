@@ -118,16 +118,12 @@ internal static class FaultScenario
                     var run = executor.RunPhaseAsync(plan, phase, exclude, ExecutionHarness.Ct);
                     if (phase == faultPhase)
                     {
-                        var injected = fault(workload);
-                        await Task.WhenAny(run, injected);
-                        if (injected.IsCompleted)
-                        {
-                            await injected; // surfaces the fault helper's own failures
-                        }
-                        else
-                        {
-                            Assert.Fail($"{phase.Name()} finished before the fault was injected:\n{ExecutionHarness.Describe(await run)}\n{observer.Transcript}");
-                        }
+                        // The phase may finish before the fault helper returns: after a restart the executor can
+                        // reconnect and complete the phase while pg_ctl is still polling for the new server. So both
+                        // are awaited; each test then proves from the step's fault counters (deadlocks, connection
+                        // losses) that the fault struck while the phase ran. A fault whose moment never comes fails
+                        // in the helper's own wait ("timed out waiting for ...").
+                        await fault(workload); // surfaces the fault helper's own failures
                     }
 
                     var result = await run;
