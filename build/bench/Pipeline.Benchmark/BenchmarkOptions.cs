@@ -17,7 +17,10 @@ namespace Pipeline.Benchmark;
 /// is run and its process's memory measured, instead of the side-by-side comparison.</param>
 /// <param name="BriefLockTimeoutMs">lock_timeout of the plan's brief lock steps (<see cref="Pipeline.Core.Planning.BriefLocks"/>),
 /// ms; 0 = off (every DDL under <paramref name="LockTimeoutMs"/>). Default 50.</param>
-internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3, string ScenarioName = "backfill", IReadOnlyList<long>? PlateauRows = null, int BriefLockTimeoutMs = 50)
+/// <param name="NaiveAfterExpand">(a) runs the plan's expand statements and then its one UPDATE
+/// (<see cref="NaiveRun.AfterExpandSteps"/>), so that the UPDATE pays the fill trigger and the FOREIGN KEY … NOT VALID
+/// per row as the batches do (<c>--naive-after-expand</c>).</param>
+internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3, string ScenarioName = "backfill", IReadOnlyList<long>? PlateauRows = null, int BriefLockTimeoutMs = 50, bool NaiveAfterExpand = false)
 {
     /// <summary>The plan options of the pipeline run.</summary>
     public Pipeline.Core.Planning.PlanOptions PlanOptions => new(LockTimeoutMs: LockTimeoutMs, BriefLockTimeoutMs: BriefLockTimeoutMs);
@@ -29,7 +32,7 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
         usage: benchmark.sh [--rows N] [--clients N] [--rate N] [--lock-timeout-ms N] [--brief-lock-timeout-ms N]
                             [--batch-size N] [--target-batch-ms N] [--min-batch-size N] [--max-batch-size N] [--batch-pause-ms N]
                             [--max-client-impact-ms N] [--durable-batch-commits] [--only naive|pipeline] [--repeat N]
-                            [--scenario backfill|bigint] [--memory-plateau N,N,…]
+                            [--scenario backfill|bigint] [--memory-plateau N,N,…] [--naive-after-expand]
           --rows N             rows in the scenario's busy table (default 3000000)
           --clients N          concurrent client connections (default 4)
           --rate N             target statements/s per client, 0 = unthrottled (default 200)
@@ -50,6 +53,9 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
           --scenario NAME      backfill: public.orders gets a NOT NULL column backfilled, an index, a foreign key (default);
                                bigint: the integer (serial) primary key of public.accounts, referenced by a foreign key
                                from public.invoices (a tenth as many rows), moves to bigint with the referencing column
+          --naive-after-expand (a) runs the plan's expand statements (fill trigger, FOREIGN KEY … NOT VALID, index)
+                               and then its one UPDATE, so that both backfills pay the same per-row trigger and
+                               foreign-key costs: (b)/(a) is then what batching costs (backfill scenario only)
           --memory-plateau N,N,…  instead of the comparison: for each table size (rows, e.g. 1000000,3000000,10000000),
                                a fresh table, expand, then the backfill alone in its own process without clients;
                                prints its peak working set, resident set size over the run and live heap at the end,
@@ -67,6 +73,12 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
             if (name is "-h" or "--help")
             {
                 throw new ArgumentException("");
+            }
+
+            if (name == "--naive-after-expand")
+            {
+                options = options with { NaiveAfterExpand = true };
+                continue;
             }
 
             if (name == "--durable-batch-commits")

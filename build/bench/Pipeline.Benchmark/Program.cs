@@ -1,5 +1,9 @@
 using Npgsql;
 using Pipeline.Benchmark;
+using Pipeline.Core.Planning;
+using Pipeline.Core.Yaml;
+using Pipeline.Postgres.Dialect;
+using Pipeline.Postgres.Introspection;
 
 // Benchmark: naive statements vs the tool's plan for the same change, each under the same concurrent client
 // workload, repeated. build/benchmark.sh starts a throwaway server and passes its connection in PIPELINE_BENCH_CONNECTION.
@@ -67,7 +71,17 @@ try
         {
             await Database.ExecAsync(admin, "CHECKPOINT", ct);
             Progress($"repeat {r}/{options.Repeat}: (a) naive statements under load; load {Load()}");
-            naive = await NaiveRun.RunAsync(naiveCs, options, Progress, ct);
+            if (options.NaiveAfterExpand)
+            {
+                var desired = SchemaYamlLoader.Load(options.Scenario.AfterYaml, "after.yaml");
+                var actual = await PostgresIntrospector.IntrospectAsync(naiveCs, desired.Exclude, ct);
+                var (steps, rolloutAfter) = NaiveRun.AfterExpandSteps(Planner.Plan(desired, actual, new PostgresDialect(), options.PlanOptions, "benchmark database"), options.Scenario);
+                naive = await NaiveRun.RunAsync(naiveCs, options, steps, rolloutAfter, Progress, ct);
+            }
+            else
+            {
+                naive = await NaiveRun.RunAsync(naiveCs, options, Progress, ct);
+            }
         }
 
         if (options.Only is null or "pipeline")
@@ -85,6 +99,11 @@ try
     Console.WriteLine(Report.Write(options, server, tableSize, repeats));
     Progress("done");
     return 0;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine("error: " + e.Message);
+    return 2;
 }
 catch (Exception e) when (e is NpgsqlException or InvalidOperationException or NotImplementedException or OperationCanceledException or TimeoutException)
 {

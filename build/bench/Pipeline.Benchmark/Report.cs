@@ -22,6 +22,11 @@ internal static class Report
         Line(string.Create(Inv, $"Server: {server}; lock_timeout {options.LockTimeoutMs} ms (brief lock steps {(options.BriefLockTimeoutMs > 0 ? options.BriefLockTimeoutMs.ToString(Inv) + " ms, retried" : "the same")}); executor: batch {(e.BatchSize?.ToString(Inv) ?? "plan's")}, target {e.TargetBatchMs:F0} ms, max client impact {e.MaxClientImpactMs:F0} ms, min {e.MinBatchSize:N0}, max {e.MaxBatchSize:N0}, pause {e.BatchPauseMs} ms, batch commits {(e.DurableBatchCommits ? "durable" : "synchronous_commit = off (last batch durable)")}"));
         Line("Load averages (1/5/15 min) per repeat: " + string.Join("; ", repeats.Select((r, i) => $"#{i + 1} {r.LoadBefore} -> {r.LoadAfter}")));
         Line("Change: " + scenario.Change);
+        if (options.NaiveAfterExpand)
+        {
+            Line("(a) is --naive-after-expand: the plan's expand statements (fill trigger and FOREIGN KEY ... NOT VALID in place), then the one UPDATE; the naive steps after it are left out. (b)/(a) is what batching under the clients costs beside an UPDATE paying the same per-row trigger and foreign-key work.");
+        }
+
         Line("");
         Line("Each cell: median [min-max] over the repeats; a ratio is taken within each repeat (same table, same load, same indexes), then summarised.");
         Line("");
