@@ -26,4 +26,12 @@ internal static class Database
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         return (T)(await command.ExecuteScalarAsync(ct))!;
     }
+
+    /// <summary>The server's current WAL position, as text (<c>pg_current_wal_lsn()</c>).</summary>
+    public static Task<string> WalPositionAsync(string connectionString, CancellationToken ct) =>
+        ScalarAsync<string>(connectionString, "SELECT pg_current_wal_lsn()::text", ct);
+
+    /// <summary>WAL written since <paramref name="position"/> (<see cref="WalPositionAsync"/>), bytes.</summary>
+    public static Task<long> WalSinceAsync(string connectionString, string position, CancellationToken ct) =>
+        ScalarAsync<long>(connectionString, $"SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '{position}'::pg_lsn)::bigint", ct);
 }

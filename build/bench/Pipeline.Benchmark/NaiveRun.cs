@@ -38,6 +38,7 @@ internal static class NaiveRun
         var steps = new List<StepFigure>();
         var holds = new List<ExclusiveHold>();
         long backfillRows = 0;
+        long backfillWal = 0;
         double backfillMs = 0, wallMs = 0;
         string? failure = null;
         await using var workload = await Workloads.StartAsync(connectionString, options, ct);
@@ -50,6 +51,7 @@ internal static class NaiveRun
             {
                 progress($"naive: {label} …");
                 workload.Mark(label);
+                var walBefore = label == "backfill" ? await Database.WalPositionAsync(connectionString, ct) : null;
                 var watch = Stopwatch.StartNew();
                 try
                 {
@@ -66,6 +68,7 @@ internal static class NaiveRun
                     {
                         backfillRows = affected;
                         backfillMs = ms;
+                        backfillWal = await Database.WalSinceAsync(connectionString, walBefore!, ct);
                     }
                 }
                 catch (NpgsqlException e)
@@ -89,6 +92,7 @@ internal static class NaiveRun
         return new RunFigures("naive", wallMs, backfillRows, backfillMs, steps, load, workload.SummaryBetween("change", "after"), failure)
         {
             ExclusiveHolds = holds,
+            BackfillWalBytes = backfillWal,
         };
     }
 }

@@ -40,6 +40,7 @@ internal static class PipelineRun
         await Task.Delay(Workloads.WarmUp, ct);
         workload.Mark("change");
         BackfillChildResult? child = null;
+        long backfillWal = 0;
         foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
         {
             progress($"pipeline: {phase.Name()} …");
@@ -48,7 +49,9 @@ internal static class PipelineRun
             if (phase == Phase.Backfill)
             {
                 // In a process of its own, so that its peak working set is the executor's alone.
+                var walBefore = await Database.WalPositionAsync(connectionString, ct);
                 child = await BackfillChild.RunAsync(connectionString, document, options.Execution, options.Scenario, ct);
+                backfillWal = await Database.WalSinceAsync(connectionString, walBefore, ct);
                 wallMs += watch.Elapsed.TotalMilliseconds;
                 backfillRows = child.Rows;
                 backfillMs = child.WallMs;
@@ -97,6 +100,7 @@ internal static class PipelineRun
             BackfillBatches = child?.Batches ?? 0,
             Backfill = child?.Figures,
             ExclusiveHolds = holds,
+            BackfillWalBytes = backfillWal,
         };
     }
 

@@ -45,6 +45,7 @@ internal static class Report
         Row("total wall time (s)", r => r.WallMs / 1000, "F1", ratio: true);
         Row("backfill rows/s", r => r.BackfillRowsPerSecond, "N0", ratio: true, target: scenario.NaiveSteps.Any(s => s.Label == "backfill") ? "ratio >= 0.90" : "");
         Row("backfill time (s)", r => r.BackfillMs / 1000, "F1");
+        Row("backfill WAL per row (bytes)", r => r.BackfillWalBytesPerRow, "N0", ratio: true);
         Row("client throughput (statements/s)", r => r.During.StatementsPerSecond, "N0", ratio: true);
         Row("client p50 latency (ms)", r => r.During.P50Ms, "F2");
         Row("client p99 latency (ms)", r => r.During.P99Ms, "F1");

@@ -38,6 +38,13 @@ internal sealed record RunFigures(string Name, double WallMs, long BackfillRows,
     /// <summary>Wall time of the longest ACCESS EXCLUSIVE step, ms; 0 when none.</summary>
     public double LongestExclusiveMs => ExclusiveHolds.Count > 0 ? ExclusiveHolds.Max(h => h.WallMs) : 0;
 
+    /// <summary>WAL written while the backfill ran (<c>pg_current_wal_lsn()</c> before and after), bytes; the clients'
+    /// writes in that time are included (a few hundred bytes a statement, against hundreds per backfilled row).</summary>
+    public long BackfillWalBytes { get; init; }
+
+    /// <summary>WAL per backfilled row, bytes; 0 when not measured.</summary>
+    public double BackfillWalBytesPerRow => BackfillRows > 0 ? (double)BackfillWalBytes / BackfillRows : 0;
+
     /// <summary>Backfill batches committed.</summary>
     public int BackfillBatches { get; init; }
 
