@@ -14,9 +14,10 @@ namespace Pipeline.Postgres.Staging;
 /// https://www.postgresql.org/docs/current/runtime-config-query.html#GUC-DEFAULT-STATISTICS-TARGET).
 /// The estimate depends on how the rows are spread over the values, not only on how many values there are: on a
 /// long-tailed column (a power law) most values are seen once or not at all in the sample and the estimate is far
-/// below the true count; on values that each hold the same number of rows (as the generator spreads them) it is
-/// close to the true count. So a synthetic column with production's estimate as its number of values reads lower
-/// than production (12–17% on power-law columns of 300,000 to 3,000,000 rows).
+/// below the true count; on values that each hold the same number of rows (as the generator spreads them) it is, in
+/// expectation, exactly their count, but the common values' rows (seen many times in the sample) pull it down. So a
+/// synthetic column with production's estimate as its number of values read lower than production (12–17% on
+/// power-law columns of 300,000 to 3,000,000 rows).
 /// </para>
 /// <para>
 /// The generator therefore chooses the number of values so that the <em>expected</em> estimate on its own rows
