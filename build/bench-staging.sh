@@ -113,10 +113,13 @@ def read(path):
     return result
 p, s = read(prod_file), read(stag_file)
 worst_null = worst_nd = worst_mcv = 0.0
+worst_nd_col = ""
 for col, (pn, pd, pm) in p.items():
     sn, sd, sm = s.get(col, (1, 0, {}))
     worst_null = max(worst_null, abs(pn - sn))
-    worst_nd = max(worst_nd, abs(pd - sd) / pd if pd > 20 else (0 if round(pd) == round(sd) else 1))
+    nd = abs(pd - sd) / pd if pd > 20 else (0 if round(pd) == round(sd) else 1)
+    if nd >= worst_nd:
+        worst_nd, worst_nd_col = nd, f"{col}: production {pd:,.0f}, staging {sd:,.0f}"
     for v, f in pm.items():
         worst_mcv = max(worst_mcv, abs(f - sm.get(v, 0)))
 pt, ptot, st, stot, srows = [float(x) for x in sizes.split()]
@@ -133,7 +136,7 @@ if load_line:
 if phase_line:
     print("  " + phase_line[0].strip())
 print(f"fidelity after ANALYZE (each side's own pg_stats): worst null_frac difference {worst_null:.4f} (<= 0.02), "
-      f"worst n_distinct difference {worst_nd:.1%} (<= 10%), worst most-common-value frequency difference {worst_mcv:.4f} (<= 0.02), "
+      f"worst n_distinct difference {worst_nd:.1%} ({worst_nd_col}; <= 10%), worst most-common-value frequency difference {worst_mcv:.4f} (<= 0.02), "
       f"table size {st / pt:.3f}x, with indexes {stot / ptot:.3f}x (within 15%)")
 PY
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -9,9 +9,11 @@ namespace Pipeline.Postgres.Staging;
 /// <summary>
 /// The values one column of a synthetic table takes and how many rows get each, derived from the column's
 /// <c>pg_stats</c> row (https://www.postgresql.org/docs/current/view-pg-stats.html) scaled to the staging row count:
-/// NULLs (<c>null_frac</c>), the most common values at their frequencies, and the rest spread evenly over
-/// <c>n_distinct</c> minus the common values, placed by the histogram's quantiles between its bounds. The rest values
-/// are strictly increasing in their index and never equal a common value, so the distinct count is exact.
+/// NULLs (<c>null_frac</c>), the most common values at their frequencies, and the rest spread evenly over as many
+/// further values as make ANALYZE's estimate of the synthetic column's <c>n_distinct</c> production's
+/// (<see cref="AnalyzeDistinctEstimate"/>; on a table no larger than ANALYZE's sample, <c>n_distinct</c> minus the
+/// common values), placed by the histogram's quantiles between its bounds. The rest values are strictly increasing
+/// in their index and never equal a common value, so the distinct count is exact.
 /// </summary>
 internal sealed class ColumnDomain
 {
@@ -76,7 +78,8 @@ internal sealed class ColumnDomain
     /// <param name="rows">Staging rows.</param>
     /// <param name="nullable">Whether NULL is allowed.</param>
     /// <param name="unique">Whether the column alone is a primary or unique key (every value distinct).</param>
-    public static ColumnDomain Build(ColumnKind kind, ColumnStatistics? stats, long rows, bool nullable, bool unique)
+    /// <param name="sampleRows">The rows ANALYZE samples on staging (300 × statistics target).</param>
+    public static ColumnDomain Build(ColumnKind kind, ColumnStatistics? stats, long rows, bool nullable, bool unique, double sampleRows)
     {
         var family = kind.Family;
         var scale = kind.NumericScale ?? InferScale(stats);
@@ -92,7 +95,7 @@ internal sealed class ColumnDomain
             }
         }
 
-        var counts = Counts(stats, rows, nullable, unique, parsed.Select(p => p.Freq).ToList(), family == ValueFamily.Boolean ? 2 - parsed.Count : int.MaxValue);
+        var counts = Counts(stats, rows, nullable, unique, parsed.Select(p => p.Freq).ToList(), family == ValueFamily.Boolean ? 2 - parsed.Count : int.MaxValue, sampleRows);
         if (family == ValueFamily.Enum)
         {
             counts = counts with { RestDistinct = Math.Min(counts.RestDistinct, kind.EnumLabels!.Count(l => parsed.All(p => p.Text != l))) };
@@ -140,7 +143,7 @@ internal sealed class ColumnDomain
     /// rows, in key order), so every non-NULL value references an existing row. The first column's statistics give
     /// the shape; a common value that exists among the referenced keys keeps its identity.
     /// </summary>
-    public static ColumnDomain ForeignKey(ColumnKind kind, ColumnStatistics? stats, long rows, bool nullable, bool unique, IReadOnlyList<object[]> parentKeys)
+    public static ColumnDomain ForeignKey(ColumnKind kind, ColumnStatistics? stats, long rows, bool nullable, bool unique, IReadOnlyList<object[]> parentKeys, double sampleRows)
     {
         var scale = kind.NumericScale ?? InferScale(stats);
         var index = new Dictionary<object, int>();
@@ -163,7 +166,7 @@ internal sealed class ColumnDomain
 
         var taken = mcv.Select(m => m.Row).ToHashSet();
         var free = Enumerable.Range(0, parentKeys.Count).Where(i => !taken.Contains(i)).ToArray();
-        var counts = Counts(stats, rows, nullable, unique, mcv.Select(m => m.Freq).ToList(), free.Length);
+        var counts = Counts(stats, rows, nullable, unique, mcv.Select(m => m.Freq).ToList(), free.Length, sampleRows);
         if (parentKeys.Count == 0)
         {
             counts = new RowCounts(rows, [.. mcv.Select(_ => 0L)], 0, 0);
@@ -188,8 +191,10 @@ internal sealed class ColumnDomain
     internal sealed record RowCounts(long NullRows, long[] McvRows, long RestRows, int RestDistinct);
 
     /// <summary>Row counts from the statistics: exact numbers of NULLs and of each common value (frequency × rows),
-    /// the remaining rows over <c>n_distinct</c> − common values.</summary>
-    internal static RowCounts Counts(ColumnStatistics? stats, long rows, bool nullable, bool unique, IReadOnlyList<double> freqs, int maxRestDistinct)
+    /// the remaining rows spread evenly over as many further values as make ANALYZE's expected estimate of
+    /// <c>n_distinct</c> production's (<see cref="AnalyzeDistinctEstimate.RestDistinctFor"/>; <c>n_distinct</c> −
+    /// common values when ANALYZE reads every row); every value distinct for a key or without statistics.</summary>
+    internal static RowCounts Counts(ColumnStatistics? stats, long rows, bool nullable, bool unique, IReadOnlyList<double> freqs, int maxRestDistinct, double sampleRows)
     {
         var nullFrac = nullable && stats is not null ? Math.Clamp(stats.NullFrac, 0, 1) : 0;
         var nulls = (long)Math.Round(rows * nullFrac);
@@ -206,7 +211,13 @@ internal sealed class ColumnDomain
         double distinct = unique || stats is null ? nonNull : stats.DistinctFor(rows);
         var restDistinct = (long)Math.Round(Math.Min(distinct - freqs.Count, restRows));
         var most = Math.Min(int.MaxValue, Math.Max(0, maxRestDistinct));
-        restDistinct = Math.Clamp(restDistinct, Math.Min(most, restRows > 0 && distinct - freqs.Count >= 0.5 ? 1 : 0), most);
+        var least = Math.Min(most, restRows > 0 && distinct - freqs.Count >= 0.5 ? 1 : 0);
+        restDistinct = Math.Clamp(restDistinct, least, most);
+        if (!unique && stats is not null && restDistinct > 0)
+        {
+            restDistinct = AnalyzeDistinctEstimate.RestDistinctFor(distinct, mcvRows, restRows, rows, sampleRows, Math.Max(1, least), Math.Min(most, restRows));
+        }
+
         var counts = new RowCounts(nulls, mcvRows, restRows, (int)restDistinct);
         return restDistinct == 0 && restRows > 0 ? MoveRestToCommon(counts) : counts;
     }

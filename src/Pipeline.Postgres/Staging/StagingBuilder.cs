@@ -80,6 +80,7 @@ public static partial class StagingBuilder
         private readonly Random _random = new(options.Seed);
         private readonly PhaseClock _clock = new();
         private readonly HashSet<QualifiedName> _partitioned = [];
+        private int _sampleRows = AnalyzeDistinctEstimate.DefaultSampleRows;
 
         public async Task<StagingResult> ExecuteAsync(CancellationToken ct)
         {
@@ -94,6 +95,7 @@ public static partial class StagingBuilder
                 }
             }
 
+            _sampleRows = await StagingCatalog.AnalyzeSampleRowsAsync(connection, ct).ConfigureAwait(false);
             var full = await ResolveTypesAsync(Strip(snapshot), ct).ConfigureAwait(false);
             var bare = Bare(full);
             progress?.Step("creating the tables");
@@ -452,10 +454,11 @@ public static partial class StagingBuilder
                     var fkUnique = singleUnique.Contains(column.Name) && fk.Columns.Count == 1;
                     var fkSeed = _random.Next();
                     var fkColumn = column;
+                    var fkSampleRows = _sampleRows;
                     jobs.Add(() =>
                     {
                         var keys = parentKeys.Select(k => keyIndex.Select(i => k[i]).ToArray()).ToList();
-                        var domain = ColumnDomain.ForeignKey(fkColumn.Kind, columnStats, rows, fkNullable, fkUnique, keys);
+                        var domain = ColumnDomain.ForeignKey(fkColumn.Kind, columnStats, rows, fkNullable, fkUnique, keys, fkSampleRows);
                         var ids = RowArranger.Arrange(domain, rows, columnStats?.Correlation ?? 0, new Random(fkSeed));
                         return kinds.Select((kind, part) =>
                         {
@@ -477,9 +480,10 @@ public static partial class StagingBuilder
                 var unique = singleUnique.Contains(column.Name);
                 var seed = _random.Next();
                 var plainColumn = column;
+                var sampleRows = _sampleRows;
                 jobs.Add(() =>
                 {
-                    var plain = ColumnDomain.Build(plainColumn.Kind, columnStats, rows, nullable, unique);
+                    var plain = ColumnDomain.Build(plainColumn.Kind, columnStats, rows, nullable, unique, sampleRows);
                     var arranged = RowArranger.Arrange(plain, rows, columnStats?.Correlation ?? 0, new Random(seed));
                     var wire = plainColumn.Kind.WireType;
                     return [new ColumnPlan(plainColumn.Name, plainColumn.Kind, arranged, id => id == RowArranger.Null ? null : plain.Value(id),

@@ -37,6 +37,16 @@ internal static class StagingCatalog
         return result;
     }
 
+    /// <summary>The rows ANALYZE samples per table on staging: 300 × <c>default_statistics_target</c> as the staging
+    /// session sees it (the synthetic tables' columns have no targets of their own; see
+    /// <see cref="AnalyzeDistinctEstimate"/>, https://www.postgresql.org/docs/current/runtime-config-query.html#GUC-DEFAULT-STATISTICS-TARGET).</summary>
+    public static async Task<int> AnalyzeSampleRowsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_catalog.current_setting('default_statistics_target')::int", connection);
+        var target = (int)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        return AnalyzeDistinctEstimate.SampleRowsPerTarget * Math.Max(1, target);
+    }
+
     /// <summary>Whether a type name resolves on the staging server (<c>to_regtype</c>).</summary>
     public static async Task<bool> TypeExistsAsync(NpgsqlConnection connection, string type, CancellationToken ct)
     {

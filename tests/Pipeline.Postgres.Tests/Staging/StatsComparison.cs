@@ -54,6 +54,38 @@ internal sealed class StatsComparison
         return result;
     }
 
+    /// <summary>ANALYZEs <paramref name="db"/> <paramref name="runs"/> times and reads its statistics after each: per
+    /// column the median n_distinct (ANALYZE estimates it from a random sample), the other figures from the last run;
+    /// and every run's distinct count per column.</summary>
+    public static async Task<(Dictionary<string, ColumnStats> Median, Dictionary<string, List<double>> Runs)> ReadMedianStatsAsync(PostgresServer server, string db, int runs)
+    {
+        var all = new List<Dictionary<string, ColumnStats>>();
+        for (var i = 0; i < runs; i++)
+        {
+            await server.ExecuteAsync(db, "ANALYZE;");
+            all.Add(await ReadStatsAsync(server, db));
+        }
+
+        var last = all[^1];
+        var byColumn = last.Keys.ToDictionary(c => c, c => all.Where(r => r.ContainsKey(c)).Select(r => r[c]).ToList(), StringComparer.Ordinal);
+        var median = last.ToDictionary(kv => kv.Key, kv =>
+        {
+            var seen = byColumn[kv.Key];
+            return kv.Value with
+            {
+                NDistinct = Median(seen.Select(c => c.NDistinct)),
+                Distinct = Median(seen.Select(c => c.Distinct)),
+            };
+        }, StringComparer.Ordinal);
+        return (median, byColumn.ToDictionary(kv => kv.Key, kv => kv.Value.Select(c => c.Distinct).ToList(), StringComparer.Ordinal));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
     public static async Task<Dictionary<string, (double Bytes, double Rows)>> ReadSizesAsync(PostgresServer server, string db)
     {
         var text = await server.QueryAsync(db, SizeSql);
