@@ -78,6 +78,78 @@ public sealed class StagingFidelityTests(PostgresServer server)
         Assert.DoesNotContain(result.Warnings, w => w.Contains(StagingCodes.SubPartitionFlattened, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Sub_partitions_and_partition_indexes_are_recreated_on_staging()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int Rows = 40_000;
+        const double Scale = 0.5;
+        var production = await server.CreateDatabaseAsync("subpart");
+        await server.ExecuteAsync(production, PartitionTree.Sql(Rows));
+        await server.ExecuteAsync(production, "VACUUM (ANALYZE);");
+
+        // The snapshot records the tree (each sub-partitioned partition's key and partitions) and the partitions' own
+        // indexes, not the ones attached to the parent's partitioned index (events_kind_idx, the primary key).
+        var model = await PostgresIntrospector.IntrospectAsync(server.ConnectionString(production), [], ct);
+        var tree = model.FindTable("public", "events")!.Partitioning!;
+        Assert.Equal(["events_2024", "events_2025", "events_old"], tree.Partitions.Select(p => p.Name));
+        var p2024 = tree.Partitions[0];
+        Assert.Equal("LIST (region)", p2024.Subpartitioning!.Key);
+        Assert.Equal("RANGE (kind)", p2024.Subpartitioning.Partitions.Single(p => p.Name == "events_2024_us").Subpartitioning!.Key);
+        Assert.Equal(["events_2025_region_idx"], tree.Partitions[1].Indexes.Select(i => i.Name));
+        Assert.Equal(["events_old_payload_idx"], tree.Partitions[2].Indexes.Select(i => i.Name));
+        Assert.Equal(["events_2024_eu_at_idx"], p2024.Subpartitioning.Partitions.Single(p => p.Name == "events_2024_eu").Indexes.Select(i => i.Name));
+        Assert.Empty(p2024.Subpartitioning.Partitions.Single(p => p.Name == "events_2024_other").Indexes);
+
+        var (_, result, staging) = await SynthesiseAsync(production, Scale);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", result.Warnings.Concat(result.Tables.Select(t => $"{t.Table}: {t.Rows} rows, {t.LoadMs:0} ms"))));
+        Assert.DoesNotContain(result.Warnings, w => w.Contains(StagingCodes.SubPartitionFlattened, StringComparison.Ordinal));
+
+        // The same tree on both sides: every partition under the same parent, with the same bound, kind and key.
+        const string Tree = """
+            SELECT i.inhparent::regclass::text || ' ' || c.relname || ' ' || c.relkind::text || ' ' || pg_get_expr(c.relpartbound, c.oid)
+                   || coalesce(' PARTITION BY ' || pg_get_partkeydef(c.oid), '')
+              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1
+            """;
+        var productionTree = await server.QueryAsync(production, Tree);
+        Assert.Contains("events_2024 events_2024_us p FOR VALUES IN ('us') PARTITION BY RANGE (kind)", productionTree, StringComparison.Ordinal);
+        Assert.Equal(productionTree, await server.QueryAsync(staging, Tree));
+
+        // The same indexes on every table of the tree (names and definitions, each once), all valid; the partitions'
+        // own indexes among them, and where they stand in the tree (attached to a parent's index or not).
+        const string Indexes = """
+            SELECT t.relname || ' ' || ic.relname || ' ' || ic.relispartition::text || ' ' || x.indisvalid::text || ' ' || pg_get_indexdef(x.indexrelid)
+              FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+             WHERE t.relnamespace = 'public'::regnamespace AND t.relname LIKE 'events%' ORDER BY 1
+            """;
+        var productionIndexes = await server.QueryAsync(production, Indexes);
+        foreach (var own in PartitionTree.OwnIndexes)
+        {
+            Assert.Contains(own + " false true CREATE INDEX", productionIndexes, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("events_2025_h1 events_2025_h1_region_idx true true", productionIndexes, StringComparison.Ordinal);
+        Assert.Equal(productionIndexes, await server.QueryAsync(staging, Indexes));
+
+        // Every leaf holds its production share of the scaled rows (within the partition test's 0.03).
+        const string Leaves = "SELECT string_agg(t || '=' || n, ' ' ORDER BY t) FROM (SELECT tableoid::regclass::text AS t, count(*)::text AS n FROM events GROUP BY tableoid) AS p";
+        var productionLeaves = ParseShares(await server.QueryAsync(production, Leaves));
+        var stagingLeaves = ParseShares(await server.QueryAsync(staging, Leaves));
+        TestContext.Current.TestOutputHelper?.WriteLine($"leaf rows: production {string.Join(", ", productionLeaves)}; staging {string.Join(", ", stagingLeaves)}");
+        Assert.Equal(PartitionTree.Leaves, productionLeaves.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(PartitionTree.Leaves, stagingLeaves.Keys.Order(StringComparer.Ordinal));
+        var stagingTotal = stagingLeaves.Values.Sum();
+        Assert.InRange(stagingTotal, Rows * Scale * 0.98, Rows * Scale * 1.02);
+        Assert.All(PartitionTree.Leaves, leaf =>
+        {
+            var expected = productionLeaves[leaf] / Rows;
+            var actual = stagingLeaves[leaf] / stagingTotal;
+            Assert.True(Math.Abs(expected - actual) <= 0.03, $"{leaf}: production share {expected:0.000}, staging {actual:0.000}");
+        });
+
+        await AssertConstraintsValidAsync(production, staging);
+    }
+
     private static Dictionary<string, double> ParseShares(string text) =>
         text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('='))
             .ToDictionary(p => p[0], p => double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
