@@ -546,6 +546,14 @@ public static partial class StagingBuilder
                 loaded -= await EnforceChecksAsync(name, qualified, table, keyColumns, ct).ConfigureAwait(false);
             }
 
+            if (table.Partitioning is { } partitioning)
+            {
+                using (_clock.Time("sub-partition shares"))
+                {
+                    await BalanceSubPartitionsAsync(name, partitioning, ct).ConfigureAwait(false);
+                }
+            }
+
             if (model.Schemas.SelectMany(s => s.Tables).Any(t => t.ForeignKeys.Any(f => f.ReferencedSchema == name.Schema && f.ReferencedTable == name.Name)))
             {
                 var key = ReferencedKey(table);

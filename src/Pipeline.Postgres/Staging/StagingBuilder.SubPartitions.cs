@@ -1,0 +1,173 @@
+using System.Globalization;
+using Npgsql;
+using Pipeline.Core.Model;
+using Pipeline.Postgres.Dialect;
+
+namespace Pipeline.Postgres.Staging;
+
+public static partial class StagingBuilder
+{
+    private sealed partial class Run
+    {
+        /// <summary>
+        /// Gives the partitions under each sub-partitioned partition of <paramref name="table"/> production's shares of
+        /// its rows. The COPY into the parent routes each generated row by its key values, and those follow the whole
+        /// tree's statistics (<c>pg_stats</c> of the parent), so each column's overall distribution is production's and
+        /// the top level gets its shares from its key's own histogram; but the rows of one top-level partition are
+        /// spread over its sub-partitions by the sub-key's overall distribution, which is production's split within
+        /// that partition only when the two keys are independent. So, level by level from the top, the partitions of
+        /// a sub-partitioned partition that hold more rows than production's share (the partitions' <c>reltuples</c>,
+        /// a sub-partitioned one's leaves summed, of the rows that partition holds on staging) give their surplus, rows
+        /// chosen at random, to those that hold fewer: each moved row takes the sub-key values of a random row of the
+        /// partition it moves to, by an <c>UPDATE</c> of the sub-partitioned partition, which moves a row whose key
+        /// changes to the partition that accepts it (https://www.postgresql.org/docs/current/sql-update.html). Its
+        /// other columns, and its deeper keys, stay: the level below is balanced next. Hash levels are left to the
+        /// server's hash, which spreads the generated values as evenly as production's. A level with an expression
+        /// key, a partition short of rows with no row to take values from, and a move a constraint rejects are
+        /// warned (PIPE6065) and left as routed.
+        /// </summary>
+        private async Task BalanceSubPartitionsAsync(QualifiedName table, PartitioningModel partitioning, CancellationToken ct)
+        {
+            if (!partitioning.Partitions.Any(p => p.Subpartitioning is not null))
+            {
+                return;
+            }
+
+            // The moves pick rows and values with the server's random(): seeded, so a --seed gives the same staging.
+            await StagingCatalog.ExecuteAsync(connection,
+                string.Create(CultureInfo.InvariantCulture, $"SELECT pg_catalog.setseed({(options.Seed % 1000) / 1000.0})"), ct).ConfigureAwait(false);
+            foreach (var partition in partitioning.Partitions)
+            {
+                if (partition.Subpartitioning is { } sub)
+                {
+                    await BalanceLevelAsync(table, new QualifiedName(partition.Schema, partition.Name), sub, ct).ConfigureAwait(false);
+                }
+            }
+        }
+
+        /// <summary>Balances the partitions of <paramref name="parent"/> (a sub-partitioned partition of
+        /// <paramref name="table"/>), then the levels below.</summary>
+        private async Task BalanceLevelAsync(QualifiedName table, QualifiedName parent, PartitioningModel level, CancellationToken ct)
+        {
+            var key = PostgresDialect.PartitionKeyParts(level);
+            if (level.Strategy != "hash" && level.Partitions.Count > 1)
+            {
+                if (key.Count == 0 || key.Any(k => k is null))
+                {
+                    Warn(StagingCodes.SubPartitionSharesApproximate,
+                        $"{table}: the partitions of {parent} are partitioned by an expression ({level.Key}): their rows are as the COPY routed them, not balanced to production's shares");
+                }
+                else
+                {
+                    await MoveToSharesAsync(table, parent, level, key.OfType<string>().ToList(), ct).ConfigureAwait(false);
+                }
+            }
+
+            foreach (var partition in level.Partitions)
+            {
+                if (partition.Subpartitioning is { } sub)
+                {
+                    await BalanceLevelAsync(table, new QualifiedName(partition.Schema, partition.Name), sub, ct).ConfigureAwait(false);
+                }
+            }
+        }
+
+        private async Task MoveToSharesAsync(QualifiedName table, QualifiedName parent, PartitioningModel level, List<string> keyColumns, CancellationToken ct)
+        {
+            var names = level.Partitions.Select(p => new QualifiedName(p.Schema, p.Name)).ToList();
+            var production = level.Partitions.Select(p => Math.Max(0, p.Stats?.Rows ?? 0)).ToList();
+            if (production.Sum() == 0)
+            {
+                return;
+            }
+
+            var counts = (await StagingCatalog.RowsAsync(connection,
+                    "SELECT " + string.Join(", ", names.Select(n => $"(SELECT count(*) FROM {SqlIdentifiers.Qualified(n)})")), ct).ConfigureAwait(false))[0]
+                .Select(Convert.ToInt64).ToList();
+            var targets = Shares(counts.Sum(), production);
+            var spare = counts.Select((c, i) => Math.Max(0, c - targets[i])).ToArray();
+            var columns = keyColumns.Select(SqlIdentifiers.Quote).ToList();
+            var shortOf = new List<string>();
+            foreach (var to in Enumerable.Range(0, names.Count).Where(i => counts[i] < targets[i]))
+            {
+                if (counts[to] == 0)
+                {
+                    shortOf.Add($"{names[to]} (no row to take its key values from; {targets[to]} expected)");
+                    continue;
+                }
+
+                var missing = targets[to] - counts[to];
+                for (var from = 0; from < names.Count && missing > 0; from++)
+                {
+                    if (spare[from] == 0)
+                    {
+                        continue;
+                    }
+
+                    var moving = Math.Min(spare[from], missing);
+                    if (await MoveRowsAsync(parent, names[from], names[to], columns, moving, ct).ConfigureAwait(false) is not { } moved)
+                    {
+                        shortOf.Add($"{names[to]} (moving rows from {names[from]} broke a constraint)");
+                        break;
+                    }
+
+                    spare[from] -= moved;
+                    missing -= moved;
+                }
+            }
+
+            if (shortOf.Count > 0)
+            {
+                Warn(StagingCodes.SubPartitionSharesApproximate,
+                    $"{table}: partitions of {parent} left short of production's share of its rows, as the COPY routed them: {string.Join("; ", shortOf)}");
+            }
+        }
+
+        /// <summary>Moves <paramref name="rows"/> random rows of <paramref name="from"/> into <paramref name="to"/>
+        /// (both partitions of <paramref name="parent"/>), each taking the key columns' values of a random row of
+        /// <paramref name="to"/>; the rows moved, or <c>null</c> when a constraint rejected the move (nothing moved).</summary>
+        private async Task<int?> MoveRowsAsync(QualifiedName parent, QualifiedName from, QualifiedName to, List<string> columns, long rows, CancellationToken ct)
+        {
+            var list = string.Join(", ", columns);
+            var sql = string.Create(CultureInfo.InvariantCulture, $"""
+                WITH movers AS (
+                    SELECT m.t, m.c, row_number() OVER () AS pipeline_n
+                      FROM (SELECT tableoid AS t, ctid AS c FROM {SqlIdentifiers.Qualified(from)} ORDER BY random() LIMIT {rows}) AS m),
+                donors AS (
+                    SELECT d.*, row_number() OVER () AS pipeline_n
+                      FROM (SELECT {list} FROM {SqlIdentifiers.Qualified(to)} ORDER BY random() LIMIT {rows}) AS d),
+                donor_count AS (SELECT count(*) AS c FROM donors)
+                UPDATE {SqlIdentifiers.Qualified(parent)} AS r
+                   SET {string.Join(", ", columns.Select(c => $"{c} = d.{c}"))}
+                  FROM movers m, donors d, donor_count k
+                 WHERE r.tableoid = m.t AND r.ctid = m.c AND d.pipeline_n = (m.pipeline_n - 1) % k.c + 1
+                """);
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            try
+            {
+                return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.CheckViolation
+                                                   or PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.ExclusionViolation)
+            {
+                return null;
+            }
+        }
+
+        /// <summary><paramref name="total"/> rows split in proportion to <paramref name="weights"/>, largest
+        /// remainders rounded up, so the parts add up to the total.</summary>
+        private static List<long> Shares(long total, List<long> weights)
+        {
+            var sum = (double)weights.Sum();
+            var exact = weights.Select(w => total * (w / sum)).ToList();
+            var parts = exact.Select(e => (long)Math.Floor(e)).ToList();
+            var left = total - parts.Sum();
+            foreach (var i in Enumerable.Range(0, weights.Count).OrderByDescending(i => exact[i] - parts[i]).ThenBy(i => i).Take((int)left))
+            {
+                parts[i]++;
+            }
+
+            return parts;
+        }
+    }
+}
