@@ -45,6 +45,40 @@ public static partial class StagingBuilder
             }
         }
 
+        /// <summary>
+        /// The columns of the sub-partitions' keys (below the top level) that are not in the top-level key. Their
+        /// correlation in the parent's <c>pg_stats</c> is that of ANALYZE's sample, which takes the partitions one after
+        /// the other, so it reflects the order of the partitions rather than a physical order any partition has; laid
+        /// out by it, they would depend on the top key's values (both follow the row position) and the rows of one
+        /// top-level partition would crowd into some of its sub-partitions. They are laid out at random instead
+        /// (independent of the other columns), and <see cref="BalanceSubPartitionsAsync"/> then gives each
+        /// sub-partition its share.
+        /// </summary>
+        private static HashSet<string> SubPartitionKeyColumns(TableModel table)
+        {
+            var keys = new HashSet<string>(StringComparer.Ordinal);
+            if (table.Partitioning is not { } top)
+            {
+                return keys;
+            }
+
+            void Add(PartitioningModel level)
+            {
+                foreach (var partition in level.Partitions)
+                {
+                    if (partition.Subpartitioning is { } sub)
+                    {
+                        keys.UnionWith(PostgresDialect.PartitionKeyParts(sub).OfType<string>());
+                        Add(sub);
+                    }
+                }
+            }
+
+            Add(top);
+            keys.ExceptWith(PostgresDialect.PartitionKeyParts(top).OfType<string>());
+            return keys;
+        }
+
         /// <summary>Balances the partitions of <paramref name="parent"/> (a sub-partitioned partition of
         /// <paramref name="table"/>), then the levels below.</summary>
         private async Task BalanceLevelAsync(QualifiedName table, QualifiedName parent, PartitioningModel level, CancellationToken ct)

@@ -458,6 +458,7 @@ public static partial class StagingBuilder
             var columns = await StagingCatalog.ColumnsAsync(connection, qualified, ct).ConfigureAwait(false);
             var keyColumns = KeyColumns(table);
             var singleUnique = SingleUniqueColumns(table);
+            var subKeys = SubPartitionKeyColumns(table);
             var plans = new List<ColumnPlan>();
             var temporaryDefaults = new List<string>();
             var fkDone = new HashSet<string>(StringComparer.Ordinal);
@@ -471,6 +472,7 @@ public static partial class StagingBuilder
                 }
 
                 var columnStats = stats?.Find(column.Name) is { Unread: not true } s ? s : null;
+                var correlation = subKeys.Contains(column.Name) ? 0 : columnStats?.Correlation ?? 0;
                 var nullable = modelColumn.Nullable && table.PrimaryKey?.Columns.Contains(column.Name) != true;
                 var fk = table.ForeignKeys.FirstOrDefault(f => f.Columns[0] == column.Name && !deferred.Any(d => d.Table == name && d.Fk == f)
                     && _keys.ContainsKey(new QualifiedName(f.ReferencedSchema, f.ReferencedTable)));
@@ -488,7 +490,7 @@ public static partial class StagingBuilder
                     {
                         var keys = parentKeys.Select(k => keyIndex.Select(i => k[i]).ToArray()).ToList();
                         var domain = ColumnDomain.ForeignKey(fkColumn.Kind, columnStats, rows, fkNullable, fkUnique, keys);
-                        var ids = RowArranger.Arrange(domain, rows, columnStats?.Correlation ?? 0, new Random(fkSeed));
+                        var ids = RowArranger.Arrange(domain, rows, correlation, new Random(fkSeed));
                         return kinds.Select((kind, part) =>
                         {
                             var wire = kind.Kind.WireType;
@@ -512,7 +514,7 @@ public static partial class StagingBuilder
                 jobs.Add(() =>
                 {
                     var plain = ColumnDomain.Build(plainColumn.Kind, columnStats, rows, nullable, unique);
-                    var arranged = RowArranger.Arrange(plain, rows, columnStats?.Correlation ?? 0, new Random(seed));
+                    var arranged = RowArranger.Arrange(plain, rows, correlation, new Random(seed));
                     var wire = plainColumn.Kind.WireType;
                     return [new ColumnPlan(plainColumn.Name, plainColumn.Kind, arranged, id => id == RowArranger.Null ? null : plain.Value(id),
                         (importer, id) => plain.Write(importer, id, wire))];

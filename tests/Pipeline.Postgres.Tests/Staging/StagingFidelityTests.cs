@@ -147,6 +147,11 @@ public sealed class StagingFidelityTests(PostgresServer server)
             Assert.True(Math.Abs(expected - actual) <= 0.03, $"{leaf}: production share {expected:0.000}, staging {actual:0.000}");
         });
 
+        // The whole tree's statistics still follow production's after the rows were moved between sub-partitions.
+        var (failures, worst) = StatsComparison.Compare(
+            await StatsComparison.ReadStatsAsync(server, production), await StatsComparison.ReadStatsAsync(server, staging), new HashSet<string>(), Scale);
+        TestContext.Current.TestOutputHelper?.WriteLine($"events: {worst}");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
         await AssertConstraintsValidAsync(production, staging);
     }
 
