@@ -18,10 +18,14 @@ public static partial class StagingBuilder
         /// that partition only when the two keys are independent. So, level by level from the top, the partitions of
         /// a sub-partitioned partition that hold more rows than production's share (the partitions' <c>reltuples</c>,
         /// a sub-partitioned one's leaves summed, of the rows that partition holds on staging) give their surplus, rows
-        /// chosen at random, to those that hold fewer: each moved row takes the sub-key values of a random row of the
-        /// partition it moves to, by an <c>UPDATE</c> of the sub-partitioned partition, which moves a row whose key
-        /// changes to the partition that accepts it (https://www.postgresql.org/docs/current/sql-update.html). Its
-        /// other columns, and its deeper keys, stay: the level below is balanced next. Hash levels are left to the
+        /// chosen at random, to those that hold fewer. A moved row swaps its sub-key values with a random row of a leaf
+        /// outside the sub-partitioned partition whose path keys do not hold those columns and whose values are those
+        /// of a row of the partition short of rows (<see cref="SwapRowsAsync"/>), so the sub-key's overall
+        /// distribution is kept; when there are too few such rows, it takes the values of a random row of that
+        /// partition (<see cref="MoveRowsAsync"/>), which shifts the sub-key's overall distribution toward the
+        /// partition's. Both are one <c>UPDATE</c> through the parent, which moves a row whose key changes to the
+        /// partition that accepts it (https://www.postgresql.org/docs/current/sql-update.html); the rows' other
+        /// columns, and their deeper keys, stay, and the level below is balanced next. Hash levels are left to the
         /// server's hash, which spreads the generated values as evenly as production's. A level with an expression
         /// key, a partition short of rows with no row to take values from, and a move a constraint rejects are
         /// warned (PIPE6065) and left as routed.
@@ -121,6 +125,7 @@ public static partial class StagingBuilder
             var targets = Shares(counts.Sum(), production);
             var spare = counts.Select((c, i) => Math.Max(0, c - targets[i])).ToArray();
             var columns = keyColumns.Select(SqlIdentifiers.Quote).ToList();
+            var free = FreeLeaves(table, keyColumns);
             var shortOf = new List<string>();
             foreach (var to in Enumerable.Range(0, names.Count).Where(i => counts[i] < targets[i]))
             {
@@ -139,14 +144,17 @@ public static partial class StagingBuilder
                     }
 
                     var moving = Math.Min(spare[from], missing);
-                    if (await MoveRowsAsync(parent, names[from], names[to], columns, moving, ct).ConfigureAwait(false) is not { } moved)
+                    var swapped = await SwapRowsAsync(table, free, names[from], names[to], columns, moving, ct).ConfigureAwait(false) ?? 0;
+                    var moved = swapped == moving ? 0
+                        : await MoveRowsAsync(parent, names[from], names[to], columns, moving - swapped, ct).ConfigureAwait(false);
+                    if (moved is null)
                     {
                         shortOf.Add($"{names[to]} (moving rows from {names[from]} broke a constraint)");
                         break;
                     }
 
-                    spare[from] -= moved;
-                    missing -= moved;
+                    spare[from] -= swapped + moved.Value;
+                    missing -= swapped + moved.Value;
                 }
             }
 
@@ -154,6 +162,98 @@ public static partial class StagingBuilder
             {
                 Warn(StagingCodes.SubPartitionSharesApproximate,
                     $"{table}: partitions of {parent} left short of production's share of its rows, as the COPY routed them: {string.Join("; ", shortOf)}");
+            }
+        }
+
+        /// <summary>
+        /// The leaf partitions of <paramref name="table"/> whose rows can take any values of
+        /// <paramref name="keyColumns"/> without moving: no key on their path from the top (each level's
+        /// <c>pg_get_partkeydef</c>) has one of those columns or an expression.
+        /// </summary>
+        private List<QualifiedName> FreeLeaves(QualifiedName table, List<string> keyColumns)
+        {
+            var leaves = new List<QualifiedName>();
+            void Walk(PartitioningModel level)
+            {
+                var parts = PostgresDialect.PartitionKeyParts(level);
+                if (parts.Count == 0 || parts.Any(p => p is null || keyColumns.Contains(p, StringComparer.Ordinal)))
+                {
+                    return;
+                }
+
+                foreach (var partition in level.Partitions)
+                {
+                    if (partition.Subpartitioning is { } sub)
+                    {
+                        Walk(sub);
+                    }
+                    else if (!partition.Partitioned)
+                    {
+                        leaves.Add(new QualifiedName(partition.Schema, partition.Name));
+                    }
+                }
+            }
+
+            if (snapshot.FindTable(table.Schema, table.Name)?.Partitioning is { } top)
+            {
+                Walk(top);
+            }
+
+            return leaves;
+        }
+
+        /// <summary>
+        /// Swaps the values of <paramref name="columns"/> of up to <paramref name="rows"/> random rows of
+        /// <paramref name="from"/> with those of as many random rows of the <paramref name="free"/> leaves whose values
+        /// are values of a row of <paramref name="to"/>: the rows of <paramref name="from"/> move to
+        /// <paramref name="to"/>, the others stay where they are, and each column's overall distribution is unchanged
+        /// (the values only change rows). The rows swapped (fewer when the free leaves hold too few such rows), or
+        /// <c>null</c> when a constraint rejected the swap (nothing changed).
+        /// </summary>
+        private async Task<int?> SwapRowsAsync(QualifiedName table, List<QualifiedName> free, QualifiedName from, QualifiedName to, List<string> columns, long rows, CancellationToken ct)
+        {
+            if (free.Count == 0)
+            {
+                return 0;
+            }
+
+            var list = string.Join(", ", columns);
+            var oids = string.Join(", ", free.Select(l => "'" + SqlIdentifiers.Qualified(l).Replace("'", "''", StringComparison.Ordinal) + "'::pg_catalog.regclass"));
+            var sql = string.Create(CultureInfo.InvariantCulture, $"""
+                WITH movers AS (
+                    SELECT m.*, row_number() OVER () AS pipeline_n
+                      FROM (SELECT tableoid AS pipeline_t, ctid AS pipeline_c, {list} FROM {SqlIdentifiers.Qualified(from)} ORDER BY random() LIMIT {rows}) AS m),
+                partners AS (
+                    SELECT p.*, row_number() OVER () AS pipeline_n
+                      FROM (SELECT tableoid AS pipeline_t, ctid AS pipeline_c, {list} FROM {SqlIdentifiers.Qualified(table)}
+                             WHERE tableoid IN ({oids}) AND ({list}) IN (SELECT {list} FROM {SqlIdentifiers.Qualified(to)})
+                             ORDER BY random() LIMIT {rows}) AS p),
+                changes AS (
+                    SELECT m.pipeline_t, m.pipeline_c, {string.Join(", ", columns.Select(c => "p." + c))} FROM movers m JOIN partners p USING (pipeline_n)
+                    UNION ALL
+                    SELECT p.pipeline_t, p.pipeline_c, {string.Join(", ", columns.Select(c => "m." + c))} FROM movers m JOIN partners p USING (pipeline_n))
+                UPDATE {SqlIdentifiers.Qualified(table)} AS r
+                   SET {string.Join(", ", columns.Select(c => $"{c} = x.{c}"))}
+                  FROM changes x
+                 WHERE r.tableoid = x.pipeline_t AND r.ctid = x.pipeline_c
+                """);
+            var changed = await TryExecuteAsync(sql, ct).ConfigureAwait(false);
+            return changed / 2;
+        }
+
+        /// <summary>Runs a statement that moves rows; the rows it changed, or <c>null</c> when a constraint rejected
+        /// it.</summary>
+        private async Task<int?> TryExecuteAsync(string sql, CancellationToken ct)
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+            try
+            {
+                return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.CheckViolation
+                                                   or PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.ExclusionViolation)
+            {
+                return null;
             }
         }
 
@@ -176,16 +276,7 @@ public static partial class StagingBuilder
                   FROM movers m, donors d, donor_count k
                  WHERE r.tableoid = m.t AND r.ctid = m.c AND d.pipeline_n = (m.pipeline_n - 1) % k.c + 1
                 """);
-            await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-            try
-            {
-                return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.CheckViolation
-                                                   or PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.ExclusionViolation)
-            {
-                return null;
-            }
+            return await TryExecuteAsync(sql, ct).ConfigureAwait(false);
         }
 
         /// <summary><paramref name="total"/> rows split in proportion to <paramref name="weights"/>, largest
