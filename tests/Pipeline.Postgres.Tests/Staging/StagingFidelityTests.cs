@@ -153,6 +153,26 @@ public sealed class StagingFidelityTests(PostgresServer server)
         TestContext.Current.TestOutputHelper?.WriteLine($"events: {worst} (sizes not compared: staging is scaled by {Scale})");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         await AssertConstraintsValidAsync(production, staging);
+
+        // A snapshot written before sub-partitions were recorded (no key, no partitions, no own indexes on its
+        // partitions) still builds: each sub-partitioned partition becomes a plain partition (PIPE6050) holding the
+        // rows its bound accepts.
+        var old = model with
+        {
+            Schemas = model.Schemas.Select(s => s with
+            {
+                Tables = s.Tables.Select(t => t.Partitioning is null ? t : t with
+                {
+                    Partitioning = t.Partitioning with { Partitions = t.Partitioning.Partitions.Select(p => p with { Subpartitioning = null, Indexes = [] }).ToList() },
+                }).ToList(),
+            }).ToList(),
+        };
+        var stats = await StatisticsReader.ReadAsync(server.ConnectionString(production), model, ct);
+        var flat = await server.CreateDatabaseAsync("staging");
+        var flattened = await StagingBuilder.CreateAsync(server.ConnectionString(flat), old, stats, new StagingOptions(0.1), null, ct);
+        Assert.Equal(2, flattened.Warnings.Count(w => w.Contains(StagingCodes.SubPartitionFlattened, StringComparison.Ordinal)));
+        Assert.Equal("events_2024 r|events_2025 r|events_old r", (await server.QueryAsync(flat,
+            "SELECT c.relname || ' ' || c.relkind::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind IN ('r', 'p') ORDER BY 1")).Replace('\n', '|'));
     }
 
     private static Dictionary<string, double> ParseShares(string text) =>
