@@ -140,6 +140,8 @@ public sealed class StagingFidelityTests(PostgresServer server)
         Assert.Equal(PartitionTree.Leaves, stagingLeaves.Keys.Order(StringComparer.Ordinal));
         var stagingTotal = stagingLeaves.Values.Sum();
         Assert.InRange(stagingTotal, Rows * Scale * 0.98, Rows * Scale * 1.02);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"worst leaf share difference {PartitionTree.Leaves.Max(l => Math.Abs(productionLeaves[l] / Rows - stagingLeaves[l] / stagingTotal)):0.0000}"));
         Assert.All(PartitionTree.Leaves, leaf =>
         {
             var expected = productionLeaves[leaf] / Rows;
