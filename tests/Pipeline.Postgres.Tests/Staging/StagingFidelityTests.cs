@@ -76,6 +76,16 @@ public sealed class StagingFidelityTests(PostgresServer server)
         Assert.Equal(productionShares.Keys.Order(), stagingShares.Keys.Order());
         Assert.All(productionShares, p => Assert.True(Math.Abs(p.Value - stagingShares[p.Key]) <= 0.03, $"{p.Key}: {p.Value} vs {stagingShares[p.Key]}"));
         Assert.DoesNotContain(result.Warnings, w => w.Contains(StagingCodes.SubPartitionFlattened, StringComparison.Ordinal));
+
+        // The partitions' indexes are production's: Pagila builds two of its own on each partition (idx_fk_…), besides
+        // those attached to payment's indexes; each is on staging once, with the same definition.
+        const string PartitionIndexes = """
+            SELECT tablename || ' ' || indexname || ' ' || indexdef FROM pg_indexes
+             WHERE schemaname = 'public' AND tablename LIKE 'payment%' ORDER BY 1
+            """;
+        var productionIndexes = await server.QueryAsync(production, PartitionIndexes);
+        Assert.Contains("payment_p2022_01 idx_fk_payment_p2022_01_customer_id CREATE INDEX", productionIndexes, StringComparison.Ordinal);
+        Assert.Equal(productionIndexes, await server.QueryAsync(staging, PartitionIndexes));
     }
 
     [Fact]
