@@ -187,6 +187,54 @@ public sealed class StagingFidelityTests(PostgresServer server)
             "SELECT c.relname || ' ' || c.relkind::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind IN ('r', 'p') ORDER BY 1")).Replace('\n', '|'));
     }
 
+    [Fact]
+    public async Task Sub_partitions_are_balanced_without_leaves_to_swap_with_and_an_expression_key_is_warned()
+    {
+        // n: both years by LIST (region), each with its own split, so no leaf can swap region values and the surplus
+        // rows take the values of a row of the partition they move to. x: a sub-key that is an expression; its DEFAULT
+        // partition takes the few dates the generator places one day past production's last when the distinct values
+        // fill the whole span (they are pushed apart from the common values), which would otherwise stop the build
+        // (PIPE6051).
+        var production = await server.CreateDatabaseAsync("subpart");
+        await server.ExecuteAsync(production, """
+            CREATE TABLE n (id bigint NOT NULL, at date NOT NULL, region text NOT NULL) PARTITION BY RANGE (at);
+            CREATE TABLE n_2024 PARTITION OF n FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') PARTITION BY LIST (region);
+            CREATE TABLE n_2024_eu PARTITION OF n_2024 FOR VALUES IN ('eu');
+            CREATE TABLE n_2024_rest PARTITION OF n_2024 DEFAULT;
+            CREATE TABLE n_2025 PARTITION OF n FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY LIST (region);
+            CREATE TABLE n_2025_eu PARTITION OF n_2025 FOR VALUES IN ('eu');
+            CREATE TABLE n_2025_rest PARTITION OF n_2025 DEFAULT;
+            INSERT INTO n SELECT i, date '2024-01-01' + (i % 730), CASE WHEN (i % 730 < 366) = (i % 10 < 8) THEN 'eu' ELSE 'us' END
+              FROM generate_series(1, 10000) i;
+            CREATE TABLE x (id bigint NOT NULL, at date NOT NULL, tag text NOT NULL) PARTITION BY RANGE (at);
+            CREATE TABLE x_2024 PARTITION OF x FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') PARTITION BY LIST (lower(tag));
+            CREATE TABLE x_2024_a PARTITION OF x_2024 FOR VALUES IN ('a');
+            CREATE TABLE x_2024_rest PARTITION OF x_2024 DEFAULT;
+            CREATE TABLE x_other PARTITION OF x DEFAULT;
+            INSERT INTO x SELECT i, date '2024-01-01' + (i % 366), CASE WHEN i % 4 = 0 THEN 'A' ELSE 'b' END FROM generate_series(1, 2000) i;
+            VACUUM (ANALYZE);
+            """);
+        var (_, result, staging) = await SynthesiseAsync(production);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", result.Warnings));
+
+        // 2024 is 80 % eu, 2025 20 %: each leaf gets its share although the region's overall split is 50 : 50.
+        const string Leaves = "SELECT string_agg(t || '=' || n, ' ' ORDER BY t) FROM (SELECT tableoid::regclass::text AS t, count(*)::text AS n FROM n GROUP BY tableoid) AS p";
+        var productionLeaves = ParseShares(await server.QueryAsync(production, Leaves));
+        var stagingLeaves = ParseShares(await server.QueryAsync(staging, Leaves));
+        TestContext.Current.TestOutputHelper?.WriteLine($"leaf rows: production {string.Join(", ", productionLeaves)}; staging {string.Join(", ", stagingLeaves)}");
+        Assert.Equal(productionLeaves.Keys.Order(StringComparer.Ordinal), stagingLeaves.Keys.Order(StringComparer.Ordinal));
+        Assert.All(productionLeaves, p => Assert.True(Math.Abs(p.Value / productionLeaves.Values.Sum() - stagingLeaves[p.Key] / stagingLeaves.Values.Sum()) <= 0.03,
+            $"{p.Key}: {p.Value} of {productionLeaves.Values.Sum()} vs {stagingLeaves[p.Key]} of {stagingLeaves.Values.Sum()}"));
+
+        // x's sub-partitions keep the rows as routed, said with PIPE6065; the tree is production's all the same.
+        var warning = Assert.Single(result.Warnings, w => w.Contains(StagingCodes.SubPartitionSharesApproximate, StringComparison.Ordinal));
+        Assert.Contains("public.x_2024", warning, StringComparison.Ordinal);
+        Assert.Contains("LIST (lower(tag))", warning, StringComparison.Ordinal);
+        Assert.Equal("p", await server.QueryAsync(staging, "SELECT relkind::text FROM pg_class WHERE relname = 'x_2024'"));
+        TestContext.Current.TestOutputHelper?.WriteLine("x_other on staging: " + await server.QueryAsync(staging, "SELECT count(*) || ' rows, at ' || min(at) || ' to ' || max(at) FROM x_other"));
+        await AssertConstraintsValidAsync(production, staging);
+    }
+
     private static Dictionary<string, double> ParseShares(string text) =>
         text.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('='))
             .ToDictionary(p => p[0], p => double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
