@@ -57,5 +57,23 @@ public sealed record PartitioningModel(string Strategy, string Key, IReadOnlyLis
 /// <param name="Bound">Its bound as <c>pg_get_expr(relpartbound)</c> prints it, e.g.
 /// <c>FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')</c> or <c>DEFAULT</c>.</param>
 /// <param name="Partitioned">Whether the partition is itself partitioned (sub-partitioning).</param>
-/// <param name="Stats">The partition's size statistics, for per-partition estimates.</param>
-public sealed record PartitionModel(string Schema, string Name, string Bound, bool Partitioned, TableStats? Stats = null);
+/// <param name="Stats">The partition's size statistics, for per-partition estimates; a sub-partitioned partition's
+/// are its leaf partitions' summed.</param>
+/// <param name="Subpartitioning">A sub-partitioned partition's own partition key and its partitions (recursively), or
+/// <c>null</c> (a leaf partition, or a snapshot written before sub-partitions were recorded).</param>
+/// <param name="Indexes">The partition's own indexes: built on this partition alone, not attached to an index of the
+/// parent (<c>pg_class.relispartition</c> of the index is false; the indexes PostgreSQL creates on a partition for
+/// the parent's partitioned indexes are attached and not listed). Indexes backing a constraint are not listed.
+/// https://www.postgresql.org/docs/current/ddl-partitioning.html#DDL-PARTITIONING-DECLARATIVE-MAINTENANCE</param>
+public sealed record PartitionModel(
+    string Schema,
+    string Name,
+    string Bound,
+    bool Partitioned,
+    TableStats? Stats = null,
+    PartitioningModel? Subpartitioning = null,
+    IReadOnlyList<IndexModel>? Indexes = null)
+{
+    /// <summary>The partition's own indexes; never <c>null</c>.</summary>
+    public IReadOnlyList<IndexModel> Indexes { get; init; } = Indexes ?? [];
+}

@@ -47,13 +47,17 @@ internal sealed record SnapshotTable(
 /// <summary><see cref="PartitioningModel"/>.</summary>
 internal sealed record SnapshotPartitioning(string Strategy, string Key, IReadOnlyList<SnapshotPartition> Partitions);
 
-/// <summary><see cref="PartitionModel"/>.</summary>
+/// <summary><see cref="PartitionModel"/>; <c>partitioning</c> (a sub-partitioned partition's key and partitions) and
+/// <c>indexes</c> (the partition's own) are written only when present, and absent in snapshots written before they
+/// were recorded.</summary>
 internal sealed record SnapshotPartition(
     [property: JsonPropertyOrder(0)] string Schema,
     [property: JsonPropertyOrder(1)] string Name,
     [property: JsonPropertyOrder(2)] string Bound,
     [property: JsonPropertyOrder(3)] bool Partitioned,
-    [property: JsonPropertyOrder(4)] SnapshotStats? Stats = null);
+    [property: JsonPropertyOrder(4)] SnapshotStats? Stats = null,
+    [property: JsonPropertyOrder(5)] SnapshotPartitioning? Partitioning = null,
+    [property: JsonPropertyOrder(6)] IReadOnlyList<SnapshotIndex>? Indexes = null);
 
 /// <summary><see cref="UnmodelledProperty"/>; the kind as a camelCase string.</summary>
 internal sealed record SnapshotUnmodelled(

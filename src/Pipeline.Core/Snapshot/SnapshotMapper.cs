@@ -37,8 +37,7 @@ internal static class SnapshotMapper
         t.Columns.Select(c => new SnapshotColumn(c.Name, c.Type, c.Nullable, c.Identity, c.Default, c.Comment, c.Generated,
             c.IdentitySeed, c.IdentityIncrement, c.DefaultName)).ToList(),
         t.Uniques.Select(u => new SnapshotKey(u.Name, u.Columns, True(u.NullsNotDistinct), True(u.Deferrable), True(u.InitiallyDeferred), True(u.Clustered))).ToList(),
-        t.Indexes.Select(i => new SnapshotIndex(
-            i.Name, Parts(i.Keys), i.Unique, i.Method, i.Include, i.Where, With(i.With), True(i.NullsNotDistinct), True(i.Clustered))).ToList(),
+        t.Indexes.Select(ToIndex).ToList(),
         t.ForeignKeys.Select(f => new SnapshotForeignKey(
             f.Name, f.Columns, f.ReferencedSchema, f.ReferencedTable, f.ReferencedColumns, f.OnDelete, f.OnUpdate,
             f.Match == "simple" ? null : f.Match, True(f.Deferrable), True(f.InitiallyDeferred))).ToList(),
@@ -57,10 +56,7 @@ internal static class SnapshotMapper
                 With(x.With),
                 True(x.Deferrable),
                 True(x.InitiallyDeferred))).ToList(),
-        t.Partitioning is { } p
-            ? new SnapshotPartitioning(p.Strategy, p.Key, p.Partitions.Select(x => new SnapshotPartition(
-                x.Schema, x.Name, x.Bound, x.Partitioned, x.Stats is { } ps ? new SnapshotStats(ps.Rows, ps.Pages, ps.TotalBytes) : null)).ToList())
-            : null,
+        t.Partitioning is { } p ? ToPartitioning(p) : null,
         t.Unmodelled.Count == 0 ? null
             : t.Unmodelled.Select(u => new SnapshotUnmodelled(u.Kind, u.Detail, u.Name, u.Columns.Count == 0 ? null : u.Columns)).ToList(),
         t.Dependents.Count == 0 ? null
@@ -73,9 +69,7 @@ internal static class SnapshotMapper
         t.PrimaryKey is { } pk ? new PrimaryKeyModel(pk.Name, pk.Columns.ToList(), null, pk.Deferrable ?? false, pk.InitiallyDeferred ?? false, pk.Clustered ?? false) : null,
         t.Uniques.Select(u => new UniqueConstraintModel(
             u.Name, u.Columns.ToList(), null, u.NullsNotDistinct ?? false, u.Deferrable ?? false, u.InitiallyDeferred ?? false, u.Clustered ?? false)).ToList(),
-        t.Indexes.Select(i => new IndexModel(
-            i.Name, i.Keys.Select(k => k.Key).ToList(), i.Unique, i.Where, i.Method, i.Include.ToList(), null, Parameters(i.With),
-            i.NullsNotDistinct ?? false, i.Clustered ?? false)).ToList(),
+        t.Indexes.Select(ToIndex).ToList(),
         t.ForeignKeys.Select(f => new ForeignKeyModel(
             f.Name, f.Columns.ToList(), f.ReferencedSchema, f.ReferencedTable, f.ReferencedColumns.ToList(), f.OnDelete, f.OnUpdate,
             null, f.Match ?? "simple", f.Deferrable ?? false, f.InitiallyDeferred ?? false)).ToList(),
@@ -93,10 +87,38 @@ internal static class SnapshotMapper
             x.InitiallyDeferred ?? false)).ToList(),
         Unmodelled: t.Unmodelled?.Select(u => new UnmodelledProperty(u.Kind, u.Name, u.Detail, u.Columns?.ToList())).ToList(),
         Dependents: t.Dependents?.Select(d => new DependentObject(d.Kind, d.Identity, d.Column, d.OnObject, d.Table is null ? null : new QualifiedName(d.TableSchema ?? "", d.Table), d.Name, d.Automatic)).ToList(),
-        Partitioning: t.Partitioning is { } p
-            ? new PartitioningModel(p.Strategy, p.Key, p.Partitions.Select(x => new PartitionModel(
-                x.Schema, x.Name, x.Bound, x.Partitioned, x.Stats is { } ps ? new TableStats(ps.Rows, ps.Pages, ps.TotalBytes) : null)).ToList())
-            : null);
+        Partitioning: t.Partitioning is { } p ? ToPartitioning(p) : null);
+
+    private static SnapshotPartitioning ToPartitioning(PartitioningModel p) => new(
+        p.Strategy,
+        p.Key,
+        p.Partitions.Select(x => new SnapshotPartition(
+            x.Schema,
+            x.Name,
+            x.Bound,
+            x.Partitioned,
+            x.Stats is { } ps ? new SnapshotStats(ps.Rows, ps.Pages, ps.TotalBytes) : null,
+            x.Subpartitioning is { } sub ? ToPartitioning(sub) : null,
+            x.Indexes.Count == 0 ? null : x.Indexes.Select(ToIndex).ToList())).ToList());
+
+    private static PartitioningModel ToPartitioning(SnapshotPartitioning p) => new(
+        p.Strategy,
+        p.Key,
+        p.Partitions.Select(x => new PartitionModel(
+            x.Schema,
+            x.Name,
+            x.Bound,
+            x.Partitioned,
+            x.Stats is { } ps ? new TableStats(ps.Rows, ps.Pages, ps.TotalBytes) : null,
+            x.Partitioning is { } sub ? ToPartitioning(sub) : null,
+            x.Indexes?.Select(ToIndex).ToList())).ToList());
+
+    private static SnapshotIndex ToIndex(IndexModel i) => new(
+        i.Name, Parts(i.Keys), i.Unique, i.Method, i.Include, i.Where, With(i.With), True(i.NullsNotDistinct), True(i.Clustered));
+
+    private static IndexModel ToIndex(SnapshotIndex i) => new(
+        i.Name, i.Keys.Select(k => k.Key).ToList(), i.Unique, i.Where, i.Method, i.Include.ToList(), null, Parameters(i.With),
+        i.NullsNotDistinct ?? false, i.Clustered ?? false);
 
     private static bool? True(bool value) => value ? true : null;
 

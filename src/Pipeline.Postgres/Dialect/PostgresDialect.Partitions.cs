@@ -167,7 +167,11 @@ public sealed partial class PostgresDialect
 
     /// <summary>The plain columns of the partition key (<c>RANGE (at, "Region")</c> → <c>at</c>, <c>Region</c>);
     /// expression parts are left out.</summary>
-    private static List<string> PartitionKeyColumns(PartitioningModel partitioning)
+    private static List<string> PartitionKeyColumns(PartitioningModel partitioning) => PartitionKeyParts(partitioning).OfType<string>().ToList();
+
+    /// <summary>Each part of the partition key (<c>pg_get_partkeydef</c>) as a plain column name, or <c>null</c> for an
+    /// expression or a part with an operator class or collation; empty when the key cannot be read.</summary>
+    internal static List<string?> PartitionKeyParts(PartitioningModel partitioning)
     {
         var open = partitioning.Key.IndexOf('(', StringComparison.Ordinal);
         var close = partitioning.Key.LastIndexOf(')');
@@ -176,7 +180,7 @@ public sealed partial class PostgresDialect
             return [];
         }
 
-        return partitioning.Key[(open + 1)..close].Split(',', StringSplitOptions.TrimEntries).Select(Unquote).OfType<string>().ToList();
+        return partitioning.Key[(open + 1)..close].Split(',', StringSplitOptions.TrimEntries).Select(Unquote).ToList();
     }
 
     /// <summary>A plain column name from a partition key part (<c>at</c>, <c>"Created At"</c>), or <c>null</c> for an

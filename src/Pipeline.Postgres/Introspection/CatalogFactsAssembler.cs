@@ -19,8 +19,11 @@ internal static class CatalogFactsAssembler
             .ThenBy(p => string.Join(",", p.Columns), StringComparer.Ordinal)
             .ToList();
 
-    /// <summary>The partitioning of one table, from its <c>partitioned</c> row, or <c>null</c>.</summary>
-    public static PartitioningModel? Partitioning(IEnumerable<UnmodelledRow> rows)
+    /// <summary>The partitioning of one table, from its <c>partitioned</c> row, or <c>null</c>: its direct partitions,
+    /// each sub-partitioned one with its own key and partitions (the tree from <c>parts</c>, by parent oid), each with
+    /// its own indexes from <paramref name="indexesOf"/> (by the partition's oid). A sub-partitioned partition's
+    /// statistics are its leaves' summed.</summary>
+    public static PartitioningModel? Partitioning(IEnumerable<UnmodelledRow> rows, Func<uint, IReadOnlyList<IndexModel>> indexesOf)
     {
         var row = rows.FirstOrDefault(r => r.Kind == "partitioned");
         if (row is null)
@@ -28,17 +31,20 @@ internal static class CatalogFactsAssembler
             return null;
         }
 
-        var partitions = new List<PartitionModel>();
+        var parts = new List<PartRow>();
         if (row.Parts is not null)
         {
             using var json = JsonDocument.Parse(row.Parts);
             foreach (var p in json.RootElement.EnumerateArray())
             {
-                partitions.Add(new PartitionModel(
+                parts.Add(new PartRow(
+                    (uint)p.GetProperty("oid").GetInt64(),
+                    p.TryGetProperty("parent", out var parent) && parent.ValueKind == JsonValueKind.Number ? (uint)parent.GetInt64() : row.TableOid,
                     p.GetProperty("schema").GetString() ?? "",
                     p.GetProperty("name").GetString() ?? "",
                     p.GetProperty("bound").GetString() ?? "",
                     p.GetProperty("partitioned").GetBoolean(),
+                    p.TryGetProperty("key", out var key) && key.ValueKind == JsonValueKind.String ? key.GetString() : null,
                     new TableStats(
                         (long)Math.Round(p.GetProperty("rows").GetDouble()),
                         Math.Max(0, p.GetProperty("pages").GetInt64()),
@@ -46,10 +52,33 @@ internal static class CatalogFactsAssembler
             }
         }
 
-        var space = row.Detail.IndexOf(' ', StringComparison.Ordinal);
-        var strategy = (space > 0 ? row.Detail[..space] : row.Detail).ToLowerInvariant();
-        return new PartitioningModel(strategy, row.Detail, partitions);
+        return Level(row.TableOid, row.Detail, parts.ToLookup(p => p.Parent), indexesOf);
     }
+
+    /// <summary>One level of a partition tree: the partitions of <paramref name="parent"/>, partitioned by
+    /// <paramref name="key"/> (<c>pg_get_partkeydef</c>).</summary>
+    private static PartitioningModel Level(uint parent, string key, ILookup<uint, PartRow> children, Func<uint, IReadOnlyList<IndexModel>> indexesOf)
+    {
+        var partitions = new List<PartitionModel>();
+        foreach (var part in children[parent])
+        {
+            var sub = part.Partitioned && part.Key is { } subKey ? Level(part.Oid, subKey, children, indexesOf) : null;
+            var stats = sub is null ? part.Stats : Leaves(sub);
+            partitions.Add(new PartitionModel(part.Schema, part.Name, part.Bound, part.Partitioned, stats, sub, indexesOf(part.Oid)));
+        }
+
+        var space = key.IndexOf(' ', StringComparison.Ordinal);
+        var strategy = (space > 0 ? key[..space] : key).ToLowerInvariant();
+        return new PartitioningModel(strategy, key, partitions);
+    }
+
+    /// <summary>The statistics of a sub-partitioned partition: its leaves' rows, pages and bytes summed.</summary>
+    private static TableStats Leaves(PartitioningModel partitioning) =>
+        partitioning.Partitions.Select(p => p.Stats ?? new TableStats(0, 0, 0))
+            .Aggregate(new TableStats(0, 0, 0), (a, b) => new TableStats(a.Rows + b.Rows, a.Pages + b.Pages, a.TotalBytes + b.TotalBytes));
+
+    /// <summary>One element of <c>parts</c>.</summary>
+    private sealed record PartRow(uint Oid, uint Parent, string Schema, string Name, string Bound, bool Partitioned, string? Key, TableStats Stats);
 
     /// <summary>The dependents of one table, in catalog order.</summary>
     public static IReadOnlyList<DependentObject> Dependents(IEnumerable<DependentRow> rows) =>
@@ -91,14 +120,14 @@ internal static class CatalogFactsAssembler
         _ => throw new InvalidOperationException($"unknown unmodelled kind '{r.Kind}' in the catalog query"),
     };
 
-    /// <summary><c>RANGE (created_at), 3 partitions</c>.</summary>
+    /// <summary><c>RANGE (created_at), 3 partitions</c> (the direct partitions).</summary>
     private static string PartitionDetail(UnmodelledRow r)
     {
         var count = 0;
         if (r.Parts is not null)
         {
             using var json = JsonDocument.Parse(r.Parts);
-            count = json.RootElement.GetArrayLength();
+            count = json.RootElement.EnumerateArray().Count(p => p.GetProperty("parent").GetInt64() == r.TableOid);
         }
 
         return $"{r.Detail}, {count.ToString(CultureInfo.InvariantCulture)} partition{(count == 1 ? "" : "s")}";

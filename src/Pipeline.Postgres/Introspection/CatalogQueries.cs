@@ -168,7 +168,9 @@ internal static class CatalogQueries
         """;
 
     /// <summary>Indexes that back no primary key or unique constraint, valid or not, and the indexes of exclusion
-    /// constraints (with the constraint's name, operators and timing). Keys: the column name, or
+    /// constraints (with the constraint's name, operators and timing), of the user tables and of their partitions (a
+    /// partition's own indexes only: those attached to a parent's partitioned index, <c>relispartition</c>, are the
+    /// parent's; <c>indrelid</c> is then the partition's oid). Keys: the column name, or
     /// <c>pg_get_indexdef(indexrelid, k, true)</c> for an expression; DESC from <c>indoption</c> bit 0, NULLS FIRST
     /// from bit 1; collation and operator class are read from the key list of <c>pg_get_indexdef(indexrelid, 0,
     /// true)</c>, which prints them only when they differ from the defaults. <c>indnullsnotdistinct</c> (PostgreSQL
@@ -203,12 +205,16 @@ internal static class CatalogQueries
                coalesce(xc.condeferrable, false) AS exclusion_deferrable,
                coalesce(xc.condeferred, false) AS exclusion_deferred
         FROM pg_catalog.pg_index i
-        JOIN user_tables t ON t.oid = i.indrelid
+        JOIN (SELECT ut.oid FROM user_tables ut
+              UNION ALL
+              SELECT pt.relid FROM user_tables ut CROSS JOIN LATERAL pg_catalog.pg_partition_tree(ut.oid) pt
+              WHERE ut.relkind = 'p' AND pt.level > 0) t ON t.oid = i.indrelid
         JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
         JOIN pg_catalog.pg_am am ON am.oid = ic.relam
         LEFT JOIN pg_catalog.pg_constraint xc
                ON xc.conindid = i.indexrelid AND xc.conrelid = i.indrelid AND xc.contype = 'x' AND xc.conparentid = 0
-        WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
+        WHERE NOT ic.relispartition
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint con
                           WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid
                             AND (con.contype IN ('p', 'u') OR (con.contype = 'x' AND con.conparentid <> 0)))
         """;
@@ -242,8 +248,9 @@ internal static class CatalogQueries
     /// <summary>
     /// Properties of user tables the model does not carry, one row per property: <c>table_oid</c>, <c>kind</c> (a
     /// snake_case <see cref="Core.Model.UnmodelledKind"/>), <c>name</c>, <c>detail</c>, <c>columns</c> and, for a
-    /// partitioned table, <c>parts</c> (jsonb array of its direct partitions: schema, name, bound, partitioned, rows,
-    /// pages, bytes). Set-based over every table at once. Version-tolerant: <c>attcompression</c> (PostgreSQL 14+) is
+    /// partitioned table, <c>parts</c> (jsonb array of every partition of its tree, sub-partitions included: oid,
+    /// parent oid, schema, name, bound, partitioned, key of a sub-partitioned partition (<c>pg_get_partkeydef</c>),
+    /// rows, pages, bytes; https://www.postgresql.org/docs/current/functions-info.html#FUNCTIONS-INFO-PARTITION). Set-based over every table at once. Version-tolerant: <c>attcompression</c> (PostgreSQL 14+) is
     /// read through <c>to_jsonb(pg_attribute)</c>, so the query also runs on 12 and 13. Catalogs:
     /// https://www.postgresql.org/docs/current/catalog-pg-class.html, catalog-pg-attribute.html,
     /// catalog-pg-trigger.html, catalog-pg-policy.html, catalog-pg-rewrite.html, catalog-pg-sequence.html,
@@ -255,15 +262,18 @@ internal static class CatalogQueries
         SELECT t.oid AS table_oid, 'partitioned'::text AS kind, NULL::text AS name,
                pg_catalog.pg_get_partkeydef(t.oid) AS detail, NULL::text[] AS columns,
                (SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                           'oid', pc.oid::int8, 'parent', pt.parentrelid::int8,
                            'schema', pn.nspname::text, 'name', pc.relname::text,
                            'bound', pg_catalog.pg_get_expr(pc.relpartbound, pc.oid),
-                           'partitioned', pc.relkind = 'p', 'rows', greatest(pc.reltuples, 0)::float8,
+                           'partitioned', pc.relkind = 'p',
+                           'key', CASE WHEN pc.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(pc.oid) END,
+                           'rows', greatest(pc.reltuples, 0)::float8,
                            'pages', pc.relpages::int8, 'bytes', pg_catalog.pg_total_relation_size(pc.oid))
                        ORDER BY pn.nspname, pc.relname)
-                FROM pg_catalog.pg_inherits i
-                JOIN pg_catalog.pg_class pc ON pc.oid = i.inhrelid
+                FROM pg_catalog.pg_partition_tree(t.oid) pt
+                JOIN pg_catalog.pg_class pc ON pc.oid = pt.relid
                 JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-                WHERE i.inhparent = t.oid) AS parts
+                WHERE pt.level > 0) AS parts
         FROM user_tables t
         WHERE t.relkind = 'p'
         UNION ALL

@@ -19,6 +19,8 @@ internal static class ModelAssembler
         var tablesBySchema = catalog.Tables
             .Where(t => !NamePattern.IsExcluded(exclude, t.Schema, t.Name))
             .ToLookup(t => t.Schema);
+        IReadOnlyList<IndexModel> PartitionIndexes(uint partition) =>
+            indexesByTable[partition].Where(i => i.ExclusionName is null).OrderBy(i => i.Name, StringComparer.Ordinal).Select(BuildIndex).ToList();
         var enumsBySchema = catalog.Enums
             .Where(e => !NamePattern.IsExcluded(exclude, e.Schema, e.Name))
             .ToLookup(e => e.Schema);
@@ -33,7 +35,7 @@ internal static class ModelAssembler
                     {
                         Unmodelled = CatalogFactsAssembler.Properties(unmodelledByTable[t.Oid]),
                         Dependents = CatalogFactsAssembler.Dependents(dependentsByTable[t.Oid]),
-                        Partitioning = CatalogFactsAssembler.Partitioning(unmodelledByTable[t.Oid]),
+                        Partitioning = CatalogFactsAssembler.Partitioning(unmodelledByTable[t.Oid], PartitionIndexes),
                     })
                     .ToList(),
                 enumsBySchema[schema]

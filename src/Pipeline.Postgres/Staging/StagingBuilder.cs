@@ -82,6 +82,9 @@ public static partial class StagingBuilder
         private readonly HashSet<QualifiedName> _partitioned = [];
         private int _sampleRows = AnalyzeDistinctEstimate.DefaultSampleRows;
 
+        /// <summary>The partitions' own indexes (not attached to a parent's partitioned index), built after the load.</summary>
+        private readonly List<(QualifiedName Partition, IndexModel Index)> _partitionIndexes = [];
+
         public async Task<StagingResult> ExecuteAsync(CancellationToken ct)
         {
             var total = Stopwatch.StartNew();
@@ -268,12 +271,16 @@ public static partial class StagingBuilder
         /// https://www.postgresql.org/docs/current/sql-createindex.html), on <see cref="IndexSessions"/> sessions
         /// with at least <see cref="IndexBuildMemory"/> of <c>maintenance_work_mem</c> so the sort stays in memory;
         /// then the plan's other statements in their order (<c>ADD … USING INDEX</c> finds its index built, <c>NOT
-        /// VALID</c> + <c>VALIDATE</c>).
+        /// VALID</c> + <c>VALIDATE</c>). The partitions' own indexes (<see cref="PartitionModel.Indexes"/>) are
+        /// built with the plan's, as plain builds of the same statement the planner writes
+        /// (<see cref="PostgresSql.CreateIndex"/>); the indexes PostgreSQL attached to the partitions for the parent's
+        /// partitioned indexes were created with the parent's, before the load, and are not built twice.
         /// </summary>
         private async Task ExecuteAfterLoadAsync(MigrationPlan plan, CancellationToken ct)
         {
             var statements = Statements(plan);
-            var builds = new Queue<string>(statements.Where(s => ConcurrentBuild().IsMatch(s)).Select(s => ConcurrentBuild().Replace(s, "$1INDEX IF NOT EXISTS ", 1)));
+            var builds = new Queue<string>(statements.Where(s => ConcurrentBuild().IsMatch(s)).Select(s => ConcurrentBuild().Replace(s, "$1INDEX IF NOT EXISTS ", 1))
+                .Concat(_partitionIndexes.Select(p => PostgresSql.CreateIndex(p.Partition, p.Index, concurrently: false))));
             var sessions = Math.Min(IndexSessions, builds.Count);
             var workers = new List<Task>();
             for (var i = 0; i < sessions; i++)
@@ -313,9 +320,11 @@ public static partial class StagingBuilder
         /// partitioned becomes <c>CREATE TABLE … PARTITION BY {key}</c>, followed by one
         /// <c>CREATE TABLE {partition} PARTITION OF {table} {bound}</c> per partition, with the key and bounds as the
         /// snapshot recorded them (<c>pg_get_partkeydef</c>, <c>pg_get_expr(relpartbound)</c>;
-        /// https://www.postgresql.org/docs/current/sql-createtable.html). The load's COPY into the parent then routes
-        /// each row to its partition (https://www.postgresql.org/docs/current/sql-copy.html). The model does not carry a
-        /// sub-partitioned partition's own key: such a partition is created as a plain partition, warned (PIPE6050).
+        /// https://www.postgresql.org/docs/current/sql-createtable.html); a sub-partitioned partition gets its own
+        /// <c>PARTITION BY {key}</c> and its partitions, level by level (<see cref="PartitionsOf"/>). The load's COPY
+        /// into the parent then routes each row through the tree to its leaf partition
+        /// (https://www.postgresql.org/docs/current/sql-copy.html). The partitions' own indexes are built after the
+        /// load (<see cref="ExecuteAfterLoadAsync"/>).
         /// </summary>
         private List<string> PartitionStatements(string sql, DatabaseModel model)
         {
@@ -334,29 +343,52 @@ public static partial class StagingBuilder
                     var partitioning = table.Partitioning!;
                     statements[at] = statements[at].TrimEnd().TrimEnd(';') + $" PARTITION BY {partitioning.Key}";
                     var partitions = new List<string>();
-                    foreach (var partition in partitioning.Partitions)
-                    {
-                        if (partition.Partitioned)
-                        {
-                            Warn(StagingCodes.SubPartitionFlattened,
-                                $"{schema.Name}.{table.Name}: partition {partition.Schema}.{partition.Name} is itself partitioned in the snapshot, but the model does not record its partition key: it is created as a plain partition ({partition.Bound})");
-                        }
-
-                        partitions.Add($"CREATE TABLE {SqlIdentifiers.Qualified(partition.Schema, partition.Name)} PARTITION OF {name} {partition.Bound}");
-                    }
-
-                    if (partitions.Count == 0)
-                    {
-                        Warn(StagingCodes.PartitionRowsUnroutable,
-                            $"{schema.Name}.{table.Name}: partitioned ({partitioning.Strategy}) with no partition in the snapshot: created without partitions, so it holds no rows");
-                    }
-
+                    PartitionsOf(new QualifiedName(schema.Name, table.Name), partitioning, partitions);
                     statements.InsertRange(at + 1, partitions);
                     _partitioned.Add(new QualifiedName(schema.Name, table.Name));
                 }
             }
 
             return statements;
+        }
+
+        /// <summary>
+        /// Appends to <paramref name="statements"/> the <c>CREATE TABLE … PARTITION OF</c> of each partition of
+        /// <paramref name="parent"/> and, for a sub-partitioned one, its <c>PARTITION BY</c> and (recursively) its own
+        /// partitions; records each partition's own indexes for after the load. A partition the snapshot marks as
+        /// partitioned without its key (a snapshot written before sub-partitions were recorded) is created as a plain
+        /// partition (PIPE6050); a partitioned table or partition without partitions gets no rows (PIPE6051).
+        /// </summary>
+        private void PartitionsOf(QualifiedName parent, PartitioningModel partitioning, List<string> statements)
+        {
+            if (partitioning.Partitions.Count == 0)
+            {
+                Warn(StagingCodes.PartitionRowsUnroutable,
+                    $"{parent}: partitioned ({partitioning.Strategy}) with no partition in the snapshot: created without partitions, so it holds no rows");
+            }
+
+            foreach (var partition in partitioning.Partitions)
+            {
+                var name = new QualifiedName(partition.Schema, partition.Name);
+                var create = $"CREATE TABLE {SqlIdentifiers.Qualified(name)} PARTITION OF {SqlIdentifiers.Qualified(parent)} {partition.Bound}";
+                if (partition.Subpartitioning is { } sub)
+                {
+                    statements.Add(create + $" PARTITION BY {sub.Key}");
+                    PartitionsOf(name, sub, statements);
+                }
+                else
+                {
+                    if (partition.Partitioned)
+                    {
+                        Warn(StagingCodes.SubPartitionFlattened,
+                            $"{parent}: partition {name} is itself partitioned, but the snapshot does not record its partition key (taken before sub-partitions were recorded; snapshot again): it is created as a plain partition ({partition.Bound})");
+                    }
+
+                    statements.Add(create);
+                }
+
+                _partitionIndexes.AddRange(partition.Indexes.Select(index => (name, index)));
+            }
         }
 
         /// <summary>Parents before children (Kahn's algorithm over the foreign keys, ties in snapshot order); a
@@ -428,6 +460,7 @@ public static partial class StagingBuilder
             var columns = await StagingCatalog.ColumnsAsync(connection, qualified, ct).ConfigureAwait(false);
             var keyColumns = KeyColumns(table);
             var singleUnique = SingleUniqueColumns(table);
+            var subKeys = SubPartitionKeyColumns(table);
             var plans = new List<ColumnPlan>();
             var temporaryDefaults = new List<string>();
             var fkDone = new HashSet<string>(StringComparer.Ordinal);
@@ -441,6 +474,7 @@ public static partial class StagingBuilder
                 }
 
                 var columnStats = stats?.Find(column.Name) is { Unread: not true } s ? s : null;
+                var correlation = subKeys.Contains(column.Name) ? 0 : columnStats?.Correlation ?? 0;
                 var nullable = modelColumn.Nullable && table.PrimaryKey?.Columns.Contains(column.Name) != true;
                 var fk = table.ForeignKeys.FirstOrDefault(f => f.Columns[0] == column.Name && !deferred.Any(d => d.Table == name && d.Fk == f)
                     && _keys.ContainsKey(new QualifiedName(f.ReferencedSchema, f.ReferencedTable)));
@@ -459,7 +493,7 @@ public static partial class StagingBuilder
                     {
                         var keys = parentKeys.Select(k => keyIndex.Select(i => k[i]).ToArray()).ToList();
                         var domain = ColumnDomain.ForeignKey(fkColumn.Kind, columnStats, rows, fkNullable, fkUnique, keys, fkSampleRows);
-                        var ids = RowArranger.Arrange(domain, rows, columnStats?.Correlation ?? 0, new Random(fkSeed));
+                        var ids = RowArranger.Arrange(domain, rows, correlation, new Random(fkSeed));
                         return kinds.Select((kind, part) =>
                         {
                             var wire = kind.Kind.WireType;
@@ -484,7 +518,7 @@ public static partial class StagingBuilder
                 jobs.Add(() =>
                 {
                     var plain = ColumnDomain.Build(plainColumn.Kind, columnStats, rows, nullable, unique, sampleRows);
-                    var arranged = RowArranger.Arrange(plain, rows, columnStats?.Correlation ?? 0, new Random(seed));
+                    var arranged = RowArranger.Arrange(plain, rows, correlation, new Random(seed));
                     var wire = plainColumn.Kind.WireType;
                     return [new ColumnPlan(plainColumn.Name, plainColumn.Kind, arranged, id => id == RowArranger.Null ? null : plain.Value(id),
                         (importer, id) => plain.Write(importer, id, wire))];
@@ -516,6 +550,14 @@ public static partial class StagingBuilder
                 }
 
                 loaded -= await EnforceChecksAsync(name, qualified, table, keyColumns, ct).ConfigureAwait(false);
+            }
+
+            if (table.Partitioning is { } partitioning)
+            {
+                using (_clock.Time("sub-partition shares"))
+                {
+                    await BalanceSubPartitionsAsync(name, partitioning, ct).ConfigureAwait(false);
+                }
             }
 
             if (model.Schemas.SelectMany(s => s.Tables).Any(t => t.ForeignKeys.Any(f => f.ReferencedSchema == name.Schema && f.ReferencedTable == name.Name)))

@@ -27,11 +27,16 @@ public static class StagingCodes
     /// <summary>Error: a statement of the build failed on the staging server (the message names it).</summary>
     public const string StatementFailed = "PIPE6008";
 
-    /// <summary>Warning: a partition that is itself partitioned is created as a plain partition (the model does not
-    /// record its own partition key).</summary>
+    /// <summary>Warning: a partition that is itself partitioned is created as a plain partition (a snapshot written
+    /// before sub-partitions were recorded does not hold its partition key).</summary>
     public const string SubPartitionFlattened = "PIPE6050";
 
     /// <summary>Error (warning for a partitioned table without partitions): generated rows of a partitioned table that
     /// no partition accepts.</summary>
     public const string PartitionRowsUnroutable = "PIPE6051";
+
+    /// <summary>Warning: the rows of a sub-partitioned partition could not all be moved to production's shares of its
+    /// partitions (an expression key, a partition without a row to take key values from, or a constraint the move
+    /// would break).</summary>
+    public const string SubPartitionSharesApproximate = "PIPE6065";
 }

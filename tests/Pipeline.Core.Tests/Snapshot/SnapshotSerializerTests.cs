@@ -150,6 +150,54 @@ public class SnapshotSerializerTests
         Assert.Equal(15, back.Server!.Major);
     }
 
+    private static DatabaseModel PartitionedModel(PartitioningModel partitioning) => new(
+        [new SchemaModel("public", [new TableModel("events", [new ColumnModel("at", "date", false), new ColumnModel("region", "text", false)],
+            Stats: new TableStats(30, 3, 24576), Partitioning: partitioning)], [])],
+        [],
+        new ServerInfo("postgres", 150018, "15.18"));
+
+    [Fact]
+    public void Sub_partitions_and_partition_indexes_round_trip()
+    {
+        var leafIndex = new IndexModel("events_2024_eu_at_idx", [new IndexKeyModel("at", Descending: true)], false, "region <> ''", "btree", []);
+        var subIndex = new IndexModel("events_2024_region_idx", [new IndexKeyModel("region")], false, null, "btree", []);
+        var model = PartitionedModel(new PartitioningModel("range", "RANGE (at)",
+        [
+            new PartitionModel("public", "events_2024", "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')", true, new TableStats(20, 2, 16384),
+                new PartitioningModel("list", "LIST (region)",
+                [
+                    new PartitionModel("public", "events_2024_eu", "FOR VALUES IN ('eu')", false, new TableStats(12, 1, 8192), Indexes: [leafIndex]),
+                    new PartitionModel("public", "events_2024_us", "DEFAULT", false, new TableStats(8, 1, 8192)),
+                ]),
+                [subIndex]),
+            new PartitionModel("public", "events_old", "DEFAULT", false, new TableStats(10, 1, 8192)),
+        ]));
+
+        AssertRoundTrips(model);
+        var back = SnapshotSerializer.Deserialize(SnapshotSerializer.Serialize(model), "snap.json").Schemas[0].Tables[0].Partitioning!;
+        Assert.Equal("LIST (region)", back.Partitions[0].Subpartitioning!.Key);
+        Assert.Equal(["events_2024_region_idx"], back.Partitions[0].Indexes.Select(i => i.Name));
+        Assert.Equal(leafIndex.Keys, back.Partitions[0].Subpartitioning!.Partitions[0].Indexes.Single().Keys);
+        Assert.Equal("region <> ''", back.Partitions[0].Subpartitioning!.Partitions[0].Indexes.Single().Where);
+        Assert.Null(back.Partitions[1].Subpartitioning);
+        Assert.Empty(back.Partitions[1].Indexes);
+    }
+
+    [Fact]
+    public void Snapshots_written_before_sub_partitions_were_recorded_still_read()
+    {
+        // A partition as snapshots recorded it before: no "partitioning", no "indexes".
+        var json = SnapshotSerializer.Serialize(PartitionedModel(new PartitioningModel("range", "RANGE (at)",
+            [new PartitionModel("public", "events_2024", "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')", true, new TableStats(20, 2, 16384))])));
+        Assert.DoesNotContain("\"indexes\"", json[json.IndexOf("\"partitions\"", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.Equal(1, json.Split("\"partitioning\"").Length - 1);
+
+        var partition = SnapshotSerializer.Deserialize(json, "old.json").Schemas[0].Tables[0].Partitioning!.Partitions.Single();
+        Assert.True(partition.Partitioned);
+        Assert.Null(partition.Subpartitioning);
+        Assert.Empty(partition.Indexes);
+    }
+
     [Theory]
     [InlineData("{\"format\": \"pipeline-snapshot\",\n  \"version\": 1,\n  \"exclude\": [,]\n}", "snap.json(3,15): invalid snapshot")]
     [InlineData("{\"format\": \"pipeline-snapshot\", \"version\": 1", "snap.json(1,")]

@@ -76,6 +76,163 @@ public sealed class StagingFidelityTests(PostgresServer server)
         Assert.Equal(productionShares.Keys.Order(), stagingShares.Keys.Order());
         Assert.All(productionShares, p => Assert.True(Math.Abs(p.Value - stagingShares[p.Key]) <= 0.03, $"{p.Key}: {p.Value} vs {stagingShares[p.Key]}"));
         Assert.DoesNotContain(result.Warnings, w => w.Contains(StagingCodes.SubPartitionFlattened, StringComparison.Ordinal));
+
+        // The partitions' indexes are production's: Pagila builds two of its own on each partition (idx_fk_…), besides
+        // those attached to payment's indexes; each is on staging once, with the same definition.
+        const string PartitionIndexes = """
+            SELECT tablename || ' ' || indexname || ' ' || indexdef FROM pg_indexes
+             WHERE schemaname = 'public' AND tablename LIKE 'payment%' ORDER BY 1
+            """;
+        var productionIndexes = await server.QueryAsync(production, PartitionIndexes);
+        Assert.Contains("payment_p2022_01 idx_fk_payment_p2022_01_customer_id CREATE INDEX", productionIndexes, StringComparison.Ordinal);
+        Assert.Equal(productionIndexes, await server.QueryAsync(staging, PartitionIndexes));
+    }
+
+    [Fact]
+    public async Task Sub_partitions_and_partition_indexes_are_recreated_on_staging()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int Rows = 40_000;
+        const double Scale = 0.5;
+        var production = await server.CreateDatabaseAsync("subpart");
+        await server.ExecuteAsync(production, PartitionTree.Sql(Rows));
+        await server.ExecuteAsync(production, "VACUUM (ANALYZE);");
+
+        // The snapshot records the tree (each sub-partitioned partition's key and partitions) and the partitions' own
+        // indexes, not the ones attached to the parent's partitioned index (events_kind_idx, the primary key).
+        var model = await PostgresIntrospector.IntrospectAsync(server.ConnectionString(production), [], ct);
+        var tree = model.FindTable("public", "events")!.Partitioning!;
+        Assert.Equal(["events_2024", "events_2025", "events_old"], tree.Partitions.Select(p => p.Name));
+        var p2024 = tree.Partitions[0];
+        Assert.Equal("LIST (region)", p2024.Subpartitioning!.Key);
+        Assert.Equal("RANGE (kind)", p2024.Subpartitioning.Partitions.Single(p => p.Name == "events_2024_us").Subpartitioning!.Key);
+        Assert.Equal(["events_2025_region_idx"], tree.Partitions[1].Indexes.Select(i => i.Name));
+        Assert.Equal(["events_old_payload_idx"], tree.Partitions[2].Indexes.Select(i => i.Name));
+        Assert.Equal(["events_2024_eu_at_idx"], p2024.Subpartitioning.Partitions.Single(p => p.Name == "events_2024_eu").Indexes.Select(i => i.Name));
+        Assert.Empty(p2024.Subpartitioning.Partitions.Single(p => p.Name == "events_2024_other").Indexes);
+
+        var (_, result, staging) = await SynthesiseAsync(production, Scale);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", result.Warnings.Concat(result.Tables.Select(t => $"{t.Table}: {t.Rows} rows, {t.LoadMs:0} ms"))));
+        Assert.DoesNotContain(result.Warnings, w => w.Contains(StagingCodes.SubPartitionFlattened, StringComparison.Ordinal));
+
+        // The same tree on both sides: every partition under the same parent, with the same bound, kind and key.
+        const string Tree = """
+            SELECT i.inhparent::regclass::text || ' ' || c.relname || ' ' || c.relkind::text || ' ' || pg_get_expr(c.relpartbound, c.oid)
+                   || coalesce(' PARTITION BY ' || pg_get_partkeydef(c.oid), '')
+              FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid ORDER BY 1
+            """;
+        var productionTree = await server.QueryAsync(production, Tree);
+        Assert.Contains("events_2024 events_2024_us p FOR VALUES IN ('us') PARTITION BY RANGE (kind)", productionTree, StringComparison.Ordinal);
+        Assert.Equal(productionTree, await server.QueryAsync(staging, Tree));
+
+        // The same indexes on every table of the tree (names and definitions, each once), all valid; the partitions'
+        // own indexes among them, and where they stand in the tree (attached to a parent's index or not).
+        const string Indexes = """
+            SELECT t.relname || ' ' || ic.relname || ' ' || ic.relispartition::text || ' ' || x.indisvalid::text || ' ' || pg_get_indexdef(x.indexrelid)
+              FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+             WHERE t.relnamespace = 'public'::regnamespace AND t.relname LIKE 'events%' ORDER BY 1
+            """;
+        var productionIndexes = await server.QueryAsync(production, Indexes);
+        foreach (var own in PartitionTree.OwnIndexes)
+        {
+            Assert.Contains(own + " false true CREATE INDEX", productionIndexes, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("events_2025_h1 events_2025_h1_region_idx true true", productionIndexes, StringComparison.Ordinal);
+        Assert.Equal(productionIndexes, await server.QueryAsync(staging, Indexes));
+
+        // Every leaf holds its production share of the scaled rows (within the partition test's 0.03).
+        const string Leaves = "SELECT string_agg(t || '=' || n, ' ' ORDER BY t) FROM (SELECT tableoid::regclass::text AS t, count(*)::text AS n FROM events GROUP BY tableoid) AS p";
+        var productionLeaves = ParseShares(await server.QueryAsync(production, Leaves));
+        var stagingLeaves = ParseShares(await server.QueryAsync(staging, Leaves));
+        TestContext.Current.TestOutputHelper?.WriteLine($"leaf rows: production {string.Join(", ", productionLeaves)}; staging {string.Join(", ", stagingLeaves)}");
+        Assert.Equal(PartitionTree.Leaves, productionLeaves.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(PartitionTree.Leaves, stagingLeaves.Keys.Order(StringComparer.Ordinal));
+        var stagingTotal = stagingLeaves.Values.Sum();
+        Assert.InRange(stagingTotal, Rows * Scale * 0.98, Rows * Scale * 1.02);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"worst leaf share difference {PartitionTree.Leaves.Max(l => Math.Abs(productionLeaves[l] / Rows - stagingLeaves[l] / stagingTotal)):0.0000}"));
+        Assert.All(PartitionTree.Leaves, leaf =>
+        {
+            var expected = productionLeaves[leaf] / Rows;
+            var actual = stagingLeaves[leaf] / stagingTotal;
+            Assert.True(Math.Abs(expected - actual) <= 0.03, $"{leaf}: production share {expected:0.000}, staging {actual:0.000}");
+        });
+
+        // The whole tree's statistics still follow production's after the rows were moved between sub-partitions.
+        var (failures, worst) = StatsComparison.Compare(
+            await StatsComparison.ReadStatsAsync(server, production), await StatsComparison.ReadStatsAsync(server, staging), new HashSet<string>(), Scale);
+        TestContext.Current.TestOutputHelper?.WriteLine($"events: {worst} (sizes not compared: staging is scaled by {Scale})");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+        await AssertConstraintsValidAsync(production, staging);
+
+        // A snapshot written before sub-partitions were recorded (no key, no partitions, no own indexes on its
+        // partitions) still builds: each sub-partitioned partition becomes a plain partition (PIPE6050) holding the
+        // rows its bound accepts.
+        var old = model with
+        {
+            Schemas = model.Schemas.Select(s => s with
+            {
+                Tables = s.Tables.Select(t => t.Partitioning is null ? t : t with
+                {
+                    Partitioning = t.Partitioning with { Partitions = t.Partitioning.Partitions.Select(p => p with { Subpartitioning = null, Indexes = [] }).ToList() },
+                }).ToList(),
+            }).ToList(),
+        };
+        var stats = await StatisticsReader.ReadAsync(server.ConnectionString(production), model, ct);
+        var flat = await server.CreateDatabaseAsync("staging");
+        var flattened = await StagingBuilder.CreateAsync(server.ConnectionString(flat), old, stats, new StagingOptions(0.1), null, ct);
+        Assert.Equal(2, flattened.Warnings.Count(w => w.Contains(StagingCodes.SubPartitionFlattened, StringComparison.Ordinal)));
+        Assert.Equal("events_2024 r|events_2025 r|events_old r", (await server.QueryAsync(flat,
+            "SELECT c.relname || ' ' || c.relkind::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relkind IN ('r', 'p') ORDER BY 1")).Replace('\n', '|'));
+    }
+
+    [Fact]
+    public async Task Sub_partitions_are_balanced_without_leaves_to_swap_with_and_an_expression_key_is_warned()
+    {
+        // n: both years by LIST (region), each with its own split, so no leaf can swap region values and the surplus
+        // rows take the values of a row of the partition they move to. x: a sub-key that is an expression; its DEFAULT
+        // partition takes the few dates the generator places one day past production's last when the distinct values
+        // fill the whole span (they are pushed apart from the common values), which would otherwise stop the build
+        // (PIPE6051).
+        var production = await server.CreateDatabaseAsync("subpart");
+        await server.ExecuteAsync(production, """
+            CREATE TABLE n (id bigint NOT NULL, at date NOT NULL, region text NOT NULL) PARTITION BY RANGE (at);
+            CREATE TABLE n_2024 PARTITION OF n FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') PARTITION BY LIST (region);
+            CREATE TABLE n_2024_eu PARTITION OF n_2024 FOR VALUES IN ('eu');
+            CREATE TABLE n_2024_rest PARTITION OF n_2024 DEFAULT;
+            CREATE TABLE n_2025 PARTITION OF n FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY LIST (region);
+            CREATE TABLE n_2025_eu PARTITION OF n_2025 FOR VALUES IN ('eu');
+            CREATE TABLE n_2025_rest PARTITION OF n_2025 DEFAULT;
+            INSERT INTO n SELECT i, date '2024-01-01' + (i % 730), CASE WHEN (i % 730 < 366) = (i % 10 < 8) THEN 'eu' ELSE 'us' END
+              FROM generate_series(1, 10000) i;
+            CREATE TABLE x (id bigint NOT NULL, at date NOT NULL, tag text NOT NULL) PARTITION BY RANGE (at);
+            CREATE TABLE x_2024 PARTITION OF x FOR VALUES FROM ('2024-01-01') TO ('2025-01-01') PARTITION BY LIST (lower(tag));
+            CREATE TABLE x_2024_a PARTITION OF x_2024 FOR VALUES IN ('a');
+            CREATE TABLE x_2024_rest PARTITION OF x_2024 DEFAULT;
+            CREATE TABLE x_other PARTITION OF x DEFAULT;
+            INSERT INTO x SELECT i, date '2024-01-01' + (i % 366), CASE WHEN i % 4 = 0 THEN 'A' ELSE 'b' END FROM generate_series(1, 2000) i;
+            VACUUM (ANALYZE);
+            """);
+        var (_, result, staging) = await SynthesiseAsync(production);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", result.Warnings));
+
+        // 2024 is 80 % eu, 2025 20 %: each leaf gets its share although the region's overall split is 50 : 50.
+        const string Leaves = "SELECT string_agg(t || '=' || n, ' ' ORDER BY t) FROM (SELECT tableoid::regclass::text AS t, count(*)::text AS n FROM n GROUP BY tableoid) AS p";
+        var productionLeaves = ParseShares(await server.QueryAsync(production, Leaves));
+        var stagingLeaves = ParseShares(await server.QueryAsync(staging, Leaves));
+        TestContext.Current.TestOutputHelper?.WriteLine($"leaf rows: production {string.Join(", ", productionLeaves)}; staging {string.Join(", ", stagingLeaves)}");
+        Assert.Equal(productionLeaves.Keys.Order(StringComparer.Ordinal), stagingLeaves.Keys.Order(StringComparer.Ordinal));
+        Assert.All(productionLeaves, p => Assert.True(Math.Abs(p.Value / productionLeaves.Values.Sum() - stagingLeaves[p.Key] / stagingLeaves.Values.Sum()) <= 0.03,
+            $"{p.Key}: {p.Value} of {productionLeaves.Values.Sum()} vs {stagingLeaves[p.Key]} of {stagingLeaves.Values.Sum()}"));
+
+        // x's sub-partitions keep the rows as routed, said with PIPE6065; the tree is production's all the same.
+        var warning = Assert.Single(result.Warnings, w => w.Contains(StagingCodes.SubPartitionSharesApproximate, StringComparison.Ordinal));
+        Assert.Contains("public.x_2024", warning, StringComparison.Ordinal);
+        Assert.Contains("LIST (lower(tag))", warning, StringComparison.Ordinal);
+        Assert.Equal("p", await server.QueryAsync(staging, "SELECT relkind::text FROM pg_class WHERE relname = 'x_2024'"));
+        TestContext.Current.TestOutputHelper?.WriteLine("x_other on staging: " + await server.QueryAsync(staging, "SELECT count(*) || ' rows, at ' || min(at) || ' to ' || max(at) FROM x_other"));
+        await AssertConstraintsValidAsync(production, staging);
     }
 
     [Fact]
