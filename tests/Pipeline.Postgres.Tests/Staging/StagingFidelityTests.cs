@@ -236,6 +236,40 @@ public sealed class StagingFidelityTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Dates_filling_a_range_partitioned_span_stay_within_production_bounds()
+    {
+        // Every day of 2024 occurs on 4 or 5 rows, four days on some 50 more: the non-common days fill the span
+        // between the histogram's bounds, and the table is partitioned by month with no DEFAULT partition, so a generated date
+        // past production's last (or before its first) has no partition (PIPE6051).
+        var production = await server.CreateDatabaseAsync("datebound");
+        var months = string.Join("\n", Enumerable.Range(1, 12).Select(m => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"CREATE TABLE d_{m:00} PARTITION OF d FOR VALUES FROM ('2024-{m:00}-01') TO ('{(m == 12 ? "2025-01" : $"2024-{m + 1:00}")}-01');")));
+        await server.ExecuteAsync(production, $"""
+            CREATE TABLE d (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);
+            {months}
+            INSERT INTO d SELECT i, CASE WHEN i <= 1800 THEN date '2024-01-01' + i % 366
+                                         ELSE date '2024-01-01' + (ARRAY[199, 329, 349, 359])[1 + i % 4] END
+              FROM generate_series(1, 2000) i;
+            VACUUM (ANALYZE);
+            """);
+        var (stats, result, staging) = await SynthesiseAsync(production);
+        var at = stats.Tables.Single(t => t.Name == "d").Columns.Single(c => c.Name == "at");
+        TestContext.Current.TestOutputHelper?.WriteLine($"production at: n_distinct {at.NDistinct}, {at.MostCommonVals?.Count} common values, bounds {at.HistogramBounds?[0]} to {at.HistogramBounds?[^1]}");
+        Assert.Equal("2024-12-31", at.HistogramBounds![^1]);
+
+        const string Range = "SELECT count(*) || ' ' || min(at) || ' ' || max(at) || ' ' || count(DISTINCT at) FROM d";
+        var productionRange = await server.QueryAsync(production, Range);
+        var stagingRange = await server.QueryAsync(staging, Range);
+        TestContext.Current.TestOutputHelper?.WriteLine($"production {productionRange}; staging {stagingRange}");
+        Assert.Equal("2000 2024-01-01 2024-12-31 366", productionRange);
+        var parts = stagingRange.Split(' ');
+        Assert.Equal("2000", parts[0]);
+        Assert.True(string.CompareOrdinal(parts[1], "2024-01-01") >= 0 && string.CompareOrdinal(parts[2], "2024-12-31") <= 0, stagingRange);
+        Assert.DoesNotContain(result.Warnings, w => w.Contains(StagingCodes.PartitionRowsUnroutable, StringComparison.Ordinal));
+        await AssertConstraintsValidAsync(production, staging);
+    }
+
+    [Fact]
     public async Task Power_law_columns_n_distinct_matches_production_estimate()
     {
         // Long-tailed integer columns at 300,000 rows, ten times ANALYZE's 30,000-row sample (statistics target 100):
