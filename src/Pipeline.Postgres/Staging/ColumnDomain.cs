@@ -95,7 +95,15 @@ internal sealed class ColumnDomain
             }
         }
 
-        var counts = Counts(stats, rows, nullable, unique, parsed.Select(p => p.Freq).ToList(), family == ValueFamily.Boolean ? 2 - parsed.Count : int.MaxValue, sampleRows);
+        var bounds = stats?.HistogramBounds ?? [];
+        var span = family == ValueFamily.Scaled && !unique ? ScaledSpan(kind, bounds, parsed, scale) : null;
+        var most = family switch
+        {
+            ValueFamily.Boolean => 2 - parsed.Count,
+            ValueFamily.Scaled when span is { } s => SpanCapacity(s, parsed.Select(p => kind.ParseScaled(p.Text, scale))),
+            _ => int.MaxValue,
+        };
+        var counts = Counts(stats, rows, nullable, unique, parsed.Select(p => p.Freq).ToList(), most, sampleRows);
         if (family == ValueFamily.Enum)
         {
             counts = counts with { RestDistinct = Math.Min(counts.RestDistinct, kind.EnumLabels!.Count(l => parsed.All(p => p.Text != l))) };
@@ -105,12 +113,11 @@ internal sealed class ColumnDomain
             }
         }
 
-        var bounds = stats?.HistogramBounds ?? [];
         var mcvTexts = parsed.Select(p => p.Text).ToList();
         var wire = kind.WireType;
         var (rest, write, before) = family switch
         {
-            ValueFamily.Scaled => ScaledRest(kind, bounds, parsed, counts.RestDistinct, scale),
+            ValueFamily.Scaled => ScaledRest(kind, bounds, parsed, counts.RestDistinct, scale, span),
             ValueFamily.Float => FloatRest(bounds, parsed, counts.RestDistinct, wire),
             ValueFamily.Text => TextRest(bounds, mcvTexts, counts.RestDistinct, RestWidth(stats, parsed, counts, rows), kind.MaxLength ?? int.MaxValue, wire),
             ValueFamily.Enum => EnumRest(kind, mcvTexts, wire),
@@ -265,31 +272,82 @@ internal sealed class ColumnDomain
         };
     }
 
-    private static (Func<int, object>, Action<NpgsqlBinaryImporter, int>, int[]) ScaledRest(ColumnKind kind, IReadOnlyList<string> bounds, List<(object Value, double Freq, string Text)> mcv, int distinct, int scale)
+    /// <summary>Production's observed range of a <see cref="ValueFamily.Scaled"/> column in units: from the smaller
+    /// of the histogram's first bound and the least common value to the larger of its last bound and the greatest
+    /// common value, within the type's <see cref="ColumnKind.Range"/>; <c>null</c> when the statistics hold neither.</summary>
+    private static (long Lo, long Hi)? ScaledSpan(ColumnKind kind, IReadOnlyList<string> bounds, List<(object Value, double Freq, string Text)> mcv, int scale)
+    {
+        var seen = mcv.Select(m => kind.ParseScaled(m.Text, scale));
+        if (bounds.Count >= 2)
+        {
+            seen = seen.Append(kind.ParseScaled(bounds[0], scale)).Append(kind.ParseScaled(bounds[^1], scale));
+        }
+
+        var units = seen.OfType<long>().ToArray();
+        if (units.Length == 0)
+        {
+            return null;
+        }
+
+        var (min, max) = kind.Range;
+        return (Math.Clamp(units.Min(), min, max), Math.Clamp(units.Max(), min, max));
+    }
+
+    /// <summary>How many values besides the common ones the span holds (each unit once), at most
+    /// <see cref="int.MaxValue"/>.</summary>
+    private static int SpanCapacity((long Lo, long Hi) span, IEnumerable<long?> mcvUnits)
+    {
+        var inside = mcvUnits.OfType<long>().Where(u => u >= span.Lo && u <= span.Hi).Distinct().Count();
+        return (int)Math.Clamp((decimal)span.Hi - span.Lo + 1 - inside, 0, int.MaxValue);
+    }
+
+    /// <summary>
+    /// The rest values of a <see cref="ValueFamily.Scaled"/> column: at the histogram's quantiles, each at least one
+    /// unit above the one before and never a common value, then pulled back where that pushed them past the top of
+    /// <paramref name="span"/> (production's observed [min, max], <see cref="ScaledSpan"/>), so every value lies within
+    /// it. <see cref="Build"/> caps <paramref name="distinct"/> at what the span holds (<see cref="SpanCapacity"/>):
+    /// a date column spanning a year gets at most 366 values less its common days, whatever its n_distinct asks.
+    /// Without a span (no statistics, or a unique column, which needs every row's value distinct even at a
+    /// <c>--scale</c> above 1), values go on upwards as the type allows.
+    /// </summary>
+    private static (Func<int, object>, Action<NpgsqlBinaryImporter, int>, int[]) ScaledRest(ColumnKind kind, IReadOnlyList<string> bounds, List<(object Value, double Freq, string Text)> mcv, int distinct, int scale, (long Lo, long Hi)? span)
     {
         var b = bounds.Select(t => kind.ParseScaled(t, scale)).Where(v => v is not null).Select(v => (double)v!.Value).ToArray();
         var mcvUnits = mcv.Select(m => kind.ParseScaled(m.Text, scale) ?? 0).ToArray();
         if (b.Length < 2)
         {
             var lo = mcvUnits.Length > 0 ? mcvUnits.Min() : 1;
-            b = [lo, lo + Math.Max(distinct, 1)];
+            b = span is { } s && s.Hi > s.Lo ? [s.Lo, s.Hi] : [lo, lo + Math.Max(distinct, 1)];
         }
 
         var avoid = mcvUnits.ToHashSet();
         var values = new long[distinct];
         var (min, max) = kind.Range;
+        var (bottom, top) = span ?? (min, max);
         var prev = long.MinValue;
         for (var k = 0; k < distinct; k++)
         {
-            var v = (long)Math.Floor(Quantile(b, (k + 0.5) / distinct));
+            var v = Math.Max(bottom, (long)Math.Floor(Quantile(b, (k + 0.5) / distinct)));
             v = prev == long.MinValue ? v : Math.Max(v, prev + 1);
             while (avoid.Contains(v))
             {
                 v++;
             }
 
-            values[k] = Math.Clamp(v, min, max);
+            values[k] = v;
             prev = v;
+        }
+
+        // Backwards from the top: each value at most one free unit below the next (the span holds them all).
+        for (var k = distinct - 1; k >= 0; k--)
+        {
+            var limit = k == distinct - 1 ? top : values[k + 1] - 1;
+            while (avoid.Contains(limit))
+            {
+                limit--;
+            }
+
+            values[k] = Math.Min(values[k], limit);
         }
 
         var before = mcvUnits.Select(u => LowerBound(values, u)).ToArray();

@@ -192,9 +192,8 @@ public sealed class StagingFidelityTests(PostgresServer server)
     {
         // n: both years by LIST (region), each with its own split, so no leaf can swap region values and the surplus
         // rows take the values of a row of the partition they move to. x: a sub-key that is an expression; its DEFAULT
-        // partition takes the few dates the generator places one day past production's last when the distinct values
-        // fill the whole span (they are pushed apart from the common values), which would otherwise stop the build
-        // (PIPE6051).
+        // partition (empty on production) would take any date past production's last; the generator keeps them
+        // within production's range (see Dates_filling_a_range_partitioned_span_stay_within_production_bounds).
         var production = await server.CreateDatabaseAsync("subpart");
         await server.ExecuteAsync(production, """
             CREATE TABLE n (id bigint NOT NULL, at date NOT NULL, region text NOT NULL) PARTITION BY RANGE (at);
