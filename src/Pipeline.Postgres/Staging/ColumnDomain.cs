@@ -13,7 +13,10 @@ namespace Pipeline.Postgres.Staging;
 /// further values as make ANALYZE's estimate of the synthetic column's <c>n_distinct</c> production's
 /// (<see cref="AnalyzeDistinctEstimate"/>; on a table no larger than ANALYZE's sample, <c>n_distinct</c> minus the
 /// common values), placed by the histogram's quantiles between its bounds. The rest values are strictly increasing
-/// in their index and never equal a common value, so the distinct count is exact.
+/// in their index and never equal a common value, so the distinct count is exact. Integers, numerics, dates,
+/// timestamps and times stay within production's observed [min, max] (the histogram's first and last bounds and the
+/// common values; a range partition without DEFAULT accepts nothing else), and their count is capped at what that span
+/// holds besides the common values (a unique column excepted: it needs every row distinct).
 /// </summary>
 internal sealed class ColumnDomain
 {
