@@ -3,9 +3,10 @@
 #
 #   bash build/bench-plan.sh [--repeat N] [--schemas N] [--tables N] [--cli DIR] [--compare DIR] [--keep]
 #
-# Publishes the CLI (Release, framework-dependent) as the Pipeline.Cli tool package of this machine is: on linux-x64
-# `-r linux-x64` (ReadyToRun, the Pipeline.Cli.linux-x64 package), elsewhere portable IL (Pipeline.Cli.any, and the copy
-# bundled in Pipeline.MSBuild, which is portable everywhere), and starts its own throwaway PostgreSQL cluster on a
+# Publishes the CLI (Release) as the Pipeline.Cli tool package of this machine is: on linux-x64 `-r linux-x64`
+# (self-contained, one composite ReadyToRun image of the runtime and the CLI, run through its apphost: the
+# Pipeline.Cli.linux-x64 package), elsewhere framework-dependent portable IL (Pipeline.Cli.any, and the copy bundled in
+# Pipeline.MSBuild, which is portable everywhere), and starts its own throwaway PostgreSQL cluster on a
 # free loopback port (initdb/pg_ctl as the postgres user when run as root, as build/benchmark.sh does), removed at the
 # end. It creates build/bench/plan-schema.sql's synthetic
 # schema (default 2 schemas x 250 tables = 500 tables) in database `bench`, and the same schema with the 50 changes
@@ -16,12 +17,16 @@
 #   pipeline plan same.yaml   vs bench        the empty plan
 #   pipeline plan changed.yaml vs bench       a plan with the 50 changes
 #   pipeline --help                           start-up alone
-# and prints min/median/max wall time and peak working set (max RSS, /usr/bin/time) of each, the ratios to pg_dump
-# (computed per round, so both sides of a ratio saw the same machine load) and the load average. `dotnet pipeline.dll`
-# is how the MSBuild task starts the bundled CLI and how the tool runs (its packages carry no apphost).
+# and prints min/median/max wall time, CPU time and peak working set (max RSS, /usr/bin/time) of each, the ratios to
+# pg_dump (computed per round, so both sides of a ratio saw the same machine load) and the load average; then, from one
+# more run of each command outside the timed rounds, how many methods the JIT compiled (DOTNET_JitStdOutFile with
+# DOTNET_JitDisasmSummary=1: what ReadyToRun did not precompile). A CLI folder with an apphost (`pipeline`, the
+# self-contained linux-x64 package) is run through it, as the tool runs; one without (framework-dependent) as
+# `dotnet pipeline.dll`, as the MSBuild task starts the bundled CLI and as the portable package runs.
 # --cli DIR times an already published CLI (DIR/pipeline.dll) instead. --compare DIR also times inspect and both
-# plans of a second published CLI (e.g. `dotnet publish src/Pipeline.Cli -c Release -p:UseAppHost=false -o DIR` at
-# an older commit) in the same rounds, for a before/after under the same machine load.
+# plans of a second published CLI (e.g. `dotnet publish src/Pipeline.Cli -c Release -r linux-x64 -p:UseAppHost=false
+# -o DIR` at an older commit: the framework-dependent ReadyToRun package before it became self-contained) in the same
+# rounds, for a before/after under the same machine load.
 # Targets: plan / pg_dump <= 1.0 and inspect / pg_dump <= 1.0. Figures only; nothing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +45,7 @@ while [ $# -gt 0 ]; do
     --cli) cli=$2; shift 2 ;;
     --compare) compare=$2; shift 2 ;;
     --keep) keep=true; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "error: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -64,11 +69,17 @@ if [ -z "$cli" ]; then
   echo "Publishing the CLI (Release)..."
   rid=()
   if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then rid=(-r linux-x64); fi
-  dotnet publish src/Pipeline.Cli -c Release "${rid[@]}" -o "$work/cli" -p:UseAppHost=false --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  dotnet publish src/Pipeline.Cli -c Release "${rid[@]}" -o "$work/cli" --nologo -v quiet -clp:ErrorsOnly >/dev/null
   cli="$work/cli"
 fi
 [ -f "$cli/pipeline.dll" ] || { echo "error: $cli/pipeline.dll not found" >&2; exit 2; }
 if [ -n "$compare" ]; then [ -f "$compare/pipeline.dll" ] || { echo "error: $compare/pipeline.dll not found" >&2; exit 2; }; fi
+# How a published CLI folder is started: its apphost if it has one (self-contained), else `dotnet pipeline.dll`.
+launcher() { if [ -x "$1/pipeline" ]; then echo "$1/pipeline"; else echo "dotnet"; echo "$1/pipeline.dll"; fi; }
+mapfile -t cli_run < <(launcher "$cli")
+cmp_run=()
+if [ -n "$compare" ]; then mapfile -t cmp_run < <(launcher "$compare"); fi
+echo "CLI: ${cli_run[*]}${compare:+; --compare: ${cmp_run[*]}}"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 as_pg "$bindir/initdb" -D "$work/db" -A trust -U postgres -E UTF8 --locale=C >/dev/null
@@ -94,7 +105,7 @@ psql_ -d bench -At -F ' ' -c "
          (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname LIKE 'app%' AND t.typtype = 'e')" \
   | { read -r t c i f k e; echo "Schema: $t tables, $c columns, $i indexes (primary keys and unique constraints included), $f foreign keys, $k checks, $e enums"; }
 
-pipeline() { dotnet "$cli/pipeline.dll" "$@"; }
+pipeline() { "${cli_run[@]}" "$@"; }
 pipeline inspect -c "$(connection bench)" -o "$work/same.yaml" >/dev/null
 pipeline inspect -c "$(connection bench_changed)" -o "$work/changed.yaml" >/dev/null
 echo "YAML: $(wc -l < "$work/same.yaml") lines ($(wc -c < "$work/same.yaml") bytes); with the changes $(wc -l < "$work/changed.yaml") lines"
@@ -118,14 +129,14 @@ names="pg_dump inspect plan_empty plan_50 help"
 if [ -n "$compare" ]; then names="$names inspect_cmp plan_empty_cmp plan_50_cmp"; fi
 run_round() {
   measure pg_dump "$bindir/pg_dump" -s -h 127.0.0.1 -p "$port" -U postgres -d bench -f "$work/dump.sql"
-  measure inspect dotnet "$cli/pipeline.dll" inspect -c "$(connection bench)" -o "$work/inspect.yaml"
-  measure plan_empty dotnet "$cli/pipeline.dll" plan "$work/same.yaml" -c "$(connection bench)" -o "$work/plan-empty"
-  measure plan_50 dotnet "$cli/pipeline.dll" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/plan-50" --allow-data-loss
-  measure help dotnet "$cli/pipeline.dll" --help
+  measure inspect "${cli_run[@]}" inspect -c "$(connection bench)" -o "$work/inspect.yaml"
+  measure plan_empty "${cli_run[@]}" plan "$work/same.yaml" -c "$(connection bench)" -o "$work/plan-empty"
+  measure plan_50 "${cli_run[@]}" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/plan-50" --allow-data-loss
+  measure help "${cli_run[@]}" --help
   if [ -n "$compare" ]; then
-    measure inspect_cmp dotnet "$compare/pipeline.dll" inspect -c "$(connection bench)" -o "$work/inspect-cmp.yaml"
-    measure plan_empty_cmp dotnet "$compare/pipeline.dll" plan "$work/same.yaml" -c "$(connection bench)" -o "$work/plan-empty-cmp"
-    measure plan_50_cmp dotnet "$compare/pipeline.dll" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/plan-50-cmp" --allow-data-loss
+    measure inspect_cmp "${cmp_run[@]}" inspect -c "$(connection bench)" -o "$work/inspect-cmp.yaml"
+    measure plan_empty_cmp "${cmp_run[@]}" plan "$work/same.yaml" -c "$(connection bench)" -o "$work/plan-empty-cmp"
+    measure plan_50_cmp "${cmp_run[@]}" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/plan-50-cmp" --allow-data-loss
   fi
 }
 
@@ -136,6 +147,25 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "Timing $repeat rounds..."
 for i in $(seq 1 "$repeat"); do run_round; done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# One more run of each command with the JIT's method list (not timed): what ReadyToRun left to the JIT.
+jit_count() {
+  local name=$1; shift
+  rm -f "$work/$name.jit"
+  DOTNET_JitDisasmSummary=1 DOTNET_JitStdOutFile="$work/$name.jit" "$@" > "$work/$name.jit.log" 2>&1 || { cat "$work/$name.jit.log" >&2; echo "error: $name failed" >&2; exit 1; }
+  wc -l < "$work/$name.jit"
+}
+jit_line() {
+  local -a run=("$@")
+  printf 'inspect %s, plan (no changes) %s, plan (50 changes) %s, --help %s' \
+    "$(jit_count jit_inspect "${run[@]}" inspect -c "$(connection bench)" -o "$work/jit.yaml")" \
+    "$(jit_count jit_plan_empty "${run[@]}" plan "$work/same.yaml" -c "$(connection bench)" -o "$work/jit-plan-empty")" \
+    "$(jit_count jit_plan_50 "${run[@]}" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/jit-plan-50" --allow-data-loss)" \
+    "$(jit_count jit_help "${run[@]}" --help)"
+}
+jit_cli=$(jit_line "${cli_run[@]}")
+jit_cmp=""
+if [ -n "$compare" ]; then jit_cmp=$(jit_line "${cmp_run[@]}"); fi
 
 grep -q 'No changes' "$work/plan_empty.log" || { echo "warning: the plan of the unchanged YAML is not empty:" >&2; tail -n 5 "$work/plan_empty.log" >&2; }
 steps=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$work/plan-50/plan.json")
@@ -171,3 +201,7 @@ for n in $ratio_names; do
   printf '  %-40s %22s   target <= 1.0: %s\n' "$(label "$n") / pg_dump" "$(stats "$work/$n.ratio" 1 '%6.2f' 1)" \
     "$(awk -v m="$med" 'BEGIN { print (m <= 1.0 ? "met" : "NOT met") }')"
 done
+echo
+echo "Methods JIT-compiled (one run each, DOTNET_JitDisasmSummary):"
+echo "  pipeline:  $jit_cli"
+if [ -n "$compare" ]; then echo "  --compare: $jit_cmp"; fi
