@@ -47,13 +47,15 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 unset PIPELINE_CONNECTION PIPELINE_STAGING_CONNECTION
 
 if [ -z "$cli" ]; then
-  echo "Publishing the CLI (Release, as this machine's tool package is: ReadyToRun on linux-x64)..."
+  echo "Publishing the CLI (Release, as this machine's tool package is: self-contained composite ReadyToRun on linux-x64)..."
   rid=()
   if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then rid=(-r linux-x64); fi
-  dotnet publish src/Pipeline.Cli -c Release "${rid[@]}" -o "$work/cli" -p:UseAppHost=false --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  dotnet publish src/Pipeline.Cli -c Release "${rid[@]}" -o "$work/cli" --nologo -v quiet -clp:ErrorsOnly >/dev/null
   cli="$work/cli"
 fi
 [ -f "$cli/pipeline.dll" ] || { echo "error: $cli/pipeline.dll not found" >&2; exit 2; }
+# A self-contained CLI folder (linux-x64) runs through its apphost, a portable one through `dotnet pipeline.dll`.
+pipeline() { if [ -x "$cli/pipeline" ]; then "$cli/pipeline" "$@"; else dotnet "$cli/pipeline.dll" "$@"; fi; }
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 as_pg "$bindir/initdb" -D "$work/db" -A trust -U postgres -E UTF8 --locale=C >/dev/null
@@ -70,7 +72,7 @@ for db in prod dumped staging; do psql_ -d postgres -c "CREATE DATABASE $db" >/d
 psql_ -d prod -v rows="$rows" -f build/bench/staging-table.sql >/dev/null
 psql_ -d prod -c "ANALYZE" >/dev/null
 
-dotnet "$cli/pipeline.dll" snapshot --with-stats -o "$work/prod.snapshot.json" --connection "$(connection prod)" >/dev/null
+pipeline snapshot --with-stats -o "$work/prod.snapshot.json" --connection "$(connection prod)" >/dev/null
 
 # CPU seconds of the cluster's server processes so far: the postmaster's own and its reaped children's, plus the
 # live children's (user + system). On a shared machine CPU seconds are steadier than wall time.
@@ -85,7 +87,7 @@ TIMEFORMAT='%U %S'
 c0=$(server_cpu); t0=$(now)
 { time { "$bindir/pg_dump" -h 127.0.0.1 -p "$port" -U postgres -Fc prod | "$bindir/pg_restore" -h 127.0.0.1 -p "$port" -U postgres -d dumped 2>"$work/restore.err" || { cat "$work/restore.err" >&2; exit 1; }; }; } 2>"$work/dump.cpu"
 t1=$(now); c1=$(server_cpu)
-{ time PIPELINE_STAGING_CONNECTION="$(connection staging)" dotnet "$cli/pipeline.dll" staging create --from "$work/prod.snapshot.json" > "$work/staging.out"; } 2>"$work/staging.cpu"
+{ time PIPELINE_STAGING_CONNECTION="$(connection staging)" pipeline staging create --from "$work/prod.snapshot.json" > "$work/staging.out"; } 2>"$work/staging.cpu"
 t2=$(now); c2=$(server_cpu)
 cpu="$(awk '{print $1 + $2}' "$work/dump.cpu") $(awk '{print $1 + $2}' "$work/staging.cpu") $(awk -v a="$c0" -v b="$c1" -v c="$c2" 'BEGIN {print b - a, c - b}')"
 psql_ -d staging -c "ANALYZE" >/dev/null
