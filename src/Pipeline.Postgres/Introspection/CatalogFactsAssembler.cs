@@ -39,7 +39,7 @@ internal static class CatalogFactsAssembler
             {
                 parts.Add(new PartRow(
                     (uint)p.GetProperty("oid").GetInt64(),
-                    p.TryGetProperty("parent", out var parent) && parent.ValueKind == JsonValueKind.Number ? (uint)parent.GetInt64() : row.TableOid,
+                    (uint)p.GetProperty("parent").GetInt64(),
                     p.GetProperty("schema").GetString() ?? "",
                     p.GetProperty("name").GetString() ?? "",
                     p.GetProperty("bound").GetString() ?? "",
