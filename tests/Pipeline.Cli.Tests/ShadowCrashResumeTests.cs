@@ -109,9 +109,24 @@ public sealed class ShadowCrashResumeTests(PostgresServer server)
         // contract: once the first rebuilt foreign key is in (every concurrent index build, which would wait for any
         // open transaction, is done), a reader takes ACCESS SHARE on shipments and keeps its transaction open, so the
         // swap waits for its lock (retrying after lock_timeout); apply is killed while it waits, then the reader ends
-        // and the rerun swaps.
+        // and the rerun swaps. The steps between that foreign key and the swap take about 100 ms, less than a stall of
+        // this test's continuations on a busy machine, so a trigger on the journal holds the swap's start (its
+        // MarkRunning) until the reader has its lock: the order is decided by PostgreSQL, not by a race.
         var swap = plan.Steps.Single(s => s.Sql.StartsWith("DO $pipeline$", StringComparison.Ordinal) && s.Sql.Contains("LOCK TABLE ONLY", StringComparison.Ordinal));
         var firstForeignKey = plan.Steps.First(s => s.Phase == Phase.Contract && s.Summary.StartsWith("add foreign key _pipeline_new_", StringComparison.Ordinal));
+        await scenario.QueryAsync(string.Create(CultureInfo.InvariantCulture, $$"""
+            CREATE FUNCTION public.hold_swap_until_reader() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              FOR i IN 1..12000 LOOP
+                EXIT WHEN EXISTS (SELECT FROM pg_locks WHERE relation = 'public.shipments'::regclass AND mode = 'AccessShareLock' AND granted AND pid <> pg_backend_pid());
+                PERFORM pg_sleep(0.01);
+              END LOOP;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER hold_swap_until_reader BEFORE UPDATE ON pipeline.journal_steps FOR EACH ROW
+              WHEN (NEW.plan_fingerprint = '{{fp}}' AND NEW.ordinal = {{swap.Ordinal}} AND NEW.state = 'running')
+              EXECUTE FUNCTION public.hold_swap_until_reader();
+            """));
         await using (var blocker = new NpgsqlConnection(scenario.ConnectionString))
         {
             await blocker.OpenAsync(ct);
@@ -131,6 +146,8 @@ public sealed class ShadowCrashResumeTests(PostgresServer server)
             Assert.Equal("integer", await scenario.QueryAsync("SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = 'public.orders'::regclass AND attname = 'id'"));
             await tx.RollbackAsync(ct);
         }
+
+        await scenario.QueryAsync("DROP TRIGGER hold_swap_until_reader ON pipeline.journal_steps; DROP FUNCTION public.hold_swap_until_reader()");
 
         await RerunAsync(scenario, "--phase", "contract", "--confirm-contract");
 
@@ -185,7 +202,11 @@ public sealed class ShadowCrashResumeTests(PostgresServer server)
 
             if (apply.HasExited)
             {
-                Assert.Fail($"apply exited ({apply.ExitCode}) before the kill point ({condition}):\n{apply.Output}");
+                // The condition may have become true between the query and this check (a slow continuation): ask once
+                // more now that apply can no longer change anything, and report apply's whole output.
+                var exit = await apply.WaitAsync(RunTimeout);
+                var reached = await ScalarAsync(probe, condition) is true;
+                Assert.Fail($"apply exited ({exit}) before the kill point ({condition}; reached by the end: {reached}):\n{apply.Output}");
             }
 
             await Task.Delay(3, TestContext.Current.CancellationToken);
