@@ -5,7 +5,8 @@ namespace Pipeline.Postgres.Introspection;
 
 /// <summary>
 /// Reads the actual schema of a live PostgreSQL database into a <see cref="DatabaseModel"/> with a fixed number of
-/// catalog queries (one batch, one repeatable-read transaction, independent of the number of tables).
+/// catalog queries (independent of the number of tables), in repeatable-read transactions that share one snapshot:
+/// one batch on one connection, or, given a connection string, two batches on two connections at once.
 /// Expressions and type names are deparsed with <c>search_path = public</c>: objects in <c>public</c> unqualified,
 /// others schema-qualified. Left out: system schemas, the tool's <c>pipeline</c> schema, extension members,
 /// partitions (a partitioned table appears once, with its leaves' statistics summed), INVALID indexes (see
@@ -48,10 +49,66 @@ public static class PostgresIntrospector
     /// <param name="ct">Cancellation.</param>
     /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
     public static async Task<IntrospectedCatalog> ReadCatalogAsync(string connectionString, CancellationToken ct)
+        => new(await ReadSharedCatalogAsync(connectionString, null, null, ct));
+
+    /// <summary>
+    /// Reads the catalog over two connections that share one snapshot (<see cref="CatalogReader.ReadSharedAsync"/>),
+    /// both opened at once so the second costs little wall time. When the second cannot be opened (connection limit
+    /// of the role or database, <c>max_connections</c>: SQLSTATE 53300, or any other connection error) the read runs
+    /// on the first alone, with the same rows; when the two opens race for the last free connection and the first
+    /// loses, the one that got it is used, or the first is opened again once the second has given up.
+    /// <paramref name="onCommand"/> and <paramref name="afterExport"/> are test hooks.
+    /// </summary>
+    /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
+    internal static async Task<CatalogSnapshot> ReadSharedCatalogAsync(
+        string connectionString, Action<string>? onCommand, Func<Task>? afterExport, CancellationToken ct)
     {
-        await using var connection = CatalogConnection(connectionString);
-        var catalog = await WithOpenConnectionAsync(connection, () => CatalogReader.ReadAsync(connection, null, ct), ct);
-        return new IntrospectedCatalog(catalog);
+        await using var first = CatalogConnection(connectionString);
+        await using var second = CatalogConnection(connectionString);
+        var target = ConnectionStrings.Describe(first);
+        var secondOpen = TryOpenAsync(second, ct);
+        try
+        {
+            var (primary, helper) = await ConnectionStrings.GuardAsync("Cannot connect to PostgreSQL at", target, async () =>
+            {
+                try
+                {
+                    await first.OpenAsync(ct);
+                    return (first, secondOpen);
+                }
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.TooManyConnections)
+                {
+                    if (await secondOpen is { } other)
+                    {
+                        return (other, Task.FromResult<NpgsqlConnection?>(null));
+                    }
+
+                    await first.OpenAsync(ct);
+                    return (first, Task.FromResult<NpgsqlConnection?>(null));
+                }
+            });
+            return await ConnectionStrings.GuardAsync("Cannot read the catalog of PostgreSQL at", target,
+                () => CatalogReader.ReadSharedAsync(primary, helper, onCommand, afterExport, ct));
+        }
+        finally
+        {
+            await secondOpen;
+        }
+    }
+
+    /// <summary>Opens <paramref name="connection"/>; null instead of a connection error (the read then runs on one
+    /// connection) or a cancellation (the first connection reports it).</summary>
+    private static async Task<NpgsqlConnection?> TryOpenAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        try
+        {
+            await connection.OpenAsync(ct);
+            return connection;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
