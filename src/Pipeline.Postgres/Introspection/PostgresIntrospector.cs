@@ -56,7 +56,8 @@ public static class PostgresIntrospector
     /// both opened at once so the second costs little wall time. When the second cannot be opened (connection limit
     /// of the role or database, <c>max_connections</c>: SQLSTATE 53300, or any other connection error) the read runs
     /// on the first alone, with the same rows; when the two opens race for the last free connection and the first
-    /// loses, the one that got it is used, or the first is opened again once the second has given up.
+    /// loses, the one that got it is used, or, when both lost (each backend counts the other), the first is opened again
+    /// alone.
     /// <paramref name="onCommand"/> and <paramref name="afterExport"/> are test hooks.
     /// </summary>
     /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
@@ -83,7 +84,7 @@ public static class PostgresIntrospector
                         return (other, Task.FromResult<NpgsqlConnection?>(null));
                     }
 
-                    await first.OpenAsync(ct);
+                    await OpenAloneAsync(first, ct);
                     return (first, Task.FromResult<NpgsqlConnection?>(null));
                 }
             });
@@ -93,6 +94,27 @@ public static class PostgresIntrospector
         finally
         {
             await secondOpen;
+        }
+    }
+
+    /// <summary>
+    /// Opens <paramref name="connection"/> after both opens were refused for too many connections: each backend
+    /// counted the other, which is still exiting (its slot frees a moment later), so a few retries, 25 ms doubling to
+    /// 400 ms (under a second in all), before the refusal stands.
+    /// </summary>
+    private static async Task OpenAloneAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        for (var delayMs = 25; ; delayMs *= 2)
+        {
+            try
+            {
+                await connection.OpenAsync(ct);
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.TooManyConnections && delayMs <= 400)
+            {
+                await Task.Delay(delayMs, ct);
+            }
         }
     }
 
