@@ -1,7 +1,8 @@
 namespace Pipeline.Postgres.Introspection;
 
 /// <summary>
-/// The catalog queries of one introspection, sent as a single batch in one repeatable-read transaction. Their number
+/// The catalog queries of one introspection, sent as a single batch in one repeatable-read transaction, or split
+/// between two connections whose transactions share one snapshot (<see cref="SecondConnection"/>). Their number
 /// is fixed (<see cref="All"/>): it never depends on how many tables the database holds. Every query restricts itself
 /// to the same user tables (<see cref="UserTablesCte"/>): ordinary and partitioned tables that are not partitions, not
 /// owned by an extension, outside system schemas and the tool's own <c>pipeline</c> schema. Exclude patterns are
