@@ -45,7 +45,11 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
     }
 
     /// <summary>Prints the step table and the result line.</summary>
-    public void WriteSummary(MigrationPlan plan, string outputDirectory)
+    public void WriteSummary(MigrationPlan plan, string outputDirectory) => WriteSummary(plan, outputDirectory, RenderTable(plan));
+
+    /// <summary>Prints the step table <paramref name="table"/> (<see cref="RenderTable"/> of <paramref name="plan"/>,
+    /// laid out beforehand, e.g. on another thread) and the result line.</summary>
+    public void WriteSummary(MigrationPlan plan, string outputDirectory, string table)
     {
         if (plan.IsEmpty)
         {
@@ -53,7 +57,7 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
         }
         else
         {
-            WriteTable(plan);
+            stdout.Write(table);
         }
 
         var blocked = plan.Steps.Count(s => s.Blocked);
@@ -94,9 +98,24 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
         }
     }
 
-    private void WriteTable(MigrationPlan plan)
+    /// <summary>The step table as <see cref="WriteSummary(MigrationPlan, string)"/> prints it (empty for an empty
+    /// plan): the same text Spectre.Console writes to this report's writer, laid out into a buffer that reports the
+    /// writer's encoding and line end. Safe to call on another thread: it does not touch the writer.</summary>
+    public string RenderTable(MigrationPlan plan)
     {
-        var console = PlainConsole.For(stdout, 160);
+        if (plan.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        using var buffer = new BufferWriter(stdout.Encoding) { NewLine = stdout.NewLine };
+        WriteTable(plan, buffer);
+        return buffer.ToString();
+    }
+
+    private static void WriteTable(MigrationPlan plan, TextWriter output)
+    {
+        var console = PlainConsole.For(output, 160);
 
         var table = new Table { Border = TableBorder.Ascii };
         table.AddColumn(new TableColumn("#").RightAligned());
@@ -119,5 +138,12 @@ internal sealed class PlanConsoleReport(TextWriter stdout, string schemaPath, bo
         }
 
         console.Write(table);
+    }
+
+    /// <summary>A text buffer that reports the encoding of the writer it stands in for (Spectre.Console reads it to
+    /// decide whether the output supports Unicode).</summary>
+    private sealed class BufferWriter(System.Text.Encoding encoding) : StringWriter(CultureInfo.InvariantCulture)
+    {
+        public override System.Text.Encoding Encoding => encoding;
     }
 }

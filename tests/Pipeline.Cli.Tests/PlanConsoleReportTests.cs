@@ -93,4 +93,24 @@ public class PlanConsoleReportTests
     [InlineData(1234, "1.2 s")]
     [InlineData(90_000, "1.5 min")]
     public void Durations_are_human(double ms, string expected) => Assert.Equal(expected, DurationText.Format(ms));
+
+    [Fact]
+    public async Task The_table_laid_out_on_another_thread_is_the_text_written_in_line()
+    {
+        var plan = Plan();
+        using var inline = new StringWriter { NewLine = "\n" };
+        new PlanConsoleReport(inline, "app.schema.yaml", false).WriteSummary(plan, "out/plan");
+
+        using var output = new StringWriter { NewLine = "\n" };
+        var report = new PlanConsoleReport(output, "app.schema.yaml", false);
+        var table = await Task.Run(() => report.RenderTable(plan));
+        report.WriteSummary(plan, "out/plan", table);
+
+        Assert.Equal(inline.ToString(), output.ToString());
+        Assert.StartsWith(
+            "+-------------------------------------------------------------------------------------------------------------+\n" +
+            "| # | phase    | lock             | est. duration | risk   | summary                                          |\n",
+            output.ToString(), StringComparison.Ordinal);
+        Assert.Equal(string.Empty, report.RenderTable(plan with { Steps = [] }));
+    }
 }

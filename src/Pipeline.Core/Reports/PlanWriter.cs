@@ -36,55 +36,99 @@ public static class PlanWriter
     /// location point at.</summary>
     /// <exception cref="IOException">The folder cannot be written.</exception>
     /// <exception cref="UnauthorizedAccessException">The folder is not writable.</exception>
-    public static IReadOnlyList<string> Write(Policy.PlanReview review, IMigrationDialect dialect, string directory, ReportContext context, string schemaFile)
+    public static IReadOnlyList<string> Write(Policy.PlanReview review, IMigrationDialect dialect, string directory, ReportContext context, string schemaFile) =>
+        Write(review, dialect, directory, context, schemaFile, []);
+
+    /// <summary>Writes the plan folder as <see cref="Write(Policy.PlanReview, IMigrationDialect, string, ReportContext, string)"/>
+    /// does, byte for byte, taking a snapshot's bytes from <paramref name="prepared"/> when one of them was started
+    /// for the very model instance the plan holds (<see cref="MigrationPlan.Source"/>, <see cref="MigrationPlan.Desired"/>;
+    /// any other is ignored). The files are independent of each other and written on up to three threads (the
+    /// scripts; <c>plan.json</c> and the reports; the snapshots); whatever fails, the exception thrown is the one of
+    /// the first file in the order above that failed (the order a one-thread writer would have met it in), after
+    /// every writer has stopped.</summary>
+    /// <exception cref="IOException">The folder cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder is not writable.</exception>
+    public static IReadOnlyList<string> Write(
+        Policy.PlanReview review, IMigrationDialect dialect, string directory, ReportContext context, string schemaFile, IReadOnlyList<SnapshotBytes> prepared)
     {
         ArgumentNullException.ThrowIfNull(review);
+        ArgumentNullException.ThrowIfNull(prepared);
         var plan = review.Plan;
-
-        // The snapshots are the largest files (megabytes on a 500-table schema): serialised straight into their files
-        // on another thread while the scripts and reports are written.
         Directory.CreateDirectory(directory);
-        var sourcePath = Path.Combine(directory, SourceSnapshotFileName);
-        var desiredPath = Path.Combine(directory, DesiredSnapshotFileName);
-        var snapshots = Task.Run(() =>
-        {
-            WriteSnapshot(plan.Source, sourcePath);
-            WriteSnapshot(plan.Desired, desiredPath);
-        });
-        var written = new List<string>();
-        void Put(string name, string text)
-        {
-            var path = Path.Combine(directory, name);
-            File.WriteAllText(path, text);
-            written.Add(path);
-        }
 
+        // In the order a one-thread writer writes them: five scripts, plan.json, three reports, two snapshots.
+        var texts = new List<(string Name, Func<string> Text)>();
         foreach (var phase in new[] { Phase.Expand, Phase.Backfill, Phase.Contract })
         {
-            Put(phase.ScriptFileName(), ScriptWriter.Write(plan, phase, dialect));
+            texts.Add((phase.ScriptFileName(), () => ScriptWriter.Write(plan, phase, dialect)));
         }
 
         foreach (var phase in RollbackNumbering.RollbackPhases)
         {
-            Put(phase.RollbackScriptFileName(), RollbackScriptWriter.Write(plan, phase, dialect));
+            texts.Add((phase.RollbackScriptFileName(), () => RollbackScriptWriter.Write(plan, phase, dialect)));
         }
 
-        Put(PlanJsonFileName, PlanDocument.From(plan).ToJson() + "\n");
-        Put(ReportFileName, MarkdownReportWriter.Write(review, context));
-        Put(ReportDocument.FileName, ReportDocument.From(review, context).ToJson());
-        Put(SarifReportWriter.FileName, SarifReportWriter.Write(review, context, schemaFile));
-        snapshots.GetAwaiter().GetResult();
-        if (plan.Source is not null)
+        var scripts = texts.Count;
+        texts.Add((PlanJsonFileName, () => PlanDocument.From(plan).ToJson() + "\n"));
+        texts.Add((ReportFileName, () => MarkdownReportWriter.Write(review, context)));
+        texts.Add((ReportDocument.FileName, () => ReportDocument.From(review, context).ToJson()));
+        texts.Add((SarifReportWriter.FileName, () => SarifReportWriter.Write(review, context, schemaFile)));
+        var snapshots = new (string Name, Model.DatabaseModel? Model)[] { (SourceSnapshotFileName, plan.Source), (DesiredSnapshotFileName, plan.Desired) };
+
+        var failures = new System.Runtime.ExceptionServices.ExceptionDispatchInfo?[texts.Count + snapshots.Length];
+        void Run(int index, Action write)
         {
-            written.Add(sourcePath);
+            try
+            {
+                write();
+            }
+            catch (Exception ex)
+            {
+                failures[index] = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+            }
         }
 
-        if (plan.Desired is not null)
+        void WriteTexts(int from, int to)
         {
-            written.Add(desiredPath);
+            for (var i = from; i < to; i++)
+            {
+                var (name, text) = texts[i];
+                Run(i, () => File.WriteAllText(Path.Combine(directory, name), text()));
+            }
         }
 
+        var snapshotTask = Task.Run(() =>
+        {
+            for (var i = 0; i < snapshots.Length; i++)
+            {
+                var (name, model) = snapshots[i];
+                Run(texts.Count + i, () => WriteSnapshot(model, Path.Combine(directory, name), prepared));
+            }
+        });
+        var scriptTask = Task.Run(() => WriteTexts(0, scripts));
+        WriteTexts(scripts, texts.Count);
+        Task.WaitAll(scriptTask, snapshotTask);
+        Array.Find(failures, f => f is not null)?.Throw();
+
+        var written = texts.Select(t => Path.Combine(directory, t.Name)).ToList();
+        written.AddRange(snapshots.Where(s => s.Model is not null).Select(s => Path.Combine(directory, s.Name)));
         return written;
+    }
+
+    private static void WriteSnapshot(Model.DatabaseModel? model, string path, IReadOnlyList<SnapshotBytes> prepared)
+    {
+        if (model is null)
+        {
+            return;
+        }
+
+        if (prepared.FirstOrDefault(p => ReferenceEquals(p.Model, model)) is { } ready)
+        {
+            File.WriteAllBytes(path, ready.Get());
+            return;
+        }
+
+        WriteSnapshot(model, path);
     }
 
     private static void WriteSnapshot(Model.DatabaseModel? model, string path)

@@ -16,9 +16,101 @@ namespace Pipeline.Core.Yaml;
 /// </summary>
 public static class SchemaYamlWriter
 {
+    /// <summary>Below this many columns (summed over all tables) the text is written on one thread.</summary>
+    internal const int ParallelColumns = 2000;
+
     /// <summary>The YAML text, starting with a <c># yaml-language-server: $schema=…</c> line when
-    /// <paramref name="jsonSchemaUrl"/> is given. Lines end with <c>\n</c>.</summary>
-    public static string Write(DatabaseModel model, string? jsonSchemaUrl = null)
+    /// <paramref name="jsonSchemaUrl"/> is given. Lines end with <c>\n</c>. A large schema (2,000 columns or more) is
+    /// written in two halves on two threads, each by its own YamlDotNet emitter, joined into the same text one
+    /// emitter writes.</summary>
+    public static string Write(DatabaseModel model, string? jsonSchemaUrl = null) => Write(model, jsonSchemaUrl, ParallelColumns);
+
+    /// <summary><see cref="Write(DatabaseModel, string?)"/>, split in two halves from <paramref name="parallelColumns"/>
+    /// columns on (<see cref="int.MaxValue"/>: never).</summary>
+    internal static string Write(DatabaseModel model, string? jsonSchemaUrl, int parallelColumns)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return WriteInTwo(model, jsonSchemaUrl, parallelColumns) ?? WritePart(model, jsonSchemaUrl, null);
+    }
+
+    /// <summary>The text written in two halves on two threads, or <c>null</c> when the schema has fewer than
+    /// <paramref name="parallelColumns"/> columns, cannot be cut (one table) or the halves do not have the shape the
+    /// join relies on (never seen; the caller then writes it with one emitter).</summary>
+    internal static string? WriteInTwo(DatabaseModel model, string? jsonSchemaUrl, int parallelColumns)
+    {
+        if (Cut(model, parallelColumns) is not { } cut)
+        {
+            return null;
+        }
+
+        // The second half is the document { schemas: { S: { tables: { T… } }, later schemas… } } of its own emitter:
+        // the same lines at the same indentation as in the whole document, after a prefix of one line (`schemas:`,
+        // cut between two schemas) or three (`schemas:`, `  S:`, `    tables:`, cut inside S's tables).
+        var second = Task.Run(() => WriteSecondHalf(model, cut));
+        var first = WritePart(model, jsonSchemaUrl, cut);
+        var rest = second.GetAwaiter().GetResult();
+        var prefixLines = cut.Table == 0 ? 1 : 3;
+        var at = -1;
+        var lineStart = 0;
+        for (var line = 0; line < prefixLines; line++)
+        {
+            lineStart = at + 1;
+            at = rest.IndexOf('\n', lineStart);
+            if (at < 0)
+            {
+                break;
+            }
+        }
+
+        var expected = cut.Table == 0 ? "schemas:" : "    tables:";
+        if (at < 0 || rest[lineStart..at] != expected || !rest.StartsWith("schemas:\n", StringComparison.Ordinal) || !first.EndsWith('\n'))
+        {
+            return null;
+        }
+
+        return string.Concat(first.AsSpan(0, first.Length - 1), rest.AsSpan(at));
+    }
+
+    /// <summary>Where the second half starts: table <see cref="TableCut.Table"/> of schema <see cref="TableCut.Schema"/>
+    /// (0: the whole schema), the first table at or after half of the columns; <c>null</c> when the schema is too small
+    /// or the cut would leave the first half empty.</summary>
+    private static TableCut? Cut(DatabaseModel model, int parallelColumns)
+    {
+        long total = 0;
+        foreach (var schema in model.Schemas)
+        {
+            foreach (var table in schema.Tables)
+            {
+                total += table.Columns.Count + 1;
+            }
+        }
+
+        if (total < parallelColumns)
+        {
+            return null;
+        }
+
+        long seen = 0;
+        for (var s = 0; s < model.Schemas.Count; s++)
+        {
+            var tables = model.Schemas[s].Tables;
+            for (var t = 0; t < tables.Count; t++)
+            {
+                if (seen * 2 >= total)
+                {
+                    return s == 0 && t == 0 ? null : new TableCut(s, t);
+                }
+
+                seen += tables[t].Columns.Count + 1;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The whole document (<paramref name="cut"/> <c>null</c>) or its first half: every schema and table
+    /// before the cut, the enclosing mappings closed.</summary>
+    private static string WritePart(DatabaseModel model, string? jsonSchemaUrl, TableCut? cut)
     {
         using var text = new StringWriter { NewLine = "\n" };
         if (jsonSchemaUrl is not null)
@@ -42,9 +134,16 @@ public static class SchemaYamlWriter
 
         w.String("schemas");
         w.BeginMapping(flow: model.Schemas.Count == 0);
-        foreach (var schema in model.Schemas)
+        var schemas = cut?.Schema ?? model.Schemas.Count;
+        for (var s = 0; s < schemas; s++)
         {
-            WriteSchema(w, schema, model.Dialect);
+            WriteSchema(w, model.Schemas[s], model.Dialect);
+        }
+
+        if (cut is { Table: > 0 } inside)
+        {
+            var schema = model.Schemas[inside.Schema];
+            WriteSchema(w, schema, model.Dialect, 0, inside.Table, withEnums: true);
         }
 
         w.EndMapping();
@@ -53,11 +152,47 @@ public static class SchemaYamlWriter
         return text.ToString();
     }
 
-    private static void WriteSchema(YamlEventWriter w, SchemaModel schema, string dialect)
+    /// <summary>The second half as a document of its own: <c>schemas:</c>, then (cut inside a schema) the schema's key
+    /// and <c>tables:</c> with the tables from the cut on, then the later schemas.</summary>
+    private static string WriteSecondHalf(DatabaseModel model, TableCut cut)
+    {
+        using var text = new StringWriter { NewLine = "\n" };
+        var w = new YamlEventWriter(text);
+        w.BeginMapping();
+        w.String("schemas");
+        w.BeginMapping();
+        var next = cut.Schema;
+        if (cut.Table > 0)
+        {
+            var schema = model.Schemas[cut.Schema];
+            WriteSchema(w, schema, model.Dialect, cut.Table, schema.Tables.Count, withEnums: false);
+            next++;
+        }
+
+        for (var s = next; s < model.Schemas.Count; s++)
+        {
+            WriteSchema(w, model.Schemas[s], model.Dialect);
+        }
+
+        w.EndMapping();
+        w.EndMapping();
+        w.Finish();
+        return text.ToString();
+    }
+
+    /// <summary>Where <see cref="Write(DatabaseModel, string?, int)"/> splits: schema index, table index in it.</summary>
+    private sealed record TableCut(int Schema, int Table);
+
+    private static void WriteSchema(YamlEventWriter w, SchemaModel schema, string dialect) =>
+        WriteSchema(w, schema, dialect, 0, schema.Tables.Count, withEnums: true);
+
+    /// <summary>The schema's key and mapping with its enums (when <paramref name="withEnums"/>) and its tables
+    /// <paramref name="fromTable"/> to <paramref name="toTable"/> (exclusive).</summary>
+    private static void WriteSchema(YamlEventWriter w, SchemaModel schema, string dialect, int fromTable, int toTable, bool withEnums)
     {
         w.String(schema.Name);
         w.BeginMapping(flow: schema.Enums.Count == 0 && schema.Tables.Count == 0);
-        if (schema.Enums.Count > 0)
+        if (withEnums && schema.Enums.Count > 0)
         {
             w.String("enums");
             w.BeginMapping();
@@ -73,9 +208,9 @@ public static class SchemaYamlWriter
         {
             w.String("tables");
             w.BeginMapping();
-            foreach (var table in schema.Tables)
+            for (var t = fromTable; t < toTable; t++)
             {
-                WriteTable(w, table, dialect);
+                WriteTable(w, schema.Tables[t], dialect);
             }
 
             w.EndMapping();

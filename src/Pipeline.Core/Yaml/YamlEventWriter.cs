@@ -77,12 +77,12 @@ internal sealed partial class YamlEventWriter
     /// <summary>The scalar style that keeps <paramref name="value"/> a string.</summary>
     internal static ScalarStyle StyleFor(string value)
     {
-        if (value.Any(NeedsEscape))
+        if (value.AsSpan().ContainsAny(Escaped))
         {
             return ScalarStyle.DoubleQuoted;
         }
 
-        if (value.Length == 0 || NonStringPlain().IsMatch(value) || value.AsSpan().IndexOfAny(Indicators) >= 0)
+        if (value.Length == 0 || (NonStringStarts.Contains(value[0]) && NonStringPlain().IsMatch(value)) || value.AsSpan().ContainsAny(Indicators))
         {
             return value.Contains('\'') ? ScalarStyle.DoubleQuoted : ScalarStyle.SingleQuoted;
         }
@@ -96,9 +96,28 @@ internal sealed partial class YamlEventWriter
     private static readonly System.Buffers.SearchValues<char> Indicators =
         System.Buffers.SearchValues.Create("*&!#:|>%@`?\"'\\");
 
-    private static bool NeedsEscape(char c) =>
-        c < ' ' || c is '\u007F' or '\u2028' or '\u2029' or '\uFEFF' || (c >= '\u0080' && c <= '\u009F')
-        || char.IsSurrogate(c);
+    /// <summary>Characters written escaped, so in double quotes: C0 and C1 controls, DEL, the Unicode line and
+    /// paragraph separators, the byte order mark, surrogates.</summary>
+    private static readonly System.Buffers.SearchValues<char> Escaped = System.Buffers.SearchValues.Create(EscapedChars());
+
+    /// <summary>The first characters of every text <see cref="NonStringPlain"/> matches (texts starting otherwise skip
+    /// the expression).</summary>
+    private static readonly System.Buffers.SearchValues<char> NonStringStarts = System.Buffers.SearchValues.Create("~nNyYtTfFoO<=-+.0123456789");
+
+    private static string EscapedChars()
+    {
+        var chars = new System.Text.StringBuilder();
+        for (var c = 0; c <= 0xFFFF; c++)
+        {
+            var ch = (char)c;
+            if (ch < ' ' || ch is '\u007F' or '\u2028' or '\u2029' or '\uFEFF' || (ch >= '\u0080' && ch <= '\u009F') || char.IsSurrogate(ch))
+            {
+                chars.Append(ch);
+            }
+        }
+
+        return chars.ToString();
+    }
 
     /// <summary>Plain texts a YAML 1.1 or 1.2 reader would not read as a string: null, booleans, numbers,
     /// sexagesimal numbers, timestamps, the merge key.</summary>
