@@ -148,6 +148,8 @@ internal sealed partial class StepRunner(
     /// Every retry is counted in <paramref name="tally"/> and the journal and logged. The attempt must leave no
     /// transaction open when it throws (an <c>await using</c> transaction rolls back on dispose), so the next attempt
     /// starts from a clean state. <paramref name="beforeRetry"/> runs before each retry (e.g. re-reading the journal).
+    /// Before each attempt of a step whose lock blocks writes, autovacuum on its tables is cancelled
+    /// (<see cref="AutovacuumYield"/>).
     /// </summary>
     /// <exception cref="PostgresException">A retryable error whose retries ran out (<see cref="StepTally.GaveUpOn"/>
     /// says which kind), or any other server error.</exception>
@@ -160,6 +162,7 @@ internal sealed partial class StepRunner(
         {
             try
             {
+                await YieldAutovacuumAsync(step, ct);
                 await attempt();
                 return;
             }

@@ -71,3 +71,20 @@ public sealed class ReplicatedServer : IAsyncLifetime
         await Primary.DisposeAsync();
     }
 }
+
+/// <summary>A server of a test class's own on which autovacuum starts within a second of a table's qualifying
+/// (<c>autovacuum_naptime = 1</c>) and a waiting lock request runs its deadlock check only after a minute
+/// (<c>deadlock_timeout = 60s</c>), so PostgreSQL itself cancels a conflicting autovacuum only after a minute
+/// (https://www.postgresql.org/docs/current/routine-vacuuming.html#AUTOVACUUM): longer than any lock_timeout of the
+/// tests that use it.</summary>
+public sealed class AutovacuumServer : IAsyncLifetime
+{
+    /// <summary>The server.</summary>
+    public PostgresServer Server { get; } = new(new Dictionary<string, string> { ["autovacuum_naptime"] = "1", ["deadlock_timeout"] = "60s" });
+
+    /// <inheritdoc />
+    public ValueTask InitializeAsync() => Server.InitializeAsync();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
+}
