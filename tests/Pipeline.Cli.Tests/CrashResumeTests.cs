@@ -13,6 +13,9 @@ namespace Pipeline.Cli.Tests;
 public sealed class CrashResumeTests(PostgresServer server)
 {
     private const int Rows = 300_000;
+
+    /// <summary>Application name of the session whose snapshot holds the expand's index build.</summary>
+    private const string Blocker = "crash-resume-blocker";
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
 
     [Fact]
@@ -25,16 +28,51 @@ public sealed class CrashResumeTests(PostgresServer server)
         await using var probe = new NpgsqlConnection(scenario.ConnectionString);
         await probe.OpenAsync(TestContext.Current.CancellationToken);
 
-        // expand: killed while the index build on public.accounts(email) runs; the dead client's backend is then
-        // terminated too (a lost connection), which leaves the index INVALID for the rerun to clean up.
+        // expand: killed while the index build on public.accounts(email) runs, after it built the index and while it
+        // waits for an older snapshot before marking it valid; the dead client's backend is then terminated too (a lost
+        // connection), which leaves the index INVALID for the rerun to clean up. The build takes a few hundred ms, less
+        // than a stall of this test's continuations on a busy machine (a CI run missed it), so PostgreSQL decides the
+        // order: an event trigger holds that CREATE INDEX at its start until a blocker holds a snapshot, and the build
+        // then waits for the blocker's snapshot until the kill.
         var indexStep = plan.Steps.Single(s => s.Phase == Phase.Expand && s.Kind == StepKind.Ddl && s.Summary.StartsWith("create index accounts_email_idx", StringComparison.Ordinal));
-        await KillWhenAsync(scenario, probe, $"SELECT EXISTS (SELECT FROM pipeline.journal_steps WHERE plan_fingerprint = '{fp}' AND ordinal = {indexStep.Ordinal} AND state = 'running')",
-            ["--phase", "expand"]);
-        await using (var terminate = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'", probe))
+        await scenario.QueryAsync($$"""
+            CREATE FUNCTION public.hold_email_index() RETURNS event_trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF pg_catalog.current_query() LIKE '%accounts_email_idx%' THEN
+                FOR i IN 1..12000 LOOP
+                  PERFORM pg_stat_clear_snapshot(); -- pg_stat_activity is otherwise read once per transaction
+                  EXIT WHEN EXISTS (SELECT FROM pg_stat_activity WHERE application_name = '{{Blocker}}' AND backend_xmin IS NOT NULL);
+                  PERFORM pg_sleep(0.01);
+                END LOOP;
+              END IF;
+            END $$;
+            CREATE EVENT TRIGGER hold_email_index ON ddl_command_start WHEN TAG IN ('CREATE INDEX') EXECUTE FUNCTION public.hold_email_index();
+            """);
+        await using (var blocker = new NpgsqlConnection(scenario.ConnectionString + ";Pooling=false;Application Name=" + Blocker))
         {
-            await terminate.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+            using var apply = ApplyProcess.Start(scenario.ConnectionString, "apply", scenario.PlanDirectory, "--phase", "expand");
+            await WaitForAsync(probe, apply, "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%CONCURRENTLY%accounts_email_idx%')");
+            await blocker.OpenAsync(TestContext.Current.CancellationToken);
+            await using var tx = await blocker.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, TestContext.Current.CancellationToken);
+            await using (var snapshot = new NpgsqlCommand("SELECT 1", blocker, tx))
+            {
+                await snapshot.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+            }
+
+            await WaitForAsync(probe, apply, "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE wait_event = 'virtualxid' AND query LIKE '%CONCURRENTLY%accounts_email_idx%')");
+            Assert.True(await JournalSaysAsync(probe, $"SELECT EXISTS (SELECT FROM pipeline.journal_steps WHERE plan_fingerprint = '{fp}' AND ordinal = {indexStep.Ordinal} AND state = 'running')"), "the index step is not running");
+            apply.Kill();
+            await using (var terminate = new NpgsqlCommand($"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND pid <> {blocker.ProcessID} AND backend_type = 'client backend'", probe))
+            {
+                await terminate.ExecuteScalarAsync(TestContext.Current.CancellationToken);
+            }
+
+            await WaitForAsync(probe, null, "SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE '%CONCURRENTLY%accounts_email_idx%' AND pid <> pg_backend_pid())");
+            Assert.Equal("f", await scenario.QueryAsync("SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.accounts_email_idx'::regclass"));
+            await tx.RollbackAsync(TestContext.Current.CancellationToken);
         }
 
+        await scenario.QueryAsync("DROP EVENT TRIGGER hold_email_index; DROP FUNCTION public.hold_email_index()");
         await WaitForOtherSessionsToEndAsync(probe);
         await RerunAsync(scenario, "--phase", "expand");
 
@@ -48,12 +86,32 @@ public sealed class CrashResumeTests(PostgresServer server)
         await RerunAsync(scenario, "--phase", "backfill", "--target-batch-time", "300ms");
         Assert.Equal($"{Rows}|1|1|0", await scenario.QueryAsync("SELECT count(*), min(n), max(n), (SELECT count(*) FROM accounts WHERE email_lower IS DISTINCT FROM lower(email)) FROM backfill_log"));
 
-        // contract: killed while a VALIDATE runs; the backend finishes or fails on its own.
+        // contract: killed while a VALIDATE is in flight. The scans take ~100 ms, so, as for expand, an event trigger
+        // holds the first VALIDATE at its start until its client is gone (client_connection_check_interval, set for the
+        // database meanwhile, makes the backend notice the dead client and end the statement, as it would a scan).
         var validates = plan.Steps.Where(s => s.Phase == Phase.Contract && s.Kind == StepKind.Validate).Select(s => s.Ordinal).ToList();
         Assert.NotEmpty(validates);
-        await KillWhenAsync(scenario, probe, $"SELECT EXISTS (SELECT FROM pipeline.journal_steps WHERE plan_fingerprint = '{fp}' AND ordinal IN ({string.Join(',', validates)}) AND state = 'running')",
-            ["--phase", "contract", "--confirm-contract"]);
+        await scenario.QueryAsync("""
+            CREATE FUNCTION public.hold_validate() RETURNS event_trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF pg_catalog.current_query() LIKE '%VALIDATE CONSTRAINT%' THEN
+                FOR i IN 1..12000 LOOP
+                  PERFORM pg_sleep(0.01);
+                END LOOP;
+              END IF;
+            END $$;
+            CREATE EVENT TRIGGER hold_validate ON ddl_command_start WHEN TAG IN ('ALTER TABLE') EXECUTE FUNCTION public.hold_validate();
+            DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET client_connection_check_interval = ''20ms''', current_database()); END $$;
+            """);
+        using (var apply = ApplyProcess.Start(scenario.ConnectionString, "apply", scenario.PlanDirectory, "--phase", "contract", "--confirm-contract"))
+        {
+            await WaitForAsync(probe, apply, "SELECT EXISTS (SELECT FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND query LIKE '%VALIDATE CONSTRAINT%')");
+            Assert.True(await JournalSaysAsync(probe, $"SELECT EXISTS (SELECT FROM pipeline.journal_steps WHERE plan_fingerprint = '{fp}' AND ordinal IN ({string.Join(',', validates)}) AND state = 'running')"), "no VALIDATE step is running");
+            apply.Kill();
+        }
+
         await WaitForOtherSessionsToEndAsync(probe);
+        await scenario.QueryAsync("DROP EVENT TRIGGER hold_validate; DROP FUNCTION public.hold_validate(); DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET client_connection_check_interval', current_database()); END $$");
         await RerunAsync(scenario, "--phase", "contract", "--confirm-contract");
 
         // The journal: every step done; the three killed steps started twice, every other step once.
@@ -61,10 +119,9 @@ public sealed class CrashResumeTests(PostgresServer server)
             .Split('\n').Select(l => l.Split('|')).ToList();
         Assert.Equal(plan.Steps.Count, journal.Count);
         Assert.All(journal, row => Assert.Equal("done", row[1]));
-        // A step after the first killed VALIDATE may already have started when the kill lands (the kill follows the
-        // probe by up to a few hundred ms on a loaded machine): it is then rerun, never done twice.
-        Assert.All(journal.Where(r => int.Parse(r[0], System.Globalization.CultureInfo.InvariantCulture) is var o && o != indexStep.Ordinal && o != backfillStep.Ordinal && !validates.Contains(o)),
-            row => Assert.True(row[2] == "1" || (row[2] == "2" && int.Parse(row[0], System.Globalization.CultureInfo.InvariantCulture) > validates.Min()), $"step {row[0]} started {row[2]} times"));
+        var heldValidate = int.Parse(journal.Single(r => r[2] == "2" && validates.Contains(int.Parse(r[0], System.Globalization.CultureInfo.InvariantCulture)))[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.All(journal.Where(r => int.Parse(r[0], System.Globalization.CultureInfo.InvariantCulture) is var o && o != indexStep.Ordinal && o != backfillStep.Ordinal && o != heldValidate),
+            row => Assert.True(row[2] == "1", $"step {row[0]} started {row[2]} times"));
         Assert.Equal("2", journal.Single(r => r[0] == indexStep.Ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture))[2]);
         Assert.Equal("2", journal.Single(r => r[0] == backfillStep.Ordinal.ToString(System.Globalization.CultureInfo.InvariantCulture))[2]);
         Assert.Equal("3", await scenario.QueryAsync($"SELECT count(*) FROM pipeline.journal_phases WHERE plan_fingerprint = '{fp}' AND completed"));
@@ -136,6 +193,24 @@ public sealed class CrashResumeTests(PostgresServer server)
             if (apply.HasExited)
             {
                 Assert.Fail($"apply exited ({apply.ExitCode}) before the kill point ({condition}):\n{apply.Output}");
+            }
+
+            await Task.Delay(3, TestContext.Current.CancellationToken);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> (a boolean query) holds; fails when <paramref name="apply"/>
+    /// exits first, with its whole output.</summary>
+    private static async Task WaitForAsync(NpgsqlConnection probe, ApplyProcess? apply, string condition)
+    {
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (!await JournalSaysAsync(probe, condition))
+        {
+            Assert.False(DateTime.UtcNow > deadline, "timed out waiting for: " + condition + "\n" + apply?.Output);
+            if (apply is { HasExited: true })
+            {
+                var exit = await apply.WaitAsync(RunTimeout);
+                Assert.Fail($"apply exited ({exit}) before: {condition}\n{apply.Output}");
             }
 
             await Task.Delay(3, TestContext.Current.CancellationToken);
