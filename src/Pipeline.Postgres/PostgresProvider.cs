@@ -40,6 +40,11 @@ public sealed class PostgresProvider(ILatencyChartRenderer? chart = null) : IDia
         PostgresIntrospector.IntrospectAsync(connectionString, exclude, ct);
 
     /// <inheritdoc />
+    /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
+    public Task<DatabaseModel> ReadLiveSchemaAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct) =>
+        PostgresIntrospector.IntrospectShapeAsync(connectionString, exclude, ct);
+
+    /// <inheritdoc />
     /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error
     /// (from the task).</exception>
     public Task<Func<IReadOnlyList<string>, DatabaseModel>?>? BeginReadLive(string connectionString, CancellationToken ct) =>

@@ -31,7 +31,8 @@ internal static class CommonOptions
     /// <summary>
     /// Reads the schema a read-only command (<c>inspect</c>, <c>snapshot</c>) works on: the one file-source option
     /// given (e.g. <c>--dacpac</c>), else the live database of <c>--dialect</c>. Returns the model and a safe
-    /// description of where it came from.
+    /// description of where it came from. <paramref name="forPlanning"/> false (<c>inspect</c>, which only writes YAML)
+    /// lets a live read leave out statistics only plans use (<c>IDialectProvider.ReadLiveSchemaAsync</c>).
     /// </summary>
     /// <exception cref="CliInputException">Unknown dialect, a file source combined with a connection or another
     /// dialect, a missing file, or no database configured.</exception>
@@ -41,7 +42,8 @@ internal static class CommonOptions
         string? connectionOption,
         IReadOnlyList<(Core.Dialects.IDialectProvider Provider, Core.Dialects.ISchemaFileSource Source, string Path)> files,
         IReadOnlyList<string> exclude,
-        CancellationToken ct)
+        CancellationToken ct,
+        bool forPlanning = true)
     {
         if (files.Count > 1)
         {
@@ -79,7 +81,10 @@ internal static class CommonOptions
 
         var live = context.Dialect(dialectName);
         var connectionString = RequireConnection(context, connectionOption);
-        return (await live.ReadLiveAsync(connectionString, exclude, ct).ConfigureAwait(false), live.DescribeConnection(connectionString));
+        var model = forPlanning
+            ? await live.ReadLiveAsync(connectionString, exclude, ct).ConfigureAwait(false)
+            : await live.ReadLiveSchemaAsync(connectionString, exclude, ct).ConfigureAwait(false);
+        return (model, live.DescribeConnection(connectionString));
     }
 
     /// <summary>The connection string of the run, or a <see cref="CliInputException"/> when none is configured.</summary>

@@ -39,7 +39,7 @@ internal static class InspectCommand
             // in static constructors): paid on another thread while the server reads its catalog.
             var warmUp = Task.Run(() => SchemaYamlWriter.Write(DatabaseModel.Empty), cancellationToken);
             var (model, described) = await CommonOptions.ReadSchemaAsync(
-                context, parse.GetValue(dialect), parse.GetValue(connection), chosen, parse.GetValue(exclude) ?? [], cancellationToken).ConfigureAwait(false);
+                context, parse.GetValue(dialect), parse.GetValue(connection), chosen, parse.GetValue(exclude) ?? [], cancellationToken, forPlanning: false).ConfigureAwait(false);
             await warmUp.ConfigureAwait(false);
             var yaml = SchemaYamlWriter.Write(model, parse.GetValue(jsonSchema));
             // Warnings go to stderr: stdout may be the YAML itself.

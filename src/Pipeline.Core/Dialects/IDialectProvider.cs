@@ -32,6 +32,17 @@ public interface IDialectProvider
     /// secret.</exception>
     Task<DatabaseModel> ReadLiveAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct);
 
+    /// <summary>Reads the current schema of a live database to write it out as YAML (<c>pipeline inspect</c>), never to
+    /// plan against: as <see cref="ReadLiveAsync"/>, except that statistics only plans use may be left out (PostgreSQL:
+    /// every table's <see cref="TableStats.TotalBytes"/> is 0). The default is <see cref="ReadLiveAsync"/>.</summary>
+    /// <param name="connectionString">The connection string (a secret: never put it in messages).</param>
+    /// <param name="exclude">Name patterns of objects to leave out.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="DialectSourceException">The server cannot be reached or read; the message holds no
+    /// secret.</exception>
+    Task<DatabaseModel> ReadLiveSchemaAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct) =>
+        ReadLiveAsync(connectionString, exclude, ct);
+
     /// <summary>Starts reading a live database's schema before the exclude patterns are known (the CLI loads the YAML,
     /// which holds them, meanwhile); the task's function builds the model with them, as
     /// <see cref="ReadLiveAsync"/> would. <c>null</c> (the default) when the dialect cannot split the read: the caller

@@ -5,7 +5,7 @@ using Npgsql;
 namespace Pipeline.Postgres.Introspection;
 
 /// <summary>
-/// Runs <see cref="CatalogQueries.For"/> (the server's version of <see cref="CatalogQueries.All"/>) in repeatable-read
+/// Runs <see cref="CatalogQueries.For(int, bool)"/> (the server's version of <see cref="CatalogQueries.All"/>) in repeatable-read
 /// transactions that share one snapshot, and reads each result set into rows: either as one batch on one connection,
 /// or split between two connections (<see cref="CatalogQueries.SecondConnection"/>) whose transactions share the
 /// first one's snapshot, exported with <c>pg_export_snapshot()</c> and imported with <c>SET TRANSACTION SNAPSHOT</c>
@@ -16,10 +16,11 @@ namespace Pipeline.Postgres.Introspection;
 internal static partial class CatalogReader
 {
     /// <summary>Reads the catalog as one batch on <paramref name="connection"/>; <paramref name="onCommand"/> (tests)
-    /// sees every statement sent.</summary>
-    public static async Task<CatalogSnapshot> ReadAsync(NpgsqlConnection connection, Action<string>? onCommand, CancellationToken ct)
+    /// sees every statement sent. <paramref name="sizes"/> false leaves the tables' on-disk sizes out (0 bytes;
+    /// <see cref="CatalogQueries.For(int, bool)"/>).</summary>
+    public static async Task<CatalogSnapshot> ReadAsync(NpgsqlConnection connection, Action<string>? onCommand, CancellationToken ct, bool sizes = true)
     {
-        var queries = CatalogQueries.For(connection.PostgreSqlVersion.Major);
+        var queries = CatalogQueries.For(connection.PostgreSqlVersion.Major, sizes);
         var results = new Results();
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
         await RunAsync(connection, tx, Enumerable.Range(0, queries.Count).ToList(), queries, results, onCommand, ct);
@@ -35,13 +36,15 @@ internal static partial class CatalogReader
     /// the server refuses to export the snapshot (e.g. a hot standby before PostgreSQL 10) or when the second
     /// connection cannot import it: the second half then runs on the first connection, in its transaction.
     /// <paramref name="afterExport"/> (tests) runs once the snapshot is exported, before the second connection's
-    /// batch is sent. The caller disposes both connections.
+    /// batch is sent. The caller disposes both connections. <paramref name="sizes"/> false leaves the tables' on-disk
+    /// sizes out (0 bytes; <see cref="CatalogQueries.For(int, bool)"/>), with the split of
+    /// <see cref="CatalogQueries.SecondConnectionWithoutSizes"/>.
     /// </summary>
     public static async Task<CatalogSnapshot> ReadSharedAsync(
-        NpgsqlConnection connection, Task<NpgsqlConnection?> second, Action<string>? onCommand, Func<Task>? afterExport, CancellationToken ct)
+        NpgsqlConnection connection, Task<NpgsqlConnection?> second, Action<string>? onCommand, Func<Task>? afterExport, CancellationToken ct, bool sizes = true)
     {
-        var queries = CatalogQueries.For(connection.PostgreSqlVersion.Major);
-        var theirs = CatalogQueries.SecondConnection;
+        var queries = CatalogQueries.For(connection.PostgreSqlVersion.Major, sizes);
+        var theirs = sizes ? CatalogQueries.SecondConnection : CatalogQueries.SecondConnectionWithoutSizes;
         var mine = Enumerable.Range(0, queries.Count).Where(i => !theirs.Contains(i)).ToList();
         var results = new Results();
         var shared = false;
@@ -63,7 +66,7 @@ internal static partial class CatalogReader
                 catch (PostgresException ex) when (ex.BatchCommand == export)
                 {
                     await tx.RollbackAsync(ct);
-                    return await ReadAsync(connection, onCommand, ct);
+                    return await ReadAsync(connection, onCommand, ct, sizes);
                 }
 
                 await using (reader)

@@ -40,6 +40,19 @@ public static class PostgresIntrospector
         => (await ReadCatalogAsync(connectionString, ct)).ToModel(exclude);
 
     /// <summary>
+    /// <see cref="IntrospectAsync(string, IReadOnlyList{string}, CancellationToken)"/> without the tables' on-disk
+    /// sizes (<see cref="TableStats.TotalBytes"/> is 0; rows and pages are read): for a schema that is only written
+    /// out as YAML (<c>pipeline inspect</c>), never planned, so the server skips <c>pg_total_relation_size()</c>
+    /// of every table (README, "Planning speed").
+    /// </summary>
+    /// <param name="connectionString">Connection string; never echoed in messages.</param>
+    /// <param name="exclude">Exclude patterns.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
+    public static async Task<DatabaseModel> IntrospectShapeAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
+        => new IntrospectedCatalog(await ReadSharedCatalogAsync(connectionString, null, null, ct, sizes: false)).ToModel(exclude);
+
+    /// <summary>
     /// Reads the catalog of the database at <paramref name="connectionString"/> (the same queries as
     /// <see cref="IntrospectAsync(string, IReadOnlyList{string}, CancellationToken)"/>) without knowing the exclude
     /// patterns yet, so a caller can read its YAML (which holds them) while the server answers; the model is built
@@ -62,7 +75,7 @@ public static class PostgresIntrospector
     /// </summary>
     /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
     internal static async Task<CatalogSnapshot> ReadSharedCatalogAsync(
-        string connectionString, Action<string>? onCommand, Func<Task>? afterExport, CancellationToken ct)
+        string connectionString, Action<string>? onCommand, Func<Task>? afterExport, CancellationToken ct, bool sizes = true)
     {
         await using var first = CatalogConnection(connectionString);
         await using var second = CatalogConnection(connectionString);
@@ -89,7 +102,7 @@ public static class PostgresIntrospector
                 }
             });
             return await ConnectionStrings.GuardAsync("Cannot read the catalog of PostgreSQL at", target,
-                () => CatalogReader.ReadSharedAsync(primary, helper, onCommand, afterExport, ct));
+                () => CatalogReader.ReadSharedAsync(primary, helper, onCommand, afterExport, ct, sizes));
         }
         finally
         {

@@ -67,6 +67,31 @@ public sealed class SharedSnapshotCatalogTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_read_without_sizes_skips_pg_total_relation_size_and_returns_every_other_row_of_the_full_read()
+    {
+        var db = await CreateRepresentativeDatabaseAsync();
+        await server.ExecuteAsync(db, "VACUUM ANALYZE");
+        var sent = new List<string>();
+
+        var shape = await PostgresIntrospector.ReadSharedCatalogAsync(server.ConnectionString(db), s => { lock (sent) { sent.Add(s); } }, null, Ct, sizes: false);
+        var full = await ReadOneConnectionAsync(server.ConnectionString(db));
+
+        Assert.Single(sent, s => s.StartsWith(Import, StringComparison.Ordinal));
+        var tables = Assert.Single(sent, s => s.Contains("AS total_bytes", StringComparison.Ordinal));
+        Assert.DoesNotContain("pg_total_relation_size", tables, StringComparison.Ordinal);
+        Assert.All(shape.Tables, t => Assert.Equal(0, t.TotalBytes));
+        Assert.Contains(full.Tables, t => t.TotalBytes > 0);
+        Assert.Equal(full.Tables.Select(t => (t.Oid, t.Rows, t.Pages)), shape.Tables.Select(t => (t.Oid, t.Rows, t.Pages)));
+        Assert.Equal(Rows(full), Rows(shape));
+        // The second connection ran Tables, Constraints and Dependents in this split.
+        var second = sent.SkipWhile(s => !s.StartsWith(Import, StringComparison.Ordinal)).ToList();
+        Assert.Equal(5, second.Count); // the import, the search path, then its three queries
+        Assert.Contains("AS total_bytes", second[2], StringComparison.Ordinal);
+        Assert.Contains("AS conname", second[3], StringComparison.Ordinal);
+        Assert.Equal(CatalogQueries.Dependents, second[4]);
+    }
+
+    [Fact]
     public async Task Both_connections_see_one_snapshot()
     {
         var all = CatalogQueries.All.ToList();
