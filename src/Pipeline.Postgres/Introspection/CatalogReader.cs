@@ -18,7 +18,7 @@ internal static partial class CatalogReader
     /// <summary>Reads the catalog as one batch on <paramref name="connection"/>; <paramref name="onCommand"/> (tests)
     /// sees every statement sent. <paramref name="sizes"/> false leaves the tables' on-disk sizes out (0 bytes;
     /// <see cref="CatalogQueries.For(int, bool)"/>).</summary>
-    public static async Task<CatalogSnapshot> ReadAsync(NpgsqlConnection connection, Action<string>? onCommand, CancellationToken ct, bool sizes = true)
+    public static async Task<CatalogSnapshot> ReadAsync(NpgsqlConnection connection, Action<string>? onCommand, bool sizes, CancellationToken ct)
     {
         var queries = CatalogQueries.For(connection.PostgreSqlVersion.Major, sizes);
         var results = new Results();
@@ -41,7 +41,7 @@ internal static partial class CatalogReader
     /// <see cref="CatalogQueries.SecondConnectionWithoutSizes"/>.
     /// </summary>
     public static async Task<CatalogSnapshot> ReadSharedAsync(
-        NpgsqlConnection connection, Task<NpgsqlConnection?> second, Action<string>? onCommand, Func<Task>? afterExport, CancellationToken ct, bool sizes = true)
+        NpgsqlConnection connection, Task<NpgsqlConnection?> second, Action<string>? onCommand, Func<Task>? afterExport, bool sizes, CancellationToken ct)
     {
         var queries = CatalogQueries.For(connection.PostgreSqlVersion.Major, sizes);
         var theirs = sizes ? CatalogQueries.SecondConnection : CatalogQueries.SecondConnectionWithoutSizes;
@@ -66,7 +66,7 @@ internal static partial class CatalogReader
                 catch (PostgresException ex) when (ex.BatchCommand == export)
                 {
                     await tx.RollbackAsync(ct);
-                    return await ReadAsync(connection, onCommand, ct, sizes);
+                    return await ReadAsync(connection, onCommand, sizes, ct);
                 }
 
                 await using (reader)

@@ -50,7 +50,7 @@ public static class PostgresIntrospector
     /// <param name="ct">Cancellation.</param>
     /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
     public static async Task<DatabaseModel> IntrospectShapeAsync(string connectionString, IReadOnlyList<string> exclude, CancellationToken ct)
-        => new IntrospectedCatalog(await ReadSharedCatalogAsync(connectionString, null, null, ct, sizes: false)).ToModel(exclude);
+        => new IntrospectedCatalog(await ReadSharedCatalogAsync(connectionString, null, null, sizes: false, ct)).ToModel(exclude);
 
     /// <summary>
     /// Reads the catalog of the database at <paramref name="connectionString"/> (the same queries as
@@ -62,7 +62,7 @@ public static class PostgresIntrospector
     /// <param name="ct">Cancellation.</param>
     /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
     public static async Task<IntrospectedCatalog> ReadCatalogAsync(string connectionString, CancellationToken ct)
-        => new(await ReadSharedCatalogAsync(connectionString, null, null, ct));
+        => new(await ReadSharedCatalogAsync(connectionString, null, null, sizes: true, ct));
 
     /// <summary>
     /// Reads the catalog over two connections that share one snapshot (<see cref="CatalogReader.ReadSharedAsync"/>),
@@ -71,11 +71,12 @@ public static class PostgresIntrospector
     /// on the first alone, with the same rows; when the two opens race for the last free connection and the first
     /// loses, the one that got it is used, or, when both lost (each backend counts the other), the first is opened again
     /// alone.
+    /// <paramref name="sizes"/> false leaves the tables' on-disk sizes out (<see cref="CatalogQueries.For(int, bool)"/>).
     /// <paramref name="onCommand"/> and <paramref name="afterExport"/> are test hooks.
     /// </summary>
     /// <exception cref="PipelineConnectionException">Invalid connection string, unreachable server or server error.</exception>
     internal static async Task<CatalogSnapshot> ReadSharedCatalogAsync(
-        string connectionString, Action<string>? onCommand, Func<Task>? afterExport, CancellationToken ct, bool sizes = true)
+        string connectionString, Action<string>? onCommand, Func<Task>? afterExport, bool sizes, CancellationToken ct)
     {
         await using var first = CatalogConnection(connectionString);
         await using var second = CatalogConnection(connectionString);
@@ -102,7 +103,7 @@ public static class PostgresIntrospector
                 }
             });
             return await ConnectionStrings.GuardAsync("Cannot read the catalog of PostgreSQL at", target,
-                () => CatalogReader.ReadSharedAsync(primary, helper, onCommand, afterExport, ct, sizes));
+                () => CatalogReader.ReadSharedAsync(primary, helper, onCommand, afterExport, sizes, ct));
         }
         finally
         {
@@ -209,7 +210,7 @@ public static class PostgresIntrospector
         NpgsqlConnection connection, IReadOnlyList<string> exclude, Action<string>? onCommand, CancellationToken ct)
         => WithOpenConnectionAsync(connection, async () =>
         {
-            var catalog = await CatalogReader.ReadAsync(connection, onCommand, ct);
+            var catalog = await CatalogReader.ReadAsync(connection, onCommand, sizes: true, ct);
             return ModelAssembler.Build(catalog, exclude);
         }, ct);
 

@@ -28,7 +28,7 @@ public sealed class SharedSnapshotCatalogTests(PostgresServer server)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(Ct);
-        return await CatalogReader.ReadAsync(connection, null, Ct);
+        return await CatalogReader.ReadAsync(connection, null, sizes: true, Ct);
     }
 
     /// <summary>Every row list of the snapshot as JSON; table sizes left out (autovacuum may update them between
@@ -53,7 +53,7 @@ public sealed class SharedSnapshotCatalogTests(PostgresServer server)
         var db = await CreateRepresentativeDatabaseAsync();
         var sent = new List<string>();
 
-        var shared = await PostgresIntrospector.ReadSharedCatalogAsync(server.ConnectionString(db), s => { lock (sent) { sent.Add(s); } }, null, Ct);
+        var shared = await PostgresIntrospector.ReadSharedCatalogAsync(server.ConnectionString(db), s => { lock (sent) { sent.Add(s); } }, null, sizes: true, Ct);
         var single = await ReadOneConnectionAsync(server.ConnectionString(db));
 
         Assert.Single(sent, s => s.StartsWith(Import, StringComparison.Ordinal)); // the second connection imported the snapshot
@@ -73,7 +73,7 @@ public sealed class SharedSnapshotCatalogTests(PostgresServer server)
         await server.ExecuteAsync(db, "VACUUM ANALYZE");
         var sent = new List<string>();
 
-        var shape = await PostgresIntrospector.ReadSharedCatalogAsync(server.ConnectionString(db), s => { lock (sent) { sent.Add(s); } }, null, Ct, sizes: false);
+        var shape = await PostgresIntrospector.ReadSharedCatalogAsync(server.ConnectionString(db), s => { lock (sent) { sent.Add(s); } }, null, sizes: false, Ct);
         var full = await ReadOneConnectionAsync(server.ConnectionString(db));
 
         Assert.Single(sent, s => s.StartsWith(Import, StringComparison.Ordinal));
@@ -110,7 +110,7 @@ public sealed class SharedSnapshotCatalogTests(PostgresServer server)
                 CREATE TABLE late_arrival (id int PRIMARY KEY, customer_id bigint CONSTRAINT late_customer_fkey REFERENCES customers (id),
                                            CONSTRAINT late_check CHECK (id > 0));
                 """),
-            Ct);
+            sizes: true, Ct);
         var after = await ReadOneConnectionAsync(server.ConnectionString(db));
 
         Assert.DoesNotContain(shared.Tables, t => t.Name == "late_arrival");
@@ -134,7 +134,7 @@ public sealed class SharedSnapshotCatalogTests(PostgresServer server)
 
         var single = await ReadOneConnectionAsync(connectionString);
         await WaitUntilDisconnectedAsync(db, role); // a closed connection's backend exits a moment later
-        var shared = await PostgresIntrospector.ReadSharedCatalogAsync(connectionString, s => { lock (sent) { sent.Add(s); } }, null, Ct);
+        var shared = await PostgresIntrospector.ReadSharedCatalogAsync(connectionString, s => { lock (sent) { sent.Add(s); } }, null, sizes: true, Ct);
 
         Assert.DoesNotContain(sent, s => s.StartsWith(Import, StringComparison.Ordinal));
         Assert.Equal(Rows(single), Rows(shared));
