@@ -176,27 +176,8 @@ public sealed class CrashResumeTests(PostgresServer server)
     private static async Task KillWhenAsync(ReleaseScenario scenario, NpgsqlConnection probe, string condition, string[] args)
     {
         using var apply = ApplyProcess.Start(scenario.ConnectionString, ["apply", scenario.PlanDirectory, .. args]);
-        var deadline = DateTime.UtcNow + RunTimeout;
-        while (true)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("timed out waiting for: " + condition + "\n" + apply.Output);
-            }
-
-            if (await JournalSaysAsync(probe, condition))
-            {
-                apply.Kill();
-                return;
-            }
-
-            if (apply.HasExited)
-            {
-                Assert.Fail($"apply exited ({apply.ExitCode}) before the kill point ({condition}):\n{apply.Output}");
-            }
-
-            await Task.Delay(3, TestContext.Current.CancellationToken);
-        }
+        await WaitForAsync(probe, apply, condition);
+        apply.Kill();
     }
 
     /// <summary>Waits until <paramref name="condition"/> (a boolean query) holds; fails when <paramref name="apply"/>
