@@ -159,7 +159,8 @@ internal sealed partial class StepRunner
                 await session.OpenAsync(stop.Token);
                 var worker = new StepRunner(session, new JournalStore(session, Journal.PlanFingerprint), Options, progress.Observer, LockTimeoutMs, Target, holdsPlanLock: false);
                 await worker.SetTimeoutsAsync(local: false, stop.Token);
-                await worker.RunRangeAsync(step, batch, range, workerTally, progress, label, stop.Token);
+                await progress.Observer.BackfillWorkerStartedAsync(step, i + 1, session.ProcessID, stop.Token);
+                await worker.RunRangeAsync(step, batch, range, i + 1, workerTally, progress, label, stop.Token);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
             {
@@ -218,10 +219,11 @@ internal sealed partial class StepRunner
     /// bounded batch statements (<see cref="BackfillBatch.BoundedFirst"/>, <see cref="BackfillBatch.BoundedNext"/>;
     /// the last range has no upper bound), the range's own high-water mark committed with each batch
     /// (<see cref="JournalSql.RecordRangeMark"/>), and its own batch size, throttle, pauses and retries. A lost
-    /// connection is re-established (up to <c>MaxReconnects</c> times) and the range resumed from its journal row.
+    /// connection is re-established (up to <c>MaxReconnects</c> times), the observer told the worker's new backend pid,
+    /// and the range resumed from its journal row.
     /// </summary>
     private async Task RunRangeAsync(
-        PlanDocumentStep step, BackfillBatch batch, BackfillRange range, StepTally tally, RangeProgress progress, string label, CancellationToken ct)
+        PlanDocumentStep step, BackfillBatch batch, BackfillRange range, int workerNo, StepTally tally, RangeProgress progress, string label, CancellationToken ct)
     {
         var rangeLabel = $"{label} range {range.Number}";
         while (true)
@@ -243,6 +245,7 @@ internal sealed partial class StepRunner
                 var waited = await ReconnectAsync(ct);
                 tally.Faults = tally.Faults.Add(FaultKind.ConnectionLost, waited);
                 await Journal.AddFaultRetryAsync(step.Ordinal, FaultKind.ConnectionLost, waited, ct);
+                await Observer.BackfillWorkerStartedAsync(step, workerNo, Connection.ProcessID, ct);
                 range = (await Journal.ReadRangesAsync(step.Ordinal, ct)).Single(r => r.Number == range.Number);
                 progress.SetRows(range.Number, range.RowsDone);
                 Observer.Log($"{rangeLabel}: resuming from the journal after the reconnect ({range.RowsDone} rows done)");
@@ -403,6 +406,9 @@ internal sealed partial class StepRunner
         public ValueTask StepStartingAsync(PlanDocumentStep step, int backendPid, CancellationToken ct) => inner.StepStartingAsync(step, backendPid, ct);
 
         public ValueTask StepFinishedAsync(PlanDocumentStep step, StepResult result, CancellationToken ct) => inner.StepFinishedAsync(step, result, ct);
+
+        public ValueTask BackfillWorkerStartedAsync(PlanDocumentStep step, int worker, int backendPid, CancellationToken ct) =>
+            inner.BackfillWorkerStartedAsync(step, worker, backendPid, ct);
 
         public void BackfillProgress(PlanDocumentStep step, long rowsDone, long? rowsEstimated, double rowsPerSecond, int batchSize)
         {

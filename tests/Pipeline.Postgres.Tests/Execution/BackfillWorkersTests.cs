@@ -81,6 +81,11 @@ public sealed class BackfillWorkersTests(PostgresServer server)
             """));
         var nonEmpty = await h.ScalarAsync(db, $"SELECT count(*) FROM pipeline.journal_ranges WHERE plan_fingerprint = '{fp}' AND rows_done > 0");
         Assert.Equal(nonEmpty, await h.ScalarAsync(db, "SELECT count(DISTINCT pid) FROM hits"));
+        // The observer was told every worker's backend (the rehearsal samples their locks), and no other backend updated rows.
+        var workerPids = observer.Workers.Where(w => w.Ordinal == step.Ordinal).Select(w => w.Pid).ToList();
+        Assert.Equal(ranges, workerPids.Count);
+        Assert.DoesNotContain(observer.Started.Single(s => s.Ordinal == step.Ordinal).Pid, workerPids);
+        Assert.Equal(0, await h.ScalarAsync(db, $"SELECT count(*) FROM hits WHERE pid NOT IN ({string.Join(", ", workerPids)})"));
         Assert.Equal(rows, (await h.JournalAsync(db, plan)).Steps.Single(s => s.Ordinal == step.Ordinal).RowsDone);
         Assert.Contains(observer.Lines, l => l.Contains($"split into {ranges} key range(s)", StringComparison.Ordinal));
         Assert.Contains(observer.Lines, l => l.Contains("done,", StringComparison.Ordinal) && l.Contains($"over {ranges} key range(s)", StringComparison.Ordinal));
