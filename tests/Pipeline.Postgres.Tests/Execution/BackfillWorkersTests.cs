@@ -94,6 +94,58 @@ public sealed class BackfillWorkersTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task A_worker_whose_backend_is_terminated_reconnects_and_resumes_its_range_alone()
+    {
+        var db = await h.CreateAsync(ExecutorPhaseTests.Before, "bf_workers_kill", Seed(20_000));
+        var (plan, desired) = await h.PlanAsync(db, ExecutorPhaseTests.After);
+        var observer = new RecordingObserver();
+        var options = Workers(2, batch: 500);
+        Assert.True((await h.Executor(db, options, observer).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct)).Succeeded);
+
+        // Row 5000 (range 0: the histogram splits 1..20000 near 10000) is locked, so worker 1 waits on it; PostgreSQL
+        // says when (pg_stat_activity), and then its backend is terminated.
+        await using var blocker = await h.OpenAsync(db);
+        await using var tx = await blocker.BeginTransactionAsync(Ct);
+        await using (var lockRow = new Npgsql.NpgsqlCommand("SELECT 1 FROM orders WHERE id = 5000 FOR UPDATE", blocker, tx))
+        {
+            await lockRow.ExecuteScalarAsync(Ct);
+        }
+
+        var run = h.Executor(db, options, observer).RunPhaseAsync(plan, Phase.Backfill, desired.Exclude, Ct);
+        await using var probe = await h.OpenAsync(db);
+        const string waiting = "SELECT pid FROM pg_stat_activity WHERE application_name = 'pipeline executor backfill worker 1' AND wait_event_type = 'Lock'";
+        object? pid = null;
+        while (pid is null)
+        {
+            Assert.False(run.IsCompleted, "the backfill ended before worker 1 waited on row 5000\n" + observer.Transcript);
+            await using var find = new Npgsql.NpgsqlCommand(waiting, probe);
+            pid = await find.ExecuteScalarAsync(Ct);
+            await Task.Delay(5, Ct);
+        }
+
+        await using (var terminate = new Npgsql.NpgsqlCommand($"SELECT pg_terminate_backend({pid})", probe))
+        {
+            Assert.Equal(true, await terminate.ExecuteScalarAsync(Ct));
+        }
+
+        await tx.CommitAsync(Ct);
+        var result = await run;
+
+        Assert.True(result.Succeeded, ExecutionHarness.Describe(result) + "\n" + observer.Transcript);
+        var step = Assert.Single(result.Steps);
+        Assert.Equal(1, step.Faults.ConnectionLosses);
+        Assert.Contains(observer.Lines, l => l.Contains("range 0: ", StringComparison.Ordinal) && l.Contains("reconnecting (1/", StringComparison.Ordinal));
+        Assert.Contains(observer.Lines, l => l.Contains("range 0: resuming from the journal after the reconnect", StringComparison.Ordinal));
+        Assert.Equal(20_000, step.RowsAffected);
+        Assert.Equal(20_000, await h.ScalarAsync(db, "SELECT count(*) FROM hits"));
+        Assert.Equal(20_000, await h.ScalarAsync(db, "SELECT count(DISTINCT id) FROM hits"));
+        Assert.Equal(1, await h.ScalarAsync(db, $"SELECT reconnects FROM pipeline.journal_steps WHERE plan_fingerprint = '{plan.Fingerprint}' AND ordinal = {step.Ordinal}"));
+        // Worker 1 ran on two backends, worker 2 on one: the other worker never stopped.
+        Assert.Equal(3, observer.Workers.Count(w => w.Ordinal == step.Ordinal));
+        Assert.Equal(2, observer.Workers.Count(w => w.Ordinal == step.Ordinal && w.Worker == 1));
+    }
+
+    [Fact]
     public async Task Empty_table_gets_one_range_and_the_step_is_done()
     {
         var db = await h.CreateAsync(ExecutorPhaseTests.Before, "bf_workers_empty", Seed(0));
