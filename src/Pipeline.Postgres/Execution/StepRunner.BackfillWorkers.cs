@@ -192,6 +192,7 @@ internal sealed partial class StepRunner
         }
 
         tally.Rows = progress.Total;
+        ct.ThrowIfCancellationRequested(); // a cancelled run is cancelled, whatever its workers threw on the way out
         if (failure is { } f)
         {
             tally.GaveUpOn = f.Tally.GaveUpOn;
@@ -201,7 +202,6 @@ internal sealed partial class StepRunner
                 f.Error);
         }
 
-        ct.ThrowIfCancellationRequested();
         long? total = null;
         await WithRetriesAsync(step, tally, async () => total = await Journal.FinishRangesAsync(step.Ordinal, ct), null, ct);
         if (total is not { } rows)
