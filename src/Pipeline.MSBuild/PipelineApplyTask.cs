@@ -56,6 +56,10 @@ public sealed class PipelineApplyTask : PipelineCliTask
     /// <summary>Lock waiters on the table above which the backfill pauses; blank = the CLI default (2).</summary>
     public string? MaxLockWaiters { get; set; }
 
+    /// <summary>Connections that run one backfill step side by side (<c>--backfill-workers</c>); blank = the CLI
+    /// default (1).</summary>
+    public string? BackfillWorkers { get; set; }
+
     /// <inheritdoc />
     protected override string CommandName => "apply";
 
@@ -105,6 +109,7 @@ public sealed class PipelineApplyTask : PipelineCliTask
         AppendOptional(builder, "--batch-pause", BatchPause);
         AppendOptional(builder, "--max-replication-lag", MaxReplicationLag);
         AppendOptional(builder, "--max-lock-waiters", MaxLockWaiters);
+        AppendOptional(builder, "--backfill-workers", BackfillWorkers);
     }
 
     /// <summary>The CLI's phase-order (PIPE3002) and contract-confirmation (PIPE3003) refusals name CLI options; say

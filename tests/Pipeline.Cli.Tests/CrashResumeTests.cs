@@ -167,6 +167,42 @@ public sealed class CrashResumeTests(PostgresServer server)
         Assert.Equal("20000|1|1", await scenario.QueryAsync("SELECT count(*), min(n), max(n) FROM backfill_log"));
     }
 
+    [Fact]
+    public async Task Apply_killed_while_two_backfill_workers_run_resumes_their_ranges_and_backfills_every_row_once()
+    {
+        const int rows = 20_000;
+        using var scenario = await ReleaseScenario.CreateAsync(server, rows);
+        scenario.WriteRehearsal();
+        var plan = scenario.Plan;
+        var fp = plan.Fingerprint;
+        var backfillStep = plan.Steps.Single(s => s.Phase == Phase.Backfill);
+        Assert.Equal(0, await RunToEndAsync(scenario, "--phase", "expand"));
+        await using var probe = new NpgsqlConnection(scenario.ConnectionString);
+        await probe.OpenAsync(TestContext.Current.CancellationToken);
+
+        // Killed once both ranges have committed batches and neither is done: the journal decides the moment.
+        var ranges = $"FROM pipeline.journal_ranges WHERE plan_fingerprint = '{fp}' AND ordinal = {backfillStep.Ordinal}";
+        await KillWhenAsync(scenario, probe, $"SELECT count(*) = 2 {ranges} AND high_water IS NOT NULL AND NOT done",
+            ["--phase", "backfill", "--backfill-workers", "2", "--batch-size", "100", "--target-batch-time", "5ms", "--batch-pause", "20ms"]);
+        await WaitForOtherSessionsToEndAsync(probe);
+        Assert.Equal("2|0", await scenario.QueryAsync($"SELECT count(*), count(*) FILTER (WHERE done) {ranges}"));
+        var doneAtCrash = long.Parse(await scenario.QueryAsync($"SELECT sum(rows_done) {ranges}"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(doneAtCrash, 2, rows - 1);
+        Assert.Equal(doneAtCrash.ToString(System.Globalization.CultureInfo.InvariantCulture), await scenario.QueryAsync("SELECT count(*) FROM backfill_log"));
+
+        // The rerun asks for three workers and keeps the two ranges the journal holds.
+        using (var rerun = ApplyProcess.Start(scenario.ConnectionString, "apply", scenario.PlanDirectory, "--phase", "backfill", "--backfill-workers", "3"))
+        {
+            var exit = await rerun.WaitAsync(RunTimeout);
+            Assert.True(exit == 0, $"rerun exited {exit}:\n{rerun.Output}");
+            Assert.Contains("resuming with the 2 key range(s) the journal holds", rerun.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Equal($"{rows}|1|1|0", await scenario.QueryAsync("SELECT count(*), min(n), max(n), (SELECT count(*) FROM accounts WHERE email_lower IS DISTINCT FROM lower(email)) FROM backfill_log"));
+        Assert.Equal("2", await scenario.QueryAsync($"SELECT count(*) {ranges} AND done"));
+        Assert.Equal($"done|{rows}", await scenario.QueryAsync($"SELECT state, rows_done FROM pipeline.journal_steps WHERE plan_fingerprint = '{fp}' AND ordinal = {backfillStep.Ordinal}"));
+    }
+
     private static async Task<int> RunToEndAsync(ReleaseScenario scenario, params string[] args)
     {
         using var apply = ApplyProcess.Start(scenario.ConnectionString, ["apply", scenario.PlanDirectory, .. args]);

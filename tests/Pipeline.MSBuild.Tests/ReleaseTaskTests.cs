@@ -50,13 +50,14 @@ public class ReleaseTaskTests
         task.BatchPause = "20ms";
         task.MaxReplicationLag = "3s";
         task.MaxLockWaiters = "1";
+        task.BackfillWorkers = "2";
 
         var commandLine = task.BuildCommandLine();
 
         Assert.Equal(
             "/tools/pipeline.dll apply /repo/plan --phase contract --confirm-contract --max-rehearsal-age 7d --lock-timeout 1s " +
             "--statement-timeout 30m --max-lock-retries 5 --batch-size 500 --target-batch-time 50ms --batch-pause 20ms " +
-            "--max-replication-lag 3s --max-lock-waiters 1",
+            "--max-replication-lag 3s --max-lock-waiters 1 --backfill-workers 2",
             commandLine);
         Assert.DoesNotContain("secret", commandLine, StringComparison.Ordinal);
         Assert.DoesNotContain("--connection", commandLine, StringComparison.Ordinal);

@@ -20,7 +20,10 @@ namespace Pipeline.Benchmark;
 /// <param name="NaiveAfterExpand">(a) runs the plan's expand statements and then its one UPDATE
 /// (<see cref="NaiveRun.AfterExpandSteps"/>), so that the UPDATE pays the fill trigger and the FOREIGN KEY … NOT VALID
 /// per row as the batches do (<c>--naive-after-expand</c>).</param>
-internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3, string ScenarioName = "backfill", IReadOnlyList<long>? PlateauRows = null, int BriefLockTimeoutMs = 50, bool NaiveAfterExpand = false)
+/// <param name="BackfillWorkers">With <c>--backfill-workers</c>: the executor's backfill worker counts to measure, each
+/// in every repeat (interleaved, each beside its own naive run); <c>null</c> = <see cref="ExecutionOptions.BackfillWorkers"/>
+/// of <paramref name="Execution"/> alone.</param>
+internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerClient, int LockTimeoutMs, ExecutionOptions Execution, string? Only, int Repeat = 3, string ScenarioName = "backfill", IReadOnlyList<long>? PlateauRows = null, int BriefLockTimeoutMs = 50, bool NaiveAfterExpand = false, IReadOnlyList<int>? BackfillWorkers = null)
 {
     /// <summary>The plan options of the pipeline run.</summary>
     public Pipeline.Core.Planning.PlanOptions PlanOptions => new(LockTimeoutMs: LockTimeoutMs, BriefLockTimeoutMs: BriefLockTimeoutMs);
@@ -32,6 +35,7 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
         usage: benchmark.sh [--rows N] [--clients N] [--rate N] [--lock-timeout-ms N] [--brief-lock-timeout-ms N]
                             [--batch-size N] [--target-batch-ms N] [--min-batch-size N] [--max-batch-size N] [--batch-pause-ms N]
                             [--max-client-impact-ms N] [--durable-batch-commits] [--only naive|pipeline] [--repeat N]
+                            [--backfill-workers N[,N…]]
                             [--scenario backfill|bigint] [--memory-plateau N,N,…] [--naive-after-expand]
           --rows N             rows in the scenario's busy table (default 3000000)
           --clients N          concurrent client connections (default 4)
@@ -50,6 +54,9 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
                                for all batches but the last)
           --only WHICH         run only the naive statements or only the pipeline plan
           --repeat N           repeat both runs N times on fresh copies of the table; figures as min/median/max (default 3)
+          --backfill-workers N[,N…]  executor: connections that run the backfill side by side, each over its own key
+                               range (default 1); a list (e.g. 1,2) runs every setting in every repeat, interleaved,
+                               each beside its own naive run, and prints the backfill ratio per setting
           --scenario NAME      backfill: public.orders gets a NOT NULL column backfilled, an index, a foreign key (default);
                                bigint: the integer (serial) primary key of public.accounts, referenced by a foreign key
                                from public.invoices (a tenth as many rows), moves to bigint with the referencing column
@@ -108,6 +115,7 @@ internal sealed record BenchmarkOptions(long Rows, int Clients, double RatePerCl
                 "--batch-pause-ms" => options with { Execution = e with { BatchPauseMs = (int)Number(name, value, 0, 600_000) } },
                 "--max-client-impact-ms" => options with { Execution = e with { MaxClientImpactMs = Number(name, value, 0, 600_000) } },
                 "--repeat" => options with { Repeat = (int)Number(name, value, 1, 100) },
+                "--backfill-workers" => options with { BackfillWorkers = value.Split(',').Select(v => (int)Number(name, v.Trim(), 1, 64)).Distinct().ToList() },
                 "--only" when value is "naive" or "pipeline" => options with { Only = value },
                 "--only" => throw new ArgumentException("--only takes naive or pipeline"),
                 "--scenario" => options with { ScenarioName = BenchScenario.Named(value).Name },

@@ -55,6 +55,7 @@ try
         return 0;
     }
 
+    var uptimeBefore = Uptime();
     Progress($"setting up ({options.Rows:N0} rows); load {Load()}");
     await Setup.CreateTemplateAsync(admin, options.Scenario, options.Rows, Progress, ct);
     var naiveCs = Database.For(admin, Setup.NaiveDb);
@@ -62,41 +63,50 @@ try
     var tableSize = await Database.ScalarAsync<string>(Database.For(admin, Setup.Template), $"SELECT pg_size_pretty(pg_total_relation_size('{options.Scenario.Table}'))", ct);
 
     var repeats = new List<Repeat>();
+    var workerSettings = options.BackfillWorkers ?? [options.Execution.BackfillWorkers];
     for (var r = 1; r <= options.Repeat; r++)
+    foreach (var workers in workerSettings)
     {
+        var runOptions = options with { Execution = options.Execution with { BackfillWorkers = workers } };
         await Setup.CopyAsync(admin, ct);
         var loadBefore = Load();
         RunFigures? naive = null, pipeline = null;
         if (options.Only is null or "naive")
         {
             await Database.ExecAsync(admin, "CHECKPOINT", ct);
-            Progress($"repeat {r}/{options.Repeat}: (a) naive statements under load; load {Load()}");
+            Progress($"repeat {r}/{options.Repeat}, {workers} backfill worker(s): (a) naive statements under load; load {Load()}");
             if (options.NaiveAfterExpand)
             {
                 var desired = SchemaYamlLoader.Load(options.Scenario.AfterYaml, "after.yaml");
                 var actual = await PostgresIntrospector.IntrospectAsync(naiveCs, desired.Exclude, ct);
-                var (steps, rolloutAfter) = NaiveRun.AfterExpandSteps(Planner.Plan(desired, actual, new PostgresDialect(), options.PlanOptions, "benchmark database"), options.Scenario);
-                naive = await NaiveRun.RunAsync(naiveCs, options, steps, rolloutAfter, Progress, ct);
+                var (steps, rolloutAfter) = NaiveRun.AfterExpandSteps(Planner.Plan(desired, actual, new PostgresDialect(), runOptions.PlanOptions, "benchmark database"), options.Scenario);
+                naive = await NaiveRun.RunAsync(naiveCs, runOptions, steps, rolloutAfter, Progress, ct);
             }
             else
             {
-                naive = await NaiveRun.RunAsync(naiveCs, options, Progress, ct);
+                naive = await NaiveRun.RunAsync(naiveCs, runOptions, Progress, ct);
             }
         }
 
         if (options.Only is null or "pipeline")
         {
             await Database.ExecAsync(admin, "CHECKPOINT", ct);
-            Progress($"repeat {r}/{options.Repeat}: (b) the tool's plan under load; load {Load()}");
-            pipeline = await PipelineRun.RunAsync(pipelineCs, options, Progress, ct);
+            Progress($"repeat {r}/{options.Repeat}, {workers} backfill worker(s): (b) the tool's plan under load; load {Load()}");
+            pipeline = await PipelineRun.RunAsync(pipelineCs, runOptions, Progress, ct);
         }
 
-        repeats.Add(new Repeat(naive, pipeline, loadBefore, Load()));
+        repeats.Add(new Repeat(naive, pipeline, loadBefore, Load(), workers));
     }
 
     await Setup.CopyAsync(admin, ct);
     await Setup.DropTemplateAsync(admin, ct);
-    Console.WriteLine(Report.Write(options, server, tableSize, repeats));
+    var uptimeAfter = Uptime();
+    foreach (var workers in workerSettings)
+    {
+        Console.WriteLine(Report.Write(options with { Execution = options.Execution with { BackfillWorkers = workers } }, server, tableSize, repeats.Where(x => x.Workers == workers).ToList()));
+    }
+
+    Console.WriteLine(Report.PerWorkers(repeats, uptimeBefore, uptimeAfter));
     Progress("done");
     return 0;
 }
@@ -109,6 +119,22 @@ catch (Exception e) when (e is NpgsqlException or InvalidOperationException or N
 {
     Console.Error.WriteLine("error: " + e.Message);
     return 1;
+}
+
+// `uptime` (time, users, load averages), or the load averages where it is missing.
+static string Uptime()
+{
+    try
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("uptime") { RedirectStandardOutput = true });
+        var line = process!.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return line;
+    }
+    catch (System.ComponentModel.Win32Exception)
+    {
+        return Load();
+    }
 }
 
 // The machine's load averages (1, 5, 15 min) from /proc/loadavg, or "?" elsewhere.

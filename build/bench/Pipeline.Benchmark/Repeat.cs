@@ -5,4 +5,5 @@ namespace Pipeline.Benchmark;
 /// <param name="Pipeline">The plan's run, unless left out.</param>
 /// <param name="LoadBefore">The machine's load averages when the repeat started.</param>
 /// <param name="LoadAfter">The machine's load averages when it ended.</param>
-internal sealed record Repeat(RunFigures? Naive, RunFigures? Pipeline, string LoadBefore, string LoadAfter);
+/// <param name="Workers">The executor's backfill workers in this repeat (<c>--backfill-workers</c>).</param>
+internal sealed record Repeat(RunFigures? Naive, RunFigures? Pipeline, string LoadBefore, string LoadAfter, int Workers = 1);

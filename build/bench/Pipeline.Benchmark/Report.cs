@@ -19,7 +19,7 @@ internal static class Report
         var scenario = options.Scenario;
         var maxTarget = scenario.MaxLatencyTarget(options.LockTimeoutMs);
         Line(string.Create(Inv, $"Benchmark ({scenario.Name}): {scenario.Table}, {options.Rows:N0} rows ({tableSize}); {options.Clients} clients at {(options.RatePerClient > 0 ? options.RatePerClient.ToString("N0", Inv) + " statements/s each" : "full speed")} (20% INSERT, 30% UPDATE by key, 50% SELECT by key); {repeats.Count} repeat(s)"));
-        Line(string.Create(Inv, $"Server: {server}; lock_timeout {options.LockTimeoutMs} ms (brief lock steps {(options.BriefLockTimeoutMs > 0 ? options.BriefLockTimeoutMs.ToString(Inv) + " ms, retried" : "the same")}); executor: batch {(e.BatchSize?.ToString(Inv) ?? "plan's")}, target {e.TargetBatchMs:F0} ms, max client impact {e.MaxClientImpactMs:F0} ms, min {e.MinBatchSize:N0}, max {e.MaxBatchSize:N0}, pause {e.BatchPauseMs} ms, batch commits {(e.DurableBatchCommits ? "durable" : "synchronous_commit = off (last batch durable)")}"));
+        Line(string.Create(Inv, $"Server: {server}; lock_timeout {options.LockTimeoutMs} ms (brief lock steps {(options.BriefLockTimeoutMs > 0 ? options.BriefLockTimeoutMs.ToString(Inv) + " ms, retried" : "the same")}); executor: batch {(e.BatchSize?.ToString(Inv) ?? "plan's")}, target {e.TargetBatchMs:F0} ms, max client impact {e.MaxClientImpactMs:F0} ms, min {e.MinBatchSize:N0}, max {e.MaxBatchSize:N0}, pause {e.BatchPauseMs} ms, backfill workers {e.BackfillWorkers}, batch commits {(e.DurableBatchCommits ? "durable" : "synchronous_commit = off (last batch durable)")}"));
         Line("Load averages (1/5/15 min) per repeat: " + string.Join("; ", repeats.Select((r, i) => $"#{i + 1} {r.LoadBefore} -> {r.LoadAfter}")));
         Line("Change: " + scenario.Change);
         if (options.NaiveAfterExpand)
@@ -98,6 +98,29 @@ internal static class Report
                     Line($"  RUN FAILED: {run.Failure}");
                 }
             }
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The backfill ratio (executor rows/s ÷ one-UPDATE rows/s, within each repeat), the clients' max latency
+    /// and errors, per <c>--backfill-workers</c> setting, with <c>uptime</c> before and after the whole run.</summary>
+    public static string PerWorkers(IReadOnlyList<Repeat> repeats, string uptimeBefore, string uptimeAfter)
+    {
+        var text = new StringBuilder();
+        void Line(string s) => text.AppendLine(s);
+        Line("");
+        Line("Per --backfill-workers setting (settings interleaved within each repeat, each beside its own one-UPDATE run):");
+        Line($"uptime before: {uptimeBefore}");
+        Line($"uptime after:  {uptimeAfter}");
+        Line("");
+        Line($"| {"workers",7} | {"backfill rows/s ratio (b)/(a)",30} | {"(b) rows/s",26} | {"(a) rows/s",26} | {"(b) client max (ms)",22} | {"(a) client max (ms)",22} | {"(b) client errors",18} |");
+        Line($"|{new string('-', 8)}:|{new string('-', 31)}:|{new string('-', 27)}:|{new string('-', 27)}:|{new string('-', 23)}:|{new string('-', 23)}:|{new string('-', 19)}:|");
+        foreach (var group in repeats.GroupBy(r => r.Workers).OrderBy(g => g.Key))
+        {
+            var both = group.Where(r => r.Naive is not null && r.Pipeline is not null).ToList();
+            var ratios = both.Where(r => r.Naive!.BackfillRowsPerSecond > 0).Select(r => r.Pipeline!.BackfillRowsPerSecond / r.Naive!.BackfillRowsPerSecond).ToList();
+            Line($"| {group.Key,7} | {Spread(ratios, "F2"),30} | {Spread(both.Select(r => r.Pipeline!.BackfillRowsPerSecond).ToList(), "N0"),26} | {Spread(both.Select(r => r.Naive!.BackfillRowsPerSecond).ToList(), "N0"),26} | {Spread(both.Select(r => r.Pipeline!.During.MaxMs).ToList(), "F0"),22} | {Spread(both.Select(r => r.Naive!.During.MaxMs).ToList(), "F0"),22} | {Spread(both.Select(r => (double)r.Pipeline!.During.Errors).ToList(), "N0"),18} |");
         }
 
         return text.ToString();

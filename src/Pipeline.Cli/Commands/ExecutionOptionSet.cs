@@ -50,6 +50,9 @@ internal sealed class ExecutionOptionSet
     private readonly Option<int?> _maxLockWaiters = DurationOptions.Count(
         "--max-lock-waiters", $"Backfill pauses while more sessions than this wait for a lock on the table (default {Defaults.MaxLockWaiters}).", 0);
 
+    private readonly Option<int?> _backfillWorkers = DurationOptions.Count(
+        "--backfill-workers", $"Connections that run one backfill step side by side, each over its own key range (split once and kept in the journal); executor only, the psql script stays one stream (default {Defaults.BackfillWorkers}).", 1);
+
     /// <summary>Creates the set; <paramref name="withLockRetries"/> false leaves out <c>--max-lock-retries</c>
     /// (rehearse uses that name for its budget).</summary>
     public ExecutionOptionSet(bool withLockRetries = true) => WithLockRetries = withLockRetries;
@@ -76,6 +79,7 @@ internal sealed class ExecutionOptionSet
         command.Options.Add(_maxFaultRetries);
         command.Options.Add(_maxReconnects);
         command.Options.Add(_reconnectTimeout);
+        command.Options.Add(_backfillWorkers);
     }
 
     /// <summary>The options of a parsed command line.</summary>
@@ -135,6 +139,11 @@ internal sealed class ExecutionOptionSet
         if (parse.GetValue(_reconnectTimeout) is { } reconnectTimeout)
         {
             options = options with { ReconnectTimeoutMs = reconnectTimeout };
+        }
+
+        if (parse.GetValue(_backfillWorkers) is { } workers)
+        {
+            options = options with { BackfillWorkers = workers };
         }
 
         return options;

@@ -45,6 +45,11 @@ namespace Pipeline.Core.Release;
 /// durably, which flushes all before it (https://www.postgresql.org/docs/current/wal-async-commit.html); a batch and
 /// its high-water mark commit in one transaction, so a crash loses both together and the rerun redoes exactly
 /// those batches.</param>
+/// <param name="BackfillWorkers">How many connections run one backfill step side by side. Default 1: one batch stream,
+/// as the psql script runs it. N &gt; 1: when the step first starts, its key space is split into N disjoint key
+/// ranges (split points from the key's histogram, else from the key's index), persisted in the journal before any
+/// batch, and each range is run by its own connection with the same batch loop, its own high-water mark, adaptive
+/// batch size and throttle. A resumed step keeps the ranges it started with, whatever N is then.</param>
 public sealed record ExecutionOptions(
     int? LockTimeoutMs = null,
     int StatementTimeoutMs = 30 * 60 * 1000,
@@ -64,4 +69,5 @@ public sealed record ExecutionOptions(
     int ReconnectTimeoutMs = 60_000,
     long MaxReplicationLagBytes = 64L * 1024 * 1024,
     double MaxClientImpactMs = 100,
-    bool DurableBatchCommits = false);
+    bool DurableBatchCommits = false,
+    int BackfillWorkers = 1);

@@ -22,6 +22,14 @@ public interface IExecutionObserver
     void Log(string line);
 
     /// <summary>
+    /// A backfill worker (<see cref="ExecutionOptions.BackfillWorkers"/> &gt; 1) of <paramref name="step"/> connected,
+    /// as backend <paramref name="backendPid"/>, and is about to run its key range; <paramref name="worker"/> counts
+    /// from 1. Called again with the new pid after the worker reconnected. The workers run side by side, so calls may
+    /// come from several threads at once: an implementation must be thread-safe. Default: ignored.
+    /// </summary>
+    ValueTask BackfillWorkerStartedAsync(PlanDocumentStep step, int worker, int backendPid, CancellationToken ct) => ValueTask.CompletedTask;
+
+    /// <summary>
     /// Whether this observer wants <see cref="StepLocksHeld"/>: only then does the executor read its own
     /// <c>pg_locks</c> rows before committing a transactional step (one extra catalog query per step), so
     /// <c>apply</c> on production pays nothing. Default <c>false</c>.

@@ -59,8 +59,10 @@ internal sealed class BackfillBatch
             throw new InvalidOperationException($"the backfill of {spec.Table} has no key columns to batch by");
         }
 
-        First = Statement(afterHighWater: false);
-        Next = Statement(afterHighWater: true);
+        First = Statement(afterHighWater: false, bounded: false);
+        Next = Statement(afterHighWater: true, bounded: false);
+        BoundedFirst = Statement(afterHighWater: false, bounded: true);
+        BoundedNext = Statement(afterHighWater: true, bounded: true);
     }
 
     /// <summary>Number of key columns: the high-water mark's values, and parameters <c>$2 … $(1+n)</c> of
@@ -86,6 +88,35 @@ internal sealed class BackfillBatch
     /// <summary>A batch after the high-water mark: <c>$1</c> = batch size (integer), <c>$2 …</c> = the high-water mark,
     /// one text value per key column.</summary>
     public string Next { get; }
+
+    /// <summary>The first batch of a key range with an upper bound (a backfill worker's range,
+    /// <c>ExecutionOptions.BackfillWorkers</c>): <see cref="First"/> whose batch takes only keys at or below the bound:
+    /// <c>$1</c> = batch size, <c>$2 …</c> = the range's upper key, one text value per key column. A batch with fewer
+    /// keys than asked for is the range's last.</summary>
+    public string BoundedFirst { get; }
+
+    /// <summary>A batch after the high-water mark within a key range with an upper bound: <see cref="Next"/> whose
+    /// batch takes only keys at or below the bound: <c>$1</c> = batch size, <c>$2 … $(1+n)</c> = the high-water mark,
+    /// <c>$(2+n) … $(1+2n)</c> = the range's upper key (n = <see cref="KeyCount"/>).</summary>
+    public string BoundedNext { get; }
+
+    /// <summary>The key's histogram from <c>pg_stats.histogram_bounds</c> as a text array (one row, or none when the
+    /// table has no statistics or the key has more than one column): values in key order that split the non-common
+    /// values into buckets of equal frequency (https://www.postgresql.org/docs/current/view-pg-stats.html). Used
+    /// to split a backfill into key ranges without reading the table; no parameters.</summary>
+    public string? HistogramBounds => spec.KeyColumns.Count != 1
+        ? null
+        : "SELECT s.histogram_bounds::text::text[] FROM pg_stats AS s "
+          + $"WHERE s.schemaname = {SqlIdentifiers.Literal(spec.Table.Schema)} AND s.tablename = {SqlIdentifiers.Literal(spec.Table.Name)} "
+          + $"AND s.attname = {SqlIdentifiers.Literal(spec.KeyColumns[0])} AND s.histogram_bounds IS NOT NULL ORDER BY s.inherited LIMIT 1";
+
+    /// <summary>The key (its columns as text) at offset <c>$1</c> (bigint) in key order, read through the key's index
+    /// (run under <see cref="Settings"/>); no row past the end.</summary>
+    public string KeyAtOffset =>
+        $"SELECT {string.Join(", ", keys.Select(k => k + "::text"))} FROM {table} ORDER BY {string.Join(", ", keys)} OFFSET $1::bigint LIMIT 1";
+
+    /// <summary>The table's exact row count; no parameters (when its planner estimate is unknown).</summary>
+    public string CountRows => $"SELECT count(*) FROM {table}";
 
     /// <summary>
     /// The transaction-local settings every batch runs under, as one statement (no parameters):
@@ -117,17 +148,20 @@ internal sealed class BackfillBatch
         + "pg_stat_get_tuples_hot_updated(c.oid) + pg_stat_get_xact_tuples_hot_updated(c.oid) "
         + $"FROM pg_class c WHERE c.oid = to_regclass({SqlIdentifiers.Literal(table)})";
 
-    private string Statement(bool afterHighWater)
+    private string Statement(bool afterHighWater, bool bounded)
     {
         var inv = CultureInfo.InvariantCulture;
         var aliases = keys.Select((_, i) => "pipeline_k" + (i + 1).ToString(inv)).ToList();
         var keyList = string.Join(", ", keys);
         var keyRow = Row(keys);
         var lower = afterHighWater ? $"{keyRow} > {Row(types.Select((t, i) => $"${(i + 2).ToString(inv)}::{t}").ToList())}" : null;
+        var upperFrom = afterHighWater ? 2 + keys.Count : 2;
+        var upper = bounded ? $"{keyRow} <= {Row(types.Select((t, i) => $"${(i + upperFrom).ToString(inv)}::{t}").ToList())}" : null;
+        var batchWhere = string.Join(" AND ", new[] { lower, upper }.Where(c => c is not null));
         var text = new StringBuilder();
         text.Append("WITH pipeline_batch AS (\n");
         text.Append($"    SELECT {string.Join(", ", keys.Select((k, i) => $"{k} AS {aliases[i]}"))} FROM {table}\n");
-        text.Append(lower is null ? "" : $"    WHERE {lower}\n");
+        text.Append(batchWhere.Length == 0 ? "" : $"    WHERE {batchWhere}\n");
         text.Append($"    ORDER BY {keyList} LIMIT $1::integer\n");
         text.Append("), pipeline_last AS (\n");
         text.Append($"    SELECT {string.Join(", ", aliases)}, (SELECT count(*) FROM pipeline_batch) AS pipeline_keys FROM pipeline_batch\n");

@@ -20,7 +20,9 @@ public static class Journal
     /// lock_retry_wait_ms, deadlock_retries, serialization_retries, reconnects, fault_wait_ms, started_at, finished_at,
     /// rows_done, high_water jsonb, error; key (plan_fingerprint, ordinal))
     /// and <c>pipeline.journal_phases</c> (plan_fingerprint, phase, started_at, finished_at, completed,
-    /// schema_fingerprint_after, schema_snapshot_after; key (plan_fingerprint, phase)).
+    /// schema_fingerprint_after, schema_snapshot_after; key (plan_fingerprint, phase)); a backfill split across workers
+    /// (<c>ExecutionOptions.BackfillWorkers</c>) keeps its key ranges in <c>pipeline.journal_ranges</c> (plan_fingerprint,
+    /// ordinal, range_no, lower_key, upper_key, high_water, rows_done, done), and its step's rows done read as their sum.
     /// </summary>
     /// <param name="connectionString">Target database (Npgsql keywords or a <c>postgres://</c> URI); never echoed.</param>
     /// <param name="planFingerprint">The plan's fingerprint (<c>plan.json</c> fingerprint).</param>

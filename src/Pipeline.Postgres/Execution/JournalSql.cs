@@ -10,7 +10,11 @@ internal static class JournalSql
     /// <summary>Advisory lock key serialising journal creation.</summary>
     public const long CreateLockKey = 0x5049_5045_4c49_4e45; // "PIPELINE"
 
-    /// <summary>Creates the schema and both tables if missing (run in one transaction).</summary>
+    /// <summary>Creates the schema and its tables if missing (run in one transaction): <c>journal_steps</c>,
+    /// <c>journal_phases</c> and <c>journal_ranges</c> (the key ranges of a backfill run by several workers,
+    /// <c>ExecutionOptions.BackfillWorkers</c>: per range its bounds, lower exclusive and upper inclusive, NULL for
+    /// none, as JSON arrays of the key's columns as text, its own high-water mark, rows done and whether it is done).
+    /// A journal of an earlier version gets <c>journal_ranges</c> here too (<c>IF NOT EXISTS</c>).</summary>
     public static readonly string Create = $"""
         SELECT pg_advisory_xact_lock({CreateLockKey});
         CREATE SCHEMA IF NOT EXISTS pipeline;
@@ -43,6 +47,16 @@ internal static class JournalSql
             schema_snapshot_after text,
             rolled_back_at timestamptz,
             PRIMARY KEY (plan_fingerprint, phase));
+        CREATE TABLE IF NOT EXISTS pipeline.journal_ranges (
+            plan_fingerprint text NOT NULL,
+            ordinal integer NOT NULL,
+            range_no integer NOT NULL,
+            lower_key jsonb,
+            upper_key jsonb,
+            high_water jsonb,
+            rows_done bigint NOT NULL DEFAULT 0,
+            done boolean NOT NULL DEFAULT false,
+            PRIMARY KEY (plan_fingerprint, ordinal, range_no));
         """;
 
     /// <summary>Adds the columns of later versions to a journal created by an earlier one (run after
@@ -68,6 +82,65 @@ internal static class JournalSql
                        WHERE attrelid = to_regclass('pipeline.journal_steps') AND attname = 'fault_wait_ms' AND NOT attisdropped)
            AND EXISTS (SELECT FROM pg_attribute
                        WHERE attrelid = to_regclass('pipeline.journal_phases') AND attname = 'rolled_back_at' AND NOT attisdropped)
+           AND to_regclass('pipeline.journal_ranges') IS NOT NULL
+        """;
+
+    /// <summary>Whether the journal has its table of backfill key ranges (a journal of an earlier version may not,
+    /// until the executor upgrades it): one boolean.</summary>
+    public const string RangesExist = "SELECT to_regclass('pipeline.journal_ranges') IS NOT NULL";
+
+    /// <summary>Records one key range of a backfill split across workers ($1 fp, $2 ordinal, $3 range number from 0,
+    /// $4 lower bound exclusive, $5 upper bound inclusive, each a JSON array of text or NULL for none); a range
+    /// already recorded is kept.</summary>
+    public const string InsertRange = """
+        INSERT INTO pipeline.journal_ranges (plan_fingerprint, ordinal, range_no, lower_key, upper_key)
+        VALUES ($1, $2, $3, $4::jsonb, $5::jsonb) ON CONFLICT (plan_fingerprint, ordinal, range_no) DO NOTHING
+        """;
+
+    /// <summary>The key ranges of a backfill step ($1 fp, $2 ordinal), in range order: range_no, lower_key, upper_key,
+    /// high_water (JSON text or NULL), rows_done, done.</summary>
+    public const string ReadRanges = """
+        SELECT range_no, lower_key::text, upper_key::text, high_water::text, rows_done, done
+        FROM pipeline.journal_ranges WHERE plan_fingerprint = $1 AND ordinal = $2 ORDER BY range_no
+        """;
+
+    /// <summary><see cref="RecordBatchMark"/> for one key range ($1 fp, $2 ordinal, $3 range number): the range's rows
+    /// done and high-water mark from the batch's mark, in the batch's transaction; no row when the batch found no key.
+    /// Each worker writes only its own range's row, so workers never wait for one another's journal row.</summary>
+    public const string RecordRangeMark = $"""
+        UPDATE pipeline.journal_ranges AS r
+        SET rows_done = r.rows_done + (m.mark ->> 'rows')::bigint,
+            high_water = m.mark -> 'high_water'
+        FROM (SELECT nullif(current_setting('{Dialect.BackfillBatch.MarkSetting}', true), '')::jsonb AS mark) AS m
+        WHERE r.plan_fingerprint = $1 AND r.ordinal = $2 AND r.range_no = $3 AND m.mark IS NOT NULL
+        RETURNING r.rows_done
+        """;
+
+    /// <summary>Marks one key range done ($1 fp, $2 ordinal, $3 range number), in a transaction of its own under the
+    /// session's synchronous_commit (its commit flushes the WAL of the range's batches before it).</summary>
+    public const string MarkRangeDone = """
+        UPDATE pipeline.journal_ranges SET done = true WHERE plan_fingerprint = $1 AND ordinal = $2 AND range_no = $3
+        """;
+
+    /// <summary>Marks a backfill split into key ranges done once every range is ($1 fp, $2 ordinal): the step's
+    /// rows done become the ranges' sum. Returns that sum; no row while a range is not done.</summary>
+    public const string FinishRanges = """
+        UPDATE pipeline.journal_steps AS s
+        SET rows_done = (SELECT coalesce(sum(r.rows_done), 0) FROM pipeline.journal_ranges AS r
+                         WHERE r.plan_fingerprint = s.plan_fingerprint AND r.ordinal = s.ordinal),
+            state = 'done', finished_at = clock_timestamp(), error = NULL
+        WHERE s.plan_fingerprint = $1 AND s.ordinal = $2
+          AND EXISTS (SELECT FROM pipeline.journal_ranges AS r WHERE r.plan_fingerprint = $1 AND r.ordinal = $2)
+          AND NOT EXISTS (SELECT FROM pipeline.journal_ranges AS r WHERE r.plan_fingerprint = $1 AND r.ordinal = $2 AND NOT r.done)
+        RETURNING s.rows_done
+        """;
+
+    /// <summary>Forgets the key ranges of a phase's steps ($1 fp, $2 phase name as in journal_steps), with the
+    /// statements that set those steps pending again (<see cref="MarkRolledBackSteps"/>,
+    /// <see cref="RestartRollbackSteps"/>): a backfill run again is split again.</summary>
+    public const string DeleteRangesOfPhase = """
+        DELETE FROM pipeline.journal_ranges AS r USING pipeline.journal_steps AS s
+        WHERE s.plan_fingerprint = $1 AND s.phase = $2 AND r.plan_fingerprint = s.plan_fingerprint AND r.ordinal = s.ordinal
         """;
 
     /// <summary>Session advisory lock on a plan ($1 = plan fingerprint): one executor per plan and database.</summary>
@@ -201,6 +274,13 @@ internal static class JournalSql
                coalesce((to_jsonb(s) ->> 'fault_wait_ms')::float8, 0)
         FROM pipeline.journal_steps AS s WHERE plan_fingerprint = $1 ORDER BY ordinal
         """;
+
+    /// <summary><see cref="ReadSteps"/> for a journal with <c>journal_ranges</c>: a backfill split into key ranges
+    /// reads as the rows its ranges have done so far (the step's own count is written when the last range is done).</summary>
+    public static readonly string ReadStepsWithRanges = ReadSteps.Replace(
+        "started_at, finished_at, rows_done,",
+        "started_at, finished_at, coalesce((SELECT sum(r.rows_done) FROM pipeline.journal_ranges AS r WHERE r.plan_fingerprint = s.plan_fingerprint AND r.ordinal = s.ordinal), s.rows_done)::bigint,",
+        StringComparison.Ordinal);
 
     /// <summary>The phases of a plan ($1 fp).</summary>
     public const string ReadPhases = """

@@ -48,8 +48,14 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
             }
         }
 
+        bool ranges;
+        await using (var exists = new NpgsqlCommand(JournalSql.RangesExist, connection))
+        {
+            ranges = await exists.ExecuteScalarAsync(ct) is true;
+        }
+
         var steps = new List<JournalStep>();
-        await using (var command = Command(connection, JournalSql.ReadSteps, Text(fingerprint)))
+        await using (var command = Command(connection, ranges ? JournalSql.ReadStepsWithRanges : JournalSql.ReadSteps, Text(fingerprint)))
         await using (var r = await command.ExecuteReaderAsync(ct))
         {
             while (await r.ReadAsync(ct))
@@ -156,6 +162,7 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
     public async Task RestartRollbackAsync(Phase phase, CancellationToken ct)
     {
         await ExecuteAsync(JournalSql.RestartRollbackPhase, ct, Text(planFingerprint), Text(NameOf(phase, rollback: true)));
+        await ExecuteAsync(JournalSql.DeleteRangesOfPhase, ct, Text(planFingerprint), Text(NameOf(phase, rollback: true)));
         await ExecuteAsync(JournalSql.RestartRollbackSteps, ct, Text(planFingerprint), Text(NameOf(phase, rollback: true)));
     }
 
@@ -163,6 +170,7 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
     /// rollback as completed): its steps pending again, its row not completed, <c>rolled_back_at</c> set.</summary>
     public async Task MarkRolledBackAsync(Phase phase, CancellationToken ct)
     {
+        await ExecuteAsync(JournalSql.DeleteRangesOfPhase, ct, Text(planFingerprint), Text(phase.Name()));
         await ExecuteAsync(JournalSql.MarkRolledBackSteps, ct, Text(planFingerprint), Text(phase.Name()));
         await ExecuteAsync(JournalSql.MarkRolledBackPhase, ct, Text(planFingerprint), Text(phase.Name()));
     }
@@ -234,6 +242,60 @@ internal sealed class JournalStore(NpgsqlConnection connection, string planFinge
         var command = new NpgsqlBatchCommand(JournalSql.RecordBatchMark);
         command.Parameters.AddRange(new[] { Text(planFingerprint), Int(ordinal) });
         return command;
+    }
+
+    /// <summary>The key ranges of backfill step <paramref name="ordinal"/> (empty when it was not split).</summary>
+    public async Task<IReadOnlyList<BackfillRange>> ReadRangesAsync(int ordinal, CancellationToken ct)
+    {
+        var ranges = new List<BackfillRange>();
+        await using var command = Command(connection, JournalSql.ReadRanges, Text(planFingerprint), Int(ordinal));
+        await using var r = await command.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            ranges.Add(new BackfillRange(
+                r.GetInt32(0),
+                r.IsDBNull(1) ? null : r.GetString(1),
+                r.IsDBNull(2) ? null : r.GetString(2),
+                r.IsDBNull(3) ? null : r.GetString(3),
+                r.GetInt64(4),
+                r.GetBoolean(5)));
+        }
+
+        return ranges;
+    }
+
+    /// <summary>Records the key ranges of backfill step <paramref name="ordinal"/>, all in one transaction (ranges
+    /// already recorded are kept); bounds are JSON arrays of the key's columns as text, <c>null</c> for none.</summary>
+    public async Task InsertRangesAsync(int ordinal, IReadOnlyList<(string? Lower, string? Upper)> ranges, CancellationToken ct)
+    {
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            await ExecuteAsync(JournalSql.InsertRange, ct, Text(planFingerprint), Int(ordinal), Int(i), Text(ranges[i].Lower), Text(ranges[i].Upper));
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    /// <summary><see cref="JournalSql.RecordRangeMark"/> as a command of a batch, after the batch statement and before
+    /// the COMMIT; its result is the range's rows done (no row when the batch found no key).</summary>
+    public NpgsqlBatchCommand RecordRangeMarkCommand(int ordinal, int rangeNo)
+    {
+        var command = new NpgsqlBatchCommand(JournalSql.RecordRangeMark);
+        command.Parameters.AddRange(new[] { Text(planFingerprint), Int(ordinal), Int(rangeNo) });
+        return command;
+    }
+
+    /// <summary>Marks key range <paramref name="rangeNo"/> of step <paramref name="ordinal"/> done (own transaction).</summary>
+    public Task MarkRangeDoneAsync(int ordinal, int rangeNo, CancellationToken ct) =>
+        ExecuteAsync(JournalSql.MarkRangeDone, ct, Text(planFingerprint), Int(ordinal), Int(rangeNo));
+
+    /// <summary>Marks a backfill split into key ranges done when every range is (own transaction); returns the rows
+    /// done in all, or <c>null</c> while a range is not done.</summary>
+    public async Task<long?> FinishRangesAsync(int ordinal, CancellationToken ct)
+    {
+        await using var command = Command(connection, JournalSql.FinishRanges, Text(planFingerprint), Int(ordinal));
+        return await command.ExecuteScalarAsync(ct) is long total ? total : null;
     }
 
     /// <summary>The phase of its lower-case journal name; for a rollback's name, the phase it undoes.</summary>

@@ -132,7 +132,8 @@ public sealed class PostgresExecutor
         });
 
         var journal = new JournalStore(connection, plan.Fingerprint);
-        var runner = new StepRunner(connection, journal, Options, Observer, Options.LockTimeoutMs ?? plan.Options.LockTimeoutMs, target);
+        var runner = new StepRunner(connection, journal, Options, Observer, Options.LockTimeoutMs ?? plan.Options.LockTimeoutMs, target,
+            worker => new NpgsqlConnection(ExecutorConnectionString(worker)));
         var state = await ConnectionStrings.GuardAsync("Cannot prepare the journal at", target, async () =>
         {
             await runner.SetTimeoutsAsync(local: false, ct);
@@ -470,13 +471,19 @@ public sealed class PostgresExecutor
     }
 
     /// <summary>The target in Npgsql form, unpooled (one long-lived session whose advisory lock and settings must
-    /// end with it), named <c>pipeline executor</c> unless the caller named it.</summary>
-    private string ExecutorConnectionString()
+    /// end with it), named <c>pipeline executor</c> unless the caller named it; for backfill worker
+    /// <paramref name="worker"/> (from 1), that name followed by <c>backfill worker N</c>.</summary>
+    private string ExecutorConnectionString(int? worker = null)
     {
         var builder = new NpgsqlConnectionStringBuilder(ConnectionStrings.ToNpgsql(ConnectionString)) { Pooling = false };
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {
             builder.ApplicationName = "pipeline executor";
+        }
+
+        if (worker is { } n)
+        {
+            builder.ApplicationName = $"{builder.ApplicationName} backfill worker {n}";
         }
 
         return builder.ConnectionString;

@@ -41,6 +41,12 @@ internal sealed partial class StepRunner
         }
 
         var estimate = await EstimateRowsAsync(batch, ct);
+        if (await RangesForAsync(step, batch, highWater, label, estimate, ct) is { } ranges)
+        {
+            await RunRangesAsync(step, batch, ranges, tally, label, estimate, ct);
+            return;
+        }
+
         var statsBefore = await UpdateStatsAsync(batch, ct);
         var sizer = new BatchSizer(Options.BatchSize ?? spec.BatchSize, Options);
         var throttle = new BackfillThrottle(Connection, spec.Table, Options, Observer, label);
@@ -105,27 +111,7 @@ internal sealed partial class StepRunner
             Observer.BackfillProgress(step, tally.Rows, estimate, seconds > 0 ? rowsThisRun / seconds : 0, sizer.Size);
             if (last)
             {
-                var statsAfter = await UpdateStatsAsync(batch, ct);
-                var hot = HotShare(statsBefore, statsAfter);
-                tally.Backfill = new BackfillFigures(longest, overLimit, sizer.Size, statsAfter?.Fillfactor, hot);
-                var inv = CultureInfo.InvariantCulture;
-                var summary = string.Create(inv, $"{label}: done, {tally.Rows} rows in all ({rowsThisRun} in {tally.Batches} batches this run; longest batch {longest:0} ms");
-                if (Options.MaxClientImpactMs > 0)
-                {
-                    summary += string.Create(inv, $", {overLimit} over the client impact limit of {Options.MaxClientImpactMs:0} ms");
-                }
-
-                if (statsAfter is { } stats)
-                {
-                    summary += string.Create(inv, $"; fillfactor {stats.Fillfactor}");
-                }
-
-                if (hot is { } share)
-                {
-                    summary += string.Create(inv, $", {share * 100:0}% of the table's updates meanwhile were HOT");
-                }
-
-                Observer.Log(summary + ")");
+                await ReportDoneAsync(batch, label, tally, statsBefore, rowsThisRun, longest, overLimit, sizer.Size, "", ct);
                 return;
             }
 
@@ -135,6 +121,36 @@ internal sealed partial class StepRunner
                 await Task.Delay(Options.BatchPauseMs, ct);
             }
         }
+    }
+
+    /// <summary>Records the backfill's figures in <paramref name="tally"/> and logs its summary line: rows in all, rows
+    /// and batches this run (<paramref name="how"/> says by whom), the longest batch (ms), batches over the client
+    /// impact limit, the table's fillfactor and the share of HOT updates meanwhile.</summary>
+    private async Task ReportDoneAsync(
+        BackfillBatch batch, string label, StepTally tally, (int Fillfactor, long Updated, long HotUpdated)? statsBefore,
+        long rowsThisRun, double longest, int overLimit, int lastSize, string how, CancellationToken ct)
+    {
+        var statsAfter = await UpdateStatsAsync(batch, ct);
+        var hot = HotShare(statsBefore, statsAfter);
+        tally.Backfill = new BackfillFigures(longest, overLimit, lastSize, statsAfter?.Fillfactor, hot);
+        var inv = CultureInfo.InvariantCulture;
+        var summary = string.Create(inv, $"{label}: done, {tally.Rows} rows in all ({rowsThisRun} in {tally.Batches} batches this run{how}; longest batch {longest:0} ms");
+        if (Options.MaxClientImpactMs > 0)
+        {
+            summary += string.Create(inv, $", {overLimit} over the client impact limit of {Options.MaxClientImpactMs:0} ms");
+        }
+
+        if (statsAfter is { } stats)
+        {
+            summary += string.Create(inv, $"; fillfactor {stats.Fillfactor}");
+        }
+
+        if (hot is { } share)
+        {
+            summary += string.Create(inv, $", {share * 100:0}% of the table's updates meanwhile were HOT");
+        }
+
+        Observer.Log(summary + ")");
     }
 
     /// <summary>Rolls back the batch transaction after a failed batch (best effort: the connection may be going).</summary>

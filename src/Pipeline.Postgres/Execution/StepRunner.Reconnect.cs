@@ -12,7 +12,8 @@ internal sealed partial class StepRunner
     /// Re-establishes the executor's session after it was lost (a server restart, <c>pg_terminate_backend</c>, a
     /// network failure): closes the broken connection, opens it again (the same <see cref="NpgsqlConnection"/> object,
     /// so every component keeps using it), restores the session's <c>lock_timeout</c> and <c>statement_timeout</c> and
-    /// re-takes the plan's advisory lock (the lost backend's lock is released when it exits). Attempts are repeated
+    /// re-takes the plan's advisory lock (the lost backend's lock is released when it exits; a backfill worker's runner
+    /// holds none). Attempts are repeated
     /// with the retry backoff (at least 100 ms apart) for up to <c>ReconnectTimeoutMs</c>, so a server that restarts
     /// within that time is ridden out (while it shuts down or starts up it refuses connections or answers 57P03).
     /// </summary>
@@ -40,7 +41,7 @@ internal sealed partial class StepRunner
                 await connection.OpenAsync(ct);
                 await SetTimeoutsAsync(local: false, ct);
                 var patience = TimeSpan.FromMilliseconds(Math.Max(1000, options.ReconnectTimeoutMs - clock.Elapsed.TotalMilliseconds));
-                if (!await journal.LockPlanAsync(patience, ct))
+                if (holdsPlanLock && !await journal.LockPlanAsync(patience, ct))
                 {
                     throw new PipelineConnectionException(
                         $"Reconnected to {target}, but another session holds the lock of plan {journal.PlanFingerprint} (another executor started meanwhile, or the lost session is still ending: see pg_stat_activity, application_name 'pipeline executor').")
@@ -49,7 +50,7 @@ internal sealed partial class StepRunner
 
                 var ms = clock.Elapsed.TotalMilliseconds;
                 observer.Log(string.Create(CultureInfo.InvariantCulture,
-                    $"reconnected to {target} after {ms:0} ms ({attempt} attempt(s)); backend pid {connection.ProcessID}; plan lock re-taken"));
+                    $"reconnected to {target} after {ms:0} ms ({attempt} attempt(s)); backend pid {connection.ProcessID}{(holdsPlanLock ? "; plan lock re-taken" : "")}"));
                 return ms;
             }
             catch (Exception ex) when (ex is NpgsqlException or IOException or SocketException or TimeoutException)

@@ -13,7 +13,10 @@ namespace Pipeline.Postgres.Execution;
 /// (https://www.postgresql.org/docs/current/runtime-config-client.html); a lock_timeout expiry (SQLSTATE 55P03), a
 /// deadlock (40P01) or a serialization failure (40001) is rolled back and retried with exponential backoff and full
 /// jitter (<see cref="WithRetriesAsync"/>). A lost connection is handled one level up: the executor reconnects
-/// (<see cref="ReconnectAsync"/>) and resumes the step from the journal.
+/// (<see cref="ReconnectAsync"/>) and resumes the step from the journal. A backfill split across workers
+/// (<see cref="ExecutionOptions.BackfillWorkers"/>) runs each key range on a runner of its own, over a connection of its
+/// own from <paramref name="workerConnection"/>; such a runner does not hold the plan's advisory lock
+/// (<paramref name="holdsPlanLock"/> false), the executor's session does.
 /// </summary>
 internal sealed partial class StepRunner(
     NpgsqlConnection connection,
@@ -21,7 +24,9 @@ internal sealed partial class StepRunner(
     ExecutionOptions options,
     IExecutionObserver observer,
     int lockTimeoutMs,
-    string target)
+    string target,
+    Func<int, NpgsqlConnection>? workerConnection = null,
+    bool holdsPlanLock = true)
 {
     private readonly Random random = new();
 

@@ -44,6 +44,50 @@ public sealed record LockObservation(
 
     /// <summary>An observation of nothing (no samples).</summary>
     public static LockObservation Empty { get; } = new([], 0, 0, 0, 0, 0, 0);
+
+    /// <summary>
+    /// The executor's observation of a step together with those of its backfill workers' backends (each sampled by a
+    /// sampler of its own over part of the step, side by side): per relation the strongest mode held or waited for by
+    /// any of them, and per mode the longest any one of them held it (the workers hold their locks at the same time,
+    /// so the longest is the time the relation was locked in that mode, not the sum), the waits likewise; lock waits
+    /// of all backends summed (<see cref="LockWaitMs"/>: time spent waiting, by whoever); samples summed; elapsed time
+    /// and intervals the largest; missing-target samples the executor's own only (a worker's backend ends with its
+    /// range, before the step does).
+    /// </summary>
+    public static LockObservation Combine(LockObservation executor, IReadOnlyList<LockObservation> workers)
+    {
+        ArgumentNullException.ThrowIfNull(executor);
+        ArgumentNullException.ThrowIfNull(workers);
+        if (workers.Count == 0)
+        {
+            return executor;
+        }
+
+        var all = workers.Prepend(executor).ToList();
+        var locks = all.SelectMany(o => o.Locks)
+            .GroupBy(l => (l.Table, l.Index))
+            .Select(g =>
+            {
+                var byMode = g.SelectMany(l => l.HeldMsByMode).GroupBy(m => m.Key).ToDictionary(m => m.Key, m => m.Max(x => x.Value));
+                var strongest = g.Select(l => l.StrongestMode).Strongest();
+                return new ObservedLock(g.Key.Table, strongest, byMode.GetValueOrDefault(strongest), g.Max(l => l.WaitedMs), byMode)
+                {
+                    Index = g.Key.Index,
+                    StrongestWaitedMode = g.Select(l => l.StrongestWaitedMode).Strongest(),
+                };
+            })
+            .OrderBy(l => l.Table.Schema, StringComparer.Ordinal).ThenBy(l => l.Table.Name, StringComparer.Ordinal)
+            .ThenBy(l => l.Index is null ? 0 : 1).ThenBy(l => l.Index?.Schema, StringComparer.Ordinal).ThenBy(l => l.Index?.Name, StringComparer.Ordinal)
+            .ToList();
+        return new LockObservation(
+            locks,
+            all.Sum(o => o.SampleCount),
+            all.Max(o => o.ElapsedMs),
+            all.Max(o => o.MeanIntervalMs),
+            all.Max(o => o.MaxIntervalMs),
+            all.Sum(o => o.LockWaitMs),
+            executor.TargetMissingSamples);
+    }
 }
 
 /// <summary>

@@ -11,12 +11,17 @@ namespace Pipeline.Postgres.Rehearsal;
 /// step's). Sampling problems never reach the executor: the first one is kept in <see cref="Failure"/> and sampling
 /// stops; the rehearsal then fails, because it could not observe what it must prove. It also asks the executor for
 /// the exact locks each transactional step held at commit (<see cref="WantsHeldLocks"/>), which catch the brief
-/// catalog-only ACCESS EXCLUSIVE locks that sampling usually misses.
+/// catalog-only ACCESS EXCLUSIVE locks that sampling usually misses. A backfill run by several workers
+/// (<see cref="ExecutionOptions.BackfillWorkers"/>) holds its locks on the workers' backends, not the executor's:
+/// each worker's backend gets a sampler of its own when it starts (<see cref="BackfillWorkerStartedAsync"/>), and the
+/// step's observation combines them with the executor's (<see cref="LockObservation.Combine"/>).
 /// </summary>
 internal sealed class SamplingObserver(string connectionString, IExecutionObserver inner, TimeSpan interval) : IExecutionObserver, IAsyncDisposable
 {
     private readonly Dictionary<int, LockObservation> _observations = [];
     private readonly Dictionary<int, IReadOnlyList<HeldLock>> _held = [];
+    private readonly object _gate = new();
+    private readonly List<LockSampler> _workerSamplers = [];
     private LockSampler? _sampler;
     private int? _running;
 
@@ -36,6 +41,7 @@ internal sealed class SamplingObserver(string connectionString, IExecutionObserv
     public async ValueTask StepStartingAsync(PlanDocumentStep step, int backendPid, CancellationToken ct)
     {
         _running = null;
+        await StopWorkerSamplersAsync(keep: false);
         if (Failure is null)
         {
             try
@@ -68,7 +74,9 @@ internal sealed class SamplingObserver(string connectionString, IExecutionObserv
         {
             try
             {
-                _observations[step.Ordinal] = await _sampler.CutAsync(ct);
+                var executor = await _sampler.CutAsync(ct);
+                var workers = await StopWorkerSamplersAsync(keep: true);
+                _observations[step.Ordinal] = Failure is null ? LockObservation.Combine(executor, workers) : executor;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -78,6 +86,32 @@ internal sealed class SamplingObserver(string connectionString, IExecutionObserv
 
         _running = null;
         await inner.StepFinishedAsync(step, result, ct);
+    }
+
+    /// <summary>Starts a sampler on the worker's backend (thread-safe: workers start side by side); a worker that
+    /// reconnected gets a new one, and the old one's observation is kept for the step.</summary>
+    public async ValueTask BackfillWorkerStartedAsync(PlanDocumentStep step, int worker, int backendPid, CancellationToken ct)
+    {
+        if (_running == step.Ordinal && Failure is null)
+        {
+            try
+            {
+                var sampler = await LockSampler.StartAsync(connectionString, backendPid, interval, ct);
+                lock (_gate)
+                {
+                    _workerSamplers.Add(sampler);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                lock (_gate)
+                {
+                    Failure ??= $"lock sampling could not start for backfill worker {worker} of step {step.Ordinal}: {ex.Message}";
+                }
+            }
+        }
+
+        await inner.BackfillWorkerStartedAsync(step, worker, backendPid, ct);
     }
 
     /// <inheritdoc />
@@ -98,7 +132,44 @@ internal sealed class SamplingObserver(string connectionString, IExecutionObserv
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await StopSamplerAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopWorkerSamplersAsync(keep: false);
+        await StopSamplerAsync();
+    }
+
+    /// <summary>Stops the workers' samplers; returns what they observed (<paramref name="keep"/>) or discards it.</summary>
+    private async Task<IReadOnlyList<LockObservation>> StopWorkerSamplersAsync(bool keep)
+    {
+        List<LockSampler> samplers;
+        lock (_gate)
+        {
+            samplers = [.. _workerSamplers];
+            _workerSamplers.Clear();
+        }
+
+        var observations = new List<LockObservation>();
+        foreach (var sampler in samplers)
+        {
+            try
+            {
+                if (keep && Failure is null)
+                {
+                    observations.Add(await sampler.StopAsync(CancellationToken.None));
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Failure ??= $"lock sampling of a backfill worker failed: {ex.Message}";
+            }
+            finally
+            {
+                await sampler.DisposeAsync();
+            }
+        }
+
+        return observations;
+    }
 
     private async Task FailAsync(string message)
     {

@@ -17,6 +17,9 @@ internal sealed class RecordingObserver : IExecutionObserver
 
     public ConcurrentQueue<(long Rows, long? Estimated, double RowsPerSecond, int BatchSize)> Progress { get; } = new();
 
+    /// <summary>Backfill workers started: step, worker number, backend pid.</summary>
+    public ConcurrentQueue<(int Ordinal, int Worker, int Pid)> Workers { get; } = new();
+
     /// <summary>Backend pid of the last step started.</summary>
     public int LastPid => lastPid;
 
@@ -37,6 +40,12 @@ internal sealed class RecordingObserver : IExecutionObserver
         Progress.Enqueue((rowsDone, rowsEstimated, rowsPerSecond, batchSize));
 
     public void Log(string line) => Lines.Enqueue(line);
+
+    public ValueTask BackfillWorkerStartedAsync(PlanDocumentStep step, int worker, int backendPid, CancellationToken ct)
+    {
+        Workers.Enqueue((step.Ordinal, worker, backendPid));
+        return ValueTask.CompletedTask;
+    }
 
     public string Transcript => string.Join("\n", Lines);
 }

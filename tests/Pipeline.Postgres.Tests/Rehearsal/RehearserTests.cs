@@ -99,6 +99,23 @@ public sealed class RehearserTests(PostgresServer server) : IDisposable
     }
 
     [Fact]
+    public async Task A_backfill_run_by_two_workers_shows_the_row_exclusive_lock_their_backends_held()
+    {
+        var db = await ShopAsync(server, orders: 100_000);
+        var (folder, _) = await PlanFolderAsync(db, ShopAfterYaml);
+
+        // The executor's own session holds no lock on orders while the workers run the ranges: only the workers'
+        // backends can show the batches' ROW EXCLUSIVE.
+        var options = Fast with { BackfillWorkers = 2, BatchSize = 2000, MinBatchSize = 2000, MaxBatchSize = 2000 };
+        var doc = await Rehearser.RunAsync(folder, server.ConnectionString(db), new RehearsalBudgets(), options, null, null, Ct);
+
+        Assert.True(doc.Passed, Dump(doc));
+        var backfill = Assert.Single(doc.Steps, s => s.Rows == 100_000);
+        var seen = Assert.Single(backfill.ObservedLocks, l => l.Table == "public.orders");
+        Assert.Equal("ROW EXCLUSIVE", seen.Mode);
+    }
+
+    [Fact]
     public async Task Brief_catalog_only_steps_show_their_exact_access_exclusive_lock_and_never_the_journal()
     {
         var db = await ShopAsync(server, orders: 2_000);

@@ -83,6 +83,38 @@ public sealed class SamplingObserverTests(PostgresServer server)
     }
 
     [Fact]
+    public async Task Locks_of_backfill_workers_backends_count_for_the_step()
+    {
+        var db = await server.CreateDatabaseAsync("sampling");
+        await server.ExecuteAsync(db, "CREATE TABLE a (id int); CREATE TABLE b (id int); CREATE TABLE c (id int);");
+        var inner = new Recorder();
+        await using var observer = new SamplingObserver(server.ConnectionString(db), inner, TimeSpan.FromMilliseconds(2));
+        await using var executor = new NpgsqlConnection(server.ConnectionString(db));
+        await using var one = new NpgsqlConnection(server.ConnectionString(db));
+        await using var two = new NpgsqlConnection(server.ConnectionString(db));
+        foreach (var c in new[] { executor, one, two })
+        {
+            await c.OpenAsync(Ct);
+        }
+
+        await observer.StepStartingAsync(Step(1), executor.ProcessID, Ct);
+        await observer.BackfillWorkerStartedAsync(Step(1), 1, one.ProcessID, Ct);
+        await observer.BackfillWorkerStartedAsync(Step(1), 2, two.ProcessID, Ct);
+        await Task.WhenAll(
+            Exec(one, "BEGIN; LOCK TABLE a IN ROW EXCLUSIVE MODE; SELECT pg_sleep(0.1); COMMIT;"),
+            Exec(two, "BEGIN; LOCK TABLE b IN SHARE MODE; SELECT pg_sleep(0.1); COMMIT;"));
+        await observer.StepFinishedAsync(Step(1), Done(1), Ct);
+        await Exec(one, "BEGIN; LOCK TABLE c IN SHARE MODE; SELECT pg_sleep(0.05); COMMIT;"); // after the step: not attributed
+
+        Assert.Null(observer.Failure);
+        var step = observer.Observations[1];
+        Assert.Equal(PgLock.RowExclusive, step.StrongestOn(new("public", "a")));
+        Assert.Equal(PgLock.Share, step.StrongestOn(new("public", "b")));
+        Assert.Equal(LockMode.None, step.StrongestOn(new("public", "c")));
+        Assert.Equal(0, step.TargetMissingSamples);
+    }
+
+    [Fact]
     public async Task A_sampler_that_cannot_start_is_a_failure_not_an_exception()
     {
         var db = await server.CreateDatabaseAsync("sampling");
