@@ -25,6 +25,9 @@ internal sealed partial class StepRunner(
 {
     private readonly Random random = new();
 
+    /// <summary>Per backfill step ordinal: its batches' lock_timeout, ms (<see cref="Dialect.BackfillBatch.Settings"/>).</summary>
+    private readonly Dictionary<int, int> backfillLockTimeouts = [];
+
     /// <summary>The executor's connection.</summary>
     public NpgsqlConnection Connection => connection;
 
@@ -44,6 +47,12 @@ internal sealed partial class StepRunner(
     /// <see cref="Pipeline.Core.Planning.BriefLocks"/>, the same value the plan's script sets) or else
     /// <see cref="LockTimeoutMs"/>.</summary>
     public int LockTimeoutFor(PlanDocumentStep step) => step.LockTimeoutMs ?? lockTimeoutMs;
+
+    /// <summary>The lock_timeout <paramref name="step"/> actually ran under, ms: for a backfill that has run on this
+    /// runner, its batches' (at most a quarter of deadlock_timeout, <see cref="Dialect.BackfillBatch.Settings"/>);
+    /// otherwise <see cref="LockTimeoutFor"/>.</summary>
+    public int EffectiveLockTimeoutFor(PlanDocumentStep step) =>
+        backfillLockTimeouts.TryGetValue(step.Ordinal, out var ms) ? ms : LockTimeoutFor(step);
 
     /// <summary>Password-free description of the target.</summary>
     public string Target => target;
@@ -186,7 +195,7 @@ internal sealed partial class StepRunner(
                     tally.LockRetryWaitMs += wait;
                     await journal.AddLockRetryAsync(step.Ordinal, wait, ct);
                     observer.Log(string.Create(CultureInfo.InvariantCulture,
-                        $"step {step.Ordinal} ({step.Summary}): lock_timeout {LockTimeoutFor(step)} ms expired, retry {lockRetries}/{options.MaxLockRetries} in {wait:0} ms"));
+                        $"step {step.Ordinal} ({step.Summary}): lock_timeout {EffectiveLockTimeoutFor(step)} ms expired, retry {lockRetries}/{options.MaxLockRetries} in {wait:0} ms"));
                 }
                 else
                 {
