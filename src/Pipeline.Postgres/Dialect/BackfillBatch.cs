@@ -101,36 +101,19 @@ internal sealed class BackfillBatch
     /// compiling it took 10–25 ms of a 50 ms batch
     /// (https://www.postgresql.org/docs/current/jit-decision.html).
     /// <para>
-    /// And <c>lock_timeout</c> lowered to a quarter of <c>deadlock_timeout</c> (<see cref="DeadlockTimeoutShare"/>;
-    /// kept when already lower, never 0 = wait forever), so that the batch, never a client, ends a lock cycle with it.
-    /// PostgreSQL runs the deadlock check only in a process that has waited <c>deadlock_timeout</c> (default 1 s), and
-    /// that process is the one aborted (https://www.postgresql.org/docs/current/explicit-locking.html#LOCKING-DEADLOCKS,
-    /// https://www.postgresql.org/docs/current/runtime-config-locks.html#GUC-DEADLOCK-TIMEOUT). The cycle with a
-    /// client: the client holds row B and waits for row A, which the batch already updated; the batch then reaches B
-    /// and waits for the client. The client began waiting first, so its check fires first and the server aborts the
-    /// client with 40P01 (measured before this setting: the client's UPDATE failed after 1,000 ms;
-    /// <c>BackfillDeadlockVictimTests</c>). With the batch's lock waits bounded by a quarter of deadlock_timeout
-    /// (https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT), the batch aborts itself
-    /// with 55P03 and rolls back, releasing the client, as long as it reached B less than three quarters of
-    /// deadlock_timeout after the client began to wait (batches are sized to well under <c>MaxClientImpactMs</c>,
-    /// 100 ms by default). The executor counts the lock retry and runs the batch again, halved; the psql script stops
-    /// with the error and is re-run (it resumes). Read per transaction from <c>pg_settings</c> (both in ms), so a
-    /// server or role with another deadlock_timeout gets its own quarter; a plain role cannot change
-    /// deadlock_timeout, but reads it.
+    /// And <c>lock_timeout</c> lowered to a quarter of <c>deadlock_timeout</c> (<see cref="LockCycleGuard"/>; kept when
+    /// already lower, never 0 = wait forever), so that the batch, never a client, ends a lock cycle with it. The cycle:
+    /// a client holds row B and waits for row A, which the batch already updated; the batch then reaches B and waits for
+    /// the client. The client began waiting first, so its deadlock check fires first and the server aborts the client
+    /// with 40P01 (before this setting the client's UPDATE failed after 1,000 ms: <c>BackfillDeadlockVictimTests</c>).
+    /// Under the lower lock_timeout the batch aborts itself with 55P03 and rolls back, releasing the client, as long as
+    /// it reached B less than three quarters of deadlock_timeout after the client began to wait (batches are sized to
+    /// well under <c>MaxClientImpactMs</c>, 100 ms by default). The executor counts the lock retry and runs the batch
+    /// again, halved; the psql script stops with the error and is re-run (it resumes).
     /// </para>
     /// </summary>
     public static string Settings { get; } = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), "
-        + "set_config('lock_timeout', (SELECT CASE WHEN l.setting::bigint > 0 AND l.setting::bigint < greatest(1, d.setting::bigint / "
-        + DeadlockTimeoutShare.ToString(CultureInfo.InvariantCulture) + ") THEN l.setting ELSE greatest(1, d.setting::bigint / " + DeadlockTimeoutShare.ToString(CultureInfo.InvariantCulture) + ")::text END "
-        + "FROM pg_settings AS l, pg_settings AS d WHERE l.name = 'lock_timeout' AND d.name = 'deadlock_timeout'), true)";
-
-    /// <summary>A batch's <c>lock_timeout</c> is at most <c>deadlock_timeout</c> divided by this (see
-    /// <see cref="Settings"/>).</summary>
-    public const int DeadlockTimeoutShare = 4;
-
-    /// <summary>The <c>lock_timeout</c> a batch runs under, in ms, read from the server after <see cref="Settings"/>
-    /// in the same transaction; no parameters.</summary>
-    public const string EffectiveLockTimeout = "SELECT setting::bigint FROM pg_settings WHERE name = 'lock_timeout'";
+        + $"set_config('lock_timeout', {LockCycleGuard.CappedLockTimeout(LockCycleGuard.BatchShare)}, true)";
 
     /// <summary>The table's planner estimate of its row count (<c>pg_class.reltuples</c>); no parameters.</summary>
     public string EstimateRows =>

@@ -47,7 +47,7 @@ internal sealed partial class StepRunner
         var settings = BatchSettings();
         if (await BatchLockTimeoutAsync(settings, ct) is { } batchLockTimeout)
         {
-            backfillLockTimeouts[step.Ordinal] = batchLockTimeout;
+            effectiveLockTimeouts[step.Ordinal] = batchLockTimeout;
         }
 
         var run = Stopwatch.StartNew();
@@ -151,13 +151,13 @@ internal sealed partial class StepRunner
     /// <summary>
     /// The <c>lock_timeout</c> the batches run under, ms: the batch settings (<paramref name="settings"/>, which end
     /// with <see cref="BackfillBatch.Settings"/>: at most a quarter of the server's <c>deadlock_timeout</c>) applied in
-    /// a transaction that is rolled back, and <see cref="BackfillBatch.EffectiveLockTimeout"/> read; <c>null</c> when it
+    /// a transaction that is rolled back, and <see cref="LockCycleGuard.EffectiveLockTimeout"/> read; <c>null</c> when it
     /// cannot be read. Named in the log lines and errors of lock retries.
     /// </summary>
     private async Task<int?> BatchLockTimeoutAsync(string[] settings, CancellationToken ct)
     {
         var rows = await QueryBatchRowsAsync(
-            [.. settings.Select(s => new NpgsqlBatchCommand(s)), new NpgsqlBatchCommand(BackfillBatch.EffectiveLockTimeout), new NpgsqlBatchCommand("ROLLBACK")], ct);
+            [.. settings.Select(s => new NpgsqlBatchCommand(s)), new NpgsqlBatchCommand(LockCycleGuard.EffectiveLockTimeout), new NpgsqlBatchCommand("ROLLBACK")], ct);
         var last = rows.Count > 0 ? rows[^1] : null;
         var ms = last is { Length: > 0 } && int.TryParse(last[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (int?)null;
         if (ms is { } effective && (LockTimeoutMs <= 0 || effective < LockTimeoutMs))

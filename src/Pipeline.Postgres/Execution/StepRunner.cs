@@ -25,8 +25,9 @@ internal sealed partial class StepRunner(
 {
     private readonly Random random = new();
 
-    /// <summary>Per backfill step ordinal: its batches' lock_timeout, ms (<see cref="Dialect.BackfillBatch.Settings"/>).</summary>
-    private readonly Dictionary<int, int> backfillLockTimeouts = [];
+    /// <summary>Per step ordinal, when lowered below deadlock_timeout (<see cref="Dialect.LockCycleGuard"/>): the
+    /// lock_timeout the step ran under, ms.</summary>
+    private readonly Dictionary<int, int> effectiveLockTimeouts = [];
 
     /// <summary>The executor's connection.</summary>
     public NpgsqlConnection Connection => connection;
@@ -48,11 +49,12 @@ internal sealed partial class StepRunner(
     /// <see cref="LockTimeoutMs"/>.</summary>
     public int LockTimeoutFor(PlanDocumentStep step) => step.LockTimeoutMs ?? lockTimeoutMs;
 
-    /// <summary>The lock_timeout <paramref name="step"/> actually ran under, ms: for a backfill that has run on this
-    /// runner, its batches' (at most a quarter of deadlock_timeout, <see cref="Dialect.BackfillBatch.Settings"/>);
-    /// otherwise <see cref="LockTimeoutFor"/>.</summary>
+    /// <summary>The lock_timeout <paramref name="step"/> actually ran under on this runner, ms: for a backfill, its
+    /// batches' (at most a quarter of deadlock_timeout, <see cref="Dialect.BackfillBatch.Settings"/>); for a DDL step
+    /// with write-blocking locks on several tables, the lowered one (<see cref="Dialect.LockCycleGuard"/>); otherwise
+    /// <see cref="LockTimeoutFor"/>.</summary>
     public int EffectiveLockTimeoutFor(PlanDocumentStep step) =>
-        backfillLockTimeouts.TryGetValue(step.Ordinal, out var ms) ? ms : LockTimeoutFor(step);
+        effectiveLockTimeouts.TryGetValue(step.Ordinal, out var ms) ? ms : LockTimeoutFor(step);
 
     /// <summary>Password-free description of the target.</summary>
     public string Target => target;
