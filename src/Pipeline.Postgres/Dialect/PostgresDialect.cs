@@ -57,7 +57,9 @@ public sealed partial class PostgresDialect : IMigrationDialect
     {
         ArgumentNullException.ThrowIfNull(step);
         var set = LockTimeoutStatement(milliseconds);
-        var tables = step.Impact.Locks.Where(l => l.Mode.BlocksWrites).Select(l => l.Table).Distinct().Count();
+        // By mode name, so that a plan read back from plan.json (whose locks keep only the names) renders the same.
+        var tables = step.Impact.Locks.Where(l => PgLock.All.Any(m => m.BlocksWrites && m.DisplayName == l.Mode.DisplayName))
+            .Select(l => l.Table.ToString()).Distinct(StringComparer.Ordinal).Count();
         return LockCycleGuard.ScriptStatement(tables) is { } guard ? set + "\n" + guard : set;
     }
 
