@@ -30,6 +30,11 @@ public interface IMigrationDialect
     /// <summary>The statement that sets the lock timeout, e.g. <c>SET lock_timeout = '2000ms';</c>.</summary>
     string LockTimeoutStatement(int milliseconds);
 
+    /// <summary>The statement(s) a script runs before <paramref name="step"/> to set its lock timeout of
+    /// <paramref name="milliseconds"/>; by default <see cref="LockTimeoutStatement(int)"/>. A dialect may add to it, e.g.
+    /// PostgreSQL lowers the timeout below <c>deadlock_timeout</c> for a step that locks several tables.</summary>
+    string LockTimeoutStatement(PlanStep step, int milliseconds) => LockTimeoutStatement(milliseconds);
+
     /// <summary>A comment line in the dialect's syntax, e.g. <c>-- text</c>.</summary>
     string Comment(string text) => "-- " + text;
 

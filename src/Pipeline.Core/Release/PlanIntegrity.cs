@@ -166,6 +166,15 @@ public static partial class PlanIntegrity
         return lines;
     }
 
+    /// <summary>The step's locks as recorded in <c>plan.json</c> (table and mode name; a dialect's script lines may
+    /// depend on them, e.g. PostgreSQL's lock_timeout for a step locking several tables).</summary>
+    private static List<TableLock> Locks(PlanDocumentStep s) => (s.Locks ?? []).Select(l =>
+    {
+        var dot = l.Table.IndexOf('.', StringComparison.Ordinal);
+        var table = dot < 0 ? new QualifiedName("", l.Table) : new QualifiedName(l.Table[..dot], l.Table[(dot + 1)..]);
+        return new TableLock(table, new LockMode("", l.Mode, 0, false, false));
+    }).ToList();
+
     /// <summary>The plan of <c>plan.json</c> in the form <see cref="ScriptWriter"/> takes. Only what the statement
     /// lines depend on has to be exact (SQL, phase, order, kind, blocked state, lock_timeout); comments are not
     /// compared.</summary>
@@ -176,7 +185,7 @@ public static partial class PlanIntegrity
             s.Summary ?? "",
             s.Sql ?? "",
             s.Transactional,
-            new LockImpact([], s.Work, s.EstimatedLockMs, s.Risk, ""),
+            new LockImpact(Locks(s), s.Work, s.EstimatedLockMs, s.Risk, ""),
             s.Why ?? "",
             Kind: s.Kind,
             Backfill: s.Backfill,

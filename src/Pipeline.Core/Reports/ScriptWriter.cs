@@ -107,7 +107,7 @@ public static class ScriptWriter
                         Comment("on a lock timeout the executor retries with backoff and jitter (with psql: run the script again).");
                     }
 
-                    Line(dialect.LockTimeoutStatement(step.LockTimeoutMs ?? plan.Options.LockTimeoutMs));
+                    Line(dialect.LockTimeoutStatement(step, step.LockTimeoutMs ?? plan.Options.LockTimeoutMs));
                 }
 
                 Line(step.Sql.TrimEnd());

@@ -131,8 +131,20 @@ internal sealed class BackfillBatch
     /// And <c>jit = off</c>: the estimate of a third of the table puts a batch over <c>jit_above_cost</c>, and
     /// compiling it took 10–25 ms of a 50 ms batch
     /// (https://www.postgresql.org/docs/current/jit-decision.html).
+    /// <para>
+    /// And <c>lock_timeout</c> lowered to a quarter of <c>deadlock_timeout</c> (<see cref="LockCycleGuard"/>; kept when
+    /// already lower, never 0 = wait forever), so that the batch, never a client, ends a lock cycle with it. The cycle:
+    /// a client holds row B and waits for row A, which the batch already updated; the batch then reaches B and waits for
+    /// the client. The client began waiting first, so its deadlock check fires first and the server aborts the client
+    /// with 40P01 (before this setting the client's UPDATE failed after 1,000 ms: <c>BackfillDeadlockVictimTests</c>).
+    /// Under the lower lock_timeout the batch aborts itself with 55P03 and rolls back, releasing the client, as long as
+    /// it reached B less than three quarters of deadlock_timeout after the client began to wait (batches are sized to
+    /// well under <c>MaxClientImpactMs</c>, 100 ms by default). The executor counts the lock retry and runs the batch
+    /// again, halved; the psql script stops with the error and is re-run (it resumes).
+    /// </para>
     /// </summary>
-    public const string Settings = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)";
+    public static string Settings { get; } = "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), "
+        + $"set_config('lock_timeout', {LockCycleGuard.CappedLockTimeout(LockCycleGuard.BatchShare)}, true)";
 
     /// <summary>The table's planner estimate of its row count (<c>pg_class.reltuples</c>); no parameters.</summary>
     public string EstimateRows =>

@@ -50,6 +50,20 @@ public sealed partial class PostgresDialect : IMigrationDialect
     }
 
     /// <inheritdoc />
+    /// <remarks><c>SET lock_timeout = '{ms}ms';</c>, and for a step with write-blocking locks on several tables a
+    /// second statement that lowers it below <c>deadlock_timeout</c> (<see cref="LockCycleGuard.ScriptStatement"/>).</remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="milliseconds"/> is negative.</exception>
+    public string LockTimeoutStatement(PlanStep step, int milliseconds)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var set = LockTimeoutStatement(milliseconds);
+        // By mode name, so that a plan read back from plan.json (whose locks keep only the names) renders the same.
+        var tables = step.Impact.Locks.Where(l => PgLock.All.Any(m => m.BlocksWrites && m.DisplayName == l.Mode.DisplayName))
+            .Select(l => l.Table.ToString()).Distinct(StringComparer.Ordinal).Count();
+        return LockCycleGuard.ScriptStatement(tables) is { } guard ? set + "\n" + guard : set;
+    }
+
+    /// <inheritdoc />
     /// <remarks>Line breaks in <paramref name="text"/> become separate comment lines.</remarks>
     public string Comment(string text) =>
         string.Join('\n', (text ?? string.Empty).Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => "-- " + l));

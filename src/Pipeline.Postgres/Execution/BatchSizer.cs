@@ -31,4 +31,14 @@ internal sealed class BatchSizer(int initial, ExecutionOptions options)
         factor = overLimit ? Math.Min(factor, 0.5) : Math.Clamp(factor, 0.5, 2.0);
         Size = (int)Math.Clamp(Math.Round(Size * factor), min, max);
     }
+
+    /// <summary>Halves <see cref="Size"/> (not below <c>MinBatchSize</c>) after a batch that was rolled back by a lock
+    /// timeout, deadlock or serialization failure, so its retry holds fewer row locks for a shorter time; later batches
+    /// grow back through <see cref="Observe"/>.</summary>
+    /// <returns>The new size, rows.</returns>
+    public int Shrink()
+    {
+        Size = Math.Max(min, Size / 2);
+        return Size;
+    }
 }

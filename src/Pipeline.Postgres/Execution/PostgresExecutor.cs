@@ -332,7 +332,7 @@ public sealed class PostgresExecutor
             }
 
             var error = ExecutionErrors.Describe(failure, runner.Target)
-                + (ExecutionErrors.IsLockTimeout(failure) ? $" (lock_timeout {runner.LockTimeoutFor(step)} ms; gave up after {tally.LockRetries} retries)" : "")
+                + (ExecutionErrors.IsLockTimeout(failure) ? $" (lock_timeout {runner.EffectiveLockTimeoutFor(step)} ms; gave up after {tally.LockRetries} retries)" : "")
                 + (tally.GaveUpOn is FaultKind.Deadlock or FaultKind.SerializationFailure ? $" (gave up after {tally.Faults.Deadlocks + tally.Faults.SerializationFailures} retries)" : "")
                 + (tally.GaveUpOn is FaultKind.ConnectionLost && !reconnectFailed ? $" (gave up after {tally.Faults.ConnectionLosses} reconnects)" : "");
             Observer.Log($"step {step.Ordinal} ({step.Summary}) failed: {error}");

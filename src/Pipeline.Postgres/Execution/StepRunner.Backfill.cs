@@ -51,6 +51,11 @@ internal sealed partial class StepRunner
         var sizer = new BatchSizer(Options.BatchSize ?? spec.BatchSize, Options);
         var throttle = new BackfillThrottle(Connection, spec.Table, Options, Observer, label);
         var settings = BatchSettings();
+        if (await BatchLockTimeoutAsync(settings, ct) is { } batchLockTimeout)
+        {
+            effectiveLockTimeouts[step.Ordinal] = batchLockTimeout;
+        }
+
         var run = Stopwatch.StartNew();
         long rowsThisRun = 0;
         double longest = 0;
@@ -87,7 +92,13 @@ internal sealed partial class StepRunner
                 }
 
                 clock.Stop();
-            }, null, ct);
+            }, () =>
+            {
+                // A batch rolled back by its lock_timeout (below deadlock_timeout: it gave up so that no client is made
+                // the deadlock victim), a deadlock or a serialization failure runs again, halved.
+                size = sizer.Shrink();
+                return Task.CompletedTask;
+            }, ct);
 
             if (last)
             {
@@ -151,6 +162,27 @@ internal sealed partial class StepRunner
         }
 
         Observer.Log(summary + ")");
+    }
+
+    /// <summary>
+    /// The <c>lock_timeout</c> the batches run under, ms: the batch settings (<paramref name="settings"/>, which end
+    /// with <see cref="BackfillBatch.Settings"/>: at most a quarter of the server's <c>deadlock_timeout</c>) applied in
+    /// a transaction that is rolled back, and <see cref="LockCycleGuard.EffectiveLockTimeout"/> read; <c>null</c> when it
+    /// cannot be read. Named in the log lines and errors of lock retries.
+    /// </summary>
+    private async Task<int?> BatchLockTimeoutAsync(string[] settings, CancellationToken ct)
+    {
+        var rows = await QueryBatchRowsAsync(
+            [.. settings.Select(s => new NpgsqlBatchCommand(s)), new NpgsqlBatchCommand(LockCycleGuard.EffectiveLockTimeout), new NpgsqlBatchCommand("ROLLBACK")], ct);
+        var last = rows.Count > 0 ? rows[^1] : null;
+        var ms = last is { Length: > 0 } && int.TryParse(last[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : (int?)null;
+        if (ms is { } effective && (LockTimeoutMs <= 0 || effective < LockTimeoutMs))
+        {
+            Observer.Log(string.Create(CultureInfo.InvariantCulture,
+                $"backfill batches run under lock_timeout {effective} ms (at most a quarter of deadlock_timeout; the plan's is {LockTimeoutMs} ms), so that in a lock cycle with a client the batch gives up first, not the client"));
+        }
+
+        return ms;
     }
 
     /// <summary>Rolls back the batch transaction after a failed batch (best effort: the connection may be going).</summary>

@@ -266,6 +266,11 @@ internal sealed partial class StepRunner
         var sizer = new BatchSizer(Options.BatchSize ?? step.Backfill!.BatchSize, Options);
         var throttle = new BackfillThrottle(Connection, step.Backfill!.Table, Options, Observer, label);
         var settings = BatchSettings();
+        if (await BatchLockTimeoutAsync(settings, ct) is { } batchLockTimeout)
+        {
+            effectiveLockTimeouts[step.Ordinal] = batchLockTimeout;
+        }
+
         while (true)
         {
             tally.ThrottledMs += await throttle.WaitWhileBusyAsync(ct);
@@ -303,7 +308,13 @@ internal sealed partial class StepRunner
                 }
 
                 clock.Stop();
-            }, null, ct);
+            }, () =>
+            {
+                // As the single stream: a batch rolled back by its lock_timeout (below deadlock_timeout, so that no
+                // client is made the deadlock victim), a deadlock or a serialization failure runs again, halved.
+                size = sizer.Shrink();
+                return Task.CompletedTask;
+            }, ct);
 
             if (last)
             {

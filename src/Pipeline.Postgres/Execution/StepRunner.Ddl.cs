@@ -4,6 +4,7 @@ using Pipeline.Core.Locking;
 using Pipeline.Core.Model;
 using Pipeline.Core.Release;
 using Pipeline.Core.Reports;
+using Pipeline.Postgres.Dialect;
 using Pipeline.Postgres.Observation;
 
 namespace Pipeline.Postgres.Execution;
@@ -14,12 +15,24 @@ internal sealed partial class StepRunner
     /// <summary>
     /// A transactional step: <c>BEGIN; SET LOCAL lock_timeout; SET LOCAL statement_timeout; &lt;statements&gt;;
     /// UPDATE journal … 'done'; COMMIT</c>, so after a crash the step is either done and recorded or not done at all.
+    /// A step with write-blocking locks on several tables lowers its lock_timeout below deadlock_timeout after the
+    /// SET LOCAL (<see cref="LockCycleGuard.TransactionStatement"/>).
     /// </summary>
     public Task RunTransactionalAsync(PlanDocumentStep step, StepTally tally, CancellationToken ct) =>
         WithRetriesAsync(step, tally, async () =>
         {
             await using var tx = await Connection.BeginTransactionAsync(ct);
             await SetTimeoutsAsync(local: true, ct, LockTimeoutFor(step));
+            if (LockCycleGuard.TransactionStatement(AutovacuumYield.TablesBlockingWrites(step).Count) is { } guard)
+            {
+                // Several tables under write-blocking locks: a lock_timeout below deadlock_timeout, so that in a lock
+                // cycle with a client the step gives up first (LockCycleGuard), the same statement as the script's.
+                await ExecuteAsync(guard, ct);
+                if (await QueryRowAsync(LockCycleGuard.EffectiveLockTimeout, ct) is [var ms] && int.TryParse(ms, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var effective))
+                {
+                    effectiveLockTimeouts[step.Ordinal] = effective;
+                }
+            }
             var clock = Stopwatch.StartNew();
             foreach (var statement in SqlScriptSplitter.Split(step.Sql))
             {

@@ -30,6 +30,10 @@ internal sealed partial class StepRunner(
 {
     private readonly Random random = new();
 
+    /// <summary>Per step ordinal, when lowered below deadlock_timeout (<see cref="Dialect.LockCycleGuard"/>): the
+    /// lock_timeout the step ran under, ms.</summary>
+    private readonly Dictionary<int, int> effectiveLockTimeouts = [];
+
     /// <summary>The executor's connection.</summary>
     public NpgsqlConnection Connection => connection;
 
@@ -49,6 +53,13 @@ internal sealed partial class StepRunner(
     /// <see cref="Pipeline.Core.Planning.BriefLocks"/>, the same value the plan's script sets) or else
     /// <see cref="LockTimeoutMs"/>.</summary>
     public int LockTimeoutFor(PlanDocumentStep step) => step.LockTimeoutMs ?? lockTimeoutMs;
+
+    /// <summary>The lock_timeout <paramref name="step"/> actually ran under on this runner, ms: for a backfill, its
+    /// batches' (at most a quarter of deadlock_timeout, <see cref="Dialect.BackfillBatch.Settings"/>); for a DDL step
+    /// with write-blocking locks on several tables, the lowered one (<see cref="Dialect.LockCycleGuard"/>); otherwise
+    /// <see cref="LockTimeoutFor"/>.</summary>
+    public int EffectiveLockTimeoutFor(PlanDocumentStep step) =>
+        effectiveLockTimeouts.TryGetValue(step.Ordinal, out var ms) ? ms : LockTimeoutFor(step);
 
     /// <summary>Password-free description of the target.</summary>
     public string Target => target;
@@ -191,7 +202,7 @@ internal sealed partial class StepRunner(
                     tally.LockRetryWaitMs += wait;
                     await journal.AddLockRetryAsync(step.Ordinal, wait, ct);
                     observer.Log(string.Create(CultureInfo.InvariantCulture,
-                        $"step {step.Ordinal} ({step.Summary}): lock_timeout {LockTimeoutFor(step)} ms expired, retry {lockRetries}/{options.MaxLockRetries} in {wait:0} ms"));
+                        $"step {step.Ordinal} ({step.Summary}): lock_timeout {EffectiveLockTimeoutFor(step)} ms expired, retry {lockRetries}/{options.MaxLockRetries} in {wait:0} ms"));
                 }
                 else
                 {

@@ -43,7 +43,7 @@ public class BackfillScriptTests
                 pipeline_batches bigint := 0;
             BEGIN
                 LOOP
-                    PERFORM set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true);
+                    PERFORM set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true), set_config('lock_timeout', (SELECT CASE WHEN l.setting::bigint > 0 AND l.setting::bigint < greatest(1, d.setting::bigint / 4) THEN l.setting ELSE greatest(1, d.setting::bigint / 4)::text END FROM pg_settings AS l, pg_settings AS d WHERE l.name = 'lock_timeout' AND d.name = 'deadlock_timeout'), true);
                     IF pipeline_batches = 0 THEN
                         EXECUTE $pipeline_first$
             WITH pipeline_batch AS (

@@ -9,8 +9,8 @@ using Xunit;
 namespace Pipeline.Postgres.Tests.Execution;
 
 /// <summary>
-/// Transient faults while the executor applies <see cref="FaultScenario"/> under a client workload: a real deadlock
-/// between another session and a backfill batch, and <c>pg_terminate_backend</c> of the executor's connection during
+/// Transient faults while the executor applies <see cref="FaultScenario"/> under a client workload: a real lock cycle
+/// between another session and a backfill batch (which the batch ends by its lock_timeout, below deadlock_timeout), and <c>pg_terminate_backend</c> of the executor's connection during
 /// the backfill and during CREATE INDEX CONCURRENTLY. Each time the same run recovers by itself (retry, or reconnect
 /// and resume from the journal), converges, backfills every row exactly once, and the journal and the step's result
 /// say what happened.
@@ -31,7 +31,7 @@ public sealed class ExecutorFaultTests(PostgresServer server)
     };
 
     [Fact]
-    public async Task A_deadlock_with_a_backfill_batch_is_retried_and_the_run_converges()
+    public async Task A_lock_cycle_with_a_backfill_batch_ends_by_the_batchs_lock_timeout_and_the_run_converges()
     {
         var db = await h.CreateAsync(FaultScenario.Before, "fault_deadlock", FaultScenario.Seed(Rows));
         var (plan, desired) = await h.PlanAsync(db, FaultScenario.After);
@@ -40,38 +40,38 @@ public sealed class ExecutorFaultTests(PostgresServer server)
         var executor = h.Executor(db, Options, observer);
 
         var (results, load) = await FaultScenario.ApplyUnderLoadAsync(h, db, plan, desired.Exclude, executor, Rows, Phase.Backfill,
-            _ => ProvokeDeadlockAsync(db, plan, backfill.Ordinal, observer), observer);
+            _ => ProvokeLockCycleAsync(db, plan, backfill.Ordinal, observer), observer);
 
         var step = Assert.Single(results[Phase.Backfill].Steps);
-        Assert.Equal(1, step.Faults.Deadlocks);
-        Assert.Equal(0, step.Faults.ConnectionLosses);
-        Assert.True(step.Faults.WaitMs >= 0);
-        Assert.Contains(observer.Lines, l => l.Contains("deadlock (40P01), transaction rolled back; retry 1/10", StringComparison.Ordinal));
+        Assert.True(step.LockRetries >= 1, observer.Transcript);
+        Assert.Equal(FaultRetries.None, step.Faults);
+        Assert.Contains(observer.Lines, l => l.Contains("lock_timeout 250 ms expired, retry 1/10", StringComparison.Ordinal));
         var row = Assert.Single((await h.JournalAsync(db, plan)).Steps, s => s.Ordinal == backfill.Ordinal);
         Assert.Equal(StepState.Done, row.State);
         Assert.Equal(1, row.Attempts);
-        Assert.Equal((1, 0, 0), (row.Faults.Deadlocks, row.Faults.SerializationFailures, row.Faults.ConnectionLosses));
-        Assert.Equal(step.Faults.WaitMs, row.Faults.WaitMs, 3);
+        Assert.Equal(step.LockRetries, row.LockRetries);
+        Assert.Equal((0, 0, 0), (row.Faults.Deadlocks, row.Faults.SerializationFailures, row.Faults.ConnectionLosses));
         await AssertConvergedAsync(db, desired, load);
     }
 
     [Fact]
-    public async Task With_no_fault_retries_left_a_deadlock_fails_the_step_and_the_rerun_resumes()
+    public async Task With_no_lock_retries_left_the_batchs_lock_timeout_in_a_lock_cycle_fails_the_step_and_the_rerun_resumes()
     {
         var db = await h.CreateAsync(FaultScenario.Before, "fault_deadlock0", FaultScenario.Seed(Rows));
         var (plan, desired) = await h.PlanAsync(db, FaultScenario.After);
         var backfill = Assert.Single(plan.Steps, s => s.Phase == Phase.Backfill);
         Assert.True((await h.Executor(db, Options).RunPhaseAsync(plan, Phase.Expand, desired.Exclude, Ct)).Succeeded);
         var observer = new RecordingObserver();
-        var run = h.Executor(db, Options with { MaxFaultRetries = 0 }, observer).RunPhaseAsync(plan, Phase.Backfill, desired.Exclude, Ct);
-        await ProvokeDeadlockAsync(db, plan, backfill.Ordinal, observer);
+        var run = h.Executor(db, Options with { MaxLockRetries = 0 }, observer).RunPhaseAsync(plan, Phase.Backfill, desired.Exclude, Ct);
+        await ProvokeLockCycleAsync(db, plan, backfill.Ordinal, observer);
         var failed = await run;
 
         Assert.False(failed.Succeeded);
         var step = Assert.Single(failed.Steps);
-        Assert.Equal((StepState.Failed, (FaultKind?)FaultKind.Deadlock), (step.State, step.GaveUpOn));
-        Assert.StartsWith("40P01: deadlock detected", step.Error, StringComparison.Ordinal);
-        Assert.EndsWith("(gave up after 0 retries)", step.Error, StringComparison.Ordinal);
+        Assert.Equal((StepState.Failed, (FaultKind?)FaultKind.LockTimeout), (step.State, step.GaveUpOn));
+        Assert.StartsWith("55P03: canceling statement due to lock timeout", step.Error, StringComparison.Ordinal);
+        Assert.EndsWith("(lock_timeout 250 ms; gave up after 0 retries)", step.Error, StringComparison.Ordinal);
+        Assert.Equal(FaultRetries.None, step.Faults);
         var row = Assert.Single((await h.JournalAsync(db, plan)).Steps, s => s.Ordinal == backfill.Ordinal);
         Assert.Equal(StepState.Failed, row.State);
         Assert.InRange(row.RowsDone, 5 * Batch, Rows - Batch);
@@ -156,15 +156,15 @@ public sealed class ExecutorFaultTests(PostgresServer server)
     }
 
     /// <summary>
-    /// A real deadlock: this session locks a row in a batch two batches ahead (with a long deadlock_timeout, so the
-    /// server picks the executor's transaction as the victim after the default 1 s); once the executor's batch waits
-    /// for that row, having locked the rows before it, this session updates those rows too.
+    /// A real lock cycle: this session, a client with the default deadlock_timeout, locks a row in a batch two batches
+    /// ahead; once the executor's batch waits for that row, having locked the rows before it, this session updates
+    /// those rows too. The batch's lock_timeout (a quarter of deadlock_timeout, 250 ms) ends the cycle before any
+    /// deadlock check: the batch rolls back, this session's transaction commits.
     /// </summary>
-    private async Task ProvokeDeadlockAsync(string db, PlanDocument plan, int ordinal, RecordingObserver observer)
+    private async Task ProvokeLockCycleAsync(string db, PlanDocument plan, int ordinal, RecordingObserver observer)
     {
         await FaultScenario.WaitForAsync(async () => await RowsDoneAsync(db, plan, ordinal) >= 5 * Batch, "5 committed batches");
         await using var provoker = await h.OpenAsync(db);
-        await ExecAsync(provoker, "SET deadlock_timeout = '30s'");
         var target = await HighWaterAsync(db, plan, ordinal) + (2 * Batch) + (Batch / 2);
         await using var tx = await provoker.BeginTransactionAsync(Ct);
         await ExecAsync(provoker, $"UPDATE accounts SET note = note WHERE id = {target}");
@@ -173,7 +173,7 @@ public sealed class ExecutorFaultTests(PostgresServer server)
             "the executor's batch to wait for the provoker's row");
         var low = await HighWaterAsync(db, plan, ordinal);
         Assert.InRange(low, target - Batch, target - 1);
-        await ExecAsync(provoker, $"UPDATE accounts SET note = note WHERE id > {low} AND id < {target}"); // deadlock: the batch is aborted
+        await ExecAsync(provoker, $"UPDATE accounts SET note = note WHERE id > {low} AND id < {target}"); // the cycle: the batch gives up
         await tx.CommitAsync(Ct);
     }
 
