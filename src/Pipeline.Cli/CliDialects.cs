@@ -21,6 +21,13 @@ internal static class CliDialects
         string.Equals(name, Core.Model.DatabaseModel.SqlServerDialect, StringComparison.OrdinalIgnoreCase)
             ? "this is the PostgreSQL-only build of pipeline; SQL Server needs the full tool, the Pipeline.Cli package (dotnet tool install Pipeline.Cli)"
             : null;
+
+    /// <summary>Why an option of a dialect this build leaves out (SQL Server's <c>--dacpac</c>) is refused, when
+    /// <paramref name="args"/> hold one (<c>null</c>: none).</summary>
+    public static string? UnavailableOption(IEnumerable<string> args) =>
+        args.Any(a => a == "--dacpac" || a.StartsWith("--dacpac=", StringComparison.Ordinal))
+            ? "--dacpac (SQL Server): " + Unavailable(Core.Model.DatabaseModel.SqlServerDialect)
+            : null;
 #else
     /// <summary>The registry every command consults.</summary>
     public static DialectRegistry Registry { get; } = new(
@@ -29,5 +36,8 @@ internal static class CliDialects
 
     /// <summary>Why a dialect this build leaves out is refused (<c>null</c>: this build leaves none out).</summary>
     public static string? Unavailable(string? name) => null;
+
+    /// <summary>Why an option of a dialect this build leaves out is refused (<c>null</c>: this build leaves none out).</summary>
+    public static string? UnavailableOption(IEnumerable<string> args) => null;
 #endif
 }
