@@ -1,3 +1,4 @@
+using System.Reflection;
 using Pipeline.Testing;
 using Xunit;
 
@@ -10,8 +11,10 @@ namespace Pipeline.Cli.Tests;
 /// </summary>
 public sealed class NativeToolFeed : IAsyncLifetime
 {
-    /// <summary>The version the packages are packed with.</summary>
-    public const string Version = "0.0.1-native";
+    /// <summary>The version the packages are packed with: the managed CLI's (this build's), which the plan's SARIF
+    /// report names, so that the two CLIs' outputs can be compared byte for byte.</summary>
+    public static string Version { get; } = typeof(Core.Reports.PlanDocument).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion.Split('+')[0];
 
     /// <summary>Limit for each <c>dotnet pack</c>: the native one compiles the CLI ahead of time (ILCompiler, then gcc's
     /// link): 3.6 minutes at a load of 10 on 2 cores, restore included.</summary>
@@ -52,7 +55,18 @@ public sealed class NativeToolFeed : IAsyncLifetime
         }
 
         Packages = [.. Directory.GetFiles(Feed, "*.nupkg").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal)];
-        var install = await TestProcess.RunAsync("dotnet", ["tool", "install", "Pipeline.Cli.Postgres", "--version", Version, "--tool-path", Path.Combine(Root, "tools"), "--add-source", Feed],
+        // The feed alone (no other source could hold a package of the same name and version).
+        var config = Path.Combine(Root, "nuget.config");
+        await File.WriteAllTextAsync(config, $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="native" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """, TestContext.Current.CancellationToken);
+        var install = await TestProcess.RunAsync("dotnet", ["tool", "install", "Pipeline.Cli.Postgres", "--version", Version, "--tool-path", Path.Combine(Root, "tools"), "--configfile", config],
             Root, Environment(null), PackTimeout, TestContext.Current.CancellationToken);
         if (!install.Succeeded)
         {
