@@ -53,8 +53,10 @@ public sealed class NativeToolTests(PostgresServer server, NativeToolFeed tool) 
         using var folder = new TempFolder();
         var schema = folder.File("app.schema.yaml", SampleDatabase.Yaml + "\nexclude: [\"public.legacy_*\"]\n");
 
-        var native = await tool.RunAsync(folder.Path, null, "plan", schema, "-c", _connectionString, "--out", folder.File("native"));
-        var managed = await Cli.RunAsync("plan", schema, "-c", _connectionString, "--out", folder.File("managed"));
+        // The SARIF report's paths are relative to the repository root: the same one for both (the in-process CLI's
+        // current directory is the test host's).
+        var native = await tool.RunAsync(folder.Path, null, "plan", schema, "-c", _connectionString, "--out", folder.File("native"), "--repo-root", folder.Path);
+        var managed = await Cli.RunAsync("plan", schema, "-c", _connectionString, "--out", folder.File("managed"), "--repo-root", folder.Path);
 
         Assert.True(native.Succeeded, NativeToolFeed.Describe(native));
         Assert.Equal(0, managed.ExitCode);
