@@ -72,8 +72,12 @@ if [ -z "$cli" ]; then
   dotnet publish src/Pipeline.Cli -c Release "${rid[@]}" -o "$work/cli" --nologo -v quiet -clp:ErrorsOnly >/dev/null
   cli="$work/cli"
 fi
-[ -f "$cli/pipeline.dll" ] || { echo "error: $cli/pipeline.dll not found" >&2; exit 2; }
-if [ -n "$compare" ]; then [ -f "$compare/pipeline.dll" ] || { echo "error: $compare/pipeline.dll not found" >&2; exit 2; }; fi
+# A published CLI folder: pipeline.dll (managed), or only the executable `pipeline` (the native, ahead-of-time compiled
+# PostgreSQL-only CLI: -p:PipelineNativeAot=true).
+is_cli() { [ -f "$1/pipeline.dll" ] || [ -x "$1/pipeline" ]; }
+is_native() { [ ! -f "$1/pipeline.dll" ] && [ -x "$1/pipeline" ]; }
+is_cli "$cli" || { echo "error: neither $cli/pipeline.dll nor $cli/pipeline found" >&2; exit 2; }
+if [ -n "$compare" ]; then is_cli "$compare" || { echo "error: neither $compare/pipeline.dll nor $compare/pipeline found" >&2; exit 2; }; fi
 # How a published CLI folder is started: its apphost if it has one (self-contained), else `dotnet pipeline.dll`.
 launcher() { if [ -x "$1/pipeline" ]; then echo "$1/pipeline"; else echo "dotnet"; echo "$1/pipeline.dll"; fi; }
 mapfile -t cli_run < <(launcher "$cli")
@@ -156,6 +160,8 @@ jit_count() {
   wc -l < "$work/$name.jit"
 }
 jit_line() {
+  if is_native "$1"; then echo "none (native code, no JIT)"; return; fi
+  shift
   local -a run=("$@")
   printf 'inspect %s, plan (no changes) %s, plan (50 changes) %s, --help %s' \
     "$(jit_count jit_inspect "${run[@]}" inspect -c "$(connection bench)" -o "$work/jit.yaml")" \
@@ -163,9 +169,9 @@ jit_line() {
     "$(jit_count jit_plan_50 "${run[@]}" plan "$work/changed.yaml" -c "$(connection bench)" -o "$work/jit-plan-50" --allow-data-loss)" \
     "$(jit_count jit_help "${run[@]}" --help)"
 }
-jit_cli=$(jit_line "${cli_run[@]}")
+jit_cli=$(jit_line "$cli" "${cli_run[@]}")
 jit_cmp=""
-if [ -n "$compare" ]; then jit_cmp=$(jit_line "${cmp_run[@]}"); fi
+if [ -n "$compare" ]; then jit_cmp=$(jit_line "$compare" "${cmp_run[@]}"); fi
 
 grep -q 'No changes' "$work/plan_empty.log" || { echo "warning: the plan of the unchanged YAML is not empty:" >&2; tail -n 5 "$work/plan_empty.log" >&2; }
 steps=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["steps"]))' "$work/plan-50/plan.json")
@@ -205,3 +211,16 @@ echo
 echo "Methods JIT-compiled (one run each, DOTNET_JitDisasmSummary):"
 echo "  pipeline:  $jit_cli"
 if [ -n "$compare" ]; then echo "  --compare: $jit_cmp"; fi
+if [ -n "$compare" ]; then
+  # The last round's outputs of the two CLIs, compared byte for byte: the inspect YAML, both plan folders and the
+  # plans' console output.
+  echo
+  echo "Outputs of the last round, pipeline against --compare:"
+  same() { if cmp -s "$1" "$2" 2>/dev/null || diff -rq "$1" "$2" >/dev/null 2>&1; then echo "identical"; else echo "DIFFERENT"; fi; }
+  echo "  inspect YAML: $(same "$work/inspect.yaml" "$work/inspect-cmp.yaml")"
+  # The console names the output folder, which differs (-cmp): compared with that name replaced.
+  sed "s#$work/plan-empty-cmp#$work/plan-empty#g" "$work/plan_empty_cmp.log" > "$work/plan_empty_cmp.console"
+  sed "s#$work/plan-50-cmp#$work/plan-50#g" "$work/plan_50_cmp.log" > "$work/plan_50_cmp.console"
+  echo "  plan (no changes): folder $(same "$work/plan-empty" "$work/plan-empty-cmp"), console $(same "$work/plan_empty.log" "$work/plan_empty_cmp.console")"
+  echo "  plan ($steps steps): folder $(same "$work/plan-50" "$work/plan-50-cmp"), console $(same "$work/plan_50.log" "$work/plan_50_cmp.console")"
+fi

@@ -43,6 +43,12 @@ internal static class CliApp
             var parseResult = root.Parse(args);
             if (parseResult.Action is ParseErrorAction)
             {
+                if (CliDialects.UnavailableOption(args) is { } unavailable)
+                {
+                    ErrorReporter.WriteError(context, null, ErrorReporter.BadInputCode, unavailable);
+                    return ExitCodes.BadInput;
+                }
+
                 foreach (var error in parseResult.Errors)
                 {
                     ErrorReporter.WriteError(context, null, ErrorReporter.BadInputCode, error.Message);

@@ -44,10 +44,12 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr, IDictiona
         Release ?? provider.Release ?? throw new CliInputException(provider.ReleaseUnavailableReason);
 
     /// <summary>The provider of dialect <paramref name="name"/> (<c>null</c>: the default dialect).</summary>
-    /// <exception cref="CliInputException">No such dialect is registered; <paramref name="origin"/> (a file or
-    /// location) is where the name was read.</exception>
+    /// <exception cref="CliInputException">No such dialect is registered (or this build leaves it out: the message names
+    /// the package that has it); <paramref name="origin"/> (a file or location) is where the name was read.</exception>
     public IDialectProvider Dialect(string? name, string? origin = null) =>
-        Dialects.Find(name) ?? throw new CliInputException($"unknown dialect '{name}'; this tool knows: {Dialects.Names}", origin);
+        Dialects.Find(name) ?? throw new CliInputException(
+            CliDialects.Unavailable(name) is { } why ? $"dialect '{name}': {why}" : $"unknown dialect '{name}'; this tool knows: {Dialects.Names}",
+            origin);
 
     /// <summary>Whether stdout is an interactive terminal (live progress bars) rather than a log (plain periodic lines).</summary>
     public bool StdoutIsTerminal { get; init; }

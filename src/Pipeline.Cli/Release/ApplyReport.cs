@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Pipeline.Core.Planning;
 using Pipeline.Core.Release;
 
@@ -32,14 +33,25 @@ internal sealed record ApplyReport(
     /// <summary>File name in the plan folder.</summary>
     public const string FileName = "apply.json";
 
-    private static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+        // One generic converter per enum of the report (the non-generic JsonStringEnumConverter makes its converters
+        // by reflection at run time, which the native CLI cannot); ApplyReportJsonTests checks each is written as a string.
+        Converters =
+        {
+            new JsonStringEnumConverter<Phase>(JsonNamingPolicy.KebabCaseLower),
+            new JsonStringEnumConverter<FaultKind>(JsonNamingPolicy.KebabCaseLower),
+            new JsonStringEnumConverter<StepState>(JsonNamingPolicy.KebabCaseLower),
+        },
+        TypeInfoResolver = ApplyReportJsonContext.Default,
     };
 
+    private static readonly JsonTypeInfo<ApplyReport> TypeInfo = (JsonTypeInfo<ApplyReport>)Json.GetTypeInfo(typeof(ApplyReport));
+
     /// <summary>The JSON text.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, TypeInfo);
 }
+

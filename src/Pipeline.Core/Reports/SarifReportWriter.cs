@@ -32,13 +32,13 @@ public static class SarifReportWriter
         var rules = new JsonArray();
         foreach (var code in codes)
         {
-            rules.Add(Rule(code, review, context));
+            rules.Add((JsonNode)Rule(code, review, context));
         }
 
         var results = new JsonArray();
         foreach (var finding in review.Findings)
         {
-            results.Add(Result(finding, codes.IndexOf(finding.Code), context, schemaFile));
+            results.Add((JsonNode)Result(finding, codes.IndexOf(finding.Code), context, schemaFile));
         }
 
         var root = context.Root;
@@ -49,8 +49,7 @@ public static class SarifReportWriter
         {
             ["$schema"] = SchemaUri,
             ["version"] = "2.1.0",
-            ["runs"] = new JsonArray
-            {
+            ["runs"] = new JsonArray(
                 new JsonObject
                 {
                     ["tool"] = new JsonObject
@@ -69,10 +68,7 @@ public static class SarifReportWriter
                     {
                         ["SRCROOT"] = new JsonObject { ["uri"] = rootUri },
                     },
-                    ["invocations"] = new JsonArray
-                    {
-                        new JsonObject { ["executionSuccessful"] = true },
-                    },
+                    ["invocations"] = new JsonArray(new JsonObject { ["executionSuccessful"] = true }),
                     ["columnKind"] = "unicodeCodePoints",
                     ["results"] = results,
                     ["properties"] = new JsonObject
@@ -81,8 +77,7 @@ public static class SarifReportWriter
                         ["failOn"] = review.Policy.ToString(),
                         ["planFingerprint"] = review.Plan.Fingerprint,
                     },
-                },
-            },
+                }),
         };
         return sarif.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
     }
@@ -139,8 +134,7 @@ public static class SarifReportWriter
             ["ruleIndex"] = ruleIndex,
             ["level"] = Level(finding.Severity),
             ["message"] = new JsonObject { ["text"] = Sentence(finding.Message) },
-            ["locations"] = new JsonArray
-            {
+            ["locations"] = new JsonArray(
                 new JsonObject
                 {
                     ["physicalLocation"] = new JsonObject
@@ -152,8 +146,7 @@ public static class SarifReportWriter
                         },
                         ["region"] = region,
                     },
-                },
-            },
+                }),
         };
     }
 

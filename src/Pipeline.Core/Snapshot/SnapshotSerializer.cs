@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Pipeline.Core.Model;
 
@@ -31,7 +32,7 @@ namespace Pipeline.Core.Snapshot;
 /// </remarks>
 public static partial class SnapshotSerializer
 {
-    private static readonly JsonSerializerOptions Options = new()
+    internal static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
@@ -39,7 +40,14 @@ public static partial class SnapshotSerializer
         NewLine = "\n",
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+        // One generic converter per enum of the snapshot records (the non-generic JsonStringEnumConverter makes its
+        // converters by reflection at run time, which a native (AOT) build cannot); DocumentJsonEnumTests checks
+        // that every enum reachable from SnapshotDocument is covered.
+        Converters =
+        {
+            new JsonStringEnumConverter<IdentityKind>(JsonNamingPolicy.CamelCase, allowIntegerValues: false),
+            new JsonStringEnumConverter<UnmodelledKind>(JsonNamingPolicy.CamelCase, allowIntegerValues: false),
+        },
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -55,6 +63,11 @@ public static partial class SnapshotSerializer
         TypeInfoResolver = SnapshotJsonContext.Default,
     };
 
+    // The source-generated metadata under those options (no reflection-based serialisation).
+    private static readonly JsonTypeInfo<SnapshotDocument> DocumentInfo = (JsonTypeInfo<SnapshotDocument>)Options.GetTypeInfo(typeof(SnapshotDocument));
+
+    private static readonly JsonTypeInfo<SnapshotHeader> HeaderInfo = (JsonTypeInfo<SnapshotHeader>)HeaderOptions.GetTypeInfo(typeof(SnapshotHeader));
+
     /// <summary>Serialises a model to JSON text (indented, deterministic, ending with a newline).</summary>
     public static string Serialize(DatabaseModel model) => Serialize(model, null);
 
@@ -63,7 +76,7 @@ public static partial class SnapshotSerializer
     /// columns:[{name,nullFrac,avgWidth,nDistinct,mostCommonVals?,mostCommonFreqs?,histogramBounds?,correlation?,
     /// baseType?}]}],topStatements?:[{query,calls}],warnings?}</c>).</summary>
     public static string Serialize(DatabaseModel model, SnapshotStatistics? statistics) =>
-        JsonSerializer.Serialize(SnapshotMapper.ToDocument(model, statistics), Options) + "\n";
+        JsonSerializer.Serialize(SnapshotMapper.ToDocument(model, statistics), DocumentInfo) + "\n";
 
     /// <summary>Writes <see cref="Serialize(DatabaseModel)"/>'s text to <paramref name="utf8"/> as UTF-8 without BOM
     /// (the same bytes <c>File.WriteAllText</c> of that text writes), straight from the serializer: a 500-table
@@ -72,7 +85,7 @@ public static partial class SnapshotSerializer
     public static void WriteTo(DatabaseModel model, Stream utf8)
     {
         ArgumentNullException.ThrowIfNull(utf8);
-        JsonSerializer.Serialize(utf8, SnapshotMapper.ToDocument(model, null), Options);
+        JsonSerializer.Serialize(utf8, SnapshotMapper.ToDocument(model, null), DocumentInfo);
         utf8.WriteByte((byte)'\n');
     }
 
@@ -96,7 +109,7 @@ public static partial class SnapshotSerializer
         SnapshotHeader? header;
         try
         {
-            header = JsonSerializer.Deserialize<SnapshotHeader>(json, HeaderOptions);
+            header = JsonSerializer.Deserialize(json, HeaderInfo);
         }
         catch (JsonException ex)
         {
@@ -117,7 +130,7 @@ public static partial class SnapshotSerializer
 
         try
         {
-            return JsonSerializer.Deserialize<SnapshotDocument>(json, Options)
+            return JsonSerializer.Deserialize(json, DocumentInfo)
                 ?? throw new SnapshotFormatException($"{fileName}: the snapshot is null");
         }
         catch (JsonException ex)

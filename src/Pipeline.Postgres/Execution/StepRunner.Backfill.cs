@@ -246,7 +246,7 @@ internal sealed partial class StepRunner
             return null;
         }
 
-        var values = JsonSerializer.Deserialize<string[]>(json);
+        var values = JsonSerializer.Deserialize(json, HighWaterJsonContext.Default.StringArray);
         return values is { Length: > 0 } && values.Length == keyCount
             ? values
             : throw new InvalidOperationException($"the journal's high-water mark {json} does not match the backfill key ({keyCount} column(s))");
