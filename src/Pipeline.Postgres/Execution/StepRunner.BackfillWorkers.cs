@@ -48,7 +48,7 @@ internal sealed partial class StepRunner
         var bounds = new List<(string? Lower, string? Upper)>();
         for (var i = 0; i <= splits.Count; i++)
         {
-            bounds.Add((i == 0 ? null : JsonSerializer.Serialize(splits[i - 1]), i == splits.Count ? null : JsonSerializer.Serialize(splits[i])));
+            bounds.Add((i == 0 ? null : JsonSerializer.Serialize(splits[i - 1], HighWaterJsonContext.Default.StringArray), i == splits.Count ? null : JsonSerializer.Serialize(splits[i], HighWaterJsonContext.Default.StringArray)));
         }
 
         await Journal.InsertRangesAsync(step.Ordinal, bounds, ct);
