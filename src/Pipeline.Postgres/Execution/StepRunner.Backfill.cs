@@ -63,42 +63,11 @@ internal sealed partial class StepRunner
         while (true)
         {
             tally.ThrottledMs += await throttle.WaitWhileBusyAsync(ct);
-            var size = sizer.Size;
-            var clock = new Stopwatch();
-            string[]? result = null;
-            long rows = 0;
-            var last = false;
-            await WithRetriesAsync(step, tally, async () =>
-            {
-                clock.Restart();
-                try
-                {
-                    // One round trip: BEGIN, the settings, the batch, the journal's high-water mark from the batch's
-                    // mark, COMMIT.
-                    var statement = new NpgsqlBatchCommand(highWater is null ? batch.First : batch.Next);
-                    statement.Parameters.AddRange((NpgsqlParameter[])[new NpgsqlParameter { Value = size, NpgsqlDbType = NpgsqlDbType.Integer }, .. KeyParameters(highWater)]);
-                    var results = await QueryBatchRowsAsync(
-                        [.. settings.Select(s => new NpgsqlBatchCommand(s)), statement, Journal.RecordBatchMarkCommand(step.Ordinal), new NpgsqlBatchCommand("COMMIT")], ct);
-                    result = results[^2];
-                    rows = result is null ? 0 : long.Parse(result[0], CultureInfo.InvariantCulture);
-                    last = result is null || long.Parse(result[1], CultureInfo.InvariantCulture) < size;
-                    var total = results[^1];
-                    tally.Rows = total is { Length: > 0 } ? long.Parse(total[0], CultureInfo.InvariantCulture) : tally.Rows + rows;
-                }
-                catch (Exception) when (Connection.FullState == System.Data.ConnectionState.Open)
-                {
-                    await RollBackAsync();
-                    throw;
-                }
-
-                clock.Stop();
-            }, () =>
-            {
-                // A batch rolled back by its lock_timeout (below deadlock_timeout: it gave up so that no client is made
-                // the deadlock victim), a deadlock or a serialization failure runs again, halved.
-                size = sizer.Shrink();
-                return Task.CompletedTask;
-            }, ct);
+            var committed = await CommitBatchAsync(
+                step, tally, sizer, settings, highWater is null ? batch.First : batch.Next, highWater, null, () => Journal.RecordBatchMarkCommand(step.Ordinal), ct);
+            var rows = committed.Rows;
+            var last = committed.Last;
+            tally.Rows = committed.JournalRows ?? tally.Rows + rows;
 
             if (last)
             {
@@ -108,7 +77,7 @@ internal sealed partial class StepRunner
                 await WithRetriesAsync(step, tally, () => Journal.RecordBatchAsync(step.Ordinal, 0, null, last: true, ct), null, ct);
             }
 
-            var ms = clock.Elapsed.TotalMilliseconds;
+            var ms = committed.Ms;
             tally.Batches++;
             rowsThisRun += rows;
             longest = Math.Max(longest, ms);
@@ -126,7 +95,7 @@ internal sealed partial class StepRunner
                 return;
             }
 
-            highWater = result![2..^1];
+            highWater = committed.HighWater;
             if (Options.BatchPauseMs > 0)
             {
                 await Task.Delay(Options.BatchPauseMs, ct);
@@ -183,6 +152,68 @@ internal sealed partial class StepRunner
         }
 
         return ms;
+    }
+
+    /// <summary>What one committed batch returned (<see cref="CommitBatchAsync"/>).</summary>
+    /// <param name="Result">The batch statement's row (<see cref="BackfillBatch.ResultColumns"/>); <c>null</c> when no key
+    /// was left.</param>
+    /// <param name="Rows">Rows the batch updated.</param>
+    /// <param name="Last">Whether it was the last batch: fewer keys than asked for, or none.</param>
+    /// <param name="JournalRows">Rows done as the journal statement returned them after adding this batch (the step's or
+    /// the range's), or <c>null</c> when it returned no row.</param>
+    /// <param name="Ms">Wall time of the attempt that committed, ms (the round trip: what a client waiting on one of
+    /// the batch's rows waited at most).</param>
+    private sealed record CommittedBatch(string[]? Result, long Rows, bool Last, long? JournalRows, double Ms)
+    {
+        /// <summary>The batch's last key, one text value per key column: the new high-water mark.</summary>
+        public string[] HighWater => Result is { } row ? row[2..^1] : throw new InvalidOperationException("the batch found no key, so it has no high-water mark");
+    }
+
+    /// <summary>
+    /// Runs one backfill batch in one transaction and one round trip, for the single stream and for every worker
+    /// alike: BEGIN and <paramref name="settings"/>, the batch statement <paramref name="sql"/> (<c>$1</c> = the
+    /// sizer's batch size, then the <paramref name="highWater"/> values, then the <paramref name="upper"/> bound's, each
+    /// as text), the journal statement that records the batch's mark (<paramref name="journal"/>, a new command per
+    /// attempt), COMMIT. The work and its record commit together. A batch rolled back by its lock_timeout (below
+    /// deadlock_timeout, so that in a lock cycle with a client the batch gives up first), a deadlock or a serialization
+    /// failure is retried by <see cref="WithRetriesAsync"/> at half its size (<see cref="BatchSizer.Shrink"/>).
+    /// </summary>
+    /// <exception cref="NpgsqlException">The batch failed for good (retries exhausted, or an error that is not retried);
+    /// its transaction was rolled back.</exception>
+    private async Task<CommittedBatch> CommitBatchAsync(
+        PlanDocumentStep step, StepTally tally, BatchSizer sizer, string[] settings, string sql, string[]? highWater, string[]? upper,
+        Func<NpgsqlBatchCommand> journal, CancellationToken ct)
+    {
+        var size = sizer.Size;
+        var clock = new Stopwatch();
+        CommittedBatch? committed = null;
+        await WithRetriesAsync(step, tally, async () =>
+        {
+            clock.Restart();
+            try
+            {
+                var statement = new NpgsqlBatchCommand(sql);
+                statement.Parameters.AddRange((NpgsqlParameter[])[new NpgsqlParameter { Value = size, NpgsqlDbType = NpgsqlDbType.Integer }, .. KeyParameters(highWater), .. KeyParameters(upper)]);
+                var results = await QueryBatchRowsAsync(
+                    [.. settings.Select(s => new NpgsqlBatchCommand(s)), statement, journal(), new NpgsqlBatchCommand("COMMIT")], ct);
+                var result = results[^2];
+                var rows = result is null ? 0 : long.Parse(result[0], CultureInfo.InvariantCulture);
+                var last = result is null || long.Parse(result[1], CultureInfo.InvariantCulture) < size;
+                long? journalRows = results[^1] is { Length: > 0 } total ? long.Parse(total[0], CultureInfo.InvariantCulture) : null;
+                clock.Stop();
+                committed = new CommittedBatch(result, rows, last, journalRows, clock.Elapsed.TotalMilliseconds);
+            }
+            catch (Exception) when (Connection.FullState == System.Data.ConnectionState.Open)
+            {
+                await RollBackAsync();
+                throw;
+            }
+        }, () =>
+        {
+            size = sizer.Shrink();
+            return Task.CompletedTask;
+        }, ct);
+        return committed ?? throw new InvalidOperationException($"step {step.Ordinal}: a backfill batch ended without committing or failing");
     }
 
     /// <summary>Rolls back the batch transaction after a failed batch (best effort: the connection may be going).</summary>

@@ -274,47 +274,16 @@ internal sealed partial class StepRunner
         while (true)
         {
             tally.ThrottledMs += await throttle.WaitWhileBusyAsync(ct);
-            var size = sizer.Size;
-            var clock = new Stopwatch();
-            string[]? result = null;
-            long rows = 0;
-            long rangeRows = 0;
-            var last = false;
-            await WithRetriesAsync(step, tally, async () =>
+            var sql = (highWater is null, upper is null) switch
             {
-                clock.Restart();
-                try
-                {
-                    var sql = (highWater is null, upper is null) switch
-                    {
-                        (true, true) => batch.First,
-                        (true, false) => batch.BoundedFirst,
-                        (false, true) => batch.Next,
-                        (false, false) => batch.BoundedNext,
-                    };
-                    var statement = new NpgsqlBatchCommand(sql);
-                    statement.Parameters.AddRange((NpgsqlParameter[])[new NpgsqlParameter { Value = size, NpgsqlDbType = NpgsqlDbType.Integer }, .. KeyParameters(highWater), .. KeyParameters(upper)]);
-                    var results = await QueryBatchRowsAsync(
-                        [.. settings.Select(s => new NpgsqlBatchCommand(s)), statement, Journal.RecordRangeMarkCommand(step.Ordinal, range.Number), new NpgsqlBatchCommand("COMMIT")], ct);
-                    result = results[^2];
-                    rows = result is null ? 0 : long.Parse(result[0], CultureInfo.InvariantCulture);
-                    last = result is null || long.Parse(result[1], CultureInfo.InvariantCulture) < size;
-                    rangeRows = results[^1] is { Length: > 0 } total ? long.Parse(total[0], CultureInfo.InvariantCulture) : -1;
-                }
-                catch (Exception) when (Connection.FullState == System.Data.ConnectionState.Open)
-                {
-                    await RollBackAsync();
-                    throw;
-                }
-
-                clock.Stop();
-            }, () =>
-            {
-                // As the single stream: a batch rolled back by its lock_timeout (below deadlock_timeout, so that no
-                // client is made the deadlock victim), a deadlock or a serialization failure runs again, halved.
-                size = sizer.Shrink();
-                return Task.CompletedTask;
-            }, ct);
+                (true, true) => batch.First,
+                (true, false) => batch.BoundedFirst,
+                (false, true) => batch.Next,
+                (false, false) => batch.BoundedNext,
+            };
+            var committed = await CommitBatchAsync(
+                step, tally, sizer, settings, sql, highWater, upper, () => Journal.RecordRangeMarkCommand(step.Ordinal, range.Number), ct);
+            var last = committed.Last;
 
             if (last)
             {
@@ -323,16 +292,16 @@ internal sealed partial class StepRunner
                 await WithRetriesAsync(step, tally, () => Journal.MarkRangeDoneAsync(step.Ordinal, range.Number, ct), null, ct);
             }
 
-            var ms = clock.Elapsed.TotalMilliseconds;
+            var ms = committed.Ms;
             tally.Batches++;
             sizer.Observe(ms);
-            progress.Batch(range.Number, rangeRows, rows, ms, sizer.Size, Options.MaxClientImpactMs > 0 && ms > Options.MaxClientImpactMs);
+            progress.Batch(range.Number, committed.JournalRows ?? -1, committed.Rows, ms, sizer.Size, Options.MaxClientImpactMs > 0 && ms > Options.MaxClientImpactMs);
             if (last)
             {
                 return;
             }
 
-            highWater = result![2..^1];
+            highWater = committed.HighWater;
             if (Options.BatchPauseMs > 0)
             {
                 await Task.Delay(Options.BatchPauseMs, ct);
