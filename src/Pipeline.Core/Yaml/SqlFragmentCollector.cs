@@ -24,35 +24,48 @@ internal static class SqlFragmentCollector
         var columnNames = new Dictionary<YNode, List<string>>(ReferenceEqualityComparer.Instance);
         foreach (var field in fields)
         {
-            var segments = field.Path.Split('.');
+            // Each path segment once: its key, and whether it names a list (`checks[]`); the walk visits every table
+            // and column once per field.
+            var segments = field.Path.Split('.').Select(s => s.EndsWith("[]", StringComparison.Ordinal) ? new Segment(s[..^2], true) : new Segment(s, false)).ToArray();
             Walk(root, segments, 0, field.Kind, [], [], result, columnNames);
         }
 
         return result;
     }
 
-    /// <summary>One step of the path to a fragment: a mapping key's label (made at once, there are few), or a list
-    /// item's, made only when a fragment below it is found.</summary>
-    private readonly record struct Step(string? Text, string? List, YNode? Item, int Index)
+    /// <summary>One step of the path to a fragment, its label made only when a fragment below it is found: a mapping
+    /// key's (<paramref name="Parent"/> the list it sits in, <paramref name="Schema"/> the schema of a table key) or a
+    /// list item's. Every field walks every table, so eager labels were 20 strings per table.</summary>
+    private readonly record struct Step(string? Parent, string? Name, string? Schema, string? List, YNode? Item, int Index)
     {
-        public override string ToString() => Text ?? ItemLabel(List!, Item!, Index);
+        public override string ToString() => Parent is not null ? Label(Parent, Name!, Schema) : ItemLabel(List!, Item!, Index);
+
+        /// <summary>The step of a mapping key <paramref name="name"/> under <paramref name="parent"/>.</summary>
+        public static Step Key(string parent, string name, List<Step> labels) =>
+            new(parent, name, parent == "tables" && labels.Count > 0 && labels[^1].Parent == "schemas" ? labels[^1].Name : null, null, null, 0);
+
+        /// <summary>The step of item <paramref name="index"/> (0-based) of list <paramref name="list"/>.</summary>
+        public static Step ListItem(string list, YNode item, int index) => new(null, null, null, list, item, index);
     }
 
+    /// <summary>A path segment: the mapping key (<c>*</c> for any) and whether its value is a list.</summary>
+    private readonly record struct Segment(string Key, bool IsList);
+
     private static void Walk(
-        YNode node, string[] segments, int index, SqlFragmentKind kind, List<Step> labels, IReadOnlyList<string> columns,
+        YNode node, Segment[] segments, int index, SqlFragmentKind kind, List<Step> labels, IReadOnlyList<string> columns,
         List<SqlFragment> result, Dictionary<YNode, List<string>> columnNames)
     {
-        var segment = segments[index];
+        var (key, isList) = segments[index];
         var last = index == segments.Length - 1;
-        var isList = segment.EndsWith("[]", StringComparison.Ordinal);
-        var key = isList ? segment[..^2] : segment;
         if (node is not YMapping mapping)
         {
             return;
         }
 
-        foreach (var (keyNode, value) in mapping.Entries)
+        var entries = mapping.Entries;
+        for (var e = 0; e < entries.Count; e++)
         {
+            var (keyNode, value) = entries[e];
             if (key != "*" && keyNode.Value != key)
             {
                 continue;
@@ -61,8 +74,8 @@ internal static class SqlFragmentCollector
             var scope = columns;
             if (key == "*")
             {
-                var parent = index > 0 ? segments[index - 1].TrimEnd('[', ']') : "";
-                labels.Add(new Step(Label(parent, keyNode.Value, labels), null, null, 0));
+                var parent = index > 0 ? segments[index - 1].Key : "";
+                labels.Add(Step.Key(parent, keyNode.Value, labels));
                 if (parent == "tables")
                 {
                     if (!columnNames.TryGetValue(value, out var names))
@@ -84,11 +97,11 @@ internal static class SqlFragmentCollector
                         var item = sequence.Items[i];
                         if (last)
                         {
-                            Add(item, kind, () => $"item {i + 1} of '{key}' of {Describe(labels)}", scope, result);
+                            Add(item, kind, key, i, labels, scope, result);
                         }
                         else
                         {
-                            labels.Add(new Step(null, key, item, i));
+                            labels.Add(Step.ListItem(key, item, i));
                             Walk(item, segments, index + 1, kind, labels, scope, result, columnNames);
                             labels.RemoveAt(labels.Count - 1);
                         }
@@ -97,7 +110,7 @@ internal static class SqlFragmentCollector
             }
             else if (last)
             {
-                Add(value, kind, () => key == "*" ? Describe(labels) : $"'{key}' of {Describe(labels)}", scope, result);
+                Add(value, kind, key, -1, labels, scope, result);
             }
             else
             {
@@ -111,11 +124,17 @@ internal static class SqlFragmentCollector
         }
     }
 
-    private static void Add(YNode node, SqlFragmentKind kind, Func<string> field, IReadOnlyList<string> columns, List<SqlFragment> result)
+    /// <summary>Adds <paramref name="node"/> when it is a non-null scalar, described as the value of
+    /// <paramref name="key"/> (<c>*</c>: the innermost label) or, for <paramref name="item"/> ≥ 0, as that item
+    /// (0-based) of the list <paramref name="key"/>; the description is made only for a fragment found.</summary>
+    private static void Add(YNode node, SqlFragmentKind kind, string key, int item, List<Step> labels, IReadOnlyList<string> columns, List<SqlFragment> result)
     {
         if (node is YScalar scalar && !scalar.IsNull)
         {
-            result.Add(new SqlFragment(kind, scalar.Value, scalar.Location, field(), scalar.IsPlain && !scalar.Value.Contains('\n'), columns));
+            var field = item >= 0 ? $"item {item + 1} of '{key}' of {Describe(labels)}"
+                : key == "*" ? Describe(labels)
+                : $"'{key}' of {Describe(labels)}";
+            result.Add(new SqlFragment(kind, scalar.Value, scalar.Location, field, scalar.IsPlain && !scalar.Value.Contains('\n'), columns));
         }
     }
 
@@ -126,10 +145,10 @@ internal static class SqlFragmentCollector
             : [];
 
     /// <summary>"schema 'public'", "table 'public.orders'" for a mapping key under <paramref name="parent"/>.</summary>
-    private static string Label(string parent, string name, List<Step> labels) => parent switch
+    private static string Label(string parent, string name, string? schema) => parent switch
     {
         "schemas" => "schema:" + name,
-        "tables" when labels.Count > 0 && labels[^1].Text is { } schema && schema.StartsWith("schema:", StringComparison.Ordinal) => $"table '{schema["schema:".Length..]}.{name}'",
+        "tables" when schema is not null => $"table '{schema}.{name}'",
         "" => name,
         _ => $"{Singular(parent)} '{name}'",
     };

@@ -14,7 +14,14 @@ internal sealed class YamlTreeReader
     private readonly string _file;
     private readonly Dictionary<string, YNode> _anchors = new(StringComparer.Ordinal);
     private int _depth;
-    private SourceLocation _last;
+
+    // The start of the last event read, kept as YamlDotNet's mark (a struct) and turned into a location only when an
+    // error names it: one SourceLocation per event was a quarter of this reader's own allocations.
+    private Mark _last = Mark.Empty;
+
+    /// <summary>Mappings with at most this many entries find a duplicate key by scanning their entries; larger ones
+    /// index their keys (the schema format's mappings hold 2–10 keys; a table list can hold hundreds).</summary>
+    private const int LinearKeyScanLimit = 16;
 
     /// <summary>Deepest nesting accepted; the format needs about ten levels. Guards the recursion.</summary>
     internal const int MaxDepth = 64;
@@ -23,7 +30,6 @@ internal sealed class YamlTreeReader
     {
         _parser = parser;
         _file = file;
-        _last = new SourceLocation(file, 1, 1);
     }
 
     /// <summary>The root node, or <c>null</c> when the text holds no document (empty or only comments).</summary>
@@ -44,7 +50,7 @@ internal sealed class YamlTreeReader
         {
             // YamlDotNet's scanner can fail this way on some malformed input (e.g. a '[' starting a block mapping
             // key); report it as bad YAML at the last node read, never as a crash.
-            throw new SchemaLoadException(reader._last, "invalid YAML: the YAML parser cannot read the text after this point", ex);
+            throw new SchemaLoadException(reader.Loc(reader._last), "invalid YAML: the YAML parser cannot read the text after this point", ex);
         }
     }
 
@@ -142,7 +148,7 @@ internal sealed class YamlTreeReader
             case MappingStart start:
             {
                 var entries = new List<KeyValuePair<YScalar, YNode>>();
-                var seen = new Dictionary<string, YScalar>(StringComparer.Ordinal);
+                Dictionary<string, YScalar>? seen = null;
                 while (!Accept<MappingEnd>(out _))
                 {
                     var keyNode = ReadNode();
@@ -151,14 +157,14 @@ internal sealed class YamlTreeReader
                         throw new SchemaLoadException(keyNode.Location, "mapping keys must be plain names, not " + keyNode.KindName);
                     }
 
-                    if (seen.TryGetValue(key.Value, out var first))
+                    if (FirstKey(entries, ref seen, key.Value) is { } first)
                     {
                         throw new SchemaLoadException(
                             key.Location,
                             $"duplicate key '{key.Value}' (first defined at line {first.Location.Line}, column {first.Location.Column})");
                     }
 
-                    seen.Add(key.Value, key);
+                    seen?.Add(key.Value, key);
                     entries.Add(new(key, ReadNode()));
                 }
 
@@ -168,6 +174,36 @@ internal sealed class YamlTreeReader
             default:
                 throw new SchemaLoadException(Loc(ev.Start), "unexpected YAML event " + ev.GetType().Name);
         }
+    }
+
+    /// <summary>The earlier key of <paramref name="entries"/> spelled <paramref name="key"/>, or <c>null</c>; past
+    /// <see cref="LinearKeyScanLimit"/> entries the keys are indexed in <paramref name="seen"/> (created here, kept
+    /// up to date by the caller).</summary>
+    private static YScalar? FirstKey(List<KeyValuePair<YScalar, YNode>> entries, ref Dictionary<string, YScalar>? seen, string key)
+    {
+        if (seen is null && entries.Count >= LinearKeyScanLimit)
+        {
+            seen = new Dictionary<string, YScalar>(entries.Count * 2, StringComparer.Ordinal);
+            foreach (var entry in entries)
+            {
+                seen.Add(entry.Key.Value, entry.Key);
+            }
+        }
+
+        if (seen is not null)
+        {
+            return seen.TryGetValue(key, out var found) ? found : null;
+        }
+
+        foreach (var entry in entries)
+        {
+            if (string.Equals(entry.Key.Value, key, StringComparison.Ordinal))
+            {
+                return entry.Key;
+            }
+        }
+
+        return null;
     }
 
     private YNode Remember(AnchorName anchor, YNode node)
@@ -188,7 +224,7 @@ internal sealed class YamlTreeReader
         }
 
         var current = _parser.Current!;
-        _last = Loc(current.Start);
+        _last = current.Start;
         _parser.MoveNext();
         return current;
     }

@@ -10,6 +10,13 @@ public class SchemaYamlLoaderErrorTests
     private static string Table(params string[] body) =>
         "version: 1\nschemas:\n  s:\n    tables:\n      t:\n" + string.Concat(body.Select(l => "        " + l + "\n"));
 
+    /// <summary>A schema with tables t1…t<paramref name="count"/> (file lines 5 to 4 + count), then a table named
+    /// <paramref name="repeated"/> on line 5 + count: mappings past 16 keys find duplicates through an index.</summary>
+    private static string ManyTables(int count, string repeated) =>
+        "version: 1\nschemas:\n  s:\n    tables:\n"
+        + string.Concat(Enumerable.Range(1, count).Select(i => $"      t{i}: {{columns: []}}\n"))
+        + $"      {repeated}: {{columns: []}}\n";
+
     private const string TwoColumns = "columns: [{name: a, type: int}, {name: b, type: int}]";
 
     public static TheoryData<string, int, int, string> Cases => new()
@@ -33,6 +40,9 @@ public class SchemaYamlLoaderErrorTests
         { "version: 1\nschemas:\n  s:\n    table: {}\n", 4, 5, "did you mean 'tables'?" },
         { "version: 1\nschemas:\n  s:\n    tables: {}\n  s: {}\n", 5, 3, "duplicate key 's'" },
         { "version: 1\nschemas:\n  s:\n    tables:\n      t: {columns: []}\n      t: {columns: []}\n", 6, 7, "duplicate key 't'" },
+        { ManyTables(20, "t1"), 25, 7, "duplicate key 't1' (first defined at line 5, column 7)" },
+        { ManyTables(17, "t17"), 22, 7, "duplicate key 't17' (first defined at line 21, column 7)" },
+        { ManyTables(15, "t3"), 20, 7, "duplicate key 't3' (first defined at line 7, column 7)" },
         { "version: 1\nschemas:\n  s:\n    enums:\n      e: [a, b, a]\n", 5, 17, "duplicate label 'a' in enum 'e'" },
         { "version: 1\nschemas:\n  s:\n    enums:\n      e: a\n", 5, 10, "must be a list" },
         { "version: 1\nschemas:\n  s:\n    enums:\n      e: [a, {name: b, renamedFrom: a}]\n", 5, 37, "renamed from 'a', which is still a label" },
